@@ -1,0 +1,14 @@
+/* cli — one function per verb; each returns the process exit code. */
+#ifndef GL_CLI_H
+#define GL_CLI_H
+
+#include "greenlight/plugin.h"
+
+int gl_cli_check(int argc, char **argv);
+int gl_cli_snapshot(int argc, char **argv);
+int gl_cli_plugins(int argc, char **argv);
+
+/* Prints "greenlight: error: MSG" (and a hint to --help) and returns code. */
+int gl_cli_fail(const char *verb, int code, const char *msg);
+
+#endif

@@ -1,0 +1,270 @@
+#include "collect/host.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "value/value.h"
+
+static int host_set_error(gl_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+    va_end(ap);
+    for (int s = 0; s < 2; s++)
+        if (ctx->targets[s])
+            gl_scrub_secret(ctx->error, sizeof(ctx->error), ctx->targets[s]->password);
+    return -1;
+}
+
+static void host_log(gl_ctx *ctx, gl_log_level level, const char *fmt, ...)
+{
+    static const char *const names[] = {"debug", "info", "warning", "error"};
+    char line[2048];
+    va_list ap;
+
+    if (level == GL_LOG_DEBUG && ctx->verbose < 2)
+        return;
+    if (level == GL_LOG_INFO && ctx->verbose < 1)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    for (int s = 0; s < 2; s++)
+        if (ctx->targets[s])
+            gl_scrub_secret(line, sizeof(line), ctx->targets[s]->password);
+    fprintf(stderr, "greenlight: %s: %s: %s\n", ctx->plugin_name ? ctx->plugin_name : "host",
+            names[level <= GL_LOG_ERROR ? level : GL_LOG_ERROR], line);
+}
+
+static gl_target *live_side(gl_ctx *ctx, gl_side side)
+{
+    gl_target *t;
+
+    if (side != GL_SIDE_BLUE && side != GL_SIDE_GREEN) {
+        host_set_error(ctx, "query on an unknown side %d", (int)side);
+        return NULL;
+    }
+    t = ctx->targets[side];
+    if (t == NULL || t->conn == NULL) {
+        host_set_error(ctx, "the %s side has no live connection (it is a snapshot)", gl_side_name(side));
+        return NULL;
+    }
+    return t;
+}
+
+static int host_query(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                      const char *const *params, gl_row_fn fn, void *userdata)
+{
+    gl_target *t = live_side(ctx, side);
+    PGresult *res = NULL;
+    const char **names = NULL, **vals = NULL;
+    int *nulls = NULL;
+    int rc = -1, ncols, nrows;
+
+    if (t == NULL)
+        return -1;
+    res = PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+        const char *msg = PQresultErrorMessage(res);
+        host_set_error(ctx, "query on %s failed: %s", gl_side_name(side), msg && msg[0] ? msg : PQerrorMessage(t->conn));
+        size_t n = strlen(ctx->error);
+        while (n > 0 && (ctx->error[n - 1] == '\n'))
+            ctx->error[--n] = '\0';
+        goto out;
+    }
+    ncols = PQnfields(res);
+    nrows = PQntuples(res);
+    names = calloc((size_t)ncols + 1, sizeof(*names));
+    vals = calloc((size_t)ncols + 1, sizeof(*vals));
+    nulls = calloc((size_t)ncols + 1, sizeof(*nulls));
+    if (names == NULL || vals == NULL || nulls == NULL) {
+        host_set_error(ctx, "out of memory reading a result");
+        goto out;
+    }
+    for (int c = 0; c < ncols; c++)
+        names[c] = PQfname(res, c);
+    rc = 0;
+    for (int r = 0; r < nrows && fn != NULL; r++) {
+        for (int c = 0; c < ncols; c++) {
+            nulls[c] = PQgetisnull(res, r, c);
+            vals[c] = nulls[c] ? NULL : PQgetvalue(res, r, c);
+        }
+        rc = fn(userdata, ncols, names, vals, nulls);
+        if (rc != 0)
+            break;
+    }
+out:
+    free(names);
+    free(vals);
+    free(nulls);
+    PQclear(res);
+    return rc;
+}
+
+typedef struct rows_acc {
+    gl_value *rows;
+    int failed;
+} rows_acc;
+
+static int add_row(void *ud, int ncols, const char *const *names, const char *const *values,
+                   const int *is_null)
+{
+    rows_acc *acc = ud;
+    gl_value *row = gl_value_object();
+
+    if (row == NULL)
+        goto oom;
+    for (int c = 0; c < ncols; c++) {
+        gl_value *v = is_null[c] ? gl_value_null() : gl_value_string(values[c]);
+        if (gl_value_object_set(row, names[c], v) != 0) {
+            gl_value_free(row);
+            goto oom;
+        }
+    }
+    if (gl_value_array_push(acc->rows, row) != 0)
+        goto oom;
+    return 0;
+oom:
+    acc->failed = 1;
+    return 1;
+}
+
+static int host_query_rows(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                           const char *const *params, gl_value **out_rows)
+{
+    rows_acc acc = {gl_value_array(), 0};
+    int rc;
+
+    *out_rows = NULL;
+    if (acc.rows == NULL)
+        return host_set_error(ctx, "out of memory");
+    rc = host_query(ctx, side, sql, nparams, params, add_row, &acc);
+    if (rc != 0 || acc.failed) {
+        gl_value_free(acc.rows);
+        return acc.failed ? host_set_error(ctx, "out of memory reading a result") : -1;
+    }
+    *out_rows = acc.rows;
+    return 0;
+}
+
+static int host_server_version_num(gl_ctx *ctx, gl_side side)
+{
+    gl_target *t = (side == GL_SIDE_BLUE || side == GL_SIDE_GREEN) ? ctx->targets[side] : NULL;
+
+    if (t == NULL || t->conn == NULL)
+        return -1;
+    return t->server_version_num;
+}
+
+static const gl_value *host_config(gl_ctx *ctx)
+{
+    return ctx->config;
+}
+
+static int valid_code(const char *code)
+{
+    if (code == NULL || code[0] == '\0' || code[0] == '.')
+        return 0;
+    for (const char *c = code; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.'))
+            return 0;
+    return 1;
+}
+
+static const char *severity_name(gl_severity s)
+{
+    switch (s) {
+    case GL_SEVERITY_INFO: return "info";
+    case GL_SEVERITY_WARNING: return "warning";
+    case GL_SEVERITY_ERROR: return "error";
+    case GL_SEVERITY_CRITICAL: return "critical";
+    }
+    return NULL;
+}
+
+static int host_emit(gl_ctx *ctx, const gl_finding *f)
+{
+    gl_value *obj = NULL;
+    const char *sev;
+    int rc = -1;
+
+    if (f == NULL)
+        return host_set_error(ctx, "emit: finding is NULL");
+    sev = severity_name(f->severity);
+    if (!valid_code(f->code) || sev == NULL || f->message == NULL) {
+        host_set_error(ctx, "emit: invalid finding (code \"%s\" must be [a-z0-9_.]+, severity "
+                       "0-3, message required)", f->code ? f->code : "(null)");
+        gl_value_free(f->blue);
+        gl_value_free(f->green);
+        gl_value_free(f->details);
+        return -1;
+    }
+    obj = gl_value_object();
+    if (obj == NULL || gl_value_object_set(obj, "id", gl_value_null()) != 0 ||
+        gl_value_object_set(obj, "check", gl_value_string(ctx->plugin_name)) != 0 ||
+        gl_value_object_set(obj, "code", gl_value_string(f->code)) != 0 ||
+        gl_value_object_set(obj, "severity", gl_value_string(sev)) != 0 ||
+        gl_value_object_set(obj, "object", gl_value_string(f->object ? f->object : "")) != 0 ||
+        gl_value_object_set(obj, "blue", f->blue ? f->blue : gl_value_null()) != 0 ||
+        gl_value_object_set(obj, "green", f->green ? f->green : gl_value_null()) != 0 ||
+        gl_value_object_set(obj, "message", gl_value_string(f->message)) != 0 ||
+        gl_value_object_set(obj, "details", f->details ? f->details : gl_value_object()) != 0) {
+        host_set_error(ctx, "out of memory emitting a finding");
+        goto out;
+    }
+    if (gl_value_array_push(ctx->findings, obj) != 0) {
+        obj = NULL;
+        host_set_error(ctx, "out of memory emitting a finding");
+        goto out;
+    }
+    obj = NULL;
+    rc = 0;
+out:
+    gl_value_free(obj);
+    return rc;
+}
+
+static const gl_host host_table = {
+    .size = sizeof(gl_host),
+    .abi_major = GL_PLUGIN_ABI_MAJOR,
+    .abi_minor = GL_PLUGIN_ABI_MINOR,
+    .set_error = host_set_error,
+    .log = host_log,
+    .query = host_query,
+    .query_rows = host_query_rows,
+    .server_version_num = host_server_version_num,
+    .config = host_config,
+    .emit = host_emit,
+    .value_null = gl_value_null,
+    .value_bool = gl_value_bool,
+    .value_int = gl_value_int,
+    .value_number = gl_value_number,
+    .value_string = gl_value_string,
+    .value_string_len = gl_value_string_len,
+    .value_array = gl_value_array,
+    .value_object = gl_value_object,
+    .array_push = gl_value_array_push,
+    .object_set = gl_value_object_set,
+    .value_copy = gl_value_copy,
+    .value_free = gl_value_free,
+    .value_kind = gl_value_kind_of,
+    .value_get_bool = gl_value_get_bool,
+    .value_get_int = gl_value_get_int,
+    .value_get_number = gl_value_get_number,
+    .value_get_string = gl_value_get_string,
+    .value_len = gl_value_len,
+    .array_at = gl_value_array_at,
+    .object_get = gl_value_object_get,
+    .object_key_at = gl_value_object_key_at,
+    .object_value_at = gl_value_object_value_at,
+    .value_equal = gl_value_equal,
+};
+
+const gl_host *gl_host_table(void)
+{
+    return &host_table;
+}

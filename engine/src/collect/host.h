@@ -1,0 +1,23 @@
+/*
+ * host — the gl_host function table plugins call, and the gl_ctx each call
+ * carries: the run's two targets, the plugin's configuration and the array
+ * its findings go to. Plugins never see this struct.
+ */
+#ifndef GL_HOST_H
+#define GL_HOST_H
+
+#include "collect/target.h"
+#include "greenlight/plugin.h"
+
+struct gl_ctx {
+    gl_target *targets[2];     /* by gl_side; a side may be NULL */
+    const char *plugin_name;
+    const gl_value *config;    /* object, never NULL while a plugin runs */
+    gl_value *findings;        /* array emit() appends to */
+    int verbose;
+    char error[2048];
+};
+
+const gl_host *gl_host_table(void);
+
+#endif

@@ -1,0 +1,213 @@
+#include "collect/loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int valid_name(const char *name)
+{
+    if (name == NULL || name[0] == '\0' || strlen(name) > 64)
+        return 0;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return 0;
+    return 1;
+}
+
+int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, char *why, size_t whylen)
+{
+    if (p == NULL) {
+        snprintf(why, whylen, "%s: %s() returned NULL", path, GL_PLUGIN_ENTRY);
+        return -1;
+    }
+    if (p->abi_major != GL_PLUGIN_ABI_MAJOR) {
+        snprintf(why, whylen,
+                 "%s: abi_major is %u but this greenlight speaks ABI %u.%u: rebuild the plugin "
+                 "against this greenlight's plugin.h",
+                 path, p->abi_major, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
+        return -1;
+    }
+    if (p->abi_minor > GL_PLUGIN_ABI_MINOR) {
+        snprintf(why, whylen,
+                 "%s: abi_minor is %u but this greenlight speaks ABI %u.%u: the plugin needs a "
+                 "newer greenlight",
+                 path, p->abi_minor, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
+        return -1;
+    }
+    if (p->size < sizeof(gl_plugin)) {
+        snprintf(why, whylen, "%s: size is %zu but ABI %u.%u descriptors are %zu bytes", path,
+                 p->size, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, sizeof(gl_plugin));
+        return -1;
+    }
+    if (!valid_name(p->name)) {
+        snprintf(why, whylen, "%s: name must be 1-64 characters of [a-z0-9_]", path);
+        return -1;
+    }
+    if (p->version == NULL || p->description == NULL) {
+        snprintf(why, whylen, "%s: version and description are required", path);
+        return -1;
+    }
+    if (p->collect == NULL || p->compare == NULL) {
+        snprintf(why, whylen, "%s: collect and compare are required", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static gl_loaded_plugin *find_loaded(gl_plugin_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (set->items[i].state == GL_PLUGIN_LOADED && strcmp(set->items[i].desc->name, name) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
+{
+    gl_loaded_plugin *grown, *lp;
+    char why[1024] = "";
+    gl_plugin_entry_fn entry;
+    void *sym;
+
+    grown = realloc(set->items, (set->count + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
+    set->items = grown;
+    lp = &set->items[set->count];
+    memset(lp, 0, sizeof(*lp));
+    lp->path = strdup(path);
+    if (lp->path == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
+    set->count++;
+
+    lp->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (lp->handle == NULL) {
+        snprintf(why, sizeof(why), "%s: cannot be loaded: %s", path, dlerror());
+        goto refuse;
+    }
+    sym = dlsym(lp->handle, GL_PLUGIN_ENTRY);
+    if (sym == NULL) {
+        snprintf(why, sizeof(why),
+                 "%s: no %s symbol: a greenlight plugin exports `const gl_plugin *%s(void)`", path,
+                 GL_PLUGIN_ENTRY, GL_PLUGIN_ENTRY);
+        goto refuse;
+    }
+    *(void **)&entry = sym;
+    if (gl_plugin_check_descriptor(entry(), path, why, sizeof(why)) != 0)
+        goto refuse;
+    lp->desc = entry();
+    if (find_loaded(set, lp->desc->name) != NULL) {
+        gl_loaded_plugin *first = find_loaded(set, lp->desc->name);
+        snprintf(why, sizeof(why), "%s: shadowed by %s (same name \"%s\" earlier in the path)",
+                 path, first->path, lp->desc->name);
+        lp->state = GL_PLUGIN_SHADOWED;
+        lp->refusal = strdup(why);
+        lp->desc = NULL;
+        /* Keep the handle: never unload during a run. */
+        return 0;
+    }
+    lp->state = GL_PLUGIN_LOADED;
+    return 0;
+refuse:
+    lp->state = GL_PLUGIN_REFUSED;
+    lp->refusal = strdup(why);
+    return 0;
+}
+
+static int load_dir(gl_plugin_set *set, const char *dir, int must_exist, gl_error *err)
+{
+    DIR *d;
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    d = opendir(dir);
+    if (d == NULL) {
+        if (must_exist)
+            return gl_error_set(err, GL_EXIT_USAGE, "--plugin-path %s: %s", dir, strerror(errno));
+        return 0;
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        char **grown;
+        if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0)
+            continue;
+        grown = realloc(names, (n + 1) * sizeof(*names));
+        if (grown == NULL) {
+            rc = gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+        names = grown;
+        names[n] = strdup(de->d_name);
+        if (names[n] == NULL) {
+            rc = gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+        n++;
+    }
+    /* Sorted, so load order (and so the report) does not depend on readdir. */
+    if (n > 0)
+        qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        rc = load_one(set, path, err);
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    closedir(d);
+    return rc;
+}
+
+int gl_plugins_load(gl_plugin_set *set, const char *const *extra_dirs, size_t n_extra,
+                    gl_error *err)
+{
+    const char *env = getenv("GREENLIGHT_PLUGIN_PATH");
+
+    memset(set, 0, sizeof(*set));
+    for (size_t i = 0; i < n_extra; i++)
+        if (load_dir(set, extra_dirs[i], 1, err) != 0)
+            return -1;
+    if (env && env[0]) {
+        char *copy = strdup(env), *save = NULL;
+        if (copy == NULL)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+            if (load_dir(set, dir, 0, err) != 0) {
+                free(copy);
+                return -1;
+            }
+        }
+        free(copy);
+    }
+    if (load_dir(set, GL_PLUGIN_BUILD_DIR, 0, err) != 0)
+        return -1;
+    if (strcmp(GL_PLUGIN_BUILD_DIR, GL_PLUGIN_INSTALL_DIR) != 0 &&
+        load_dir(set, GL_PLUGIN_INSTALL_DIR, 0, err) != 0)
+        return -1;
+    return 0;
+}
+
+void gl_plugins_free(gl_plugin_set *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->items[i].path);
+        free(set->items[i].refusal);
+        /* Handles are left open on purpose: never unload during a run (and
+         * LeakSanitizer symbolises plugin frames only while mapped). */
+    }
+    free(set->items);
+    memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,76 @@
+#include "collect/snapshot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "collect/loader.h"
+#include "value/value.h"
+
+int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err)
+{
+    gl_plugin_set plugins = {0};
+    gl_target *targets[2] = {NULL, NULL};
+    gl_value *config = NULL, *snap = NULL, *by_plugin = NULL;
+    char taken[40];
+    int rc = -1;
+
+    *out = NULL;
+    if (gl_config_load(opts->config_path, &config, err) != 0 ||
+        gl_plugins_load(&plugins, opts->plugin_dirs, opts->n_plugin_dirs, err) != 0 ||
+        gl_plugins_select(&plugins, opts->only_plugins, err) != 0)
+        goto out;
+    if (gl_target_open(&targets[GL_SIDE_BLUE], GL_SIDE_BLUE, opts->blue, &opts->target, err) != 0)
+        goto out;
+    if (targets[GL_SIDE_BLUE]->conn == NULL) {
+        gl_error_set(err, GL_EXIT_USAGE, "--target %s is a file: snapshot needs a live server",
+                     opts->blue);
+        goto out;
+    }
+    snap = gl_value_object();
+    by_plugin = gl_value_object();
+    if (snap == NULL || by_plugin == NULL) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < plugins.count; i++) {
+        const gl_loaded_plugin *lp = &plugins.items[i];
+        gl_value *facts = NULL, *entry;
+        char msg[2048];
+
+        if (lp->state != GL_PLUGIN_LOADED)
+            continue;
+        if (!gl_plugin_wanted(opts->only_plugins, lp->desc->name))
+            continue;
+        if (gl_plugin_collect(lp->desc, targets, GL_SIDE_BLUE, config, opts->verbose, &facts, msg,
+                              sizeof(msg)) != 0) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "plugin %s failed: %s", lp->desc->name, msg);
+            goto out;
+        }
+        entry = gl_value_object();
+        if (entry == NULL || gl_value_object_set(entry, "version", gl_value_string(lp->desc->version)) != 0 ||
+            gl_value_object_set(entry, "facts", facts) != 0 ||
+            gl_value_object_set(by_plugin, lp->desc->name, entry) != 0) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+    }
+    gl_time_rfc3339(taken, sizeof(taken));
+    gl_value_object_set(snap, "greenlight_snapshot", gl_value_int(1));
+    gl_value_object_set(snap, "greenlight_version", gl_value_string(GL_VERSION));
+    gl_value_object_set(snap, "taken_at", gl_value_string(taken));
+    gl_value_object_set(snap, "target", gl_value_string(targets[GL_SIDE_BLUE]->display));
+    gl_value_object_set(snap, "server_version", gl_value_string(targets[GL_SIDE_BLUE]->server_version));
+    gl_value_object_set(snap, "server_version_num", gl_value_int(targets[GL_SIDE_BLUE]->server_version_num));
+    gl_value_object_set(snap, "plugins", by_plugin);
+    by_plugin = NULL;
+    *out = snap;
+    snap = NULL;
+    rc = 0;
+out:
+    gl_target_free(targets[GL_SIDE_BLUE]);
+    gl_plugins_free(&plugins);
+    gl_value_free(config);
+    gl_value_free(snap);
+    gl_value_free(by_plugin);
+    return rc;
+}

@@ -1,0 +1,292 @@
+#include "collect/target.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "value/value.h"
+
+#define GL_SNAPSHOT_MAX (256u * 1024u * 1024u)
+
+/* Conninfo keywords whose values are secret or point at secret material. */
+static int is_secret_keyword(const char *kw)
+{
+    return strcmp(kw, "password") == 0 || strcmp(kw, "sslpassword") == 0;
+}
+
+const char *gl_side_name(gl_side side)
+{
+    return side == GL_SIDE_BLUE ? "blue" : "green";
+}
+
+void gl_target_options_default(gl_target_options *opts)
+{
+    opts->statement_timeout_ms = 30000;
+    opts->lock_timeout_ms = 2000;
+    opts->connect_timeout_s = 10;
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*cap + n + 1) * 2;
+        char *p = realloc(*buf, ncap);
+        if (p == NULL)
+            return -1;
+        *buf = p;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+    return 0;
+}
+
+char *gl_conninfo_redact(const char *spec)
+{
+    PQconninfoOption *opts = NULL, *o;
+    char *errmsg = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    opts = PQconninfoParse(spec ? spec : "", &errmsg);
+    if (opts == NULL) {
+        PQfreemem(errmsg);
+        return strdup("(unparseable conninfo)");
+    }
+    if (append(&buf, &len, &cap, "") != 0)
+        goto fail;
+    for (o = opts; o->keyword != NULL; o++) {
+        if (o->val == NULL || o->val[0] == '\0')
+            continue;
+        if (len > 0 && append(&buf, &len, &cap, " ") != 0)
+            goto fail;
+        if (append(&buf, &len, &cap, o->keyword) != 0 || append(&buf, &len, &cap, "=") != 0)
+            goto fail;
+        if (is_secret_keyword(o->keyword)) {
+            if (append(&buf, &len, &cap, "********") != 0)
+                goto fail;
+            continue;
+        }
+        /* Quote values with spaces/quotes as conninfo syntax requires. */
+        int quote = strpbrk(o->val, " '\\") != NULL;
+        if (quote && append(&buf, &len, &cap, "'") != 0)
+            goto fail;
+        for (const char *c = o->val; *c; c++) {
+            char ch[3] = {0};
+            if (*c == '\'' || *c == '\\') {
+                ch[0] = '\\';
+                ch[1] = *c;
+            } else {
+                ch[0] = *c;
+            }
+            if (append(&buf, &len, &cap, ch) != 0)
+                goto fail;
+        }
+        if (quote && append(&buf, &len, &cap, "'") != 0)
+            goto fail;
+    }
+    PQconninfoFree(opts);
+    return buf;
+fail:
+    PQconninfoFree(opts);
+    free(buf);
+    return NULL;
+}
+
+void gl_scrub_secret(char *text, size_t cap, const char *secret)
+{
+    size_t slen;
+    char *p;
+
+    if (text == NULL || secret == NULL || secret[0] == '\0')
+        return;
+    slen = strlen(secret);
+    while ((p = strstr(text, secret)) != NULL) {
+        static const char mask[] = "********";
+        size_t tail = strlen(p + slen);
+        size_t mlen = sizeof(mask) - 1;
+        size_t used = (size_t)(p - text);
+        if (used + mlen + tail + 1 > cap)
+            tail = cap - used - mlen - 1;
+        memmove(p + mlen, p + slen, tail);
+        memcpy(p, mask, mlen);
+        p[mlen + tail] = '\0';
+    }
+}
+
+static char *password_of(PGconn *conn, const char *spec)
+{
+    PQconninfoOption *opts = NULL, *o;
+    char *pw = NULL;
+
+    if (conn) {
+        const char *p = PQpass(conn);
+        if (p && p[0])
+            return strdup(p);
+    }
+    opts = PQconninfoParse(spec, NULL);
+    if (opts == NULL)
+        return NULL;
+    for (o = opts; o->keyword != NULL; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+            pw = strdup(o->val);
+    PQconninfoFree(opts);
+    return pw;
+}
+
+static int spec_is_file(const char *spec)
+{
+    struct stat st;
+
+    if (strchr(spec, '=') != NULL || strstr(spec, "://") != NULL)
+        return 0;
+    return stat(spec, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int open_snapshot(gl_target *t, const char *path, gl_error *err)
+{
+    char msg[1024];
+    const gl_value *v;
+
+    if (gl_json_parse_file(path, &t->snapshot, msg, sizeof(msg)) != 0)
+        return gl_error_set(err, GL_EXIT_USAGE, "%s side: invalid snapshot: %s",
+                            gl_side_name(t->side), msg);
+    v = gl_value_object_get(t->snapshot, "greenlight_snapshot");
+    if (gl_value_kind_of(v) != GL_VALUE_INT || gl_value_get_int(v) != 1)
+        return gl_error_set(err, GL_EXIT_USAGE,
+                            "%s side: %s is not a greenlight snapshot (version 1): write one with "
+                            "`greenlight snapshot --target CONNINFO -o FILE`",
+                            gl_side_name(t->side), path);
+    if (gl_value_kind_of(gl_value_object_get(t->snapshot, "plugins")) != GL_VALUE_OBJECT)
+        return gl_error_set(err, GL_EXIT_USAGE, "%s side: snapshot %s has no \"plugins\" object",
+                            gl_side_name(t->side), path);
+    t->server_version_num = (int)gl_value_get_int(gl_value_object_get(t->snapshot, "server_version_num"));
+    const char *sv = gl_value_object_string(t->snapshot, "server_version");
+    t->server_version = strdup(sv ? sv : "");
+    t->display = strdup(path);
+    if (t->server_version == NULL || t->display == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return 0;
+}
+
+static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *err)
+{
+    char sql[512];
+    PGresult *res;
+    int ok;
+
+    snprintf(sql, sizeof(sql),
+             "SET default_transaction_read_only = on; SET statement_timeout = %u; "
+             "SET lock_timeout = %u; SET idle_in_transaction_session_timeout = 60000; "
+             "SET application_name = 'greenlight'",
+             opts->statement_timeout_ms, opts->lock_timeout_ms);
+    res = PQexec(t->conn, sql);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok)
+        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot set up a read-only session: %s",
+                            gl_side_name(t->side), t->display, PQerrorMessage(t->conn));
+    return 0;
+}
+
+static int open_live(gl_target *t, const char *spec, const gl_target_options *opts, gl_error *err)
+{
+    char timeout[16];
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {spec, timeout, "greenlight", NULL};
+    PQconninfoOption *parsed;
+    char *perr = NULL;
+
+    parsed = PQconninfoParse(spec, &perr);
+    if (parsed == NULL) {
+        gl_error_set(err, GL_EXIT_USAGE,
+                     "%s side: invalid connection string: %s(give a conninfo such as "
+                     "'host=db1 dbname=app user=me' or a postgresql:// URI)",
+                     gl_side_name(t->side), perr ? perr : "");
+        PQfreemem(perr);
+        return -1;
+    }
+    /* A connect_timeout in the spec wins; otherwise ours. */
+    snprintf(timeout, sizeof(timeout), "%u", opts->connect_timeout_s);
+    for (PQconninfoOption *o = parsed; o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val && o->val[0])
+            snprintf(timeout, sizeof(timeout), "%s", o->val);
+    PQconninfoFree(parsed);
+
+    t->display = gl_conninfo_redact(spec);
+    if (t->display == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    t->conn = PQconnectdbParams(keys, vals, 1);
+    t->password = password_of(t->conn, spec);
+    if (t->conn == NULL || PQstatus(t->conn) != CONNECTION_OK) {
+        gl_error_set(err, GL_EXIT_UNAVAILABLE,
+                     "%s side (%s) is unavailable: %s", gl_side_name(t->side), t->display,
+                     t->conn ? PQerrorMessage(t->conn) : "out of memory");
+        gl_scrub_secret(err->message, sizeof(err->message), t->password);
+        /* libpq ends messages with a newline: drop it. */
+        size_t n = strlen(err->message);
+        while (n > 0 && (err->message[n - 1] == '\n' || err->message[n - 1] == ' '))
+            err->message[--n] = '\0';
+        return -1;
+    }
+    if (guard_session(t, opts, err) != 0)
+        return -1;
+    t->server_version_num = PQserverVersion(t->conn);
+    const char *sv = PQparameterStatus(t->conn, "server_version");
+    t->server_version = strdup(sv ? sv : "");
+    if (t->server_version == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return 0;
+}
+
+int gl_target_open(gl_target **out, gl_side side, const char *spec,
+                   const gl_target_options *opts, gl_error *err)
+{
+    gl_target *t;
+    int rc;
+
+    *out = NULL;
+    if (spec == NULL || spec[0] == '\0')
+        return gl_error_set(err, GL_EXIT_USAGE, "--%s is empty: give a conninfo, URI or snapshot file",
+                            gl_side_name(side));
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    t->side = side;
+    rc = spec_is_file(spec) ? open_snapshot(t, spec, err) : open_live(t, spec, opts, err);
+    if (rc != 0) {
+        gl_target_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+void gl_target_free(gl_target *t)
+{
+    if (t == NULL)
+        return;
+    if (t->conn)
+        PQfinish(t->conn);
+    gl_value_free(t->snapshot);
+    free(t->display);
+    free(t->server_version);
+    if (t->password) {
+        memset(t->password, 0, strlen(t->password));
+        free(t->password);
+    }
+    free(t);
+}
+
+const gl_value *gl_target_snapshot_facts(const gl_target *t, const char *plugin)
+{
+    const gl_value *p;
+
+    if (t == NULL || t->snapshot == NULL)
+        return NULL;
+    p = gl_value_object_get(gl_value_object_get(t->snapshot, "plugins"), plugin);
+    return gl_value_object_get(p, "facts");
+}

@@ -1,0 +1,57 @@
+/*
+ * target — one side of a run: a live PostgreSQL connection (libpq conninfo
+ * string or URI; PG* environment, .pgpass and service files honoured) or a
+ * snapshot file written by `greenlight snapshot`.
+ *
+ * Live connections are read-only (default_transaction_read_only=on), guarded
+ * by statement_timeout and lock_timeout, and named application_name=greenlight.
+ * The spec as given may hold a password: it is kept only to connect and is
+ * never printed; `display` is the redacted form used in output and reports.
+ */
+#ifndef GL_TARGET_H
+#define GL_TARGET_H
+
+#include <libpq-fe.h>
+
+#include "greenlight/plugin.h"
+#include "util/error.h"
+
+typedef struct gl_target_options {
+    unsigned statement_timeout_ms;   /* default 30000 */
+    unsigned lock_timeout_ms;        /* default 2000 */
+    unsigned connect_timeout_s;      /* default 10, when the spec sets none */
+} gl_target_options;
+
+typedef struct gl_target {
+    gl_side side;
+    char *display;               /* redacted conninfo, or the snapshot path */
+    PGconn *conn;                /* live connection, or NULL for a snapshot */
+    gl_value *snapshot;          /* parsed snapshot file, or NULL */
+    int server_version_num;
+    char *server_version;        /* e.g. "15.18" */
+    char *password;              /* to scrub from messages; never printed */
+} gl_target;
+
+void gl_target_options_default(gl_target_options *opts);
+
+/*
+ * Opens a side. A spec naming an existing regular file is a snapshot;
+ * anything else is a conninfo. Errors: GL_EXIT_UNAVAILABLE when the server
+ * cannot be reached, GL_EXIT_USAGE for a malformed conninfo or snapshot.
+ */
+int gl_target_open(gl_target **out, gl_side side, const char *spec,
+                   const gl_target_options *opts, gl_error *err);
+void gl_target_free(gl_target *t);
+
+/* Snapshot facts of a plugin, or NULL when the snapshot lacks them. */
+const gl_value *gl_target_snapshot_facts(const gl_target *t, const char *plugin);
+
+/* A conninfo/URI with password (and other secrets) removed, malloc'd. */
+char *gl_conninfo_redact(const char *spec);
+
+/* Replace every occurrence of secret in text (in place) with "********". */
+void gl_scrub_secret(char *text, size_t cap, const char *secret);
+
+const char *gl_side_name(gl_side side);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * runner — one gate run: open both sides, collect facts with every plugin,
+ * compare them into findings, ask the policy for a decision, and build the
+ * report (a gl_value matching share/schema/report.schema.json).
+ *
+ * Fail closed: any failure after the arguments were accepted still yields a
+ * report whose decision is never `switchover`; the exit code says why
+ * (GL_EXIT_UNAVAILABLE, GL_EXIT_INTERNAL) or follows the decision.
+ */
+#ifndef GL_RUNNER_H
+#define GL_RUNNER_H
+
+#include <stddef.h>
+
+#include "collect/loader.h"
+#include "collect/target.h"
+#include "util/error.h"
+
+typedef struct gl_check_options {
+    const char *blue;                 /* conninfo, URI or snapshot path */
+    const char *green;
+    const char *policy_path;          /* NULL: the shipped default.lua */
+    const char *change_path;          /* NULL: no declared change */
+    const char *config_path;          /* NULL: no configuration file */
+    const char *const *plugin_dirs;   /* --plugin-path, in order */
+    size_t n_plugin_dirs;
+    const char *only_plugins;         /* comma-separated names, or NULL for all */
+    int verbose;
+    gl_target_options target;
+} gl_check_options;
+
+void gl_check_options_default(gl_check_options *opts);
+
+/*
+ * Runs the gate. Returns 0 with *out_report set and *out_exit the process
+ * exit code, or -1 (no report) for usage errors found before anything ran:
+ * err->exit_code is then GL_EXIT_USAGE or GL_EXIT_INTERNAL.
+ */
+int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
+                 gl_error *err);
+
+/* The shipped default policy path (source tree when run from a build, else
+ * the install directory). */
+const char *gl_default_policy_path(void);
+
+/* Loads and validates the optional JSON config: {"plugins": {name: {...}}}. */
+int gl_config_load(const char *path, gl_value **out, gl_error *err);
+
+/* Fails (GL_EXIT_USAGE) when any plugin on the path was refused, or when
+ * `only` names a plugin that is not there. */
+int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err);
+
+/* 1 when `only` (comma-separated names, NULL = all) selects name. */
+int gl_plugin_wanted(const char *only, const char *name);
+
+/* The configuration object of one plugin (an empty object when none). */
+const gl_value *gl_plugin_config(const gl_value *config, const char *name);
+
+/* Runs one plugin's collect on one live side; errbuf gets the plugin's message. */
+int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
+                      const gl_value *config, int verbose, gl_value **out_facts,
+                      char *errbuf, size_t errlen);
+
+#endif

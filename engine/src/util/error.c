@@ -1,0 +1,112 @@
+#include "util/error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return -1;
+    err->exit_code = exit_code;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void gl_error_clear(gl_error *err)
+{
+    err->exit_code = 0;
+    err->message[0] = '\0';
+}
+
+void gl_time_rfc3339(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    char base[24];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000L);
+}
+
+double gl_time_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len, gl_error *err)
+{
+    FILE *f = NULL;
+    char *buf = NULL;
+    struct stat st;
+    size_t got;
+    int rc = -1;
+
+    *out = NULL;
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: not a regular file", path);
+        goto out;
+    }
+    if ((size_t)st.st_size > max_bytes) {
+        gl_error_set(err, GL_EXIT_USAGE, "%s is too large (%lld bytes; the limit is %zu)",
+                     path, (long long)st.st_size, max_bytes);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading %s", path);
+        goto out;
+    }
+    got = fread(buf, 1, (size_t)st.st_size, f);
+    if (ferror(f)) {
+        gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    buf = NULL;
+    if (out_len)
+        *out_len = got;
+    rc = 0;
+out:
+    free(buf);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+int gl_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    static const char hex[] = "0123456789abcdef";
+
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+        return -1;
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+    return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * error — the per-context error buffer and greenlight's exit codes.
+ * Functions that fail return -1 after gl_error_set(); the message is one or
+ * two sentences that name the input and say what to do.
+ */
+#ifndef GL_ERROR_H
+#define GL_ERROR_H
+
+#include <stddef.h>
+
+/* Exit codes (share/doc/exit-codes.md, DESIGN.md). */
+enum {
+    GL_EXIT_SWITCHOVER = 0,
+    GL_EXIT_HOLD = 1,
+    GL_EXIT_ROLLBACK = 2,
+    GL_EXIT_USAGE = 64,
+    GL_EXIT_UNAVAILABLE = 69,
+    GL_EXIT_INTERNAL = 70
+};
+
+typedef struct gl_error {
+    int exit_code;      /* one of GL_EXIT_*, for the CLI */
+    char message[2048];
+} gl_error;
+
+/* Sets the message and exit code; returns -1. */
+int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void gl_error_clear(gl_error *err);
+
+/* Current time as RFC 3339 UTC with milliseconds into buf (>= 32 bytes). */
+void gl_time_rfc3339(char *buf, size_t len);
+/* Monotonic milliseconds. */
+double gl_time_ms(void);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer, refusing files
+ * over max_bytes. Errors name the path. */
+int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len, gl_error *err);
+
+/* SHA-256 of a buffer as 64 lowercase hex characters (OpenSSL). */
+int gl_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A parameter changed on green: undeclared -> hold naming the setting; declared
+# (in any unit) -> switchover; declared with another value -> hold.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check_lib.sh"
+gl_require_bin
+
+a=$(gl_clone_db blue "$(gl_unique_name param_a)")
+b=$(gl_clone_db blue "$(gl_unique_name param_b)")
+gl_sql blue postgres "ALTER DATABASE \"$b\" SET work_mem = '64MB'" >/dev/null
+blue=$(gl_conninfo blue "$a")
+green=$(gl_conninfo blue "$b")
+
+assert_exit 1 gl_check "$GL_TMP/undeclared" --blue "$blue" --green "$green"
+r=$GL_TMP/undeclared/report.json
+assert_report_valid "$r"
+assert_eq hold "$(json_get "$r" .decision.action)"
+assert_eq "parameters.changed" "$(json_get "$r" '.findings[] | select(.object == "work_mem") | .code')"
+assert_eq 1 "$(json_get "$r" '[.decision.reasons[] | select(.message | contains("work_mem"))] | length')" "reason names work_mem"
+assert_contains "$(json_get "$r" '.decision.reasons[0].findings | join(",")')" "work_mem"
+assert_contains "$(cat "$GL_LAST_OUT")" "decision: hold (exit 1)"
+
+# Declared in another unit: 65536kB is 64MB.
+printf '{"id":"CHG-7","kind":"parameters","parameters":{"work_mem":"65536kB"}}' >"$GL_TMP/change.json"
+assert_exit 0 gl_check "$GL_TMP/declared" --blue "$blue" --green "$green" --change "$GL_TMP/change.json"
+assert_eq switchover "$(json_get "$GL_TMP/declared/report.json" .decision.action)"
+assert_eq CHG-7 "$(json_get "$GL_TMP/declared/report.json" .change.id)"
+
+# Declared with a value green does not have.
+printf '{"id":"CHG-8","kind":"parameters","parameters":{"work_mem":"32MB"}}' >"$GL_TMP/wrong.json"
+assert_exit 1 gl_check "$GL_TMP/wrong" --blue "$blue" --green "$green" --change "$GL_TMP/wrong.json"
+assert_contains "$(json_get "$GL_TMP/wrong/report.json" '.decision.reasons[].message')" "32MB"
+
+# A bad change file is a usage error that names the file.
+printf '{"id": 5' >"$GL_TMP/broken.json"
+assert_exit 64 gl_check "$GL_TMP/x" --blue "$blue" --green "$green" --change "$GL_TMP/broken.json"
+assert_contains "$(cat "$GL_LAST_ERR")" "broken.json"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A policy that fails never authorises: syntax error, runtime error, infinite
+# loop and memory bomb all give hold with the error in the report; a missing
+# policy file is a usage error (64).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check_lib.sh"
+gl_require_bin
+
+blue=$(gl_conninfo blue pagila)
+green=$(gl_conninfo blue pagila)  # identical: the default policy would say switchover
+
+write_policy() { printf '%s\n' "$2" >"$GL_TMP/$1.lua"; }
+write_policy syntax 'return { rules = { broken = function(input) return gl.hold( end } }'
+write_policy runtime 'return { rules = { boom = function(input) return input.nothing.here end } }'
+write_policy loop 'return { rules = { spin = function(input) while true do end end } }'
+write_policy pcall_loop 'return { rules = { spin = function(input) while true do pcall(function() while true do end end) end end } }'
+write_policy memory 'return { rules = { eat = function(input) local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1024) .. i end end } }'
+write_policy escape 'return { rules = { esc = function(input) return os.execute("touch /tmp/gl-escaped") end } }'
+
+for p in syntax runtime loop pcall_loop memory escape; do
+  assert_exit 1 gl_check "$GL_TMP/$p" --blue "$blue" --green "$green" --policy "$GL_TMP/$p.lua"
+  r=$GL_TMP/$p/report.json
+  assert_report_valid "$r"
+  assert_eq hold "$(json_get "$r" .decision.action)" "$p policy"
+  assert_eq policy "$(json_get "$r" '.errors[0].stage')" "$p policy error recorded"
+  assert_contains "$(json_get "$r" '.decision.reasons[0].rule')" "greenlight.fail_closed"
+done
+assert_contains "$(json_get "$GL_TMP/syntax/report.json" '.errors[0].message')" "syntax.lua"
+assert_contains "$(json_get "$GL_TMP/loop/report.json" '.errors[0].message')" "instruction"
+assert_contains "$(json_get "$GL_TMP/memory/report.json" '.errors[0].message')" "memory"
+[ ! -e /tmp/gl-escaped ] || gl_fail "policy escaped the sandbox"
+
+assert_exit 64 gl_check "$GL_TMP/none" --blue "$blue" --green "$green" --policy "$GL_TMP/does-not-exist.lua"
+assert_contains "$(cat "$GL_LAST_ERR")" "does-not-exist.lua"
