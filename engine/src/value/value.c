@@ -1,0 +1,745 @@
+/*
+ * value — the JSON-shaped value tree (see value.h).
+ *
+ * Memory layout, chosen because a run holds the catalog facts of 10,000s of
+ * tables on each side:
+ *   - a node is 32 bytes (48 with malloc's overhead); a string node carries
+ *     its bytes inline, right after the node (one allocation, not two). Nodes
+ *     are not trimmed to their kind's size: UBSan's object-size check (rightly)
+ *     rejects member access through a struct pointer to a smaller block;
+ *   - arrays and objects count with uint32_t (4 billion items is plenty);
+ *   - an object keeps its members in insertion order and, once it holds more
+ *     than GL_VALUE_INDEX_MIN keys, an open-addressing index (linear probing
+ *     on FNV-1a) of member positions, so lookups stay O(1).
+ */
+#include "value/value.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Objects with at most this many keys are searched linearly. */
+#define GL_VALUE_INDEX_MIN 8
+/* Hard limit on items of one array or keys of one object. */
+#define GL_VALUE_MAX_ITEMS ((uint32_t)0x7fffffffu)
+
+typedef struct gl_member {
+    char *key;
+    gl_value *val;
+} gl_member;
+
+struct gl_value {
+    uint8_t kind;        /* gl_value_kind */
+    uint8_t index_bits;  /* objects: log2 of the index size, 0 = no index */
+    union {
+        int b;
+        int64_t i;
+        double d;
+        struct {
+            size_t len;
+            char *s;       /* points just past the node, NUL-terminated */
+        } str;
+        struct {
+            gl_value **items;
+            uint32_t len, cap;
+        } arr;
+        struct {
+            gl_member *members;
+            uint32_t len, cap;
+            uint32_t *index;   /* slots hold member position + 1; 0 = empty */
+        } obj;
+    } u;
+};
+
+_Static_assert(sizeof(struct gl_value) <= 32, "value nodes are counted in the 10,000s: keep them small");
+
+static gl_value *node_new(gl_value_kind kind)
+{
+    gl_value *v = calloc(1, sizeof(*v));
+    if (v == NULL)
+        return NULL;
+    v->kind = (uint8_t)kind;
+    return v;
+}
+
+gl_value *gl_value_null(void)
+{
+    return node_new(GL_VALUE_NULL);
+}
+
+gl_value *gl_value_bool(int b)
+{
+    gl_value *v = node_new(GL_VALUE_BOOL);
+    if (v != NULL)
+        v->u.b = b ? 1 : 0;
+    return v;
+}
+
+gl_value *gl_value_int(int64_t i)
+{
+    gl_value *v = node_new(GL_VALUE_INT);
+    if (v != NULL)
+        v->u.i = i;
+    return v;
+}
+
+gl_value *gl_value_number(double d)
+{
+    gl_value *v = node_new(GL_VALUE_NUMBER);
+    if (v != NULL)
+        v->u.d = d;
+    return v;
+}
+
+gl_value *gl_value_string_len(const char *s, size_t len)
+{
+    gl_value *v;
+
+    if (s == NULL)
+        return gl_value_null();
+    if (len > SIZE_MAX - sizeof(*v) - 1)
+        return NULL;
+    v = malloc(sizeof(*v) + len + 1);
+    if (v == NULL)
+        return NULL;
+    v->kind = GL_VALUE_STRING;
+    v->index_bits = 0;
+    v->u.str.len = len;
+    v->u.str.s = (char *)(v + 1);
+    if (len > 0)
+        memcpy(v->u.str.s, s, len);
+    v->u.str.s[len] = '\0';
+    return v;
+}
+
+gl_value *gl_value_string(const char *s)
+{
+    if (s == NULL)
+        return gl_value_null();
+    return gl_value_string_len(s, strlen(s));
+}
+
+gl_value *gl_value_stringf(const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    char *big = NULL;
+    gl_value *v = NULL;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        goto out;
+    if ((size_t)n < sizeof(small)) {
+        v = gl_value_string_len(small, (size_t)n);
+        goto out;
+    }
+    big = malloc((size_t)n + 1);
+    if (big == NULL)
+        goto out;
+    va_start(ap, fmt);
+    n = vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        goto out;
+    v = gl_value_string_len(big, (size_t)n);
+out:
+    free(big);
+    return v;
+}
+
+gl_value *gl_value_array(void)
+{
+    return node_new(GL_VALUE_ARRAY);
+}
+
+gl_value *gl_value_object(void)
+{
+    return node_new(GL_VALUE_OBJECT);
+}
+
+void gl_value_free(gl_value *v)
+{
+    uint32_t i;
+
+    if (v == NULL)
+        return;
+    if (v->kind == GL_VALUE_ARRAY) {
+        for (i = 0; i < v->u.arr.len; i++)
+            gl_value_free(v->u.arr.items[i]);
+        free(v->u.arr.items);
+    } else if (v->kind == GL_VALUE_OBJECT) {
+        for (i = 0; i < v->u.obj.len; i++) {
+            free(v->u.obj.members[i].key);
+            gl_value_free(v->u.obj.members[i].val);
+        }
+        free(v->u.obj.members);
+        free(v->u.obj.index);
+    }
+    free(v);
+}
+
+/* ---- object index ---------------------------------------------------- */
+
+static uint32_t hash_key(const char *key, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Fills a fresh index of 2^bits slots from the members; -1 on OOM. */
+static int index_build(gl_value *o, uint8_t bits)
+{
+    size_t size = (size_t)1 << bits;
+    size_t mask = size - 1;
+    uint32_t *index = calloc(size, sizeof(*index));
+    uint32_t i;
+
+    if (index == NULL)
+        return -1;
+    for (i = 0; i < o->u.obj.len; i++) {
+        const char *k = o->u.obj.members[i].key;
+        size_t slot = hash_key(k, strlen(k)) & mask;
+        while (index[slot] != 0)
+            slot = (slot + 1) & mask;
+        index[slot] = i + 1;
+    }
+    free(o->u.obj.index);
+    o->u.obj.index = index;
+    o->index_bits = bits;
+    return 0;
+}
+
+/* Keeps the index at most half full; builds it once past the threshold. */
+static int index_reserve(gl_value *o, uint32_t want_len)
+{
+    uint8_t bits = o->index_bits;
+
+    if (want_len <= GL_VALUE_INDEX_MIN)
+        return 0;
+    if (bits == 0)
+        bits = 5;
+    while (((size_t)1 << bits) < (size_t)want_len * 2)
+        bits++;
+    if (bits == o->index_bits && o->u.obj.index != NULL)
+        return 0;
+    return index_build(o, bits);
+}
+
+/* Position of key in members, or -1. With an index, *slot_out gets its slot. */
+static long object_find(const gl_value *o, const char *key, size_t len, size_t *slot_out)
+{
+    uint32_t i;
+
+    if (o->u.obj.index != NULL) {
+        size_t mask = ((size_t)1 << o->index_bits) - 1;
+        size_t slot = hash_key(key, len) & mask;
+        uint32_t at;
+
+        while ((at = o->u.obj.index[slot]) != 0) {
+            const char *k = o->u.obj.members[at - 1].key;
+            if (strncmp(k, key, len) == 0 && k[len] == '\0') {
+                if (slot_out != NULL)
+                    *slot_out = slot;
+                return (long)(at - 1);
+            }
+            slot = (slot + 1) & mask;
+        }
+        return -1;
+    }
+    for (i = 0; i < o->u.obj.len; i++) {
+        const char *k = o->u.obj.members[i].key;
+        if (strncmp(k, key, len) == 0 && k[len] == '\0')
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Removes one slot from a linear-probing table without tombstones: entries
+ * after it in the same probe run move back so lookups never stop early. */
+static void index_delete_slot(gl_value *o, size_t slot)
+{
+    uint32_t *index = o->u.obj.index;
+    size_t mask = ((size_t)1 << o->index_bits) - 1;
+    size_t hole = slot;
+    size_t next = (slot + 1) & mask;
+
+    index[hole] = 0;
+    while (index[next] != 0) {
+        const char *k = o->u.obj.members[index[next] - 1].key;
+        size_t home = hash_key(k, strlen(k)) & mask;
+        /* Move the entry into the hole unless its home lies cyclically in (hole, next]. */
+        int stays = (hole <= next) ? (home > hole && home <= next)
+                                   : (home > hole || home <= next);
+        if (!stays) {
+            index[hole] = index[next];
+            index[next] = 0;
+            hole = next;
+        }
+        next = (next + 1) & mask;
+    }
+}
+
+/* ---- mutators --------------------------------------------------------- */
+
+int gl_value_array_push(gl_value *array, gl_value *item)
+{
+    if (array == NULL || array->kind != GL_VALUE_ARRAY || item == NULL)
+        goto fail;
+    if (array->u.arr.len == array->u.arr.cap) {
+        uint32_t cap = array->u.arr.cap ? array->u.arr.cap * 2 : 4;
+        gl_value **items;
+        if (array->u.arr.cap >= GL_VALUE_MAX_ITEMS / 2)
+            goto fail;
+        items = realloc(array->u.arr.items, (size_t)cap * sizeof(*items));
+        if (items == NULL)
+            goto fail;
+        array->u.arr.items = items;
+        array->u.arr.cap = cap;
+    }
+    array->u.arr.items[array->u.arr.len++] = item;
+    return 0;
+fail:
+    gl_value_free(item);
+    return -1;
+}
+
+int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, gl_value *val)
+{
+    gl_member *m;
+    char *copy = NULL;
+    long at;
+
+    if (object == NULL || object->kind != GL_VALUE_OBJECT || key == NULL || val == NULL)
+        goto fail;
+    if (memchr(key, '\0', key_len) != NULL)
+        goto fail;
+    at = object_find(object, key, key_len, NULL);
+    if (at >= 0) {
+        m = &object->u.obj.members[at];
+        gl_value_free(m->val);
+        m->val = val;
+        return 0;
+    }
+    if (object->u.obj.len >= GL_VALUE_MAX_ITEMS || key_len == SIZE_MAX)
+        goto fail;
+    copy = malloc(key_len + 1);
+    if (copy == NULL)
+        goto fail;
+    memcpy(copy, key, key_len);
+    copy[key_len] = '\0';
+    if (object->u.obj.len == object->u.obj.cap) {
+        uint32_t cap = object->u.obj.cap ? object->u.obj.cap * 2 : 4;
+        gl_member *members;
+        if (object->u.obj.cap >= GL_VALUE_MAX_ITEMS / 2)
+            goto fail;
+        members = realloc(object->u.obj.members, (size_t)cap * sizeof(*members));
+        if (members == NULL)
+            goto fail;
+        object->u.obj.members = members;
+        object->u.obj.cap = cap;
+    }
+    m = &object->u.obj.members[object->u.obj.len];
+    m->key = copy;
+    m->val = val;
+    object->u.obj.len++;
+    if (object->u.obj.index != NULL &&
+        ((size_t)1 << object->index_bits) >= (size_t)object->u.obj.len * 2) {
+        /* Room left: insert just the new key. */
+        size_t mask = ((size_t)1 << object->index_bits) - 1;
+        size_t slot = hash_key(copy, key_len) & mask;
+        while (object->u.obj.index[slot] != 0)
+            slot = (slot + 1) & mask;
+        object->u.obj.index[slot] = object->u.obj.len;
+    } else if (index_reserve(object, object->u.obj.len) != 0) {
+        /* Undo the append so the object stays consistent. */
+        object->u.obj.len--;
+        goto fail;
+    }
+    return 0;
+fail:
+    free(copy);
+    gl_value_free(val);
+    return -1;
+}
+
+int gl_value_object_set(gl_value *object, const char *key, gl_value *val)
+{
+    if (key == NULL) {
+        gl_value_free(val);
+        return -1;
+    }
+    return gl_value_object_set_len(object, key, strlen(key), val);
+}
+
+int gl_value_object_remove(gl_value *object, const char *key)
+{
+    size_t slot = 0;
+    uint32_t pos;
+    long at;
+
+    if (object == NULL || object->kind != GL_VALUE_OBJECT || key == NULL)
+        return 0;
+    at = object_find(object, key, strlen(key), &slot);
+    if (at < 0)
+        return 0;
+    pos = (uint32_t)at;
+    if (object->u.obj.index != NULL) {
+        size_t size = (size_t)1 << object->index_bits;
+        size_t s;
+        index_delete_slot(object, slot);
+        /* Members after pos shift down by one; so do their positions. */
+        for (s = 0; s < size; s++) {
+            if (object->u.obj.index[s] > pos + 1)
+                object->u.obj.index[s]--;
+        }
+    }
+    free(object->u.obj.members[pos].key);
+    gl_value_free(object->u.obj.members[pos].val);
+    memmove(&object->u.obj.members[pos], &object->u.obj.members[pos + 1],
+            (size_t)(object->u.obj.len - pos - 1) * sizeof(gl_member));
+    object->u.obj.len--;
+    if (object->u.obj.len <= GL_VALUE_INDEX_MIN && object->u.obj.index != NULL) {
+        free(object->u.obj.index);
+        object->u.obj.index = NULL;
+        object->index_bits = 0;
+    }
+    return 1;
+}
+
+gl_value *gl_value_array_take(gl_value *array, size_t i)
+{
+    gl_value *item;
+
+    if (array == NULL || array->kind != GL_VALUE_ARRAY || i >= array->u.arr.len)
+        return NULL;
+    item = array->u.arr.items[i];
+    memmove(&array->u.arr.items[i], &array->u.arr.items[i + 1],
+            (array->u.arr.len - i - 1) * sizeof(gl_value *));
+    array->u.arr.len--;
+    return item;
+}
+
+gl_value *gl_value_copy(const gl_value *v)
+{
+    gl_value *c = NULL;
+    uint32_t i;
+
+    if (v == NULL)
+        return NULL;
+    switch ((gl_value_kind)v->kind) {
+    case GL_VALUE_NULL:
+        return gl_value_null();
+    case GL_VALUE_BOOL:
+        return gl_value_bool(v->u.b);
+    case GL_VALUE_INT:
+        return gl_value_int(v->u.i);
+    case GL_VALUE_NUMBER:
+        return gl_value_number(v->u.d);
+    case GL_VALUE_STRING:
+        return gl_value_string_len(v->u.str.s, v->u.str.len);
+    case GL_VALUE_ARRAY:
+        c = gl_value_array();
+        if (c == NULL)
+            goto fail;
+        if (v->u.arr.len > 0) {
+            c->u.arr.items = malloc((size_t)v->u.arr.len * sizeof(gl_value *));
+            if (c->u.arr.items == NULL)
+                goto fail;
+            c->u.arr.cap = v->u.arr.len;
+        }
+        for (i = 0; i < v->u.arr.len; i++) {
+            gl_value *item = gl_value_copy(v->u.arr.items[i]);
+            if (item == NULL)
+                goto fail;
+            c->u.arr.items[c->u.arr.len++] = item;
+        }
+        return c;
+    case GL_VALUE_OBJECT:
+        c = gl_value_object();
+        if (c == NULL)
+            goto fail;
+        if (v->u.obj.len > 0) {
+            c->u.obj.members = malloc((size_t)v->u.obj.len * sizeof(gl_member));
+            if (c->u.obj.members == NULL)
+                goto fail;
+            c->u.obj.cap = v->u.obj.len;
+        }
+        for (i = 0; i < v->u.obj.len; i++) {
+            const gl_member *m = &v->u.obj.members[i];
+            gl_member *n = &c->u.obj.members[i];
+            n->key = strdup(m->key);
+            if (n->key == NULL)
+                goto fail;
+            n->val = gl_value_copy(m->val);
+            if (n->val == NULL) {
+                free(n->key);
+                goto fail;
+            }
+            c->u.obj.len++;
+        }
+        if (v->u.obj.index != NULL) {
+            size_t bytes = ((size_t)1 << v->index_bits) * sizeof(uint32_t);
+            c->u.obj.index = malloc(bytes);
+            if (c->u.obj.index == NULL)
+                goto fail;
+            memcpy(c->u.obj.index, v->u.obj.index, bytes);
+            c->index_bits = v->index_bits;
+        }
+        return c;
+    }
+fail:
+    gl_value_free(c);
+    return NULL;
+}
+
+/* ---- readers ---------------------------------------------------------- */
+
+gl_value_kind gl_value_kind_of(const gl_value *v)
+{
+    return v == NULL ? GL_VALUE_NULL : (gl_value_kind)v->kind;
+}
+
+int gl_value_get_bool(const gl_value *v)
+{
+    return (v != NULL && v->kind == GL_VALUE_BOOL) ? v->u.b : 0;
+}
+
+int64_t gl_value_get_int(const gl_value *v)
+{
+    if (v == NULL)
+        return 0;
+    if (v->kind == GL_VALUE_INT)
+        return v->u.i;
+    if (v->kind == GL_VALUE_NUMBER) {
+        double d = v->u.d;
+        /* Converting an out-of-range double is undefined: saturate instead. */
+        if (isnan(d))
+            return 0;
+        if (d >= 9223372036854775808.0)
+            return INT64_MAX;
+        if (d < -9223372036854775808.0)
+            return INT64_MIN;
+        return (int64_t)d;
+    }
+    return 0;
+}
+
+double gl_value_get_number(const gl_value *v)
+{
+    if (v == NULL)
+        return 0.0;
+    if (v->kind == GL_VALUE_NUMBER)
+        return v->u.d;
+    if (v->kind == GL_VALUE_INT)
+        return (double)v->u.i;
+    return 0.0;
+}
+
+const char *gl_value_get_string(const gl_value *v)
+{
+    return (v != NULL && v->kind == GL_VALUE_STRING) ? v->u.str.s : NULL;
+}
+
+size_t gl_value_string_length(const gl_value *v)
+{
+    return (v != NULL && v->kind == GL_VALUE_STRING) ? v->u.str.len : 0;
+}
+
+size_t gl_value_len(const gl_value *v)
+{
+    if (v == NULL)
+        return 0;
+    if (v->kind == GL_VALUE_ARRAY)
+        return v->u.arr.len;
+    if (v->kind == GL_VALUE_OBJECT)
+        return v->u.obj.len;
+    return 0;
+}
+
+const gl_value *gl_value_array_at(const gl_value *array, size_t i)
+{
+    if (array == NULL || array->kind != GL_VALUE_ARRAY || i >= array->u.arr.len)
+        return NULL;
+    return array->u.arr.items[i];
+}
+
+gl_value *gl_value_array_at_mut(gl_value *array, size_t i)
+{
+    if (array == NULL || array->kind != GL_VALUE_ARRAY || i >= array->u.arr.len)
+        return NULL;
+    return array->u.arr.items[i];
+}
+
+const gl_value *gl_value_object_get(const gl_value *object, const char *key)
+{
+    long at;
+
+    if (object == NULL || object->kind != GL_VALUE_OBJECT || key == NULL)
+        return NULL;
+    at = object_find(object, key, strlen(key), NULL);
+    return at < 0 ? NULL : object->u.obj.members[at].val;
+}
+
+gl_value *gl_value_object_get_mut(gl_value *object, const char *key)
+{
+    return (gl_value *)gl_value_object_get(object, key);
+}
+
+const char *gl_value_object_key_at(const gl_value *object, size_t i)
+{
+    if (object == NULL || object->kind != GL_VALUE_OBJECT || i >= object->u.obj.len)
+        return NULL;
+    return object->u.obj.members[i].key;
+}
+
+const gl_value *gl_value_object_value_at(const gl_value *object, size_t i)
+{
+    if (object == NULL || object->kind != GL_VALUE_OBJECT || i >= object->u.obj.len)
+        return NULL;
+    return object->u.obj.members[i].val;
+}
+
+const char *gl_value_object_string(const gl_value *object, const char *key)
+{
+    return gl_value_get_string(gl_value_object_get(object, key));
+}
+
+/* ---- equality and sorting -------------------------------------------- */
+
+/* An int and a number are equal when they denote the same mathematical value. */
+static int int_equals_number(int64_t i, double d)
+{
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return 0;   /* NaN, infinities, out of int64 range */
+    if (d != floor(d))
+        return 0;
+    return (int64_t)d == i;
+}
+
+int gl_value_equal(const gl_value *a, const gl_value *b)
+{
+    uint32_t i;
+
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (a == b)
+        return 1;
+    if (a->kind != b->kind) {
+        if (a->kind == GL_VALUE_INT && b->kind == GL_VALUE_NUMBER)
+            return int_equals_number(a->u.i, b->u.d);
+        if (a->kind == GL_VALUE_NUMBER && b->kind == GL_VALUE_INT)
+            return int_equals_number(b->u.i, a->u.d);
+        return 0;
+    }
+    switch ((gl_value_kind)a->kind) {
+    case GL_VALUE_NULL:
+        return 1;
+    case GL_VALUE_BOOL:
+        return a->u.b == b->u.b;
+    case GL_VALUE_INT:
+        return a->u.i == b->u.i;
+    case GL_VALUE_NUMBER:
+        return a->u.d == b->u.d;
+    case GL_VALUE_STRING:
+        return a->u.str.len == b->u.str.len &&
+               memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+    case GL_VALUE_ARRAY:
+        if (a->u.arr.len != b->u.arr.len)
+            return 0;
+        for (i = 0; i < a->u.arr.len; i++) {
+            if (!gl_value_equal(a->u.arr.items[i], b->u.arr.items[i]))
+                return 0;
+        }
+        return 1;
+    case GL_VALUE_OBJECT:
+        /* Keys are unique, so same count + every key of a matching in b
+         * means the key sets are equal. */
+        if (a->u.obj.len != b->u.obj.len)
+            return 0;
+        for (i = 0; i < a->u.obj.len; i++) {
+            const gl_member *m = &a->u.obj.members[i];
+            long at;
+            /* Same position first: the common case of equal insertion order. */
+            if (strcmp(m->key, b->u.obj.members[i].key) == 0) {
+                at = (long)i;
+            } else {
+                at = object_find(b, m->key, strlen(m->key), NULL);
+                if (at < 0)
+                    return 0;
+            }
+            if (!gl_value_equal(m->val, b->u.obj.members[at].val))
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static void merge_sort(gl_value **items, gl_value **tmp, size_t n,
+                       int (*cmp)(const gl_value *a, const gl_value *b))
+{
+    size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+    if (n < 2)
+        return;
+    merge_sort(items, tmp, mid, cmp);
+    merge_sort(items + mid, tmp, n - mid, cmp);
+    if (cmp(items[mid - 1], items[mid]) <= 0)
+        return;   /* already in order */
+    while (i < mid && j < n) {
+        /* Take from the left on ties: that is what makes the sort stable. */
+        if (cmp(items[j], items[i]) < 0)
+            tmp[k++] = items[j++];
+        else
+            tmp[k++] = items[i++];
+    }
+    while (i < mid)
+        tmp[k++] = items[i++];
+    while (j < n)
+        tmp[k++] = items[j++];
+    memcpy(items, tmp, n * sizeof(*items));
+}
+
+static void insertion_sort(gl_value **items, size_t n,
+                           int (*cmp)(const gl_value *a, const gl_value *b))
+{
+    size_t i, j;
+
+    for (i = 1; i < n; i++) {
+        gl_value *x = items[i];
+        for (j = i; j > 0 && cmp(x, items[j - 1]) < 0; j--)
+            items[j] = items[j - 1];
+        items[j] = x;
+    }
+}
+
+void gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b))
+{
+    gl_value **tmp;
+    size_t n;
+
+    if (array == NULL || array->kind != GL_VALUE_ARRAY || cmp == NULL)
+        return;
+    n = array->u.arr.len;
+    if (n < 2)
+        return;
+    tmp = malloc(n * sizeof(*tmp));
+    if (tmp == NULL) {
+        /* No memory for the merge buffer: still sort (stably), just slower. */
+        insertion_sort(array->u.arr.items, n, cmp);
+        return;
+    }
+    merge_sort(array->u.arr.items, tmp, n, cmp);
+    free(tmp);
+}
