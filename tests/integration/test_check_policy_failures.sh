@@ -10,12 +10,12 @@ blue=$(gl_conninfo blue pagila)
 green=$(gl_conninfo blue pagila)  # identical: the default policy would say switchover
 
 write_policy() { printf '%s\n' "$2" >"$GL_TMP/$1.lua"; }
-write_policy syntax 'return { rules = { broken = function(input) return gl.hold( end } }'
-write_policy runtime 'return { rules = { boom = function(input) return input.nothing.here end } }'
-write_policy loop 'return { rules = { spin = function(input) while true do end end } }'
-write_policy pcall_loop 'return { rules = { spin = function(input) while true do pcall(function() while true do end end) end end } }'
-write_policy memory 'return { rules = { eat = function(input) local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1024) .. i end end } }'
-write_policy escape 'return { rules = { esc = function(input) return os.execute("touch /tmp/gl-escaped") end } }'
+write_policy syntax 'return { name = "t", rules = { broken = function(input) return gl.hold( end } }'
+write_policy runtime 'return { name = "t", rules = { boom = function(input) return input.nothing.here end } }'
+write_policy loop 'return { name = "t", rules = { spin = function(input) while true do end end } }'
+write_policy pcall_loop 'return { name = "t", rules = { spin = function(input) while true do pcall(function() while true do end end) end end } }'
+write_policy memory 'return { name = "t", rules = { eat = function(input) local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1024) .. i end end } }'
+write_policy escape 'return { name = "t", rules = { esc = function(input) return os.execute("touch /tmp/gl-escaped") end } }'
 
 for p in syntax runtime loop pcall_loop memory escape; do
   assert_exit 1 gl_check "$GL_TMP/$p" --blue "$blue" --green "$green" --policy "$GL_TMP/$p.lua"
@@ -25,7 +25,10 @@ for p in syntax runtime loop pcall_loop memory escape; do
   assert_eq policy "$(json_get "$r" '.errors[0].stage')" "$p policy error recorded"
   assert_contains "$(json_get "$r" '.decision.reasons[0].rule')" "greenlight.fail_closed"
 done
-assert_contains "$(json_get "$GL_TMP/syntax/report.json" '.errors[0].message')" "syntax.lua"
+assert_contains "$(json_get "$GL_TMP/syntax/report.json" '.errors[0].message')" "syntax.lua:1"
+assert_contains "$(json_get "$GL_TMP/runtime/report.json" '.errors[0].message')" "boom"
+assert_contains "$(json_get "$GL_TMP/pcall_loop/report.json" '.errors[0].message')" "instruction"
+assert_contains "$(json_get "$GL_TMP/escape/report.json" '.errors[0].message')" "os"
 assert_contains "$(json_get "$GL_TMP/loop/report.json" '.errors[0].message')" "instruction"
 assert_contains "$(json_get "$GL_TMP/memory/report.json" '.errors[0].message')" "memory"
 [ ! -e /tmp/gl-escaped ] || gl_fail "policy escaped the sandbox"

@@ -1,6 +1,7 @@
 /* The loader refuses broken plugins with messages naming the file and the
  * versions, and loads good ones. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "collect/loader.h"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "value/value.h"
 
@@ -228,6 +229,17 @@ out:
     return rc;
 }
 
+static void host_progress(gl_ctx *ctx, size_t done, size_t total, const char *label)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    fprintf(stderr, "\r\033[K%s: %zu/%zu %s", ctx->plugin_name ? ctx->plugin_name : "greenlight",
+            done, total, label ? label : "");
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
 static const gl_host host_table = {
     .size = sizeof(gl_host),
     .abi_major = GL_PLUGIN_ABI_MAJOR,
@@ -262,6 +274,7 @@ static const gl_host host_table = {
     .object_key_at = gl_value_object_key_at,
     .object_value_at = gl_value_object_value_at,
     .value_equal = gl_value_equal,
+    .progress = host_progress,
 };
 
 const gl_host *gl_host_table(void)

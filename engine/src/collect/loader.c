@@ -73,7 +73,7 @@ static gl_loaded_plugin *find_loaded(gl_plugin_set *set, const char *name)
 
 static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
 {
-    gl_loaded_plugin *grown, *lp;
+    gl_loaded_plugin *grown, *lp, *first;
     char why[1024] = "";
     gl_plugin_entry_fn entry;
     void *sym;
@@ -84,6 +84,7 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
     set->items = grown;
     lp = &set->items[set->count];
     memset(lp, 0, sizeof(*lp));
+    lp->state = GL_PLUGIN_REFUSED; /* until proven loadable */
     lp->path = strdup(path);
     if (lp->path == NULL)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
@@ -104,17 +105,16 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
     *(void **)&entry = sym;
     if (gl_plugin_check_descriptor(entry(), path, why, sizeof(why)) != 0)
         goto refuse;
-    lp->desc = entry();
-    if (find_loaded(set, lp->desc->name) != NULL) {
-        gl_loaded_plugin *first = find_loaded(set, lp->desc->name);
+    first = find_loaded(set, entry()->name);
+    if (first != NULL) {
         snprintf(why, sizeof(why), "%s: shadowed by %s (same name \"%s\" earlier in the path)",
-                 path, first->path, lp->desc->name);
+                 path, first->path, first->desc->name);
         lp->state = GL_PLUGIN_SHADOWED;
         lp->refusal = strdup(why);
-        lp->desc = NULL;
         /* Keep the handle: never unload during a run. */
         return 0;
     }
+    lp->desc = entry();
     lp->state = GL_PLUGIN_LOADED;
     return 0;
 refuse:

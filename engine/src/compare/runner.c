@@ -277,6 +277,17 @@ int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err)
     return 0;
 }
 
+static void ctx_init(gl_ctx *ctx, const gl_plugin *desc, gl_target *targets[2],
+                     const gl_value *config, int verbose)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->targets[0] = targets[0];
+    ctx->targets[1] = targets[1];
+    ctx->plugin_name = desc->name;
+    ctx->config = gl_plugin_config(config, desc->name);
+    ctx->verbose = verbose;
+}
+
 int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
                       const gl_value *config, int verbose, gl_value **out_facts,
                       char *errbuf, size_t errlen)
@@ -284,12 +295,7 @@ int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side
     gl_ctx ctx;
     int rc;
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.targets[0] = targets[0];
-    ctx.targets[1] = targets[1];
-    ctx.plugin_name = desc->name;
-    ctx.config = gl_plugin_config(config, desc->name);
-    ctx.verbose = verbose;
+    ctx_init(&ctx, desc, targets, config, verbose);
     *out_facts = NULL;
     rc = desc->collect(&ctx, gl_host_table(), side, out_facts);
     if (rc == 0 && *out_facts == NULL)
@@ -303,6 +309,22 @@ int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side
     return 0;
 }
 
+static int collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
+                        int verbose, gl_value *out[2], char *errbuf, size_t errlen)
+{
+    gl_ctx ctx;
+
+    ctx_init(&ctx, desc, targets, config, verbose);
+    if (desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1]) {
+        gl_value_free(out[0]);
+        gl_value_free(out[1]);
+        out[0] = out[1] = NULL;
+        snprintf(errbuf, errlen, "collect: %s", ctx.error[0] ? ctx.error : "collect_pair returned no facts");
+        return -1;
+    }
+    return 0;
+}
+
 static int run_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                        int verbose, const gl_value *blue, const gl_value *green,
                        gl_value *findings, char *errbuf, size_t errlen)
@@ -310,12 +332,7 @@ static int run_compare(const gl_plugin *desc, gl_target *targets[2], const gl_va
     gl_ctx ctx;
     int rc;
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.targets[0] = targets[0];
-    ctx.targets[1] = targets[1];
-    ctx.plugin_name = desc->name;
-    ctx.config = gl_plugin_config(config, desc->name);
-    ctx.verbose = verbose;
+    ctx_init(&ctx, desc, targets, config, verbose);
     ctx.findings = findings;
     rc = desc->compare(&ctx, gl_host_table(), blue, green);
     if (rc != 0) {
@@ -473,7 +490,12 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
 
         if (lp->state != GL_PLUGIN_LOADED || !gl_plugin_wanted(opts->only_plugins, d->name))
             continue;
-        for (int s = 0; s < 2 && status[0] == 'o'; s++) {
+        if (d->collect_pair != NULL && targets[0] && targets[1] && targets[0]->conn &&
+            targets[1]->conn) {
+            if (collect_pair(d, targets, config, opts->verbose, side_facts, msg, sizeof(msg)) != 0)
+                status = "failed";
+        }
+        for (int s = 0; s < 2 && status[0] == 'o' && side_facts[s] == NULL; s++) {
             const gl_value *snap;
             if (targets[s] == NULL) {
                 status = "skipped";
@@ -492,13 +514,10 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
                 side_facts[s] = gl_value_copy(snap);
                 continue;
             }
+            int prefix = snprintf(msg, sizeof(msg), "collect on %s: ", gl_side_name((gl_side)s));
             if (gl_plugin_collect(d, targets, (gl_side)s, config, opts->verbose, &side_facts[s],
-                                  msg, sizeof(msg)) != 0) {
+                                  msg + prefix, sizeof(msg) - (size_t)prefix) != 0)
                 status = "failed";
-                char tmp[2048];
-                snprintf(tmp, sizeof(tmp), "collect on %s: %s", gl_side_name((gl_side)s), msg);
-                snprintf(msg, sizeof(msg), "%s", tmp);
-            }
         }
         if (strcmp(status, "ok") == 0 &&
             run_compare(d, targets, config, opts->verbose, side_facts[0], side_facts[1], findings,
@@ -520,6 +539,14 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
         gl_value_object_set(st, "duration_ms", gl_value_number((double)(long)((gl_time_ms() - p0) * 10) / 10));
         gl_value_object_set(st, "error", msg[0] && strcmp(status, "ok") != 0 ? gl_value_string(msg) : gl_value_null());
         gl_value_array_push(plugin_status, st);
+    }
+
+    /* A gate that checked nothing must not authorise anything. */
+    if (gl_value_len(plugin_status) == 0) {
+        internal = 1;
+        push_error(errors, "plugin", NULL, NULL,
+                   "no check plugin ran: install plugins or fix --plugin-path/--plugins "
+                   "(see `greenlight plugins`)");
     }
 
     gl_value_array_sort(findings, finding_cmp);
