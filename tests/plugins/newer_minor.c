@@ -13,7 +13,7 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl
 }
 
 static const gl_plugin desc = {sizeof(gl_plugin), GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR + 7,
-                               "newer_minor", "1.0", "declares a newer ABI minor", collect, compare};
+                               "newer_minor", "1.0", "declares a newer ABI minor", collect, compare, NULL};
 
 GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
 {

@@ -13,7 +13,7 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl
 }
 
 static const gl_plugin desc = {sizeof(gl_plugin), 99, 0, "wrong_abi", "1.0",
-                               "declares ABI 99.0", collect, compare};
+                               "declares ABI 99.0", collect, compare, NULL};
 
 GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
 {

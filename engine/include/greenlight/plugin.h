@@ -152,6 +152,9 @@ typedef struct gl_host {
     /* 1 when equal as JSON values (objects compare key sets, not order). */
     int (*value_equal)(const gl_value *a, const gl_value *b);
 
+    /* Progress for long checks: shown on a terminal (stderr), silent otherwise. */
+    void (*progress)(gl_ctx *ctx, size_t done, size_t total, const char *label);
+
     /* ABI 1.0 ends here. New members go below, never above. */
 } gl_host;
 
@@ -169,11 +172,21 @@ typedef struct gl_plugin {
     /* Compare both sides' facts and emit findings through host->emit. */
     int (*compare)(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                    const gl_value *green);
+
+    /*
+     * Optional (NULL when unused). Collects both live sides in one call, for
+     * checks that must interleave work across sides (latency: blue, green,
+     * blue, green... so machine noise hits both alike). Called instead of
+     * collect when both sides are live; when a side is a snapshot its facts
+     * come from the file and collect runs on the live side alone.
+     */
+    int (*collect_pair)(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
+                        gl_value **out_green);
 } gl_plugin;
 
 #define GL_PLUGIN_INIT(name_, version_, description_, collect_, compare_)      \
     { sizeof(gl_plugin), GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, (name_),     \
-      (version_), (description_), (collect_), (compare_) }
+      (version_), (description_), (collect_), (compare_), NULL }
 
 #define GL_PLUGIN_ENTRY "greenlight_plugin"
 
