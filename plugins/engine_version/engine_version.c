@@ -1,0 +1,637 @@
+/*
+ * engine_version — what the engine change itself means: the server version
+ * step (major, minor, downgrade), extensions blue uses that green lacks or
+ * carries in another version, and parameters an operator set on blue that
+ * green's PostgreSQL no longer knows.
+ *
+ * collect facts:
+ *   { server_version_num, server_version,
+ *     settings_nondefault: { name: { setting, source } },   operator-set only
+ *     settings_known: [ name, ... ],                         every pg_settings name
+ *     settings_db_role: [ { database, role, name, setting } ] ALTER DATABASE/ROLE ... SET
+ *     extensions_installed: { name: version },
+ *     extensions_available: { name: [ version, ... ] } }
+ * Codes and severities: share/doc/checks/engine_version.md.
+ */
+#include <greenlight/plugin.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "version.h"
+
+#define ENGINE_VERSION_VERSION "1.0.0"
+
+/* ------------------------------------------------------------------ collect */
+
+/* name columns are cast to text: COLLATE on type name needs PostgreSQL 12. */
+static const char version_sql[] =
+    "SELECT pg_catalog.current_setting('server_version_num'), "
+    "pg_catalog.current_setting('server_version')";
+static const char settings_sql[] =
+    "SELECT name, setting, source FROM pg_catalog.pg_settings ORDER BY name COLLATE \"C\"";
+static const char db_role_sql[] =
+    "SELECT coalesce(d.datname::text, '') AS database, coalesce(r.rolname::text, '') AS role, "
+    "c.cfg FROM pg_catalog.pg_db_role_setting s "
+    "LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
+    "LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole "
+    "CROSS JOIN LATERAL unnest(s.setconfig) WITH ORDINALITY AS c(cfg, n) "
+    "ORDER BY coalesce(d.datname::text, '') COLLATE \"C\", "
+    "coalesce(r.rolname::text, '') COLLATE \"C\", c.n";
+static const char installed_sql[] =
+    "SELECT extname::text, extversion FROM pg_catalog.pg_extension "
+    "ORDER BY extname::text COLLATE \"C\"";
+static const char available_sql[] =
+    "SELECT name::text, version FROM pg_catalog.pg_available_extension_versions "
+    "ORDER BY name::text COLLATE \"C\", version COLLATE \"C\"";
+
+typedef struct collect_state {
+    gl_ctx *ctx;
+    const gl_host *host;
+    gl_value *facts;
+    gl_value *a;            /* the object or array being filled */
+    gl_value *b;            /* a second one (settings_known beside settings_nondefault) */
+    gl_value *group;        /* available versions of group_name, not yet stored */
+    char *group_name;
+    int failed;
+} collect_state;
+
+static int oom(collect_state *st)
+{
+    st->host->set_error(st->ctx, "engine_version: out of memory");
+    st->failed = 1;
+    return 1;
+}
+
+static int version_row(void *userdata, int ncols, const char *const *names,
+                       const char *const *values, const int *is_null)
+{
+    collect_state *st = userdata;
+    const gl_host *host = st->host;
+
+    if (ncols != 2 || is_null[0] || is_null[1])
+        return oom(st);
+    if (host->object_set(st->facts, "server_version_num", host->value_int(atoi(values[0]))) != 0 ||
+        host->object_set(st->facts, "server_version", host->value_string(values[1])) != 0)
+        return oom(st);
+    return 0;
+}
+
+static int settings_row(void *userdata, int ncols, const char *const *names,
+                        const char *const *values, const int *is_null)
+{
+    collect_state *st = userdata;
+    const gl_host *host = st->host;
+    gl_value *row;
+
+    if (ncols != 3 || is_null[0])
+        return oom(st);
+    if (host->array_push(st->b, host->value_string(values[0])) != 0)
+        return oom(st);
+    if (is_null[2] || !gl_ev__source_is_operator(values[2]))
+        return 0;
+    row = host->value_object();
+    if (row == NULL)
+        return oom(st);
+    if (host->object_set(row, "setting", is_null[1] ? host->value_null()
+                                                    : host->value_string(values[1])) != 0 ||
+        host->object_set(row, "source", host->value_string(values[2])) != 0) {
+        host->value_free(row);
+        return oom(st);
+    }
+    if (host->object_set(st->a, values[0], row) != 0)
+        return oom(st);
+    return 0;
+}
+
+static int db_role_row(void *userdata, int ncols, const char *const *names,
+                       const char *const *values, const int *is_null)
+{
+    collect_state *st = userdata;
+    const gl_host *host = st->host;
+    gl_value *row;
+    const char *eq;
+
+    if (ncols != 3 || is_null[2])
+        return 0;
+    /* setconfig items are "name=value" */
+    eq = strchr(values[2], '=');
+    if (eq == NULL || eq == values[2])
+        return 0;
+    row = host->value_object();
+    if (row == NULL)
+        return oom(st);
+    if (host->object_set(row, "database", host->value_string(is_null[0] ? "" : values[0])) != 0 ||
+        host->object_set(row, "role", host->value_string(is_null[1] ? "" : values[1])) != 0 ||
+        host->object_set(row, "name",
+                         host->value_string_len(values[2], (size_t)(eq - values[2]))) != 0 ||
+        host->object_set(row, "setting", host->value_string(eq + 1)) != 0) {
+        host->value_free(row);
+        return oom(st);
+    }
+    if (host->array_push(st->a, row) != 0)
+        return oom(st);
+    return 0;
+}
+
+static int installed_row(void *userdata, int ncols, const char *const *names,
+                         const char *const *values, const int *is_null)
+{
+    collect_state *st = userdata;
+    const gl_host *host = st->host;
+
+    if (ncols != 2 || is_null[0])
+        return oom(st);
+    if (host->object_set(st->a, values[0],
+                         is_null[1] ? host->value_null() : host->value_string(values[1])) != 0)
+        return oom(st);
+    return 0;
+}
+
+/* Stores the pending group of available versions under its name. */
+static int flush_group(collect_state *st)
+{
+    int rc = 0;
+
+    if (st->group != NULL && st->host->object_set(st->a, st->group_name, st->group) != 0)
+        rc = oom(st);
+    st->group = NULL;
+    free(st->group_name);
+    st->group_name = NULL;
+    return rc;
+}
+
+/* Rows arrive grouped by name (ORDER BY name): one array per run of a name. */
+static int available_row(void *userdata, int ncols, const char *const *names,
+                         const char *const *values, const int *is_null)
+{
+    collect_state *st = userdata;
+    const gl_host *host = st->host;
+
+    if (ncols != 2 || is_null[0] || is_null[1])
+        return 0;
+    if (st->group_name == NULL || strcmp(st->group_name, values[0]) != 0) {
+        if (flush_group(st) != 0)
+            return 1;
+        st->group_name = strdup(values[0]);
+        st->group = host->value_array();
+        if (st->group_name == NULL || st->group == NULL)
+            return oom(st);
+    }
+    if (host->array_push(st->group, host->value_string(values[1])) != 0) {
+        st->group = NULL;   /* array_push never frees the array itself, but stop using it */
+        return oom(st);
+    }
+    return 0;
+}
+
+/*
+ * Runs sql into a fresh container stored in facts under key. `second` (may
+ * be NULL) is a second container the row function fills, stored under key2.
+ */
+static int collect_into(collect_state *st, gl_side side, const char *sql, gl_row_fn fn,
+                        const char *key, gl_value *container, const char *key2, gl_value *second)
+{
+    const gl_host *host = st->host;
+    int rc = -1;
+
+    st->a = container;
+    st->b = second;
+    if (container == NULL || (key2 != NULL && second == NULL)) {
+        oom(st);
+        goto out;
+    }
+    if (host->query(st->ctx, side, sql, 0, NULL, fn, st) != 0)
+        goto out;
+    if (fn == available_row && flush_group(st) != 0)
+        goto out;
+    rc = host->object_set(st->facts, key, container);
+    container = NULL;
+    if (rc == 0 && key2 != NULL) {
+        rc = host->object_set(st->facts, key2, second);
+        second = NULL;
+    }
+    if (rc != 0)
+        oom(st);
+out:
+    if (st->group != NULL)
+        host->value_free(st->group);
+    st->group = NULL;
+    free(st->group_name);
+    st->group_name = NULL;
+    host->value_free(container);
+    host->value_free(second);
+    st->a = st->b = NULL;
+    return rc;
+}
+
+static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
+                                  gl_value **out_facts)
+{
+    collect_state st = { ctx, host, NULL, NULL, NULL, NULL, NULL, 0 };
+    int rc = -1;
+
+    *out_facts = NULL;
+    st.facts = host->value_object();
+    if (st.facts == NULL) {
+        oom(&st);
+        goto out;
+    }
+    if (host->query(ctx, side, version_sql, 0, NULL, version_row, &st) != 0 ||
+        collect_into(&st, side, settings_sql, settings_row, "settings_nondefault",
+                     host->value_object(), "settings_known", host->value_array()) != 0 ||
+        collect_into(&st, side, db_role_sql, db_role_row, "settings_db_role", host->value_array(),
+                     NULL, NULL) != 0 ||
+        collect_into(&st, side, installed_sql, installed_row, "extensions_installed",
+                     host->value_object(), NULL, NULL) != 0 ||
+        collect_into(&st, side, available_sql, available_row, "extensions_available",
+                     host->value_object(), NULL, NULL) != 0)
+        goto out;
+    *out_facts = st.facts;
+    st.facts = NULL;
+    rc = 0;
+out:
+    host->value_free(st.facts);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ compare */
+
+static int emit_finding(gl_ctx *ctx, const gl_host *host, const char *code, gl_severity sev,
+                        const char *object, gl_value *blue, gl_value *green, gl_value *details,
+                        const char *message)
+{
+    gl_finding f = { code, sev, object, blue, green, message, details };
+
+    return host->emit(ctx, &f);
+}
+
+static int nomem(gl_ctx *ctx, const gl_host *host, gl_value *a, gl_value *b, gl_value *c)
+{
+    host->value_free(a);
+    host->value_free(b);
+    host->value_free(c);
+    return host->set_error(ctx, "engine_version: out of memory");
+}
+
+/* "15.10" from "15.10 (Debian 15.10-1.pgdg120+1)"; from the number when absent. */
+static void short_version(const gl_host *host, const gl_value *facts, const gl_ev_version *v,
+                          char *buf, size_t buflen)
+{
+    const char *s = host->value_get_string(host->object_get(facts, "server_version"));
+
+    if (s != NULL && s[0] != '\0') {
+        size_t len = strcspn(s, " \t");
+
+        snprintf(buf, buflen, "%.*s", (int)(len < 64 ? len : 64), s);
+        return;
+    }
+    gl_ev__version_string(v, buf, buflen);
+}
+
+static int read_version(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side,
+                        gl_ev_version *v)
+{
+    int64_t num = host->value_get_int(host->object_get(facts, "server_version_num"));
+
+    if (num <= 0 || num > 10000000 || gl_ev__version_from_num((int)num, v) != 0)
+        return host->set_error(ctx, "engine_version: %s facts have no server_version_num; collect "
+                               "them again with this plugin version", side);
+    return 0;
+}
+
+static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                          const gl_value *green)
+{
+    gl_ev_version vb, vg;
+    gl_value *details = NULL, *hb = NULL, *hg = NULL;
+    char sb[80], sg[80], mb[16], mg[16], message[512];
+    const char *code;
+    gl_severity sev;
+    gl_ev_change change;
+
+    if (read_version(ctx, host, blue, "blue", &vb) != 0 ||
+        read_version(ctx, host, green, "green", &vg) != 0)
+        return -1;
+    change = gl_ev__version_change(&vb, &vg);
+    if (change == GL_EV_SAME)
+        return 0;
+    short_version(host, blue, &vb, sb, sizeof(sb));
+    short_version(host, green, &vg, sg, sizeof(sg));
+    gl_ev__version_major_string(&vb, mb, sizeof(mb));
+    gl_ev__version_major_string(&vg, mg, sizeof(mg));
+    switch (change) {
+    case GL_EV_DOWNGRADE:
+        code = "engine_version.downgrade";
+        sev = GL_SEVERITY_CRITICAL;
+        snprintf(message, sizeof(message),
+                 "Green runs PostgreSQL %s, older than blue's %s: a downgrade is not supported "
+                 "and may lose features or fixes the data relies on.", sg, sb);
+        break;
+    case GL_EV_MAJOR_UPGRADE:
+        code = "engine_version.major_upgrade";
+        sev = GL_SEVERITY_WARNING;
+        snprintf(message, sizeof(message),
+                 "Major upgrade from PostgreSQL %s to %s: review the release notes' migration "
+                 "sections for every major version crossed.", mb, mg);
+        break;
+    default:
+        code = "engine_version.minor_upgrade";
+        sev = GL_SEVERITY_INFO;
+        snprintf(message, sizeof(message), "Minor upgrade from PostgreSQL %s to %s.", sb, sg);
+        break;
+    }
+    details = host->value_object();
+    hb = host->value_string(sb);
+    hg = host->value_string(sg);
+    /* majors are integers for 10+; a 9.x major is written "9.6" and given as 9 here */
+    if (details == NULL || hb == NULL || hg == NULL ||
+        host->object_set(details, "blue_major",
+                         host->value_int(vb.pre10 ? vb.major / 10 : vb.major)) != 0 ||
+        host->object_set(details, "green_major",
+                         host->value_int(vg.pre10 ? vg.major / 10 : vg.major)) != 0 ||
+        host->object_set(details, "blue_major_version", host->value_string(mb)) != 0 ||
+        host->object_set(details, "green_major_version", host->value_string(mg)) != 0 ||
+        host->object_set(details, "blue_version_num", host->value_int(vb.num)) != 0 ||
+        host->object_set(details, "green_version_num", host->value_int(vg.num)) != 0 ||
+        host->object_set(details, "blue_server_version",
+                         host->value_string(host->value_get_string(
+                             host->object_get(blue, "server_version")))) != 0 ||
+        host->object_set(details, "green_server_version",
+                         host->value_string(host->value_get_string(
+                             host->object_get(green, "server_version")))) != 0)
+        return nomem(ctx, host, details, hb, hg);
+    return emit_finding(ctx, host, code, sev, "server", hb, hg, details, message);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_str_ci(const void *a, const void *b)
+{
+    return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of an object, sorted (borrowed strings). */
+static int sorted_keys(gl_ctx *ctx, const gl_host *host, const gl_value *obj, const char ***out,
+                       size_t *out_n)
+{
+    size_t n = host->value_len(obj);
+    const char **keys = malloc((n + 1) * sizeof(*keys));
+
+    if (keys == NULL)
+        return host->set_error(ctx, "engine_version: out of memory");
+    for (size_t i = 0; i < n; i++)
+        keys[i] = host->object_key_at(obj, i);
+    qsort(keys, n, sizeof(*keys), cmp_str);
+    *out = keys;
+    *out_n = n;
+    return 0;
+}
+
+static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
+                             const char *blue_version, const gl_value *green_installed,
+                             const gl_value *green_available)
+{
+    const gl_value *gi = host->object_get(green_installed, name);
+    const gl_value *ga = host->object_get(green_available, name);
+    gl_value *details = host->value_object();
+    gl_value *hb = host->value_string(blue_version);
+    gl_value *hg = NULL;
+    char message[512];
+    const char *bv = blue_version ? blue_version : "?";
+
+    if (details == NULL || hb == NULL ||
+        host->object_set(details, "blue_version", host->value_string(blue_version)) != 0)
+        return nomem(ctx, host, details, hb, hg);
+    if (gi != NULL) {
+        const char *gv = host->value_get_string(gi);
+        int c;
+
+        if (gv == NULL || blue_version == NULL || strcmp(gv, blue_version) == 0) {
+            host->value_free(details);
+            host->value_free(hb);
+            return 0;
+        }
+        c = gl_ev__extension_version_cmp(gv, blue_version);
+        hg = host->value_string(gv);
+        if (hg == NULL ||
+            host->object_set(details, "green_version", host->value_string(gv)) != 0 ||
+            host->object_set(details, "direction",
+                             host->value_string(c < 0 ? "older" : "newer")) != 0)
+            return nomem(ctx, host, details, hb, hg);
+        snprintf(message, sizeof(message), "Extension %s is version %s on blue and %s (%s) on "
+                 "green.", name, bv, gv, c < 0 ? "older" : "newer");
+        return emit_finding(ctx, host, "engine_version.extension.version_changed",
+                            c < 0 ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO, name, hb, hg, details,
+                            message);
+    }
+    if (host->value_kind(ga) == GL_VALUE_ARRAY && host->value_len(ga) > 0) {
+        int has_blue_version = 0;
+
+        for (size_t i = 0; i < host->value_len(ga); i++) {
+            const char *v = host->value_get_string(host->array_at(ga, i));
+
+            if (v != NULL && blue_version != NULL && strcmp(v, blue_version) == 0)
+                has_blue_version = 1;
+        }
+        if (host->object_set(details, "available_versions", host->value_copy(ga)) != 0 ||
+            host->object_set(details, "blue_version_available",
+                             host->value_bool(has_blue_version)) != 0)
+            return nomem(ctx, host, details, hb, hg);
+        snprintf(message, sizeof(message), "Extension %s (%s on blue) is available on green but "
+                 "not installed: CREATE EXTENSION it in green before switching.", name, bv);
+        return emit_finding(ctx, host, "engine_version.extension.not_installed",
+                            GL_SEVERITY_WARNING, name, hb, NULL, details, message);
+    }
+    snprintf(message, sizeof(message), "Extension %s (%s on blue) is neither installed nor "
+             "available on green: install its package on the green server.", name, bv);
+    return emit_finding(ctx, host, "engine_version.extension.missing", GL_SEVERITY_CRITICAL, name,
+                        hb, NULL, details, message);
+}
+
+static int compare_extensions(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                              const gl_value *green)
+{
+    const gl_value *bi = host->object_get(blue, "extensions_installed");
+    const gl_value *gi = host->object_get(green, "extensions_installed");
+    const gl_value *ga = host->object_get(green, "extensions_available");
+    const char **names = NULL;
+    size_t n = 0;
+    int rc = -1;
+
+    if (host->value_kind(bi) != GL_VALUE_OBJECT || host->value_kind(gi) != GL_VALUE_OBJECT)
+        return host->set_error(ctx, "engine_version: facts have no extensions_installed object; "
+                               "collect them again with this plugin version");
+    if (sorted_keys(ctx, host, bi, &names, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (compare_extension(ctx, host, names[i],
+                              host->value_get_string(host->object_get(bi, names[i])), gi,
+                              ga) != 0)
+            goto out;
+    rc = 0;
+out:
+    free(names);
+    return rc;
+}
+
+/* One parameter set on blue: where, for the finding's details. */
+static int db_role_entries(const gl_host *host, const gl_value *db_role, const char *name,
+                           gl_value *out)
+{
+    for (size_t i = 0; i < host->value_len(db_role); i++) {
+        const gl_value *e = host->array_at(db_role, i);
+        const char *n = host->value_get_string(host->object_get(e, "name"));
+
+        if (n != NULL && strcasecmp(n, name) == 0 &&
+            host->array_push(out, host->value_copy(e)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int compare_parameter(gl_ctx *ctx, const gl_host *host, const char *name,
+                             const gl_value *blue_setting, const gl_value *db_role)
+{
+    const gl_ev_renamed_parameter *renamed = gl_ev__renamed_lookup(name);
+    int custom = strchr(name, '.') != NULL;
+    gl_value *details = host->value_object();
+    gl_value *places = host->value_array();
+    gl_value *hb = NULL;
+    const char *setting = host->value_get_string(host->object_get(blue_setting, "setting"));
+    const char *source = host->value_get_string(host->object_get(blue_setting, "source"));
+    char message[768];
+    int rc;
+
+    if (details == NULL || places == NULL || db_role_entries(host, db_role, name, places) != 0)
+        goto oom;
+    /* Set only by ALTER DATABASE/ROLE for another database or role: show that value. */
+    if (setting == NULL && host->value_len(places) > 0)
+        setting = host->value_get_string(host->object_get(host->array_at(places, 0), "setting"));
+    hb = host->value_string(setting);
+    rc = host->object_set(details, "source_blue", host->value_string(source));
+    if (rc == 0) {
+        rc = host->object_set(details, "db_role_settings", places);
+        places = NULL;   /* owned by details now, or freed by object_set */
+    }
+    if (hb == NULL || rc != 0 ||
+        host->object_set(details, "custom", host->value_bool(custom)) != 0 ||
+        host->object_set(details, "renamed_to",
+                         host->value_string(renamed ? renamed->renamed_to : NULL)) != 0 ||
+        (renamed != NULL &&
+         (host->object_set(details, "removed_in", host->value_string(renamed->removed_in)) != 0 ||
+          host->object_set(details, "note", host->value_string(renamed->note)) != 0)))
+        goto oom;
+    if (renamed != NULL && renamed->renamed_to != NULL)
+        snprintf(message, sizeof(message), "Parameter %s is set on blue but green's PostgreSQL "
+                 "renamed it to %s: set %s on green instead.", name, renamed->renamed_to,
+                 renamed->renamed_to);
+    else if (custom)
+        snprintf(message, sizeof(message), "Parameter %s is set on blue but neither defined nor "
+                 "set on green: load the module that defines it on green, or set it there with "
+                 "ALTER DATABASE/ROLE ... SET.", name);
+    else
+        snprintf(message, sizeof(message), "Parameter %s is set on blue but green's PostgreSQL "
+                 "no longer has it: remove it from green's configuration.%s%s", name,
+                 renamed ? " " : "", renamed ? renamed->note : "");
+    /* A dotted name belongs to a module: its absence is the module's, not the engine's. */
+    return emit_finding(ctx, host, "engine_version.parameter.removed",
+                        custom ? GL_SEVERITY_WARNING : GL_SEVERITY_ERROR, name, hb, NULL, details,
+                        message);
+oom:
+    return nomem(ctx, host, details, places, hb);
+}
+
+/* 1 when a settings_db_role array sets name (case-insensitively). */
+static int set_in_db_role(const gl_host *host, const gl_value *db_role, const char *name)
+{
+    for (size_t i = 0; i < host->value_len(db_role); i++) {
+        const char *n = host->value_get_string(host->object_get(host->array_at(db_role, i), "name"));
+
+        if (n != NULL && strcasecmp(n, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int compare_parameters(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                              const gl_value *green)
+{
+    const gl_value *nondefault = host->object_get(blue, "settings_nondefault");
+    const gl_value *db_role = host->object_get(blue, "settings_db_role");
+    const gl_value *known = host->object_get(green, "settings_known");
+    const gl_value *green_db_role = host->object_get(green, "settings_db_role");
+    size_t nn = host->value_len(nondefault), nd = host->value_len(db_role),
+           nk = host->value_len(known), n = 0;
+    const char **names = NULL, **known_names = NULL;
+    int rc = -1;
+
+    if (host->value_kind(nondefault) != GL_VALUE_OBJECT ||
+        host->value_kind(known) != GL_VALUE_ARRAY)
+        return host->set_error(ctx, "engine_version: facts have no settings_nondefault/"
+                               "settings_known; collect them again with this plugin version");
+    names = malloc((nn + nd + 1) * sizeof(*names));
+    known_names = malloc((nk + 1) * sizeof(*known_names));
+    if (names == NULL || known_names == NULL) {
+        host->set_error(ctx, "engine_version: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nk; i++) {
+        const char *s = host->value_get_string(host->array_at(known, i));
+
+        known_names[i] = s != NULL ? s : "";
+    }
+    qsort(known_names, nk, sizeof(*known_names), cmp_str_ci);
+    for (size_t i = 0; i < nn; i++)
+        names[n++] = host->object_key_at(nondefault, i);
+    for (size_t i = 0; i < nd; i++) {
+        const char *s = host->value_get_string(host->object_get(host->array_at(db_role, i), "name"));
+
+        if (s != NULL)
+            names[n++] = s;
+    }
+    qsort(names, n, sizeof(*names), cmp_str_ci);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcasecmp(names[i], names[i - 1]) == 0)
+            continue;
+        if (bsearch(&names[i], known_names, nk, sizeof(*known_names), cmp_str_ci) != NULL)
+            continue;
+        /* Custom (dotted) names are placeholders pg_settings does not list: green
+         * knows one when it too sets it with ALTER DATABASE/ROLE. */
+        if (strchr(names[i], '.') != NULL && set_in_db_role(host, green_db_role, names[i]))
+            continue;
+        if (compare_parameter(ctx, host, names[i], host->object_get(nondefault, names[i]),
+                              db_role) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(names);
+    free(known_names);
+    return rc;
+}
+
+static int engine_version_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                                  const gl_value *green)
+{
+    if (compare_server(ctx, host, blue, green) != 0 ||
+        compare_extensions(ctx, host, blue, green) != 0 ||
+        compare_parameters(ctx, host, blue, green) != 0)
+        return -1;
+    return 0;
+}
+
+static const gl_plugin engine_version_plugin =
+    GL_PLUGIN_INIT("engine_version", ENGINE_VERSION_VERSION,
+                   "Checks the PostgreSQL version step, extensions and removed parameters",
+                   engine_version_collect, engine_version_compare);
+
+GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
+{
+    return &engine_version_plugin;
+}

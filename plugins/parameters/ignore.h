@@ -1,0 +1,27 @@
+/*
+ * ignore — which settings the parameters check leaves alone: the built-in
+ * list (mirrored in share/parameters/ignore.txt; a unit test keeps the two
+ * identical), glob matching, and reading an ignore file. Pure: no host.
+ */
+#ifndef GL_PARAMETERS_IGNORE_H
+#define GL_PARAMETERS_IGNORE_H
+
+#include <stddef.h>
+
+/* NULL-terminated built-in patterns. */
+extern const char *const gl_param__default_ignore[];
+
+/*
+ * 1 when name matches pattern: `*` is any run of characters, `?` one
+ * character, everything else itself, case-insensitively (setting names are
+ * case-insensitive in PostgreSQL: TimeZone = timezone).
+ */
+int gl_param__glob_match(const char *pattern, const char *name);
+
+/*
+ * Trims one line of an ignore file in place: strips `#` comments and blanks.
+ * Returns the pattern, or NULL when the line holds none.
+ */
+char *gl_param__ignore_line(char *line);
+
+#endif
