@@ -1,0 +1,481 @@
+/*
+ * catalog.c — the schema plugin's catalog queries: one query per object kind,
+ * each returning every object of that kind, so the number of queries does not
+ * grow with the catalog. Rows become records (schema.h) keyed by identity.
+ *
+ * Every query leaves out system schemas (pg_catalog, information_schema and
+ * every pg_* schema: pg_toast*, pg_temp*, which users cannot create) and
+ * objects that belong to an extension (pg_depend deptype 'e'): those come and
+ * go with the extension, which is compared by version instead.
+ *
+ * Definitions come from the server's own deparsers (pg_get_indexdef,
+ * pg_get_constraintdef, pg_get_viewdef, pg_get_functiondef, pg_get_triggerdef,
+ * pg_get_expr, format_type), so both sides print them the same way; acl lists
+ * are sorted server-side so grant order does not matter.
+ */
+#include "schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NS_FILTER " n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
+#define NOT_EXT(catalog, oidexpr)                                                             \
+    " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '" catalog            \
+    "'::pg_catalog.regclass AND d.objid = " oidexpr " AND d.deptype = 'e') "
+/* CASE first: the sorting subquery would otherwise run for every row. */
+#define ACL(col)                                                                              \
+    "CASE WHEN " col " IS NOT NULL THEN pg_catalog.array_to_string(ARRAY(SELECT x::text "     \
+    "FROM pg_catalog.unnest(" col ") x ORDER BY 1), ',') END"
+/* obj_description() is an SQL function run once per row; a join is one hash. */
+#define DESC_JOIN(alias, catalog, oidexpr, subid)                                             \
+    " LEFT JOIN pg_catalog.pg_description " alias " ON " alias ".objoid = " oidexpr " AND "   \
+    alias ".classoid = '" catalog "'::pg_catalog.regclass AND " alias ".objsubid = " subid " "
+
+static const char schemas_sql[] =
+    "SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), " ACL("n.nspacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_namespace n" DESC_JOIN("ds", "pg_catalog.pg_namespace", "n.oid", "0") "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_namespace", "n.oid");
+
+static const char tables_sql[] =
+    "SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relreplident, "
+    "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
+    "(SELECT pn.nspname || '.' || pc.relname FROM pg_catalog.pg_inherits i "
+    "  JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
+    "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+    "  WHERE c.relispartition AND i.inhrelid = c.oid), "
+    "pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
+    "(SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
+    "  WHERE x.indrelid = c.oid AND x.indisreplident), "
+    "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'), "
+    "c.relrowsecurity, c.relforcerowsecurity, pg_catalog.pg_get_userbyid(c.relowner), " ACL("c.relacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
+    "WHERE c.relkind IN ('r', 'p', 'f') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+/* The position is the column's rank among the live ones: a column dropped and
+ * re-added elsewhere leaves a hole in attnum, so attnum itself is not
+ * comparable (a window function would rank them too, at the cost of a sort
+ * of every column).
+ *
+ * Partitions' columns are the parent's: listing them would repeat every column
+ * finding once per partition. Collations and storage are kept only when they
+ * differ from the type's default, so a server whose default collation is named
+ * differently does not show every text column as changed. */
+static const char columns_sql[] =
+    "SELECT n.nspname, c.relname, a.attname, n.nspname || '.' || c.relname, "
+    "pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+    "pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, "
+    "CASE WHEN a.attcollation <> t.typcollation THEN (SELECT co.collname FROM pg_catalog.pg_collation co "
+    "  WHERE co.oid = a.attcollation) END, "
+    "CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, "
+    "CASE WHEN dc.dropped IS NULL THEN a.attnum ELSE a.attnum - (SELECT pg_catalog.count(*) "
+    "  FROM pg_catalog.unnest(dc.dropped) x WHERE x < a.attnum) END, " ACL("a.attacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+    "LEFT JOIN (SELECT attrelid, pg_catalog.array_agg(attnum) AS dropped FROM pg_catalog.pg_attribute "
+    "  WHERE attisdropped GROUP BY attrelid) dc ON dc.attrelid = c.oid "
+    DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "a.attnum")
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') "
+    "AND NOT c.relispartition AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+/* Constraints cloned onto partitions (conparentid <> 0) follow their parent's. */
+static const char constraints_sql[] =
+    "SELECT n.nspname, COALESCE(c.relname, t.typname), k.conname, "
+    "n.nspname || '.' || COALESCE(c.relname, t.typname), k.contype, "
+    "pg_catalog.pg_get_constraintdef(k.oid), k.convalidated, "
+    "ds.description "
+    "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace "
+    "LEFT JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
+    "LEFT JOIN pg_catalog.pg_type t ON t.oid = k.contypid "
+    DESC_JOIN("ds", "pg_catalog.pg_constraint", "k.oid", "0")
+    "WHERE (k.conrelid <> 0 OR k.contypid <> 0) AND k.conparentid = 0 AND" NS_FILTER
+    "AND" NOT_EXT("pg_catalog.pg_class", "k.conrelid") "AND" NOT_EXT("pg_catalog.pg_type", "k.contypid");
+
+/* An index that backs a constraint is described by that constraint
+ * (pg_get_constraintdef prints its columns, INCLUDE, WITH and tablespace):
+ * deparsing it twice is half of this query's cost on a large catalog. */
+static const char indexes_sql[] =
+    "SELECT n.nspname, ic.relname, tn.nspname || '.' || c.relname, "
+    "CASE WHEN k.conname IS NULL THEN pg_catalog.pg_get_indexdef(x.indexrelid) "
+    "  ELSE 'CONSTRAINT ' || k.conname END, x.indisunique, x.indisprimary, x.indisvalid, "
+    "k.conname, ds.description "
+    "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
+    "JOIN pg_catalog.pg_class c ON c.oid = x.indrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "
+    "JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace "
+    "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid "
+    "  AND k.contype IN ('p', 'u', 'x') "
+    DESC_JOIN("ds", "pg_catalog.pg_class", "ic.oid", "0")
+    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+static const char sequences_sql[] =
+    "SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, "
+    "s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, c.relpersistence, "
+    "(SELECT tn.nspname || '.' || tc.relname || '.' || ta.attname FROM pg_catalog.pg_depend d "
+    "  JOIN pg_catalog.pg_class tc ON tc.oid = d.refobjid "
+    "  JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace "
+    "  JOIN pg_catalog.pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid "
+    "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid "
+    "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i') LIMIT 1), "
+    "pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_get_userbyid(c.relowner), " ACL("c.relacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
+    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+static const char views_sql[] =
+    "SELECT n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true), "
+    "pg_catalog.pg_get_userbyid(c.relowner), " ACL("c.relacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
+    "WHERE c.relkind IN ('v', 'm') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+/* pg_get_functiondef refuses aggregates: they are described by signature. */
+static const char functions_sql[] =
+    "SELECT n.nspname, p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', p.prokind, "
+    "CASE WHEN p.prokind = 'a' THEN 'AGGREGATE ' || pg_catalog.pg_get_function_arguments(p.oid) "
+    "  || ' RETURNS ' || pg_catalog.pg_get_function_result(p.oid) "
+    "  ELSE pg_catalog.pg_get_functiondef(p.oid) END, "
+    "pg_catalog.pg_get_userbyid(p.proowner), " ACL("p.proacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_proc", "p.oid", "0")
+    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_proc", "p.oid");
+
+/* Triggers cloned onto partitions (tgparentid <> 0) follow their parent's. */
+static const char triggers_sql[] =
+    "SELECT n.nspname, c.relname, g.tgname, n.nspname || '.' || c.relname, "
+    "pg_catalog.pg_get_triggerdef(g.oid), g.tgenabled, "
+    "ds.description "
+    "FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_trigger", "g.oid", "0")
+    "WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND" NS_FILTER
+    "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+/* Enum labels are joined by 0x1e so the diff can tell added, removed and
+ * reordered labels apart; other types get a one-line definition. */
+static const char types_sql[] =
+    "SELECT n.nspname, t.typname, t.typtype, CASE t.typtype "
+    " WHEN 'e' THEN (SELECT pg_catalog.string_agg(e.enumlabel, E'\\x1e' ORDER BY e.enumsortorder) "
+    "   FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid) "
+    " WHEN 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) "
+    "   || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END "
+    "   || COALESCE(' DEFAULT ' || pg_catalog.pg_get_expr(t.typdefaultbin, 0), '') "
+    "   || CASE WHEN t.typcollation <> 0 AND t.typcollation <> (SELECT bt.typcollation "
+    "      FROM pg_catalog.pg_type bt WHERE bt.oid = t.typbasetype) THEN ' COLLATE ' || "
+    "      (SELECT co.collname FROM pg_catalog.pg_collation co WHERE co.oid = t.typcollation) ELSE '' END "
+    " WHEN 'c' THEN (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' ' || "
+    "   pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) "
+    "   FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) "
+    " WHEN 'r' THEN (SELECT 'SUBTYPE ' || pg_catalog.format_type(r.rngsubtype, NULL) "
+    "   || COALESCE(' OPCLASS ' || (SELECT o.opcname FROM pg_catalog.pg_opclass o WHERE o.oid = r.rngsubopc), '') "
+    "   || CASE WHEN r.rngcanonical <> 0 THEN ' CANONICAL ' || r.rngcanonical::pg_catalog.regproc::text ELSE '' END "
+    "   || CASE WHEN r.rngsubdiff <> 0 THEN ' SUBDIFF ' || r.rngsubdiff::pg_catalog.regproc::text ELSE '' END "
+    "   FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) END, "
+    "pg_catalog.pg_get_userbyid(t.typowner), " ACL("t.typacl") ", "
+    "ds.description "
+    "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_type", "t.oid", "0")
+    "WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM "
+    "  pg_catalog.pg_class rc WHERE rc.oid = t.typrelid AND rc.relkind = 'c'))) "
+    "AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_type", "t.oid");
+
+static const char extensions_sql[] =
+    "SELECT e.extname, e.extversion, n.nspname FROM pg_catalog.pg_extension e "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace";
+
+static const char policies_sql[] =
+    "SELECT n.nspname, c.relname, p.polname, n.nspname || '.' || c.relname, p.polcmd, p.polpermissive, "
+    "pg_catalog.array_to_string(ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE "
+    "  pg_catalog.pg_get_userbyid(r) END FROM pg_catalog.unnest(p.polroles) r ORDER BY 1), ','), "
+    "pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) "
+    "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE" NS_FILTER;
+
+static const char publications_sql[] =
+    "SELECT p.pubname, p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, "
+    "p.pubviaroot, pg_catalog.array_to_string(ARRAY(SELECT pt.schemaname || '.' || pt.tablename "
+    "  FROM pg_catalog.pg_publication_tables pt WHERE pt.pubname = p.pubname ORDER BY 1), ',') "
+    "FROM pg_catalog.pg_publication p";
+
+static const char large_objects_sql[] = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata";
+
+#define F_OWNER { "owner", SCHEMA_FIELD_OWNER, NULL, GL_SEVERITY_WARNING }
+#define F_ACL { "privileges", SCHEMA_FIELD_ACL, NULL, GL_SEVERITY_WARNING }
+#define F_COMMENT { "comment", SCHEMA_FIELD_COMMENT, NULL, GL_SEVERITY_INFO }
+#define F_PARENT { "parent", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO }
+#define F(name, code, sev) { name, SCHEMA_FIELD_PLAIN, code, GL_SEVERITY_##sev }
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const schema_field schema_fields[] = { F_OWNER, F_ACL, F_COMMENT };
+static const schema_field table_fields[] = {
+    F("kind", "kind_changed", ERROR), F("persistence", "persistence_changed", ERROR),
+    F("replica_identity", "replica_identity_changed", WARNING),
+    F("partition_key", "partition_key_changed", ERROR),
+    F("partition_of", "partition_parent_changed", ERROR),
+    F("partition_bound", "partition_bound_changed", ERROR),
+    F("replica_identity_index", "replica_identity_changed", WARNING),
+    { "has_primary_key", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO },
+    F("row_security", "schema.rls.enabled_changed", ERROR),
+    F("force_row_security", "schema.rls.forced_changed", ERROR),
+    F_OWNER, F_ACL, F_COMMENT,
+};
+static const schema_field column_fields[] = {
+    F_PARENT, F("type", "type_changed", ERROR), F("not_null", "nullability_changed", ERROR),
+    F("default", "default_changed", WARNING), F("identity", "identity_changed", WARNING),
+    F("generated", "generated_changed", ERROR), F("collation", "collation_changed", WARNING),
+    F("storage", "storage_changed", INFO), F("position", "position_changed", INFO),
+    F_ACL, F_COMMENT,
+};
+static const schema_field constraint_fields[] = {
+    F_PARENT, F("type", "type_changed", ERROR), F("definition", "definition_changed", ERROR),
+    F("validated", "validation_changed", WARNING), F_COMMENT,
+};
+static const schema_field index_fields[] = {
+    F_PARENT, F("definition", "definition_changed", WARNING),
+    { "unique", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO },
+    { "primary", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO },
+    F("valid", "validity_changed", ERROR),
+    { "constraint", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO }, F_COMMENT,
+};
+static const schema_field sequence_fields[] = {
+    F("type", "type_changed", WARNING), F("start", "start_changed", INFO),
+    F("increment", "increment_changed", WARNING), F("min", "min_changed", WARNING),
+    F("max", "max_changed", WARNING), F("cache", "cache_changed", INFO),
+    F("cycle", "cycle_changed", WARNING), F("persistence", "persistence_changed", WARNING),
+    F("owned_by", "owned_by_changed", INFO),
+    { "last_value", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO }, F_OWNER, F_ACL, F_COMMENT,
+};
+static const schema_field view_fields[] = {
+    F("kind", "kind_changed", WARNING), F("definition", "definition_changed", WARNING),
+    F_OWNER, F_ACL, F_COMMENT,
+};
+static const schema_field function_fields[] = {
+    F("kind", "kind_changed", ERROR), F("definition", "definition_changed", WARNING),
+    F_OWNER, F_ACL, F_COMMENT,
+};
+static const schema_field trigger_fields[] = {
+    F_PARENT, F("definition", "definition_changed", WARNING),
+    F("enabled", "enabled_changed", WARNING), F_COMMENT,
+};
+static const schema_field type_fields[] = {
+    F("kind", "kind_changed", ERROR),
+    { "definition", SCHEMA_FIELD_ENUM_LABELS, "definition_changed", GL_SEVERITY_WARNING },
+    F_OWNER, F_ACL, F_COMMENT,
+};
+static const schema_field extension_fields[] = {
+    F("version", "version_changed", WARNING), F("schema", "schema_changed", WARNING),
+};
+static const schema_field policy_fields[] = {
+    F_PARENT, F("command", "definition_changed", WARNING),
+    F("permissive", "definition_changed", WARNING), F("roles", "definition_changed", WARNING),
+    F("using", "definition_changed", WARNING), F("with_check", "definition_changed", WARNING),
+};
+static const schema_field publication_fields[] = {
+    F("all_tables", "definition_changed", WARNING), F("insert", "definition_changed", WARNING),
+    F("update", "definition_changed", WARNING), F("delete", "definition_changed", WARNING),
+    F("truncate", "definition_changed", WARNING), F("via_root", "definition_changed", WARNING),
+    F("tables", "tables_changed", WARNING),
+};
+
+#define KIND(key, stem, noun, sql, nid, hs, pf, pk, pk2, drop, add, fields)                     \
+    { key, stem, noun, sql, nid, hs, pf, pk, pk2, GL_SEVERITY_##drop, GL_SEVERITY_##add,        \
+      fields, COUNT(fields) }
+
+/* Parents come before children: diff.c relies on "tables" being known when
+ * it looks at columns. */
+const schema_kind schema_kinds[] = {
+    KIND("schemas", "namespace", "schema", schemas_sql, 1, 1, -1, NULL, NULL, ERROR, INFO, schema_fields),
+    KIND("extensions", "extension", "extension", extensions_sql, 1, 0, -1, NULL, NULL, ERROR, INFO, extension_fields),
+    KIND("types", "type", "type", types_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, type_fields),
+    KIND("tables", "table", "table", tables_sql, 2, 1, -1, NULL, NULL, CRITICAL, INFO, table_fields),
+    KIND("columns", "column", "column", columns_sql, 3, 1, 0, "tables", NULL, CRITICAL, INFO, column_fields),
+    KIND("constraints", "constraint", "constraint", constraints_sql, 3, 1, 0, "tables", "types", WARNING, ERROR, constraint_fields),
+    KIND("indexes", "index", "index", indexes_sql, 2, 1, 0, "tables", NULL, WARNING, INFO, index_fields),
+    KIND("sequences", "sequence", "sequence", sequences_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, sequence_fields),
+    KIND("views", "view", "view", views_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, view_fields),
+    KIND("functions", "function", "function", functions_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, function_fields),
+    KIND("triggers", "trigger", "trigger", triggers_sql, 3, 1, 0, "tables", NULL, ERROR, WARNING, trigger_fields),
+    KIND("policies", "rls.policy", "row-level security policy", policies_sql, 3, 1, 0, "tables", NULL, WARNING, WARNING, policy_fields),
+    KIND("publications", "publication", "publication", publications_sql, 1, 0, -1, NULL, NULL, WARNING, INFO, publication_fields),
+};
+const size_t schema_kinds_count = sizeof(schema_kinds) / sizeof(schema_kinds[0]);
+
+const schema_kind *schema_kind_find(const char *key)
+{
+    for (size_t i = 0; i < schema_kinds_count; i++)
+        if (strcmp(schema_kinds[i].key, key) == 0)
+            return &schema_kinds[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ rows */
+
+typedef struct collect_state {
+    gl_ctx *ctx;
+    const gl_host *host;
+    const schema_kind *kind;
+    const schema_filter *filter;
+    gl_value *objects;    /* identity -> record */
+    char *buf;            /* reused for identity and record */
+    size_t cap;
+    int failed;
+} collect_state;
+
+static int reserve(collect_state *st, size_t need)
+{
+    char *grown;
+    size_t cap;
+
+    if (need <= st->cap)
+        return 0;
+    if (need > (size_t)64 * 1024 * 1024)
+        return st->host->set_error(st->ctx, "schema: a %s definition is larger than 64 MiB",
+                                   st->kind->noun);
+    cap = st->cap ? st->cap : 4096;
+    while (cap < need)
+        cap *= 2;
+    grown = realloc(st->buf, cap);
+    if (grown == NULL)
+        return st->host->set_error(st->ctx, "schema: out of memory reading %s", st->kind->key);
+    st->buf = grown;
+    st->cap = cap;
+    return 0;
+}
+
+static int kind_row(void *userdata, int ncols, const char *const *names,
+                    const char *const *values, const int *is_null)
+{
+    collect_state *st = userdata;
+    const schema_kind *kind = st->kind;
+    const gl_host *host = st->host;
+    size_t need = 2, ident_len = 0, rec_len = 0;
+    const char *parent;
+    char *ident, *rec;
+
+    (void)names;
+    if (ncols != kind->n_ident + kind->n_fields) {
+        host->set_error(st->ctx, "schema: the %s query returned %d columns, expected %d",
+                        kind->key, ncols, kind->n_ident + kind->n_fields);
+        goto fail;
+    }
+    for (int i = 0; i < ncols; i++)
+        need += (is_null[i] ? 0 : strlen(values[i])) + 1;
+    if (reserve(st, need) != 0)
+        goto fail;
+
+    ident = st->buf;
+    for (int i = 0; i < kind->n_ident; i++) {
+        size_t len = is_null[i] ? 0 : strlen(values[i]);
+
+        if (i > 0)
+            ident[ident_len++] = '.';
+        memcpy(ident + ident_len, is_null[i] ? "" : values[i], len);
+        ident_len += len;
+    }
+    ident[ident_len] = '\0';
+    parent = kind->parent_field >= 0 && !is_null[kind->n_ident + kind->parent_field]
+                 ? values[kind->n_ident + kind->parent_field]
+                 : NULL;
+    if (schema_filter_excludes(st->filter, kind->has_schema ? values[0] : NULL, ident, parent))
+        return 0;
+
+    rec = ident + ident_len + 1;
+    for (int f = 0; f < kind->n_fields; f++) {
+        int col = kind->n_ident + f;
+        size_t len = is_null[col] ? 0 : strlen(values[col]);
+
+        if (f > 0)
+            rec[rec_len++] = SCHEMA_SEP;
+        memcpy(rec + rec_len, is_null[col] ? "" : values[col], len);
+        rec_len += schema_normalise_definition(rec + rec_len, len);
+    }
+    if (host->object_set(st->objects, ident, host->value_string_len(rec, rec_len)) != 0) {
+        host->set_error(st->ctx, "schema: out of memory storing %s", kind->key);
+        goto fail;
+    }
+    return 0;
+fail:
+    st->failed = 1;
+    return 1;
+}
+
+static int count_row(void *userdata, int ncols, const char *const *names,
+                     const char *const *values, const int *is_null)
+{
+    long long *n = userdata;
+
+    (void)names;
+    if (ncols >= 1 && !is_null[0])
+        *n = atoll(values[0]);
+    return 0;
+}
+
+int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
+                           const schema_filter *filter, gl_value **out_facts)
+{
+    collect_state st = { ctx, host, NULL, filter, NULL, NULL, 0, 0 };
+    gl_value *facts = NULL;
+    long long large_objects = 0;
+    struct timespec started, finished;
+    int version;
+    int rc = -1;
+
+    *out_facts = NULL;
+    facts = host->value_object();
+    if (facts == NULL)
+        goto oom;
+    version = host->server_version_num(ctx, side);
+    if (version > 0 && version < 130000) {
+        /* tgparentid and the catalogs above arrived in 13; older servers are
+         * past end of life. */
+        host->set_error(ctx, "schema: PostgreSQL %d is not supported (13 or newer is needed)",
+                        version);
+        goto out;
+    }
+    if (host->object_set(facts, "format", host->value_int(SCHEMA_FACTS_FORMAT)) != 0 ||
+        host->object_set(facts, "server_version_num", host->value_int(version)) != 0)
+        goto oom;
+    for (size_t k = 0; k < schema_kinds_count; k++) {
+        st.kind = &schema_kinds[k];
+        st.objects = host->value_object();
+        if (st.objects == NULL)
+            goto oom;
+        if (host->size >= offsetof(gl_host, progress) + sizeof(host->progress) &&
+            host->progress != NULL)
+            host->progress(ctx, k, schema_kinds_count + 1, st.kind->key);
+        clock_gettime(CLOCK_MONOTONIC, &started);
+        if (host->query(ctx, side, st.kind->sql, 0, NULL, kind_row, &st) != 0) {
+            host->value_free(st.objects);
+            goto out;   /* the host or kind_row set the error */
+        }
+        clock_gettime(CLOCK_MONOTONIC, &finished);
+        host->log(ctx, GL_LOG_DEBUG, "schema: %s: %zu objects in %.0f ms", st.kind->key,
+                  host->value_len(st.objects),
+                  (finished.tv_sec - started.tv_sec) * 1e3 + (finished.tv_nsec - started.tv_nsec) / 1e6);
+        if (host->object_set(facts, st.kind->key, st.objects) != 0)
+            goto oom;
+    }
+    if (host->query(ctx, side, large_objects_sql, 0, NULL, count_row, &large_objects) != 0)
+        goto out;
+    if (host->object_set(facts, "large_objects", host->value_int(large_objects)) != 0)
+        goto oom;
+    *out_facts = facts;
+    facts = NULL;
+    rc = 0;
+    goto out;
+oom:
+    host->set_error(ctx, "schema: out of memory collecting the catalog");
+out:
+    free(st.buf);
+    host->value_free(facts);
+    return rc;
+}

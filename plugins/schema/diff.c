@@ -1,0 +1,442 @@
+/*
+ * diff.c — compares blue's and green's catalogs object by object.
+ *
+ * Identity is the qualified name within a kind: an object present on one side
+ * only is dropped or added (a rename shows as both: the catalogs cannot tell a
+ * rename from a drop and a create); an object on both sides is compared field
+ * by field. A child (column, constraint, index, trigger, policy) of a table
+ * that is itself dropped or added is not reported again: the table's finding
+ * covers it.
+ *
+ * Severity is the risk to an application that runs against green as it ran
+ * against blue: what can make its statements fail or change results is error
+ * or critical (dropped table or column, narrowed type, NOT NULL or CHECK
+ * added, primary key changed, a constraint's index dropped, privileges
+ * revoked), what it cannot notice is info (new nullable column, new index,
+ * new table). Codes: share/doc/checks/schema.md.
+ */
+#include "schema.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ records */
+
+void schema_record_split(const char *rec, schema_record *out)
+{
+    const char *p = rec;
+
+    out->n = 0;
+    for (;;) {
+        const char *sep = strchr(p, SCHEMA_SEP);
+        size_t len = sep != NULL ? (size_t)(sep - p) : strlen(p);
+
+        if (out->n < SCHEMA_MAX_FIELDS) {
+            out->at[out->n] = p;
+            out->len[out->n] = len;
+            out->n++;
+        }
+        if (sep == NULL)
+            break;
+        p = sep + 1;
+    }
+    for (int i = out->n; i < SCHEMA_MAX_FIELDS; i++) {
+        out->at[i] = "";
+        out->len[i] = 0;
+    }
+}
+
+int schema_record_field_equal(const schema_record *a, const schema_record *b, int i)
+{
+    return a->len[i] == b->len[i] && memcmp(a->at[i], b->at[i], a->len[i]) == 0;
+}
+
+int schema_record_field_is(const schema_record *r, int i, const char *s)
+{
+    return r->len[i] == strlen(s) && memcmp(r->at[i], s, r->len[i]) == 0;
+}
+
+gl_value *schema_record_field_value(const gl_host *host, const schema_record *r, int i)
+{
+    return host->value_string_len(r->at[i], r->len[i]);
+}
+
+gl_value *schema_record_object(const gl_host *host, const schema_kind *kind, const schema_record *r)
+{
+    gl_value *obj = host->value_object();
+
+    if (obj == NULL)
+        return NULL;
+    for (int i = 0; i < kind->n_fields; i++) {
+        if (kind->fields[i].role == SCHEMA_FIELD_HIDDEN || r->len[i] == 0)
+            continue;
+        if (host->object_set(obj, kind->fields[i].name, schema_record_field_value(host, r, i)) != 0) {
+            host->value_free(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+/* ------------------------------------------------------------------ severities */
+
+static gl_severity dropped_severity(const schema_kind *kind, const schema_record *r)
+{
+    if (strcmp(kind->key, "constraints") == 0 && schema_record_field_is(r, 1, "p"))
+        return GL_SEVERITY_ERROR;   /* the primary key, so replica identity, is gone */
+    if (strcmp(kind->key, "indexes") == 0 && r->len[5] > 0)
+        return GL_SEVERITY_ERROR;   /* backed a constraint */
+    return kind->dropped;
+}
+
+static gl_severity added_severity(const schema_kind *kind, const schema_record *r)
+{
+    if (strcmp(kind->key, "columns") == 0) {
+        /* NOT NULL with nothing to fill it: inserts that omit the column fail. */
+        if (schema_record_field_is(r, 2, "t") && r->len[3] == 0 && r->len[4] == 0 && r->len[5] == 0)
+            return GL_SEVERITY_ERROR;
+        return GL_SEVERITY_INFO;
+    }
+    if (strcmp(kind->key, "indexes") == 0 && schema_record_field_is(r, 2, "t"))
+        return GL_SEVERITY_WARNING;   /* a unique index can reject writes */
+    return kind->added;
+}
+
+static gl_severity changed_severity(const schema_kind *kind, int f, const schema_record *b,
+                                    const schema_record *g)
+{
+    const char *name = kind->fields[f].name;
+
+    if (strcmp(kind->key, "columns") == 0) {
+        if (strcmp(name, "type") == 0)
+            return schema_type_is_widening(b->at[f], b->len[f], g->at[f], g->len[f])
+                       ? GL_SEVERITY_WARNING : GL_SEVERITY_ERROR;
+        if (strcmp(name, "not_null") == 0)
+            return schema_record_field_is(g, f, "t") ? GL_SEVERITY_ERROR : GL_SEVERITY_INFO;
+        if (strcmp(name, "default") == 0 && g->len[f] == 0 && schema_record_field_is(g, 2, "t"))
+            return GL_SEVERITY_ERROR;
+    } else if (strcmp(kind->key, "sequences") == 0 && strcmp(name, "type") == 0) {
+        return schema_type_is_widening(b->at[f], b->len[f], g->at[f], g->len[f])
+                   ? GL_SEVERITY_INFO : GL_SEVERITY_ERROR;
+    } else if (strcmp(kind->key, "indexes") == 0) {
+        if (strcmp(name, "valid") == 0)
+            return schema_record_field_is(g, f, "f") ? GL_SEVERITY_ERROR : GL_SEVERITY_INFO;
+        if (strcmp(name, "definition") == 0 && !schema_record_field_equal(b, g, 2))
+            return GL_SEVERITY_ERROR;
+    } else if (strcmp(kind->key, "constraints") == 0 && strcmp(name, "validated") == 0) {
+        return schema_record_field_is(g, f, "f") ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO;
+    } else if (strcmp(kind->key, "tables") == 0 && strcmp(name, "row_security") == 0) {
+        return schema_record_field_is(g, f, "t") ? GL_SEVERITY_ERROR : GL_SEVERITY_WARNING;
+    } else if (strcmp(kind->key, "triggers") == 0 && strcmp(name, "enabled") == 0) {
+        return schema_record_field_is(g, f, "D") ? GL_SEVERITY_ERROR : GL_SEVERITY_WARNING;
+    }
+    return kind->fields[f].severity;
+}
+
+/* ------------------------------------------------------------------ fields */
+
+typedef struct diff_state {
+    gl_ctx *ctx;
+    const gl_host *host;
+    const schema_filter *filter;
+    const gl_value *blue, *green;
+} diff_state;
+
+static int diff_acl(diff_state *st, const schema_kind *kind, const char *ident, int f,
+                    const schema_record *b, const schema_record *g)
+{
+    const gl_host *host = st->host;
+    gl_value *revoked = schema_acl_missing(host, b->at[f], b->len[f], g->at[f], g->len[f]);
+    gl_value *granted = schema_acl_missing(host, g->at[f], g->len[f], b->at[f], b->len[f]);
+    gl_value *details;
+    int rc = -1;
+
+    if (revoked == NULL || granted == NULL)
+        goto oom;
+    if (host->value_len(revoked) > 0) {
+        details = host->value_object();
+        if (details == NULL || host->object_set(details, "kind", host->value_string(kind->noun)) != 0 ||
+            host->object_set(details, "revoked", revoked) != 0) {
+            revoked = NULL;
+            host->value_free(details);
+            goto oom;
+        }
+        revoked = NULL;
+        if (schema_emit(st->ctx, host, "schema.privilege.revoked", GL_SEVERITY_ERROR, ident,
+                        schema_record_field_value(host, b, f), schema_record_field_value(host, g, f),
+                        details, "%s %s: privileges granted on blue are missing on green",
+                        kind->noun, ident) != 0)
+            goto out;
+    }
+    if (host->value_len(granted) > 0) {
+        details = host->value_object();
+        if (details == NULL || host->object_set(details, "kind", host->value_string(kind->noun)) != 0 ||
+            host->object_set(details, "granted", granted) != 0) {
+            granted = NULL;
+            host->value_free(details);
+            goto oom;
+        }
+        granted = NULL;
+        if (schema_emit(st->ctx, host, "schema.privilege.granted", GL_SEVERITY_INFO, ident,
+                        schema_record_field_value(host, b, f), schema_record_field_value(host, g, f),
+                        details, "%s %s: green grants privileges blue does not", kind->noun,
+                        ident) != 0)
+            goto out;
+    }
+    rc = 0;
+    goto out;
+oom:
+    host->set_error(st->ctx, "schema: out of memory comparing privileges");
+out:
+    host->value_free(revoked);
+    host->value_free(granted);
+    return rc;
+}
+
+/* Labels of an enum (joined by 0x1e) as an array, for findings. */
+static gl_value *labels_array(const gl_host *host, const char *s, size_t len, const char *other,
+                              size_t other_len, int only_missing)
+{
+    gl_value *out = host->value_array();
+    size_t i = 0;
+
+    while (out != NULL && i <= len) {
+        const char *end = memchr(s + i, '\036', len - i);
+        size_t l = end != NULL ? (size_t)(end - (s + i)) : len - i;
+        int found = 0;
+
+        if (only_missing) {
+            size_t j = 0;
+
+            while (!found && j <= other_len) {
+                const char *oend = memchr(other + j, '\036', other_len - j);
+                size_t ol = oend != NULL ? (size_t)(oend - (other + j)) : other_len - j;
+
+                found = ol == l && memcmp(other + j, s + i, l) == 0;
+                j += ol + 1;
+            }
+        }
+        if (!found && host->array_push(out, host->value_string_len(s + i, l)) != 0)
+            return NULL;
+        i += l + 1;
+    }
+    return out;
+}
+
+static int diff_enum(diff_state *st, const char *ident, int f, const schema_record *b,
+                     const schema_record *g)
+{
+    const gl_host *host = st->host;
+    gl_value *removed = labels_array(host, b->at[f], b->len[f], g->at[f], g->len[f], 1);
+    gl_value *added = labels_array(host, g->at[f], g->len[f], b->at[f], b->len[f], 1);
+    size_t n_removed = host->value_len(removed), n_added = host->value_len(added);
+    int rc = -1;
+
+    if (removed == NULL || added == NULL) {
+        host->set_error(st->ctx, "schema: out of memory comparing enum labels");
+        goto out;
+    }
+    if (n_removed > 0) {
+        rc = schema_emit(st->ctx, host, "schema.type.enum.label_removed", GL_SEVERITY_ERROR, ident,
+                         labels_array(host, b->at[f], b->len[f], NULL, 0, 0),
+                         labels_array(host, g->at[f], g->len[f], NULL, 0, 0), removed,
+                         "enum %s: %zu label(s) of blue are missing on green", ident, n_removed);
+        removed = NULL;
+        if (rc != 0)
+            goto out;
+    }
+    if (n_added > 0) {
+        rc = schema_emit(st->ctx, host, "schema.type.enum.label_added", GL_SEVERITY_INFO, ident,
+                         labels_array(host, b->at[f], b->len[f], NULL, 0, 0),
+                         labels_array(host, g->at[f], g->len[f], NULL, 0, 0), added,
+                         "enum %s: green has %zu new label(s)", ident, n_added);
+        added = NULL;
+        if (rc != 0)
+            goto out;
+    }
+    if (n_removed == 0 && n_added == 0) {
+        /* Same labels, different bytes: the order changed (comparisons, ORDER BY). */
+        rc = schema_emit(st->ctx, host, "schema.type.enum.order_changed", GL_SEVERITY_WARNING, ident,
+                         labels_array(host, b->at[f], b->len[f], NULL, 0, 0),
+                         labels_array(host, g->at[f], g->len[f], NULL, 0, 0), NULL,
+                         "enum %s: labels are ordered differently on green", ident);
+        if (rc != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    host->value_free(removed);
+    host->value_free(added);
+    return rc;
+}
+
+static int diff_fields(diff_state *st, const schema_kind *kind, const char *ident,
+                       const schema_record *b, const schema_record *g)
+{
+    const gl_host *host = st->host;
+    char code[128];
+
+    for (int f = 0; f < kind->n_fields; f++) {
+        const schema_field *field = &kind->fields[f];
+        int rc = 0;
+
+        if (field->role == SCHEMA_FIELD_HIDDEN || schema_record_field_equal(b, g, f))
+            continue;
+        switch (field->role) {
+        case SCHEMA_FIELD_ACL:
+            rc = diff_acl(st, kind, ident, f, b, g);
+            break;
+        case SCHEMA_FIELD_OWNER:
+            rc = schema_emit(st->ctx, host, "schema.privilege.owner_changed", GL_SEVERITY_WARNING,
+                             ident, schema_record_field_value(host, b, f),
+                             schema_record_field_value(host, g, f), NULL,
+                             "%s %s: owned by a different role on green", kind->noun, ident);
+            break;
+        case SCHEMA_FIELD_COMMENT:
+            rc = schema_emit(st->ctx, host, "schema.comment.changed", GL_SEVERITY_INFO, ident,
+                             schema_record_field_value(host, b, f),
+                             schema_record_field_value(host, g, f), NULL,
+                             "%s %s: comment differs", kind->noun, ident);
+            break;
+        case SCHEMA_FIELD_ENUM_LABELS:
+            if (schema_record_field_is(b, 0, "e") && schema_record_field_is(g, 0, "e")) {
+                rc = diff_enum(st, ident, f, b, g);
+                break;
+            }
+            if (!schema_record_field_equal(b, g, 0))
+                break;   /* kind_changed already says it */
+            snprintf(code, sizeof(code), "schema.type.%s.changed",
+                     schema_record_field_is(b, 0, "d") ? "domain"
+                     : schema_record_field_is(b, 0, "c") ? "composite" : "range");
+            rc = schema_emit(st->ctx, host, code, field->severity, ident,
+                             schema_record_field_value(host, b, f),
+                             schema_record_field_value(host, g, f), NULL,
+                             "type %s: definition differs", ident);
+            break;
+        default:
+            if (strncmp(field->code, "schema.", 7) == 0)
+                snprintf(code, sizeof(code), "%s", field->code);
+            else
+                snprintf(code, sizeof(code), "schema.%s.%s", kind->stem, field->code);
+            rc = schema_emit(st->ctx, host, code, changed_severity(kind, f, b, g), ident,
+                             schema_record_field_value(host, b, f),
+                             schema_record_field_value(host, g, f), NULL,
+                             "%s %s: %s differs between blue and green", kind->noun, ident,
+                             field->name);
+            break;
+        }
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ objects */
+
+/* 1 when the object's parent (a table or type) is missing on `side`. */
+static int parent_missing(const gl_host *host, const schema_kind *kind, const schema_record *r,
+                          const gl_value *side)
+{
+    char parent[1024];
+    size_t len;
+
+    if (kind->parent_field < 0)
+        return 0;
+    len = r->len[kind->parent_field];
+    if (len >= sizeof(parent))
+        return 0;
+    memcpy(parent, r->at[kind->parent_field], len);
+    parent[len] = '\0';
+    if (host->object_get(host->object_get(side, kind->parent_key), parent) != NULL)
+        return 0;
+    if (kind->parent_key2 != NULL &&
+        host->object_get(host->object_get(side, kind->parent_key2), parent) != NULL)
+        return 0;
+    return 1;
+}
+
+static int excluded(const diff_state *st, const schema_kind *kind, const char *ident,
+                    const schema_record *r)
+{
+    char schema[256], parent[1024];
+    const char *dot = strchr(ident, '.');
+    size_t len;
+    int has_parent = kind->parent_field >= 0 && r->len[kind->parent_field] < sizeof(parent);
+
+    schema[0] = '\0';
+    if (kind->has_schema) {
+        len = dot != NULL ? (size_t)(dot - ident) : strlen(ident);
+        if (len >= sizeof(schema))
+            len = sizeof(schema) - 1;
+        memcpy(schema, ident, len);
+        schema[len] = '\0';
+    }
+    if (has_parent) {
+        memcpy(parent, r->at[kind->parent_field], r->len[kind->parent_field]);
+        parent[r->len[kind->parent_field]] = '\0';
+    }
+    return schema_filter_excludes(st->filter, kind->has_schema ? schema : NULL, ident,
+                                  has_parent ? parent : NULL);
+}
+
+static int diff_kind(diff_state *st, const schema_kind *kind)
+{
+    const gl_host *host = st->host;
+    const gl_value *bo = host->object_get(st->blue, kind->key);
+    const gl_value *go = host->object_get(st->green, kind->key);
+    size_t nb = host->value_len(bo), ng = host->value_len(go);
+    char code[128];
+    schema_record b, g;
+
+    for (size_t i = 0; i < nb; i++) {
+        const char *ident = host->object_key_at(bo, i);
+        const char *brec = host->value_get_string(host->object_value_at(bo, i));
+        const char *grec = host->value_get_string(host->object_get(go, ident));
+
+        if (brec == NULL)
+            continue;
+        schema_record_split(brec, &b);
+        if (excluded(st, kind, ident, &b))
+            continue;
+        if (grec != NULL) {
+            schema_record_split(grec, &g);
+            if (diff_fields(st, kind, ident, &b, &g) != 0)
+                return -1;
+            continue;
+        }
+        if (parent_missing(host, kind, &b, st->green))
+            continue;
+        snprintf(code, sizeof(code), "schema.%s.dropped", kind->stem);
+        if (schema_emit(st->ctx, host, code, dropped_severity(kind, &b), ident,
+                        schema_record_object(host, kind, &b), NULL, NULL,
+                        "%s %s exists on blue but not on green", kind->noun, ident) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < ng; i++) {
+        const char *ident = host->object_key_at(go, i);
+        const char *grec = host->value_get_string(host->object_value_at(go, i));
+
+        if (grec == NULL || host->object_get(bo, ident) != NULL)
+            continue;
+        schema_record_split(grec, &g);
+        if (excluded(st, kind, ident, &g) || parent_missing(host, kind, &g, st->blue))
+            continue;
+        snprintf(code, sizeof(code), "schema.%s.added", kind->stem);
+        if (schema_emit(st->ctx, host, code, added_severity(kind, &g), ident, NULL,
+                        schema_record_object(host, kind, &g), NULL,
+                        "%s %s exists on green but not on blue", kind->noun, ident) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int schema_diff(gl_ctx *ctx, const gl_host *host, const schema_filter *filter,
+                const gl_value *blue, const gl_value *green)
+{
+    diff_state st = { ctx, host, filter, blue, green };
+
+    for (size_t k = 0; k < schema_kinds_count; k++)
+        if (diff_kind(&st, &schema_kinds[k]) != 0)
+            return -1;
+    return 0;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The same schema gives zero schema findings: Pagila 15 vs 15, Pagila 15 vs
+# 17 (version noise normalised), and offline from snapshots.
+. "$(dirname "$0")/../../../tests/integration/lib.sh"
+. "$(dirname "$0")/schema_lib.sh"
+gl_require_bin
+
+a=$(gl_clone_db blue "$(gl_unique_name schema_id_a)")
+b=$(gl_clone_db blue "$(gl_unique_name schema_id_b)")
+g=$(gl_clone_db green "$(gl_unique_name schema_id_g)")
+
+schema_check "$GL_TMP/same15.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo blue "$b")"
+assert_eq "" "$(schema_findings "$GL_TMP/same15.json")" "Pagila 15 vs 15"
+
+schema_check "$GL_TMP/v15v17.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")"
+assert_eq "" "$(schema_findings "$GL_TMP/v15v17.json")" "Pagila 15 vs 17"
+
+# The facts hold the whole catalog: a snapshot of each side compares offline
+# with the same (empty) result, and the snapshots are not empty.
+"$GL_BIN" snapshot --plugins schema --target "$(gl_conninfo blue "$a")" -o "$GL_TMP/blue.snap" >/dev/null
+"$GL_BIN" snapshot --plugins schema --target "$(gl_conninfo green "$g")" -o "$GL_TMP/green.snap" >/dev/null
+assert_eq 22 "$(json_get "$GL_TMP/blue.snap" '.plugins.schema.facts.tables | length')" "Pagila tables"
+assert_eq 15 "$(json_get "$GL_TMP/green.snap" '.plugins.schema.facts.triggers | length')" "Pagila triggers"
+schema_check "$GL_TMP/offline.json" "$GL_TMP/blue.snap" "$GL_TMP/green.snap"
+assert_eq "" "$(schema_findings "$GL_TMP/offline.json")" "offline from snapshots"
+
+# And the offline diff sees a change: blue's snapshot against green live after one.
+gl_sql green "$g" "ALTER TABLE public.actor ADD COLUMN nickname text" >/dev/null
+schema_check "$GL_TMP/mixed.json" "$GL_TMP/blue.snap" "$(gl_conninfo green "$g")"
+assert_eq "schema.column.added info public.actor.nickname" "$(schema_findings "$GL_TMP/mixed.json")"

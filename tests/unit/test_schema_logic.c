@@ -1,0 +1,87 @@
+/*
+ * Pure logic of the schema plugin: type widening (decides warning vs error
+ * for a changed column type), definition normalisation and filter patterns.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../plugins/schema/filter.c"
+#include "../../plugins/schema/normalise.c"
+
+static int widening(const char *from, const char *to)
+{
+    return schema_type_is_widening(from, strlen(from), to, strlen(to));
+}
+
+Test(schema_types, widening_changes_keep_every_old_value)
+{
+    cr_expect(widening("character varying(20)", "character varying(40)"));
+    cr_expect(widening("character varying(20)", "text"));
+    cr_expect(widening("character varying(20)", "character varying"));
+    cr_expect(widening("smallint", "integer"));
+    cr_expect(widening("integer", "bigint"));
+    cr_expect(widening("integer", "numeric"));
+    cr_expect(widening("numeric(10,2)", "numeric(12,2)"));
+    cr_expect(widening("numeric(10,2)", "numeric(12,4)"));
+    cr_expect(widening("real", "double precision"));
+    cr_expect(widening("integer[]", "integer[]"));
+}
+
+Test(schema_types, narrowing_or_incompatible_changes_are_not_widening)
+{
+    cr_expect_not(widening("character varying(20)", "character varying(10)"));
+    cr_expect_not(widening("text", "character varying(10)"));
+    cr_expect_not(widening("bigint", "integer"));
+    cr_expect_not(widening("numeric(10,2)", "numeric(10,4)"));   /* fewer integer digits */
+    cr_expect_not(widening("numeric(10,2)", "numeric(10,0)"));
+    cr_expect_not(widening("numeric", "numeric(10,2)"));
+    cr_expect_not(widening("bigint", "numeric(10,0)"));
+    cr_expect_not(widening("text", "integer"));
+    cr_expect_not(widening("integer", "integer[]"));
+    cr_expect_not(widening("double precision", "real"));
+}
+
+static const char *normalised(const char *in, char *buf, size_t cap)
+{
+    size_t len = strlen(in);
+
+    cr_assert(len < cap);
+    memcpy(buf, in, len);
+    buf[schema_normalise_definition(buf, len)] = '\0';
+    return buf;
+}
+
+Test(schema_normalise, trailing_blanks_and_crlf_go_nothing_else)
+{
+    char buf[256];
+
+    cr_expect_str_eq(normalised("BEGIN  \r\n  RETURN 1; \t\nEND\n\n", buf, sizeof(buf)),
+                     "BEGIN\n  RETURN 1;\nEND");
+    cr_expect_str_eq(normalised("a  b", buf, sizeof(buf)), "a  b");
+    cr_expect_str_eq(normalised("", buf, sizeof(buf)), "");
+}
+
+Test(schema_filter, glob_patterns)
+{
+    cr_expect(schema_glob_match("public.tmp_*", "public.tmp_x"));
+    cr_expect(schema_glob_match("*", ""));
+    cr_expect(schema_glob_match("a?c", "abc"));
+    cr_expect(schema_glob_match("*.film*", "public.film.title"));
+    cr_expect_not(schema_glob_match("public.tmp_*", "public.tmpx"));
+    cr_expect_not(schema_glob_match("a?c", "ac"));
+}
+
+Test(schema_filter, schemas_objects_and_parents)
+{
+    char *inc[] = { "app*" }, *exc[] = { "app_old" }, *obj[] = { "app.audit", "*.tmp_*" };
+    schema_filter f = { inc, 1, exc, 1, obj, 2 };
+
+    cr_expect_not(schema_filter_excludes(&f, "app", "app.orders", NULL));
+    cr_expect(schema_filter_excludes(&f, "public", "public.film", NULL));
+    cr_expect(schema_filter_excludes(&f, "app_old", "app_old.x", NULL));
+    cr_expect(schema_filter_excludes(&f, "app", "app.audit", NULL));
+    cr_expect(schema_filter_excludes(&f, "app", "app.audit.id", "app.audit"));
+    cr_expect(schema_filter_excludes(&f, "app", "app.tmp_1", NULL));
+    cr_expect_not(schema_filter_excludes(&f, NULL, "citext", NULL));
+    cr_expect_not(schema_filter_excludes(NULL, "x", "x.y", NULL));
+}
