@@ -1,0 +1,667 @@
+/*
+ * query_regression — runs a workload on blue and green and compares, query by
+ * query, results, plan shapes and latency (share/doc/checks/query_regression.md).
+ *
+ * collect_pair (both sides live): safety check of every statement, EXPLAIN on
+ * both sides, planner-statistics readiness (ANALYZE on green only when
+ * analyze_green), one result run per side (digest), warm-up runs, then N
+ * interleaved timed runs: blue, green, green, blue, ... (the order alternates
+ * so neither side always runs second). collect (one live side, the other a
+ * snapshot) does the same on that side alone.
+ *
+ * Facts per side (self-contained, for offline compare):
+ *   { enabled, server_version_num, settings: {...},
+ *     cases: [ { name, query, sql, params, tags, ordered, thresholds, compare,
+ *                refused? | error?, rows, digest, sample_rows, plan, plan_cost,
+ *                latency_ms: [...] } ],
+ *     statistics: { missing: [ {relation, reltuples, last_analyze, last_autoanalyze} ],
+ *                   analyzed: [relation...] } }
+ * With no "workload" configured the plugin does nothing: { enabled: false }.
+ */
+#include "qr.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct qr_config {
+    const char *workload;
+    int samples;
+    int warmup;
+    double confidence;
+    double tolerance;
+    double min_effect_ms;
+    int analyze_green;
+    int timeout_ms;
+} qr_config;
+
+/* One (query, parameter set) pair: the unit that is judged. */
+typedef struct qr_case {
+    const gl_qr_query *q;
+    char name[GL_QR_MAX_NAME + 16];
+    const char *const *params;
+    int nparams;
+    int ordered;
+    int samples;
+    char refused[512];     /* non-empty: never run */
+} qr_case;
+
+/* What one side produced for one case. */
+typedef struct qr_outcome {
+    char error[512];       /* non-empty: a statement failed on this side */
+    int have_result;
+    size_t rows;
+    char digest[65];
+    gl_value *sample_rows; /* array of arrays */
+    char *plan;
+    double plan_cost;
+    double *latency;
+    size_t nlatency;
+} qr_outcome;
+
+typedef struct qr_run {
+    gl_ctx *ctx;
+    const gl_host *host;
+    qr_config cfg;
+    gl_qr_workload *workload;
+    qr_case *cases;
+    size_t ncases;
+    int live[2];           /* which sides this call collects */
+    qr_outcome *out[2];    /* ncases each */
+    char **relations;      /* union over both sides' plans */
+    size_t nrel;
+    size_t progress_done, progress_total;
+} qr_run;
+
+/* --------------------------------------------------------------- config */
+
+static double cfg_number(const gl_host *host, const gl_value *cfg, const char *key, double dflt)
+{
+    const gl_value *v = host->object_get(cfg, key);
+
+    switch (host->value_kind(v)) {
+    case GL_VALUE_INT: return (double)host->value_get_int(v);
+    case GL_VALUE_NUMBER: return host->value_get_number(v);
+    default: return dflt;
+    }
+}
+
+static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
+{
+    const gl_value *cfg = host->config(ctx), *wl = host->object_get(cfg, "workload");
+    const gl_value *an = host->object_get(cfg, "analyze_green");
+    static const char *const numeric[] = {"samples", "warmup", "confidence", "effect_tolerance",
+                                          "min_effect_ms", "statement_timeout_ms", NULL};
+
+    memset(c, 0, sizeof(*c));
+    if (wl != NULL && host->value_kind(wl) != GL_VALUE_STRING)
+        return host->set_error(ctx, "query_regression: config \"workload\" must be a path to a "
+                               "workload file");
+    c->workload = host->value_get_string(wl);
+    for (const char *const *k = numeric; *k; k++) {
+        const gl_value *v = host->object_get(cfg, *k);
+        if (v != NULL && host->value_kind(v) != GL_VALUE_INT && host->value_kind(v) != GL_VALUE_NUMBER)
+            return host->set_error(ctx, "query_regression: config \"%s\" must be a number", *k);
+    }
+    if (an != NULL && host->value_kind(an) != GL_VALUE_BOOL)
+        return host->set_error(ctx, "query_regression: config \"analyze_green\" must be true or false");
+    c->samples = (int)cfg_number(host, cfg, "samples", 30);
+    c->warmup = (int)cfg_number(host, cfg, "warmup", 3);
+    c->confidence = cfg_number(host, cfg, "confidence", 0.95);
+    c->tolerance = cfg_number(host, cfg, "effect_tolerance", 1.2);
+    c->min_effect_ms = cfg_number(host, cfg, "min_effect_ms", 0.5);
+    c->timeout_ms = (int)cfg_number(host, cfg, "statement_timeout_ms", 0);
+    c->analyze_green = host->value_get_bool(an);
+    if (c->samples < 3 || c->samples > GL_QR_MAX_SAMPLES)
+        return host->set_error(ctx, "query_regression: config \"samples\" must be 3..%d", GL_QR_MAX_SAMPLES);
+    if (c->warmup < 0 || c->warmup > 1000)
+        return host->set_error(ctx, "query_regression: config \"warmup\" must be 0..1000");
+    if (!(c->confidence >= 0.5 && c->confidence < 1.0))
+        return host->set_error(ctx, "query_regression: config \"confidence\" must be in [0.5, 1)");
+    if (!(c->tolerance >= 1.0))
+        return host->set_error(ctx, "query_regression: config \"effect_tolerance\" must be >= 1 "
+                               "(1.2 means 20%% slower)");
+    if (!(c->min_effect_ms >= 0))
+        return host->set_error(ctx, "query_regression: config \"min_effect_ms\" must be >= 0");
+    if (c->timeout_ms < 0)
+        return host->set_error(ctx, "query_regression: config \"statement_timeout_ms\" must be >= 0");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ cases */
+
+static int build_cases(qr_run *r)
+{
+    size_t n = 0, k = 0;
+
+    for (size_t i = 0; i < r->workload->count; i++)
+        n += r->workload->queries[i].nsets ? r->workload->queries[i].nsets : 1;
+    r->cases = calloc(n ? n : 1, sizeof(*r->cases));
+    if (r->cases == NULL)
+        return r->host->set_error(r->ctx, "out of memory");
+    for (size_t i = 0; i < r->workload->count; i++) {
+        const gl_qr_query *q = &r->workload->queries[i];
+        size_t sets = q->nsets ? q->nsets : 1;
+        char reason[480];
+        int ordered = 0, s;
+
+        s = gl_qr_safety_check(q->sql, &ordered, reason, sizeof(reason));
+        if (s < 0)
+            return r->host->set_error(r->ctx, "out of memory checking query %s", q->name);
+        for (size_t j = 0; j < sets; j++, k++) {
+            qr_case *c = &r->cases[k];
+            c->q = q;
+            if (q->nsets > 1)
+                snprintf(c->name, sizeof(c->name), "%s/%zu", q->name, j + 1);
+            else
+                snprintf(c->name, sizeof(c->name), "%s", q->name);
+            c->params = q->nsets ? (const char *const *)q->param_sets[j] : NULL;
+            c->nparams = q->nsets ? q->nparams : 0;
+            c->ordered = ordered;
+            c->samples = q->samples > 0 ? q->samples : r->cfg.samples;
+            if (s > 0)
+                snprintf(c->refused, sizeof(c->refused), "refused: %s", reason);
+        }
+    }
+    r->ncases = k;
+    return 0;
+}
+
+/* -------------------------------------------------------------- running */
+
+static void progress(qr_run *r, const char *label)
+{
+    r->progress_done++;
+    if (r->host->size > offsetof(gl_host, progress) && r->host->progress != NULL)
+        r->host->progress(r->ctx, r->progress_done, r->progress_total, label);
+}
+
+static const char *side_name(int s)
+{
+    return s == GL_SIDE_BLUE ? "blue" : "green";
+}
+
+typedef struct text_acc {
+    char *text;
+    int failed;
+} text_acc;
+
+static int take_text(void *ud, int ncols, const char *const *names, const char *const *values,
+                     const int *is_null)
+{
+    text_acc *acc = ud;
+
+    if (acc->text != NULL || ncols < 1 || is_null[0])
+        return 0;
+    acc->text = strdup(values[0]);
+    if (acc->text == NULL) {
+        acc->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int add_relations(qr_run *r, char **rels, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < r->nrel && !seen; j++)
+            seen = strcmp(r->relations[j], rels[i]) == 0;
+        if (seen)
+            continue;
+        char **p = realloc(r->relations, (r->nrel + 1) * sizeof(char *));
+        if (p == NULL)
+            return -1;
+        r->relations = p;
+        r->relations[r->nrel] = strdup(rels[i]);
+        if (r->relations[r->nrel] == NULL)
+            return -1;
+        r->nrel++;
+    }
+    return 0;
+}
+
+/* EXPLAIN one case on one side. A failure is recorded in the outcome, not returned. */
+static int explain_case(qr_run *r, int side, size_t i)
+{
+    qr_case *c = &r->cases[i];
+    qr_outcome *o = &r->out[side][i];
+    size_t len = strlen(c->q->sql) + 64, nrel = 0;
+    char *sql = malloc(len), **rels = NULL, err[256];
+    text_acc acc = {NULL, 0};
+    double ms, cost = 0;
+    int rc = 0;
+
+    if (sql == NULL)
+        return r->host->set_error(r->ctx, "out of memory");
+    snprintf(sql, len, "EXPLAIN (FORMAT JSON, VERBOSE) %s", c->q->sql);
+    free(o->plan);
+    o->plan = NULL;
+    if (gl_qr__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params, r->cfg.timeout_ms,
+                   take_text, &acc, &ms) != 0 || acc.text == NULL) {
+        if (acc.failed)
+            rc = r->host->set_error(r->ctx, "out of memory");
+        else if (o->error[0] == '\0')
+            snprintf(o->error, sizeof(o->error), "EXPLAIN failed on %s", side_name(side));
+        goto out;
+    }
+    if (gl_qr_plan_shape(acc.text, &o->plan, &cost, &rels, &nrel, err, sizeof(err)) != 0) {
+        snprintf(o->error, sizeof(o->error), "EXPLAIN on %s: %s", side_name(side), err);
+        goto out;
+    }
+    o->plan_cost = cost;
+    if (add_relations(r, rels, nrel) != 0)
+        rc = r->host->set_error(r->ctx, "out of memory");
+out:
+    for (size_t k = 0; k < nrel; k++)
+        free(rels[k]);
+    free(rels);
+    free(acc.text);
+    free(sql);
+    return rc;
+}
+
+static int digest_row(void *ud, int ncols, const char *const *names, const char *const *values,
+                      const int *is_null)
+{
+    return gl_qr_digest_add(ud, ncols, values, is_null) != 0 ? 1 : 0;
+}
+
+static gl_value *rows_value(const gl_host *host, const gl_qr_digest *d)
+{
+    gl_value *rows = host->value_array();
+
+    for (size_t i = 0; rows != NULL && i < d->nsample; i++) {
+        gl_value *row = host->value_array();
+        for (int c = 0; row != NULL && c < d->sample[i].ncols; c++)
+            if (host->array_push(row, host->value_string(d->sample[i].values[c])) != 0) {
+                host->value_free(row);
+                row = NULL;
+            }
+        if (row == NULL || host->array_push(rows, row) != 0) {
+            host->value_free(rows);
+            rows = NULL;
+        }
+    }
+    return rows;
+}
+
+static int result_case(qr_run *r, int side, size_t i)
+{
+    qr_case *c = &r->cases[i];
+    qr_outcome *o = &r->out[side][i];
+    gl_qr_digest d;
+    double ms;
+    int rc = 0;
+
+    gl_qr_digest_init(&d, c->ordered);
+    if (gl_qr__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
+                   r->cfg.timeout_ms, digest_row, &d, &ms) != 0) {
+        if (d.failed)
+            snprintf(o->error, sizeof(o->error), "the result on %s is too large to digest",
+                     side_name(side));
+        else
+            snprintf(o->error, sizeof(o->error), "the query failed on %s", side_name(side));
+        goto out;
+    }
+    if (gl_qr_digest_finish(&d, o->digest) != 0) {
+        rc = r->host->set_error(r->ctx, "out of memory computing a result digest");
+        goto out;
+    }
+    o->rows = d.nrows;
+    o->sample_rows = rows_value(r->host, &d);
+    if (o->sample_rows == NULL) {
+        rc = r->host->set_error(r->ctx, "out of memory");
+        goto out;
+    }
+    o->have_result = 1;
+out:
+    gl_qr_digest_free(&d);
+    return rc;
+}
+
+static int time_case(qr_run *r, int side, size_t i, int keep)
+{
+    qr_case *c = &r->cases[i];
+    qr_outcome *o = &r->out[side][i];
+    double ms;
+
+    if (o->error[0] != '\0')
+        return 0;
+    if (gl_qr__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
+                   r->cfg.timeout_ms, NULL, NULL, &ms) != 0) {
+        snprintf(o->error, sizeof(o->error), "the query failed on %s during timing", side_name(side));
+        return 0;
+    }
+    if (!keep)
+        return 0;
+    if (o->latency == NULL) {
+        o->latency = calloc((size_t)c->samples, sizeof(double));
+        if (o->latency == NULL)
+            return r->host->set_error(r->ctx, "out of memory");
+    }
+    if (o->nlatency < (size_t)c->samples)
+        o->latency[o->nlatency++] = ms;
+    return 0;
+}
+
+static int runnable(qr_run *r, size_t i)
+{
+    if (r->cases[i].refused[0] != '\0')
+        return 0;
+    for (int s = 0; s < 2; s++)
+        if (r->live[s] && r->out[s][i].error[0] != '\0')
+            return 0;
+    return 1;
+}
+
+/* Plans first: they name the tables whose statistics readiness matters. */
+static int run_plans(qr_run *r)
+{
+    r->progress_total = 0;
+    for (size_t i = 0; i < r->ncases; i++)
+        r->progress_total += 2 + (size_t)r->cfg.warmup + (size_t)r->cases[i].samples;
+    for (size_t i = 0; i < r->ncases; i++) {
+        for (int s = 0; s < 2; s++)
+            if (r->live[s] && r->cases[i].refused[0] == '\0' && explain_case(r, s, i) != 0)
+                return -1;
+        progress(r, r->cases[i].name);
+    }
+    return 0;
+}
+
+/* Results (one digest run per side), then warm-up and interleaved timed runs. */
+static int run_measure(qr_run *r)
+{
+    for (size_t i = 0; i < r->ncases; i++) {
+        for (int s = 0; s < 2; s++)
+            if (r->live[s] && runnable(r, i) && result_case(r, s, i) != 0)
+                return -1;
+        progress(r, r->cases[i].name);
+    }
+    for (size_t i = 0; i < r->ncases; i++) {
+        int rounds = r->cfg.warmup + r->cases[i].samples;
+        for (int k = 0; k < rounds; k++) {
+            int keep = k >= r->cfg.warmup;
+            /* Alternate which side goes first, so order effects cancel out. */
+            int first = (k % 2 == 0) ? GL_SIDE_BLUE : GL_SIDE_GREEN;
+            for (int t = 0; t < 2; t++) {
+                int s = t == 0 ? first : 1 - first;
+                if (r->live[s] && runnable(r, i) && time_case(r, s, i, keep) != 0)
+                    return -1;
+            }
+            progress(r, r->cases[i].name);
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- facts */
+
+/* object_set that also fails on a NULL value (a builder that ran out of memory). */
+static int set(const gl_host *h, gl_value *o, const char *k, gl_value *v)
+{
+    return v == NULL ? -1 : h->object_set(o, k, v);
+}
+
+/* A child object inserted into its parent first, so the parent owns it from the start. */
+static gl_value *child_object(const gl_host *h, gl_value *parent, const char *key)
+{
+    gl_value *c = h->value_object();
+    return set(h, parent, key, c) == 0 ? c : NULL;
+}
+
+static gl_value *strings_value(const gl_host *h, char *const *items, size_t n, int with_nulls)
+{
+    gl_value *a = h->value_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        gl_value *v = items[i] == NULL && !with_nulls ? NULL : h->value_string(items[i]);
+        if (v == NULL || h->array_push(a, v) != 0) {
+            h->value_free(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
+static gl_value *numbers_value(const gl_host *h, const double *v, size_t n)
+{
+    gl_value *a = h->value_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++)
+        if (h->array_push(a, h->value_number(v[i])) != 0) {
+            h->value_free(a);
+            a = NULL;
+        }
+    return a;
+}
+
+static gl_value *case_facts(qr_run *r, int side, size_t i)
+{
+    const gl_host *h = r->host;
+    qr_case *c = &r->cases[i];
+    qr_outcome *o = &r->out[side][i];
+    gl_value *f = h->value_object(), *thr, *cmp;
+    int bad;
+
+    if (f == NULL)
+        return NULL;
+    thr = child_object(h, f, "thresholds");
+    cmp = child_object(h, f, "compare");
+    bad = thr == NULL || cmp == NULL ||
+          set(h, thr, "effect_tolerance", h->value_number(c->q->effect_tolerance)) ||
+          set(h, thr, "confidence", h->value_number(c->q->confidence)) ||
+          set(h, thr, "min_effect_ms", h->value_number(c->q->min_effect_ms)) ||
+          set(h, thr, "samples", h->value_int(c->samples)) ||
+          set(h, cmp, "results", h->value_bool(c->q->compare_results)) ||
+          set(h, cmp, "plan", h->value_bool(c->q->compare_plan)) ||
+          set(h, f, "name", h->value_string(c->name)) ||
+          set(h, f, "query", h->value_string(c->q->name)) ||
+          set(h, f, "sql", h->value_string(c->q->sql)) ||
+          set(h, f, "params", strings_value(h, (char *const *)c->params, (size_t)c->nparams, 1)) ||
+          set(h, f, "tags", strings_value(h, c->q->tags, c->q->ntags, 0)) ||
+          set(h, f, "ordered", h->value_bool(c->ordered));
+    if (!bad && c->refused[0] != '\0')
+        bad = set(h, f, "refused", h->value_string(c->refused + strlen("refused: ")));
+    if (!bad && o->error[0] != '\0')
+        bad = set(h, f, "error", h->value_string(o->error));
+    if (!bad && o->have_result) {
+        bad = set(h, f, "rows", h->value_int((int64_t)o->rows)) ||
+              set(h, f, "digest", h->value_string(o->digest)) ||
+              set(h, f, "sample_rows", h->value_copy(o->sample_rows));
+    }
+    if (!bad && o->plan != NULL)
+        bad = set(h, f, "plan", h->value_string(o->plan)) ||
+              set(h, f, "plan_cost", h->value_number(o->plan_cost));
+    if (!bad)
+        bad = set(h, f, "latency_ms", numbers_value(h, o->latency, o->nlatency));
+    if (bad) {
+        h->value_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *analyzed)
+{
+    const gl_host *h = r->host;
+    gl_value *f = h->value_object(), *st, *cases, *stats;
+    int bad;
+
+    if (f == NULL)
+        goto fail;
+    st = child_object(h, f, "settings");
+    stats = child_object(h, f, "statistics");
+    bad = st == NULL || stats == NULL ||
+          set(h, f, "enabled", h->value_bool(1)) ||
+          set(h, f, "server_version_num", h->value_int(h->server_version_num(r->ctx, (gl_side)side))) ||
+          set(h, f, "workload", h->value_string(r->cfg.workload)) ||
+          set(h, st, "samples", h->value_int(r->cfg.samples)) ||
+          set(h, st, "warmup", h->value_int(r->cfg.warmup)) ||
+          set(h, st, "confidence", h->value_number(r->cfg.confidence)) ||
+          set(h, st, "effect_tolerance", h->value_number(r->cfg.tolerance)) ||
+          set(h, st, "min_effect_ms", h->value_number(r->cfg.min_effect_ms)) ||
+          set(h, st, "interleaved", h->value_bool(r->live[0] && r->live[1])) ||
+          set(h, stats, "missing", missing ? h->value_copy(missing) : h->value_array()) ||
+          set(h, stats, "analyzed", analyzed ? h->value_copy(analyzed) : h->value_array());
+    cases = bad ? NULL : h->value_array();
+    if (bad || set(h, f, "cases", cases) != 0)
+        goto fail;
+    for (size_t i = 0; i < r->ncases; i++)
+        if (h->array_push(cases, case_facts(r, side, i)) != 0)
+            goto fail;
+    return f;
+fail:
+    h->value_free(f);
+    h->set_error(r->ctx, "out of memory building facts");
+    return NULL;
+}
+
+static gl_value *disabled_facts(const gl_host *h)
+{
+    gl_value *f = h->value_object();
+
+    if (f != NULL && h->object_set(f, "enabled", h->value_bool(0)) != 0) {
+        h->value_free(f);
+        f = NULL;
+    }
+    return f;
+}
+
+static void run_free(qr_run *r)
+{
+    for (int s = 0; s < 2; s++) {
+        for (size_t i = 0; r->out[s] && i < r->ncases; i++) {
+            r->host->value_free(r->out[s][i].sample_rows);
+            free(r->out[s][i].plan);
+            free(r->out[s][i].latency);
+        }
+        free(r->out[s]);
+    }
+    for (size_t i = 0; i < r->nrel; i++)
+        free(r->relations[i]);
+    free(r->relations);
+    free(r->cases);
+    gl_qr_workload_free(r->workload);
+}
+
+/*
+ * The whole collection for the live sides in live_blue/live_green. Facts go
+ * to out[side] for each live side.
+ */
+static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int live_green,
+                         gl_value **out_blue, gl_value **out_green)
+{
+    qr_run r;
+    gl_value **outs[2] = {out_blue, out_green};
+    gl_value *missing[2] = {NULL, NULL}, *analyzed[2] = {NULL, NULL};
+    char err[768];
+    int rc = -1;
+
+    memset(&r, 0, sizeof(r));
+    r.ctx = ctx;
+    r.host = host;
+    r.live[0] = live_blue;
+    r.live[1] = live_green;
+    for (int s = 0; s < 2; s++)
+        if (outs[s])
+            *outs[s] = NULL;
+    if (read_config(ctx, host, &r.cfg) != 0)
+        goto out;
+    if (r.cfg.workload == NULL) {
+        /* Nothing asked of this check: facts say so, compare stays silent. */
+        for (int s = 0; s < 2; s++)
+            if (r.live[s] && (*outs[s] = disabled_facts(host)) == NULL) {
+                host->set_error(ctx, "out of memory");
+                goto out;
+            }
+        rc = 0;
+        goto out;
+    }
+    if (gl_qr_workload_load(r.cfg.workload, &r.workload, err, sizeof(err)) != 0) {
+        host->set_error(ctx, "query_regression: %s (config \"workload\")", err);
+        goto out;
+    }
+    if (build_cases(&r) != 0)
+        goto out;
+    for (int s = 0; s < 2; s++)
+        if (r.live[s]) {
+            r.out[s] = calloc(r.ncases ? r.ncases : 1, sizeof(qr_outcome));
+            if (r.out[s] == NULL) {
+                host->set_error(ctx, "out of memory");
+                goto out;
+            }
+        }
+    if (run_plans(&r) != 0)
+        goto out;
+    for (int s = 0; s < 2; s++) {
+        int analyze = s == GL_SIDE_GREEN && r.cfg.analyze_green;
+        if (!r.live[s] || r.nrel == 0)
+            continue;
+        if (gl_qr__readiness(ctx, host, (gl_side)s, r.relations, r.nrel, analyze, &missing[s],
+                             &analyzed[s]) != 0)
+            goto out;
+        if (analyze && host->value_len(analyzed[s]) > 0) {
+            /* Fresh statistics change plans: green's plans are taken again. */
+            for (size_t i = 0; i < r.ncases; i++)
+                if (r.cases[i].refused[0] == '\0' && explain_case(&r, s, i) != 0)
+                    goto out;
+        }
+    }
+    if (run_measure(&r) != 0)
+        goto out;
+    for (int s = 0; s < 2; s++)
+        if (r.live[s] && (*outs[s] = side_facts(&r, s, missing[s], analyzed[s])) == NULL)
+            goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        for (int s = 0; s < 2; s++)
+            if (outs[s] && *outs[s]) {
+                host->value_free(*outs[s]);
+                *outs[s] = NULL;
+            }
+    for (int s = 0; s < 2; s++) {
+        host->value_free(missing[s]);
+        host->value_free(analyzed[s]);
+    }
+    run_free(&r);
+    return rc;
+}
+
+static int qr_collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out_facts)
+{
+    return collect_sides(ctx, host, side == GL_SIDE_BLUE, side == GL_SIDE_GREEN,
+                         side == GL_SIDE_BLUE ? out_facts : NULL,
+                         side == GL_SIDE_GREEN ? out_facts : NULL);
+}
+
+static int qr_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
+                           gl_value **out_green)
+{
+    return collect_sides(ctx, host, 1, 1, out_blue, out_green);
+}
+
+static int qr_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const gl_value *green)
+{
+    return gl_qr__compare(ctx, host, blue, green);
+}
+
+static const gl_plugin descriptor = {
+    .size = sizeof(gl_plugin),
+    .abi_major = GL_PLUGIN_ABI_MAJOR,
+    .abi_minor = GL_PLUGIN_ABI_MINOR,
+    .name = GL_QR_NAME,
+    .version = GL_QR_VERSION,
+    .description = "runs a workload on both sides: results, plan shapes and latency judged with statistics",
+    .collect = qr_collect,
+    .compare = qr_compare,
+    .collect_pair = qr_collect_pair,
+};
+
+GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
+{
+    return &descriptor;
+}

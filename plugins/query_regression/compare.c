@@ -1,0 +1,370 @@
+/*
+ * compare: facts of both sides -> findings, query case by query case, in the
+ * workload's order. Works offline (snapshots): everything comes from facts;
+ * thresholds come from the query, then this run's config, then the settings
+ * blue's facts were collected with. Codes: share/doc/checks/query_regression.md.
+ */
+#include "qr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHOWN_ROWS 5
+
+typedef struct counts {
+    size_t judged, pass, regressed, improved, inconclusive;
+    size_t results_compared, result_mismatch, plan_changed, failed, refused;
+} counts;
+
+static int emit(gl_ctx *ctx, const gl_host *h, const char *code, gl_severity sev,
+                const char *object, gl_value *blue, gl_value *green, gl_value *details,
+                const char *message)
+{
+    gl_finding f = {.code = code, .severity = sev, .object = object, .blue = blue,
+                    .green = green, .message = message, .details = details};
+    return h->emit(ctx, &f);
+}
+
+static int set(const gl_host *h, gl_value *o, const char *k, gl_value *v)
+{
+    return v == NULL ? -1 : h->object_set(o, k, v);
+}
+
+static const gl_value *find_case(const gl_host *h, const gl_value *cases, const char *name)
+{
+    for (size_t i = 0; i < h->value_len(cases); i++) {
+        const gl_value *c = h->array_at(cases, i);
+        const char *n = h->value_get_string(h->object_get(c, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static double number(const gl_host *h, const gl_value *v, double dflt)
+{
+    switch (h->value_kind(v)) {
+    case GL_VALUE_INT: return (double)h->value_get_int(v);
+    case GL_VALUE_NUMBER: return h->value_get_number(v);
+    default: return dflt;
+    }
+}
+
+/* Query threshold (> 0 or >= 0 for min_effect) -> config -> blue's settings -> default. */
+static double threshold(const gl_host *h, gl_ctx *ctx, const gl_value *bcase,
+                        const gl_value *settings, const char *key, double dflt)
+{
+    double q = number(h, h->object_get(h->object_get(bcase, "thresholds"), key), -1);
+    if (q >= 0 && !(q == 0 && strcmp(key, "min_effect_ms") != 0))
+        return q;
+    return number(h, h->object_get(h->config(ctx), key),
+                  number(h, h->object_get(settings, key), dflt));
+}
+
+static int read_samples(const gl_host *h, const gl_value *c, double **out, size_t *n)
+{
+    const gl_value *lat = h->object_get(c, "latency_ms");
+
+    *out = NULL;
+    *n = h->value_len(lat);
+    if (*n == 0)
+        return 0;
+    *out = malloc(*n * sizeof(double));
+    if (*out == NULL)
+        return -1;
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = number(h, h->array_at(lat, i), 0);
+    return 0;
+}
+
+static gl_value *rows_from(const gl_host *h, const gl_value *rows, size_t start)
+{
+    gl_value *a = h->value_array();
+
+    for (size_t i = start; a != NULL && i < h->value_len(rows) && i < start + SHOWN_ROWS; i++)
+        if (h->array_push(a, h->value_copy(h->array_at(rows, i))) != 0) {
+            h->value_free(a);
+            a = NULL;
+        }
+    return a;
+}
+
+static gl_value *result_value(const gl_host *h, const gl_value *c)
+{
+    gl_value *v = h->value_object();
+
+    if (v != NULL && (set(h, v, "rows", h->value_copy(h->object_get(c, "rows"))) ||
+                      set(h, v, "digest", h->value_copy(h->object_get(c, "digest"))))) {
+        h->value_free(v);
+        v = NULL;
+    }
+    return v;
+}
+
+static int compare_results(gl_ctx *ctx, const gl_host *h, const char *name, const gl_value *b,
+                           const gl_value *g, counts *n)
+{
+    const gl_value *bs = h->object_get(b, "sample_rows"), *gs = h->object_get(g, "sample_rows");
+    gl_value *details;
+    size_t first = 0, nb = h->value_len(bs), ng = h->value_len(gs);
+    int64_t rb = h->value_get_int(h->object_get(b, "rows")), rg = h->value_get_int(h->object_get(g, "rows"));
+    char msg[512];
+
+    if (h->object_get(b, "digest") == NULL || h->object_get(g, "digest") == NULL)
+        return 0;
+    n->results_compared++;
+    if (rb == rg && h->value_equal(h->object_get(b, "digest"), h->object_get(g, "digest")))
+        return 0;
+    n->result_mismatch++;
+    while (first < nb && first < ng && h->value_equal(h->array_at(bs, first), h->array_at(gs, first)))
+        first++;
+    details = h->value_object();
+    if (details == NULL ||
+        set(h, details, "ordered", h->value_copy(h->object_get(b, "ordered"))) ||
+        set(h, details, "first_difference", h->value_int((int64_t)first)) ||
+        set(h, details, "blue_rows", rows_from(h, bs, first)) ||
+        set(h, details, "green_rows", rows_from(h, gs, first))) {
+        h->value_free(details);
+        return h->set_error(ctx, "out of memory");
+    }
+    if (rb != rg)
+        snprintf(msg, sizeof(msg), "query %s returns %lld rows on green, %lld on blue", name,
+                 (long long)rg, (long long)rb);
+    else
+        snprintf(msg, sizeof(msg), "query %s returns different rows on green (same count, %lld; "
+                 "first difference at %s row %zu)", name, (long long)rb,
+                 h->value_get_bool(h->object_get(b, "ordered")) ? "result" : "sorted", first + 1);
+    return emit(ctx, h, "query_regression.result_mismatch", GL_SEVERITY_CRITICAL, name,
+                result_value(h, b), result_value(h, g), details, msg);
+}
+
+static int compare_plans(gl_ctx *ctx, const gl_host *h, const char *name, const gl_value *b,
+                         const gl_value *g, counts *n)
+{
+    const gl_value *bp = h->object_get(b, "plan"), *gp = h->object_get(g, "plan");
+    double bc = number(h, h->object_get(b, "plan_cost"), 0), gc = number(h, h->object_get(g, "plan_cost"), 0);
+    gl_value *details;
+    char msg[512];
+
+    if (bp == NULL || gp == NULL || h->value_equal(bp, gp))
+        return 0;
+    n->plan_changed++;
+    details = h->value_object();
+    if (details == NULL || set(h, details, "blue_cost", h->value_number(bc)) ||
+        set(h, details, "green_cost", h->value_number(gc)) ||
+        set(h, details, "cost_ratio", bc > 0 ? h->value_number(gc / bc) : h->value_null())) {
+        h->value_free(details);
+        return h->set_error(ctx, "out of memory");
+    }
+    if (bc > 0)
+        snprintf(msg, sizeof(msg), "the plan of query %s changed shape on green (estimated cost "
+                 "x%.2f)", name, gc / bc);
+    else
+        snprintf(msg, sizeof(msg), "the plan of query %s changed shape on green", name);
+    return emit(ctx, h, "query_regression.plan_changed", GL_SEVERITY_WARNING, name,
+                h->value_copy(bp), h->value_copy(gp), details, msg);
+}
+
+static gl_value *percentiles(const gl_host *h, double p50, double p95, double p99, size_t n)
+{
+    gl_value *v = h->value_object();
+
+    if (v != NULL && (set(h, v, "p50_ms", h->value_number(p50)) ||
+                      set(h, v, "p95_ms", h->value_number(p95)) ||
+                      set(h, v, "p99_ms", h->value_number(p99)) ||
+                      set(h, v, "samples", h->value_int((int64_t)n)))) {
+        h->value_free(v);
+        v = NULL;
+    }
+    return v;
+}
+
+static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, const gl_value *b,
+                           const gl_value *g, const gl_value *settings, counts *n)
+{
+    double *bl = NULL, *gl = NULL, conf, tol, min_ms;
+    size_t nb = 0, ng = 0;
+    gl_qr_judgement j;
+    gl_value *details = NULL;
+    const char *code = NULL;
+    gl_severity sev = GL_SEVERITY_INFO;
+    char msg[512];
+    int rc = -1;
+
+    if (read_samples(h, b, &bl, &nb) != 0 || read_samples(h, g, &gl, &ng) != 0) {
+        h->set_error(ctx, "out of memory");
+        goto out;
+    }
+    rc = 0;
+    if (nb < 3 || ng < 3)
+        goto out;
+    conf = threshold(h, ctx, b, settings, "confidence", 0.95);
+    tol = threshold(h, ctx, b, settings, "effect_tolerance", 1.2);
+    min_ms = threshold(h, ctx, b, settings, "min_effect_ms", 0.5);
+    if (gl_qr_judge(bl, nb, gl, ng, conf, tol, min_ms, &j) != 0) {
+        rc = h->set_error(ctx, "out of memory judging latency of %s", name);
+        goto out;
+    }
+    n->judged++;
+    switch (j.verdict) {
+    case GL_QR_PASS: n->pass++; goto out;
+    case GL_QR_REGRESSED:
+        n->regressed++;
+        code = "query_regression.latency_regressed";
+        sev = GL_SEVERITY_ERROR;
+        snprintf(msg, sizeof(msg), "query %s is slower on green: median %.3f ms vs %.3f ms "
+                 "(x%.2f, p=%.2g)", name, j.green_p50, j.blue_p50, j.ratio, j.mw.p);
+        break;
+    case GL_QR_IMPROVED:
+        n->improved++;
+        code = "query_regression.latency_improved";
+        snprintf(msg, sizeof(msg), "query %s is faster on green: median %.3f ms vs %.3f ms "
+                 "(x%.2f, p=%.2g)", name, j.green_p50, j.blue_p50, j.ratio, j.mw.p);
+        break;
+    case GL_QR_INCONCLUSIVE:
+        n->inconclusive++;
+        code = "query_regression.inconclusive";
+        snprintf(msg, sizeof(msg), "query %s: median x%.2f on green but not significant at %g "
+                 "(p=%.2g): take more samples", name, j.ratio, conf, j.mw.p);
+        break;
+    }
+    details = h->value_object();
+    if (details == NULL || set(h, details, "verdict", h->value_string(gl_qr_verdict_name(j.verdict))) ||
+        set(h, details, "median_ratio", isfinite(j.ratio) ? h->value_number(j.ratio) : h->value_null()) ||
+        set(h, details, "mann_whitney_u", h->value_number(j.mw.u)) ||
+        set(h, details, "z", h->value_number(j.mw.z)) ||
+        set(h, details, "p_value", h->value_number(j.mw.p)) ||
+        set(h, details, "confidence", h->value_number(conf)) ||
+        set(h, details, "effect_tolerance", h->value_number(tol)) ||
+        set(h, details, "min_effect_ms", h->value_number(min_ms))) {
+        h->value_free(details);
+        rc = h->set_error(ctx, "out of memory");
+        goto out;
+    }
+    rc = emit(ctx, h, code, sev, name, percentiles(h, j.blue_p50, j.blue_p95, j.blue_p99, nb),
+              percentiles(h, j.green_p50, j.green_p95, j.green_p99, ng), details, msg);
+out:
+    free(bl);
+    free(gl);
+    return rc;
+}
+
+static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const gl_value *g,
+                        const gl_value *settings, counts *n)
+{
+    const char *name = h->value_get_string(h->object_get(b, "name"));
+    const gl_value *refused = h->object_get(b, "refused");
+    const gl_value *cmp = h->object_get(b, "compare");
+    char msg[1024];
+
+    if (name == NULL)
+        return 0;
+    if (refused != NULL) {
+        n->refused++;
+        snprintf(msg, sizeof(msg), "query %s was not run: %s", name, h->value_get_string(refused));
+        return emit(ctx, h, "query_regression.query_refused", GL_SEVERITY_ERROR, name,
+                    h->value_copy(h->object_get(b, "sql")), NULL, NULL, msg);
+    }
+    if (g == NULL) {
+        snprintf(msg, sizeof(msg), "query %s has facts on blue only (the sides ran different "
+                 "workloads)", name);
+        return emit(ctx, h, "query_regression.inconclusive", GL_SEVERITY_INFO, name, NULL, NULL,
+                    NULL, msg);
+    }
+    if (h->object_get(b, "error") != NULL || h->object_get(g, "error") != NULL) {
+        const gl_value *be = h->object_get(b, "error"), *ge = h->object_get(g, "error");
+        n->failed++;
+        snprintf(msg, sizeof(msg), "query %s failed: %s%s%s", name,
+                 be ? h->value_get_string(be) : "", be && ge ? "; " : "", ge ? h->value_get_string(ge) : "");
+        return emit(ctx, h, "query_regression.query_failed", GL_SEVERITY_ERROR, name,
+                    be ? h->value_copy(be) : NULL, ge ? h->value_copy(ge) : NULL, NULL, msg);
+    }
+    if (h->value_get_bool(h->object_get(cmp, "results")) || h->object_get(cmp, "results") == NULL)
+        if (compare_results(ctx, h, name, b, g, n) != 0)
+            return -1;
+    if (h->value_get_bool(h->object_get(cmp, "plan")) || h->object_get(cmp, "plan") == NULL)
+        if (compare_plans(ctx, h, name, b, g, n) != 0)
+            return -1;
+    return compare_latency(ctx, h, name, b, g, settings, n);
+}
+
+static int compare_statistics(gl_ctx *ctx, const gl_host *h, const gl_value *green)
+{
+    const gl_value *st = h->object_get(green, "statistics");
+    const gl_value *missing = h->object_get(st, "missing"), *analyzed = h->object_get(st, "analyzed");
+    char msg[512];
+
+    for (size_t i = 0; i < h->value_len(missing); i++) {
+        const gl_value *m = h->array_at(missing, i);
+        const char *rel = h->value_get_string(h->object_get(m, "relation"));
+        snprintf(msg, sizeof(msg), "table %s has no planner statistics on green (never analyzed): "
+                 "plan and latency comparisons that use it mean little until ANALYZE runs "
+                 "(config analyze_green: true does it)", rel ? rel : "?");
+        if (emit(ctx, h, "query_regression.statistics_missing", GL_SEVERITY_WARNING, rel ? rel : "",
+                 NULL, h->value_copy(m), NULL, msg) != 0)
+            return -1;
+    }
+    if (h->value_len(analyzed) > 0) {
+        snprintf(msg, sizeof(msg), "ANALYZE ran on green for %zu table(s) without statistics, "
+                 "as configured (analyze_green)", h->value_len(analyzed));
+        if (emit(ctx, h, "query_regression.statistics_analyzed", GL_SEVERITY_INFO, "green", NULL,
+                 h->value_copy(analyzed), NULL, msg) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
+{
+    gl_value *details = h->value_object();
+    double score = n->judged ? 100.0 * (double)(n->pass + n->improved) / (double)n->judged : 100.0;
+    char msg[512];
+
+    if (details == NULL || set(h, details, "judged", h->value_int((int64_t)n->judged)) ||
+        set(h, details, "pass", h->value_int((int64_t)n->pass)) ||
+        set(h, details, "regressed", h->value_int((int64_t)n->regressed)) ||
+        set(h, details, "improved", h->value_int((int64_t)n->improved)) ||
+        set(h, details, "inconclusive", h->value_int((int64_t)n->inconclusive)) ||
+        set(h, details, "results_compared", h->value_int((int64_t)n->results_compared)) ||
+        set(h, details, "result_mismatch", h->value_int((int64_t)n->result_mismatch)) ||
+        set(h, details, "plan_changed", h->value_int((int64_t)n->plan_changed)) ||
+        set(h, details, "failed", h->value_int((int64_t)n->failed)) ||
+        set(h, details, "refused", h->value_int((int64_t)n->refused))) {
+        h->value_free(details);
+        return h->set_error(ctx, "out of memory");
+    }
+    snprintf(msg, sizeof(msg), "latency score %.0f/100: %zu of %zu queries pass or improved, %zu "
+             "regressed, %zu inconclusive; %zu result mismatch(es), %zu plan change(s)",
+             score, n->pass + n->improved, n->judged, n->regressed, n->inconclusive,
+             n->result_mismatch, n->plan_changed);
+    return emit(ctx, h, "query_regression.score", GL_SEVERITY_INFO, "workload", NULL,
+                h->value_number(score), details, msg);
+}
+
+int gl_qr__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl_value *green)
+{
+    int be = h->value_get_bool(h->object_get(blue, "enabled"));
+    int ge = h->value_get_bool(h->object_get(green, "enabled"));
+    const gl_value *bcases = h->object_get(blue, "cases"), *gcases = h->object_get(green, "cases");
+    const gl_value *settings = h->object_get(blue, "settings");
+    counts n;
+
+    memset(&n, 0, sizeof(n));
+    if (!be && !ge)
+        return 0;     /* no workload configured: nothing to say */
+    if (!be || !ge)
+        return emit(ctx, h, "query_regression.inconclusive", GL_SEVERITY_INFO, "workload", NULL,
+                    NULL, NULL, "only one side ran the workload (a snapshot taken without "
+                    "query_regression config?): nothing to compare");
+    for (size_t i = 0; i < h->value_len(bcases); i++) {
+        const gl_value *b = h->array_at(bcases, i);
+        const char *name = h->value_get_string(h->object_get(b, "name"));
+        if (compare_case(ctx, h, b, name ? find_case(h, gcases, name) : NULL, settings, &n) != 0)
+            return -1;
+    }
+    if (compare_statistics(ctx, h, green) != 0)
+        return -1;
+    return emit_score(ctx, h, &n);
+}

@@ -1,0 +1,185 @@
+/*
+ * Safety: a workload statement runs only when libpg_query parses it as one
+ * plain SELECT. The parse tree (libpg_query's JSON, read with yajl_tree) is
+ * walked whole, so a forbidden construct nested in a subquery or CTE is found
+ * too. Refused:
+ *   - anything but exactly one statement, or a statement other than SELECT
+ *     (VALUES and TABLE parse as SELECT and are allowed);
+ *   - SELECT ... INTO (creates a table);
+ *   - FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE (takes row locks, writes xmax);
+ *   - data-modifying statements anywhere (WITH x AS (DELETE ... RETURNING ...));
+ *   - calls to functions known to write or act on the server (deny_list).
+ * Limits (documented): a user-defined function that writes is not visible in
+ * the parse tree; the READ ONLY transaction the statement runs in (and the
+ * read-only session) is what stops it.
+ */
+#include "qr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pg_query.h>
+#include <yajl/yajl_tree.h>
+
+/* Exact names, and prefixes ending in '*'. Schema qualification is ignored. */
+static const char *const deny_list[] = {
+    "nextval", "setval", "currval", "lastval",
+    "pg_advisory_*", "pg_try_advisory_*",
+    "lo_*", "loread", "lowrite",
+    "dblink*",
+    "pg_notify", "set_config",
+    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile*",
+    "pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message",
+    "pg_create_*_replication_slot", "pg_drop_replication_slot", "pg_copy_*_replication_slot",
+    "pg_replication_origin_*", "pg_stat_reset*", "pg_promote",
+    "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_file_*",
+    "txid_current", "pg_current_xact_id",
+    "pg_sleep*",
+    "pg_import_system_collations", "pg_backup_*", "pg_start_backup", "pg_stop_backup",
+    "pg_wal_replay_*", "pg_log_backend_memory_contexts",
+    NULL,
+};
+
+static int denied(const char *name)
+{
+    for (const char *const *d = deny_list; *d; d++) {
+        size_t n = strlen(*d);
+        if ((*d)[n - 1] == '*') {
+            if (strncmp(name, *d, n - 1) == 0)
+                return 1;
+        } else if (strcmp(name, *d) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static yajl_val get(yajl_val obj, const char *key)
+{
+    if (!YAJL_IS_OBJECT(obj))
+        return NULL;
+    for (size_t i = 0; i < obj->u.object.len; i++)
+        if (strcmp(obj->u.object.keys[i], key) == 0)
+            return obj->u.object.values[i];
+    return NULL;
+}
+
+/* The unqualified function name of a FuncCall node (its last funcname item). */
+static const char *func_name(yajl_val funccall)
+{
+    yajl_val names = get(funccall, "funcname"), last, s;
+
+    if (!YAJL_IS_ARRAY(names) || names->u.array.len == 0)
+        return NULL;
+    last = names->u.array.values[names->u.array.len - 1];
+    s = get(get(last, "String"), "sval");
+    if (s == NULL)
+        s = get(get(last, "String"), "str");    /* libpg_query 13 spelling */
+    return YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
+}
+
+/* Returns 1 and a reason when the subtree holds a forbidden construct. */
+static int walk(yajl_val v, int depth, char *reason, size_t len)
+{
+    static const char *const writers[] = {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", NULL};
+
+    if (depth > 10000) {
+        snprintf(reason, len, "the statement nests too deeply to check");
+        return 1;
+    }
+    if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++)
+            if (walk(v->u.array.values[i], depth + 1, reason, len))
+                return 1;
+        return 0;
+    }
+    if (!YAJL_IS_OBJECT(v))
+        return 0;
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        const char *key = v->u.object.keys[i];
+        yajl_val child = v->u.object.values[i];
+
+        for (const char *const *w = writers; *w; w++)
+            if (strcmp(key, *w) == 0) {
+                snprintf(reason, len, "it contains a data-modifying statement (%.*s)",
+                         (int)(strlen(key) - 4), key);
+                return 1;
+            }
+        if (strcmp(key, "intoClause") == 0) {
+            snprintf(reason, len, "SELECT INTO creates a table");
+            return 1;
+        }
+        if (strcmp(key, "lockingClause") == 0) {
+            snprintf(reason, len, "FOR UPDATE/SHARE takes row locks");
+            return 1;
+        }
+        if (strcmp(key, "FuncCall") == 0) {
+            const char *name = func_name(child);
+            if (name != NULL && denied(name)) {
+                snprintf(reason, len, "it calls %s(), which writes or acts on the server", name);
+                return 1;
+            }
+        }
+        if (walk(child, depth + 1, reason, len))
+            return 1;
+    }
+    return 0;
+}
+
+int gl_qr_safety_check(const char *sql, int *out_ordered, char *reason, size_t reasonlen)
+{
+    PgQueryParseResult parsed = pg_query_parse(sql);
+    yajl_val root = NULL, stmts, select, sort;
+    char yerr[128];
+    int rc = 1;
+
+    *out_ordered = 0;
+    if (parsed.error != NULL) {
+        snprintf(reason, reasonlen, "it does not parse (PostgreSQL 15 grammar): %s",
+                 parsed.error->message);
+        goto out;
+    }
+    root = yajl_tree_parse(parsed.parse_tree, yerr, sizeof(yerr));
+    if (root == NULL) {
+        /* libpg_query always emits valid JSON; failing here is memory. */
+        snprintf(reason, reasonlen, "its parse tree could not be read");
+        rc = -1;
+        goto out;
+    }
+    stmts = get(root, "stmts");
+    if (!YAJL_IS_ARRAY(stmts) || stmts->u.array.len != 1) {
+        snprintf(reason, reasonlen, "it must be exactly one statement (found %zu)",
+                 YAJL_IS_ARRAY(stmts) ? stmts->u.array.len : (size_t)0);
+        goto out;
+    }
+    select = get(get(stmts->u.array.values[0], "stmt"), "SelectStmt");
+    if (select == NULL) {
+        yajl_val stmt = get(stmts->u.array.values[0], "stmt");
+        snprintf(reason, reasonlen, "only SELECT is allowed, not %s",
+                 YAJL_IS_OBJECT(stmt) && stmt->u.object.len > 0 ? stmt->u.object.keys[0] : "this");
+        goto out;
+    }
+    if (walk(select, 0, reason, reasonlen))
+        goto out;
+    sort = get(select, "sortClause");
+    *out_ordered = YAJL_IS_ARRAY(sort) && sort->u.array.len > 0;
+    reason[0] = '\0';
+    rc = 0;
+out:
+    yajl_tree_free(root);
+    pg_query_free_parse_result(parsed);
+    return rc;
+}
+
+int gl_qr_fingerprint(const char *sql, char *buf, size_t buflen)
+{
+    PgQueryFingerprintResult f = pg_query_fingerprint(sql);
+    int rc = -1;
+
+    if (f.error == NULL && f.fingerprint_str != NULL) {
+        snprintf(buf, buflen, "%s", f.fingerprint_str);
+        rc = 0;
+    }
+    pg_query_free_fingerprint_result(f);
+    return rc;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Injected regressions on green: a dropped index changes the plan (and makes
+# the query slower), a changed view definition changes the results.
+. "$(dirname "$0")/../../../tests/integration/lib.sh"
+. "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
+. "$(dirname "$0")/qr_lib.sh"
+gl_require_bin
+
+a=$(gl_clone_db blue "$(gl_unique_name qr_reg_a)")
+b=$(gl_clone_db blue "$(gl_unique_name qr_reg_b)")
+gl_sql blue "$b" "DROP INDEX idx_fk_inventory_id" >/dev/null
+gl_sql blue "$b" "ALTER VIEW film_list RENAME TO film_list_orig" >/dev/null
+gl_sql blue "$b" "CREATE VIEW film_list AS SELECT fid, title, description, category, price + 1 AS price, length, rating, actors FROM film_list_orig" >/dev/null
+
+cat >"$GL_TMP/workload.json" <<'JSON'
+{"format": "greenlight-workload/1", "queries": [
+  {"name": "rentals_of_copy", "sql": "SELECT rental_id, rental_date FROM rental WHERE inventory_id = $1 ORDER BY rental_id",
+   "params": [[367]], "thresholds": {"samples": 15, "min_effect_ms": 0.2}},
+  {"name": "action_films", "sql": "SELECT fid, title, price FROM film_list WHERE category = 'Action' ORDER BY fid"},
+  {"name": "untouched", "sql": "SELECT count(*) FROM actor"}
+]}
+JSON
+qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json"
+
+assert_exit 1 "$GL_BIN" check --no-color --out "$GL_TMP/out" --plugins query_regression --config "$GL_TMP/config.json" \
+  --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo blue "$b")"
+r=$GL_TMP/out/report.json
+assert_report_valid "$r"
+
+# The dropped index: plan shape names it on blue only; the query is slower.
+assert_contains "$(qr_codes_for "$r" rentals_of_copy)" "query_regression.plan_changed"
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "rentals_of_copy") | .blue')" "idx_fk_inventory_id"
+assert_not_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "rentals_of_copy") | .green')" "idx_fk_inventory_id"
+assert_contains "$(qr_codes_for "$r" rentals_of_copy)" "query_regression.latency_regressed" "a seq scan of rental instead of an index scan is judged slower"
+assert_eq 15 "$(json_get "$r" '.findings[] | select(.code == "query_regression.latency_regressed") | .green.samples')" "per-query samples threshold"
+assert_not_contains "$(qr_codes_for "$r" rentals_of_copy)" "result_mismatch" "same rows without the index"
+
+# The changed view: same row count, different rows, first difference shown.
+assert_eq "query_regression.result_mismatch" "$(qr_codes_for "$r" action_films)"
+assert_eq critical "$(json_get "$r" '.findings[] | select(.object == "action_films") | .severity')"
+assert_eq 0 "$(json_get "$r" '.findings[] | select(.object == "action_films") | .details.first_difference')"
+assert_eq "$(json_get "$r" '.findings[] | select(.object == "action_films") | .blue.rows')" \
+  "$(json_get "$r" '.findings[] | select(.object == "action_films") | .green.rows')" "same row count"
+bp=$(json_get "$r" '.findings[] | select(.object == "action_films") | .details.blue_rows[0][2]')
+gp=$(json_get "$r" '.findings[] | select(.object == "action_films") | .details.green_rows[0][2]')
+assert_eq "$(echo "$bp + 1" | bc)" "$gp" "the first differing row shows the changed price"
+
+assert_eq "" "$(qr_codes_for "$r" untouched)" "an unaffected query has no finding"
+assert_eq hold "$(json_get "$r" .decision.action)"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A workload can never write: writing statements are refused before they run,
+# a function that writes behind a SELECT fails in the READ ONLY transaction,
+# and blue is unchanged afterwards.
+. "$(dirname "$0")/../../../tests/integration/lib.sh"
+. "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
+. "$(dirname "$0")/qr_lib.sh"
+gl_require_bin
+
+a=$(gl_clone_db blue "$(gl_unique_name qr_safe)")
+gl_sql blue "$a" "CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS \$\$ INSERT INTO category (name) VALUES ('sneaky') RETURNING 1 \$\$" >/dev/null
+before=$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM category")
+seq_before=$(gl_sql blue "$a" "SELECT last_value FROM category_category_id_seq")
+
+cat >"$GL_TMP/workload.json" <<'JSON'
+{"format": "greenlight-workload/1", "queries": [
+  {"name": "insert", "sql": "INSERT INTO category (name) VALUES ('evil')"},
+  {"name": "update", "sql": "UPDATE category SET name = 'evil'"},
+  {"name": "delete", "sql": "DELETE FROM category"},
+  {"name": "writing_cte", "sql": "WITH d AS (DELETE FROM category RETURNING *) SELECT count(*) FROM d"},
+  {"name": "nested_writing_cte", "sql": "SELECT * FROM (WITH u AS (UPDATE category SET name = 'x' RETURNING 1) SELECT * FROM u) s"},
+  {"name": "for_update", "sql": "SELECT * FROM category FOR UPDATE"},
+  {"name": "select_into", "sql": "SELECT * INTO evil_copy FROM category"},
+  {"name": "nextval", "sql": "SELECT nextval('category_category_id_seq')"},
+  {"name": "two_statements", "sql": "SELECT 1; DELETE FROM category"},
+  {"name": "ddl", "sql": "DROP TABLE category"},
+  {"name": "not_sql", "sql": "SELEKT everything"},
+  {"name": "hidden_writer", "sql": "SELECT sneaky()"},
+  {"name": "fine", "sql": "SELECT category_id, name FROM category ORDER BY category_id"}
+]}
+JSON
+qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json" '.samples = 3 | .warmup = 0'
+blue=$(gl_conninfo blue "$a")
+
+assert_exit 1 "$GL_BIN" check --no-color --out "$GL_TMP/out" --plugins query_regression --config "$GL_TMP/config.json" \
+  --blue "$blue" --green "$blue"
+r=$GL_TMP/out/report.json
+assert_report_valid "$r"
+for q in insert update delete writing_cte nested_writing_cte for_update select_into nextval two_statements ddl not_sql; do
+  assert_eq "query_regression.query_refused" "$(qr_codes_for "$r" "$q")" "query $q is refused"
+done
+assert_contains "$(json_get "$r" '.findings[] | select(.object == "writing_cte") | .message')" "data-modifying"
+assert_contains "$(json_get "$r" '.findings[] | select(.object == "for_update") | .message')" "FOR UPDATE"
+assert_contains "$(json_get "$r" '.findings[] | select(.object == "two_statements") | .message')" "exactly one statement"
+assert_contains "$(json_get "$r" '.findings[] | select(.object == "nextval") | .message')" "nextval"
+# The parser cannot see inside sneaky(); the READ ONLY transaction stops it.
+assert_eq "query_regression.query_failed" "$(qr_codes_for "$r" hidden_writer)"
+assert_eq "" "$(qr_codes_for "$r" fine)" "the read-only query runs and matches itself"
+
+assert_eq "$before" "$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM category")" "blue's data unchanged"
+assert_eq "$seq_before" "$(gl_sql blue "$a" "SELECT last_value FROM category_category_id_seq")" "blue's sequence unchanged"
+assert_eq "" "$(gl_sql blue "$a" "SELECT to_regclass('evil_copy')")" "no table created"
+assert_eq 0 "$(gl_sql blue "$a" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'")" "no transaction left open"

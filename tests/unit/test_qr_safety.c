@@ -1,0 +1,92 @@
+/* query_regression safety: only single read-only SELECTs pass. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../plugins/query_regression/safety.c"
+
+static int check(const char *sql, int *ordered, char *reason)
+{
+    return gl_qr_safety_check(sql, ordered, reason, 512);
+}
+
+Test(qr_safety, plain_selects_pass)
+{
+    static const char *const ok[] = {
+        "SELECT 1",
+        "SELECT * FROM film WHERE title = $1",
+        "WITH t AS (SELECT 1 AS a) SELECT a FROM t",
+        "VALUES (1), (2)",
+        "TABLE film",
+        "SELECT count(*) FROM payment p JOIN rental r USING (rental_id)",
+        "SELECT a FROM x UNION SELECT b FROM y",
+        "SELECT to_tsquery('english', 'dog') @@ fulltext FROM film",
+        NULL,
+    };
+    char reason[512];
+    int ordered;
+
+    for (const char *const *s = ok; *s; s++)
+        cr_assert_eq(check(*s, &ordered, reason), 0, "refused %s: %s", *s, reason);
+}
+
+Test(qr_safety, order_by_detection_is_top_level_only)
+{
+    char reason[512];
+    int ordered = -1;
+
+    cr_assert_eq(check("SELECT * FROM film ORDER BY title", &ordered, reason), 0);
+    cr_assert_eq(ordered, 1);
+    cr_assert_eq(check("SELECT * FROM (SELECT * FROM film ORDER BY title) s", &ordered, reason), 0);
+    cr_assert_eq(ordered, 0);
+    cr_assert_eq(check("SELECT a FROM x UNION SELECT b FROM y ORDER BY 1", &ordered, reason), 0);
+    cr_assert_eq(ordered, 1);
+    cr_assert_eq(check("SELECT string_agg(title, ',' ORDER BY title) FROM film", &ordered, reason), 0);
+    cr_assert_eq(ordered, 0);
+}
+
+Test(qr_safety, writers_are_refused_with_a_reason)
+{
+    static const char *const bad[][2] = {
+        {"INSERT INTO t VALUES (1)", "only SELECT"},
+        {"UPDATE t SET a = 1", "only SELECT"},
+        {"DELETE FROM t", "only SELECT"},
+        {"DROP TABLE t", "only SELECT"},
+        {"SELECT 1; SELECT 2", "exactly one statement"},
+        {"SELECT 1; DELETE FROM t", "exactly one statement"},
+        {"", "exactly one statement"},
+        {"SELECT * INTO t2 FROM t", "SELECT INTO"},
+        {"SELECT * FROM t FOR UPDATE", "FOR UPDATE"},
+        {"SELECT * FROM t FOR KEY SHARE", "FOR UPDATE"},
+        {"SELECT * FROM (SELECT * FROM t FOR SHARE) s", "FOR UPDATE"},
+        {"WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "data-modifying"},
+        {"WITH u AS (UPDATE t SET a = 1 RETURNING a) SELECT * FROM u", "data-modifying"},
+        {"SELECT * FROM (WITH i AS (INSERT INTO t VALUES (1) RETURNING 1) SELECT * FROM i) s", "data-modifying"},
+        {"SELECT nextval('s')", "nextval"},
+        {"SELECT pg_catalog.setval('s', 1)", "setval"},
+        {"SELECT pg_advisory_lock(1)", "pg_advisory_lock"},
+        {"SELECT lo_unlink(1)", "lo_unlink"},
+        {"SELECT * FROM dblink('x', 'DELETE FROM t') AS r(a int)", "dblink"},
+        {"SELECT a FROM t WHERE a = (SELECT pg_terminate_backend(1)::int)", "pg_terminate_backend"},
+        {"SELEKT 1", "does not parse"},
+    };
+    char reason[512];
+    int ordered;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_assert_eq(check(bad[i][0], &ordered, reason), 1, "not refused: %s", bad[i][0]);
+        cr_assert(strstr(reason, bad[i][1]) != NULL, "reason for %s lacks '%s': %s", bad[i][0],
+                  bad[i][1], reason);
+    }
+}
+
+Test(qr_safety, fingerprint_ignores_constants)
+{
+    char a[64], b[64], c[64];
+
+    cr_assert_eq(gl_qr_fingerprint("SELECT * FROM film WHERE film_id = 1", a, sizeof(a)), 0);
+    cr_assert_eq(gl_qr_fingerprint("select * from film where film_id = $1", b, sizeof(b)), 0);
+    cr_assert_eq(gl_qr_fingerprint("SELECT * FROM actor WHERE actor_id = 1", c, sizeof(c)), 0);
+    cr_assert_str_eq(a, b);
+    cr_assert_str_neq(a, c);
+    cr_assert_eq(gl_qr_fingerprint("SELEKT", a, sizeof(a)), -1);
+}
