@@ -20,6 +20,11 @@
  * facts returned by collect) is owned by the host from then on. Values the
  * host hands in (facts, rows, config) are borrowed: valid for the call only.
  *
+ * Threads: a plugin may call host->query / host->query_rows for the two
+ * different sides from two threads at once (each side has its own
+ * connection), e.g. in collect_pair; value builders are thread-safe for
+ * distinct values. Everything else is called from one thread.
+ *
  * Errors: callbacks return 0 on success or a negative number on failure after
  * calling host->set_error() with one sentence saying what failed and what to
  * do. A failing plugin never makes the decision `switchover`: the run is held.
@@ -154,6 +159,10 @@ typedef struct gl_host {
 
     /* Progress for long checks: shown on a terminal (stderr), silent otherwise. */
     void (*progress)(gl_ctx *ctx, size_t done, size_t total, const char *label);
+
+    /* The message of the last failed host call or set_error in this ctx
+     * (e.g. the server's error for a failed query), "" when none. */
+    const char *(*last_error)(gl_ctx *ctx);
 
     /* ABI 1.0 ends here. New members go below, never above. */
 } gl_host;

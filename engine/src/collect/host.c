@@ -8,17 +8,44 @@
 
 #include "value/value.h"
 
+void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
+                 const gl_value *config, gl_value *findings, int verbose)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->targets[0] = targets[0];
+    ctx->targets[1] = targets[1];
+    ctx->plugin_name = plugin_name;
+    ctx->config = config;
+    ctx->findings = findings;
+    ctx->verbose = verbose;
+    pthread_mutex_init(&ctx->error_lock, NULL);
+}
+
+void gl_ctx_destroy(gl_ctx *ctx)
+{
+    pthread_mutex_destroy(&ctx->error_lock);
+}
+
 static int host_set_error(gl_ctx *ctx, const char *fmt, ...)
 {
+    char msg[sizeof(ctx->error)];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     for (int s = 0; s < 2; s++)
         if (ctx->targets[s])
-            gl_scrub_secret(ctx->error, sizeof(ctx->error), ctx->targets[s]->password);
+            gl_scrub_secret(msg, sizeof(msg), ctx->targets[s]->password);
+    pthread_mutex_lock(&ctx->error_lock);
+    memcpy(ctx->error, msg, sizeof(msg));
+    pthread_mutex_unlock(&ctx->error_lock);
     return -1;
+}
+
+static const char *host_last_error(gl_ctx *ctx)
+{
+    return ctx->error;
 }
 
 static void host_log(gl_ctx *ctx, gl_log_level level, const char *fmt, ...)
@@ -71,10 +98,12 @@ static int host_query(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
     res = PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *msg = PQresultErrorMessage(res);
-        host_set_error(ctx, "query on %s failed: %s", gl_side_name(side), msg && msg[0] ? msg : PQerrorMessage(t->conn));
-        size_t n = strlen(ctx->error);
-        while (n > 0 && (ctx->error[n - 1] == '\n'))
-            ctx->error[--n] = '\0';
+        char text[1800];
+        snprintf(text, sizeof(text), "%s", msg && msg[0] ? msg : PQerrorMessage(t->conn));
+        size_t n = strlen(text);
+        while (n > 0 && text[n - 1] == '\n')
+            text[--n] = '\0';
+        host_set_error(ctx, "query on %s failed: %s", gl_side_name(side), text);
         goto out;
     }
     ncols = PQnfields(res);
@@ -275,6 +304,7 @@ static const gl_host host_table = {
     .object_value_at = gl_value_object_value_at,
     .value_equal = gl_value_equal,
     .progress = host_progress,
+    .last_error = host_last_error,
 };
 
 const gl_host *gl_host_table(void)

@@ -6,6 +6,8 @@
 #ifndef GL_HOST_H
 #define GL_HOST_H
 
+#include <pthread.h>
+
 #include "collect/target.h"
 #include "greenlight/plugin.h"
 
@@ -16,7 +18,13 @@ struct gl_ctx {
     gl_value *findings;        /* array emit() appends to */
     int verbose;
     char error[2048];
+    pthread_mutex_t error_lock; /* queries on both sides may fail at once */
 };
+
+/* Sets up / tears down a ctx (the mutex); targets and config are borrowed. */
+void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
+                 const gl_value *config, gl_value *findings, int verbose);
+void gl_ctx_destroy(gl_ctx *ctx);
 
 const gl_host *gl_host_table(void);
 

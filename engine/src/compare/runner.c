@@ -280,12 +280,17 @@ int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err)
 static void ctx_init(gl_ctx *ctx, const gl_plugin *desc, gl_target *targets[2],
                      const gl_value *config, int verbose)
 {
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->targets[0] = targets[0];
-    ctx->targets[1] = targets[1];
-    ctx->plugin_name = desc->name;
-    ctx->config = gl_plugin_config(config, desc->name);
-    ctx->verbose = verbose;
+    gl_ctx_init(ctx, desc->name, targets, gl_plugin_config(config, desc->name), NULL, verbose);
+}
+
+/* Ends a plugin call: on failure copies the plugin's message (or fallback)
+ * into errbuf. Returns 0 or -1 and destroys the ctx either way. */
+static int ctx_finish(gl_ctx *ctx, int failed, const char *fallback, char *errbuf, size_t errlen)
+{
+    if (failed)
+        snprintf(errbuf, errlen, "%s", ctx->error[0] ? ctx->error : fallback);
+    gl_ctx_destroy(ctx);
+    return failed ? -1 : 0;
 }
 
 int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
@@ -293,36 +298,34 @@ int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side
                       char *errbuf, size_t errlen)
 {
     gl_ctx ctx;
-    int rc;
+    int failed;
 
     ctx_init(&ctx, desc, targets, config, verbose);
     *out_facts = NULL;
-    rc = desc->collect(&ctx, gl_host_table(), side, out_facts);
-    if (rc == 0 && *out_facts == NULL)
-        snprintf(ctx.error, sizeof(ctx.error), "collect returned no facts"), rc = -1;
-    if (rc != 0) {
+    failed = desc->collect(&ctx, gl_host_table(), side, out_facts) != 0 || *out_facts == NULL;
+    if (failed) {
         gl_value_free(*out_facts);
         *out_facts = NULL;
-        snprintf(errbuf, errlen, "%s", ctx.error[0] ? ctx.error : "collect failed without a message");
-        return -1;
     }
-    return 0;
+    return ctx_finish(&ctx, failed, "collect failed without a message (or returned no facts)",
+                      errbuf, errlen);
 }
 
 static int collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                         int verbose, gl_value *out[2], char *errbuf, size_t errlen)
 {
     gl_ctx ctx;
+    int failed;
 
     ctx_init(&ctx, desc, targets, config, verbose);
-    if (desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1]) {
+    failed = desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1];
+    if (failed) {
         gl_value_free(out[0]);
         gl_value_free(out[1]);
         out[0] = out[1] = NULL;
-        snprintf(errbuf, errlen, "collect: %s", ctx.error[0] ? ctx.error : "collect_pair returned no facts");
-        return -1;
     }
-    return 0;
+    return ctx_finish(&ctx, failed, "collect_pair failed without a message (or returned no facts)",
+                      errbuf, errlen);
 }
 
 static int run_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
@@ -330,16 +333,12 @@ static int run_compare(const gl_plugin *desc, gl_target *targets[2], const gl_va
                        gl_value *findings, char *errbuf, size_t errlen)
 {
     gl_ctx ctx;
-    int rc;
+    int failed;
 
     ctx_init(&ctx, desc, targets, config, verbose);
     ctx.findings = findings;
-    rc = desc->compare(&ctx, gl_host_table(), blue, green);
-    if (rc != 0) {
-        snprintf(errbuf, errlen, "%s", ctx.error[0] ? ctx.error : "compare failed without a message");
-        return -1;
-    }
-    return 0;
+    failed = desc->compare(&ctx, gl_host_table(), blue, green) != 0;
+    return ctx_finish(&ctx, failed, "compare failed without a message", errbuf, errlen);
 }
 
 static gl_value *reason(const char *rule, const char *action, const char *message)

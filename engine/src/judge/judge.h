@@ -1,0 +1,97 @@
+/*
+ * judge internals, shared by the files of engine/src/judge only:
+ *   sandbox.c  the lua_State: allocator cap, budget hook, allow-listed base
+ *   convert.c  input values as read-only Lua tables, the null sentinel
+ *   library.c  the `gl` table policies call (verdicts and helpers)
+ *   units.c    PostgreSQL size / duration / version parsing (plain C)
+ *   policy.c   gl_policy_evaluate: load, run the rules, build the decision
+ *
+ * Every judge function that touches Lua may raise a Lua error; they all run
+ * under the one lua_pcall made by policy.c, so a raise never reaches C code
+ * that holds malloc'd memory.
+ */
+#ifndef GL_JUDGE_H
+#define GL_JUDGE_H
+
+#include <lua.h>
+#include <stdint.h>
+
+#include "judge/policy.h"
+
+typedef enum gl_judge_trip {
+    GL_JUDGE_TRIP_NONE = 0,
+    GL_JUDGE_TRIP_INSTRUCTIONS,
+    GL_JUDGE_TRIP_MEMORY,
+    GL_JUDGE_TRIP_WALL,
+    GL_JUDGE_TRIP_CLOSING      /* lua_close runs: no more policy code */
+} gl_judge_trip;
+
+/* One evaluation. Reached from any lua_State callback via lua_getallocf. */
+typedef struct gl_judge {
+    gl_policy_limits limits;
+    const gl_value *input;
+    lua_State *L;
+
+    size_t memory_used;
+    int memory_refused;        /* the allocator said no at least once */
+    uint64_t instructions;
+    uint64_t deadline_ms;      /* monotonic clock */
+    gl_judge_trip tripped;
+    char trip_where[256];      /* "file:line" where a budget ran out */
+    char rule[128];            /* rule running now ("" while loading) */
+} gl_judge;
+
+/* Registry keys (string keys under a "gl." prefix; the policy never sees the
+ * registry). */
+#define GL_JUDGE_REG_NULL "gl.null"
+#define GL_JUDGE_REG_NODE_OF "gl.node_of"     /* proxy table -> light userdata node */
+#define GL_JUDGE_REG_PROXY_OF "gl.proxy_of"   /* light userdata node -> proxy table */
+#define GL_JUDGE_REG_ARRAY_MT "gl.array_mt"
+#define GL_JUDGE_REG_OBJECT_MT "gl.object_mt"
+#define GL_JUDGE_REG_VERDICT_MT "gl.verdict_mt"
+#define GL_JUDGE_REG_VERDICTS "gl.verdicts"   /* verdict table -> its record */
+#define GL_JUDGE_REG_STRING_FIND "gl.string_find"
+
+/* sandbox.c */
+lua_State *gl_judge__state_new(gl_judge *j);          /* NULL when out of memory */
+void gl_judge__state_close(gl_judge *j);
+gl_judge *gl_judge__of(lua_State *L);
+/* Opens the allowed libraries and leaves the policy environment (_ENV) on
+ * the stack. Raises on out of memory. */
+void gl_judge__open_sandbox(lua_State *L);
+/* Message handler for lua_pcall: message, then the traceback. */
+int gl_judge__msghandler(lua_State *L);
+/* Writes the budget message ("instruction budget of ... exceeded ...") when a
+ * budget tripped; returns 1 if so, 0 otherwise. */
+int gl_judge__budget_message(const gl_judge *j, char *buf, size_t len);
+/* Pushes a read-only proxy of the table at idx (library tables). */
+void gl_judge__push_readonly(lua_State *L, int idx, const char *what);
+
+/* convert.c */
+void gl_judge__open_values(lua_State *L);
+/* Pushes v: scalars as Lua values, null as the sentinel, containers as
+ * read-only proxies (one proxy per node, so identity is stable). */
+void gl_judge__push_value(lua_State *L, const gl_value *v);
+/* The node behind a proxy, or NULL when idx is not an input proxy. */
+const gl_value *gl_judge__node(lua_State *L, int idx);
+int gl_judge__is_null(lua_State *L, int idx);
+/* next() that understands proxies; falls back to the raw next. */
+int gl_judge__next(lua_State *L);
+
+/* library.c: pushes the (writable, private) gl table. */
+void gl_judge__open_library(lua_State *L);
+/* Is the value at idx a verdict made by gl.hold/rollback/switchover? If so
+ * pushes its record {action, message, findings} and returns 1. */
+int gl_judge__push_verdict_record(lua_State *L, int idx);
+
+/* units.c: 0 on success, -1 when s is not a valid value. */
+int gl_judge__parse_size(const char *s, double *out_bytes, int *out_has_unit);
+int gl_judge__parse_duration(const char *s, double *out_ms, int *out_has_unit);
+/* Major version of "17.10", "9.6.24", "PostgreSQL 17.2", 170010, 90624: 17,
+ * 9.6. -1 when none. */
+int gl_judge__version_major_string(const char *s, double *out);
+int gl_judge__version_major_number(double n, double *out);
+/* PostgreSQL boolean spellings; -1 when s is not one. */
+int gl_judge__parse_bool(const char *s);
+
+#endif

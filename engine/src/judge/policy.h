@@ -1,0 +1,53 @@
+/*
+ * judge — runs a Lua 5.4 policy over the findings and facts of one run and
+ * returns the decision. Owns: one sandboxed lua_State per evaluation (created
+ * and closed inside each call; nothing survives between calls).
+ *
+ * The policy file format, the `gl` library and the default policy are
+ * described in share/doc/policy.md.
+ *
+ * Failure: every function returns 0 or -1. On -1 no decision is returned and
+ * errbuf says what failed (a load error "file:line: message", a rule's error
+ * with its traceback, or which budget was exceeded). The caller must treat -1
+ * as `hold`: the judge never turns a failure into a decision of its own.
+ */
+#ifndef GL_POLICY_H
+#define GL_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value/value.h"
+
+typedef struct gl_policy_limits {
+    uint64_t instructions;   /* Lua VM instructions for the whole evaluation */
+    size_t memory_bytes;     /* cap on the Lua heap, garbage included */
+    unsigned wall_ms;        /* wall-clock time for the whole evaluation */
+    size_t max_reasons;      /* reasons kept in the decision (the rest are counted) */
+} gl_policy_limits;
+
+/* 50M instructions, 64 MiB, 5000 ms, 1000 reasons. */
+void gl_policy_limits_default(gl_policy_limits *limits);
+
+/*
+ * Evaluates the policy file at policy_path on input (an object: findings,
+ * facts, change, waivers, errors; borrowed, never modified). limits may be
+ * NULL for the defaults; a zero field means the default for that field.
+ *
+ * On success *out_decision (caller frees) is
+ *   {"action": "switchover"|"hold"|"rollback",
+ *    "reasons": [{"rule", "action", "message", "findings": [ids]}],
+ *    "rules_fired": [rule names, sorted]}
+ * plus "reasons_omitted": n when more than limits->max_reasons were given.
+ */
+int gl_policy_evaluate(const char *policy_path, const gl_value *input,
+                       const gl_policy_limits *limits, gl_value **out_decision,
+                       char *errbuf, size_t errlen);
+
+/* Same, with the policy given as Lua source text; chunkname names it in
+ * messages (e.g. "inline.lua"). */
+int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkname,
+                              const gl_value *input, const gl_policy_limits *limits,
+                              gl_value **out_decision, char *errbuf, size_t errlen);
+
+#endif
