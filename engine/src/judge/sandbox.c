@@ -155,9 +155,13 @@ int gl_judge__budget_message(const gl_judge *j, char *buf, size_t len)
 int gl_judge__msghandler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
+    gl_judge *j = gl_judge__of(L);
 
     if (msg == NULL) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+        /* no policy code (__tostring) once a budget ran out: see
+         * guarded_handler */
+        if (j->tripped == GL_JUDGE_TRIP_NONE && !j->memory_refused &&
+            luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
             return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
@@ -189,11 +193,30 @@ static int sandbox_pcall(lua_State *L)
     return status == LUA_OK ? lua_gettop(L) : 2;
 }
 
+/* The message handler xpcall really installs. Lua runs a handler at the
+ * point of the error, and when the budget hook raised that error, hooks are
+ * still off: a looping handler would then run unchecked. So once a budget
+ * ran out the policy's handler is skipped and the error passed on. */
+static int guarded_handler(lua_State *L)
+{
+    gl_judge *j = gl_judge__of(L);
+
+    if (j->tripped != GL_JUDGE_TRIP_NONE || j->memory_refused)
+        return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 static int sandbox_xpcall(lua_State *L)
 {
     int n = lua_gettop(L), status;
 
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_handler, 1);
+    lua_replace(L, 2);
     lua_pushboolean(L, 1);  /* first result if no errors */
     lua_pushvalue(L, 1);    /* function */
     lua_rotate(L, 3, 2);    /* move them below the function's arguments */
