@@ -33,9 +33,24 @@ cmake --build "$BUILD_DIR" -j"$JOBS"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# The fuzz targets as real libFuzzer binaries (clang), a short run each, so
+# CI exercises coverage-guided fuzzing and not only corpus replay. Run first
+# so the main suite's summary closes the output.
+if [ -z "${GL_CTEST_ARGS:-}" ] && command -v clang >/dev/null 2>&1; then
+  FUZZ_DIR=${GL_FUZZ_BUILD_DIR:-$REPO_DIR/build-fuzz}
+  say "libFuzzer targets with clang in $FUZZ_DIR"
+  CC=clang cmake -S "$REPO_DIR" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Debug -DGL_SANITIZE=ON >/dev/null
+  targets=$(cd "$REPO_DIR/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')
+  # shellcheck disable=SC2086
+  cmake --build "$FUZZ_DIR" -j"$JOBS" --target $targets
+  ctest --test-dir "$FUZZ_DIR" --output-on-failure -R '^fuzz\.' || fuzz_rc=$?
+  say "libFuzzer exit code ${fuzz_rc:-0}"
+fi
 say "ctest -j2"
 rc=0
 # shellcheck disable=SC2086
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 ${GL_CTEST_ARGS:-} || rc=$?
 say "ctest exit code $rc"
+[ "${fuzz_rc:-0}" -eq 0 ] || rc=$fuzz_rc
+
 exit $rc

@@ -26,6 +26,7 @@ void gl_ctx_destroy(gl_ctx *ctx)
     pthread_mutex_destroy(&ctx->error_lock);
 }
 
+__attribute__((format(printf, 2, 3)))
 static int host_set_error(gl_ctx *ctx, const char *fmt, ...)
 {
     char msg[sizeof(ctx->error)];
@@ -48,6 +49,7 @@ static const char *host_last_error(gl_ctx *ctx)
     return ctx->error;
 }
 
+__attribute__((format(printf, 3, 4)))
 static void host_log(gl_ctx *ctx, gl_log_level level, const char *fmt, ...)
 {
     static const char *const names[] = {"debug", "info", "warning", "error"};
