@@ -23,3 +23,10 @@ assert_eq "$(json_get "$GL_TMP/live/report.json" .decision)" "$(json_get "$r" .d
 printf '{"not":"a snapshot"}' >"$GL_TMP/bogus.json"
 assert_exit 64 gl_check "$GL_TMP/b" --blue "$GL_TMP/bogus.json" --green "$GL_TMP/green.json"
 assert_contains "$(cat "$GL_LAST_ERR")" "not a greenlight snapshot"
+
+# A snapshot taken with a password in the conninfo never stores it.
+assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo_tcp blue pagila) password=$GL_TEST_PASSWORD" -o "$GL_TMP/pw.json" -v
+for f in "$GL_TMP/pw.json" "$GL_LAST_OUT" "$GL_LAST_ERR"; do
+  assert_not_contains "$(cat "$f")" "$GL_TEST_PASSWORD" "password leaked into $f"
+done
+assert_contains "$(json_get "$GL_TMP/pw.json" .target)" "password=********"

@@ -14,6 +14,7 @@ int gl_cli_snapshot(int argc, char **argv)
         {"config", required_argument, NULL, 'C'},
         {"plugin-path", required_argument, NULL, 'P'},
         {"plugins", required_argument, NULL, 'L'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -29,12 +30,13 @@ int gl_cli_snapshot(int argc, char **argv)
     gl_error_clear(&err);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 't': opts.blue = optarg; break;
         case 'o': out_path = optarg; break;
         case 'C': opts.config_path = optarg; break;
         case 'L': opts.only_plugins = optarg; break;
+        case 'v': opts.verbose++; break;
         case 'P':
             if (opts.n_plugin_dirs == 32)
                 return gl_cli_fail("snapshot", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
@@ -42,7 +44,7 @@ int gl_cli_snapshot(int argc, char **argv)
             break;
         case 'h':
             printf("usage: greenlight snapshot --target CONNINFO -o FILE [--plugins a,b] "
-                   "[--plugin-path DIR] [--config FILE]\n"
+                   "[--plugin-path DIR] [--config FILE] [-v]\n"
                    "Saves the facts every plugin collects from one server; pass FILE to\n"
                    "`greenlight check --blue/--green` to check offline.\n");
             return 0;
