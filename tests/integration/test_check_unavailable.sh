@@ -39,3 +39,11 @@ done
 assert_exit 0 env PGPASSWORD="$GL_TEST_PASSWORD" "$GL_BIN" check --format json --blue "$(gl_conninfo_tcp blue pagila)" \
   --green "$(gl_conninfo_tcp blue pagila)"
 assert_not_contains "$(cat "$GL_LAST_OUT")" "$GL_TEST_PASSWORD"
+
+# A password from a .pgpass file (PGPASSFILE) works and stays hidden as well.
+printf '127.0.0.1:%s:*:postgres:%s\n' "$GL_BLUE_PORT" "$GL_TEST_PASSWORD" >"$GL_TMP/pgpass"
+chmod 600 "$GL_TMP/pgpass"
+assert_exit 0 env PGPASSFILE="$GL_TMP/pgpass" "$GL_BIN" check --format json -v --blue "$(gl_conninfo_tcp blue pagila)" \
+  --green "$(gl_conninfo_tcp blue pagila)"
+assert_eq switchover "$(jq -r .decision.action "$GL_LAST_OUT")"
+assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "$GL_TEST_PASSWORD"
