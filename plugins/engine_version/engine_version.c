@@ -1,16 +1,21 @@
 /*
- * engine_version — what the engine change itself means: the server version
- * step (major, minor, downgrade), extensions blue uses that green lacks or
- * carries in another version, and parameters an operator set on blue that
- * green's PostgreSQL no longer knows.
+ * engine_version — what changing the engine means, for a DBA about to run an
+ * N -> M upgrade: the server version step (major, minor, downgrade),
+ * extensions blue uses (missing on green, other versions, update paths,
+ * ones that need a human at switchover), parameters an operator set on blue
+ * that green's PostgreSQL no longer knows and built-in defaults that changed,
+ * plus what upgrade.c (pg_upgrade's refusals) and storage.c (build settings,
+ * collations, statistics) find. Every finding's details.fix says what to do.
  *
- * collect facts:
+ * collect facts (this file's part; see upgrade.c and storage.c for theirs):
  *   { server_version_num, server_version,
  *     settings_nondefault: { name: { setting, source } },   operator-set only
  *     settings_known: [ name, ... ],                         every pg_settings name
  *     settings_db_role: [ { database, role, name, setting } ] ALTER DATABASE/ROLE ... SET
+ *     settings_defaults: [ { name, boot_val, unit, source } ] non-internal settings
  *     extensions_installed: { name: version },
- *     extensions_available: { name: [ version, ... ] } }
+ *     extensions_available: { name: [ version, ... ] },
+ *     extension_update_paths: [ { name, default_version, source, path } ] }
  * Codes and severities: share/doc/checks/engine_version.md.
  */
 #include <greenlight/plugin.h>
@@ -20,9 +25,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "version.h"
+#include "internal.h"
 
-#define ENGINE_VERSION_VERSION "1.0.0"
+#define ENGINE_VERSION_VERSION "1.1.0"
+
+/* The data file is read whole; it is a few kilobytes. */
+#define DATA_FILE_MAX (1024 * 1024)
 
 /* ------------------------------------------------------------------ collect */
 
@@ -43,6 +51,16 @@ static const char db_role_sql[] =
 static const char installed_sql[] =
     "SELECT extname::text, extversion FROM pg_catalog.pg_extension "
     "ORDER BY extname::text COLLATE \"C\"";
+static const char defaults_sql[] =
+    "SELECT name, boot_val, unit, source FROM pg_catalog.pg_settings "
+    "WHERE context <> 'internal' ORDER BY name COLLATE \"C\"";
+/* Paths to each extension's default version only: bounded by its version count. */
+static const char update_paths_sql[] =
+    "SELECT e.name::text AS name, e.default_version, p.source, p.path "
+    "FROM pg_catalog.pg_available_extensions e "
+    "LEFT JOIN LATERAL pg_catalog.pg_extension_update_paths(e.name) p "
+    "ON p.target = e.default_version AND p.path IS NOT NULL "
+    "ORDER BY e.name::text COLLATE \"C\", p.source COLLATE \"C\"";
 static const char available_sql[] =
     "SELECT name::text, version FROM pg_catalog.pg_available_extension_versions "
     "ORDER BY name::text COLLATE \"C\", version COLLATE \"C\"";
@@ -231,7 +249,7 @@ static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side
                                   gl_value **out_facts)
 {
     collect_state st = { ctx, host, NULL, NULL, NULL, NULL, NULL, 0 };
-    int rc = -1;
+    int rc = -1, num = host->server_version_num(ctx, side);
 
     *out_facts = NULL;
     st.facts = host->value_object();
@@ -247,7 +265,12 @@ static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side
         collect_into(&st, side, installed_sql, installed_row, "extensions_installed",
                      host->value_object(), NULL, NULL) != 0 ||
         collect_into(&st, side, available_sql, available_row, "extensions_available",
-                     host->value_object(), NULL, NULL) != 0)
+                     host->value_object(), NULL, NULL) != 0 ||
+        gl_ev__collect_rows(ctx, host, side, defaults_sql, st.facts, "settings_defaults") != 0 ||
+        gl_ev__collect_rows(ctx, host, side, update_paths_sql, st.facts,
+                            "extension_update_paths") != 0 ||
+        gl_ev__collect_upgrade(ctx, host, side, num, st.facts) != 0 ||
+        gl_ev__collect_storage(ctx, host, side, num, st.facts) != 0)
         goto out;
     *out_facts = st.facts;
     st.facts = NULL;
@@ -258,23 +281,6 @@ out:
 }
 
 /* ------------------------------------------------------------------ compare */
-
-static int emit_finding(gl_ctx *ctx, const gl_host *host, const char *code, gl_severity sev,
-                        const char *object, gl_value *blue, gl_value *green, gl_value *details,
-                        const char *message)
-{
-    gl_finding f = { code, sev, object, blue, green, message, details };
-
-    return host->emit(ctx, &f);
-}
-
-static int nomem(gl_ctx *ctx, const gl_host *host, gl_value *a, gl_value *b, gl_value *c)
-{
-    host->value_free(a);
-    host->value_free(b);
-    host->value_free(c);
-    return host->set_error(ctx, "engine_version: out of memory");
-}
 
 /* "15.10" from "15.10 (Debian 15.10-1.pgdg120+1)"; from the number when absent. */
 static void short_version(const gl_host *host, const gl_value *facts, const gl_ev_version *v,
@@ -291,29 +297,18 @@ static void short_version(const gl_host *host, const gl_value *facts, const gl_e
     gl_ev__version_string(v, buf, buflen);
 }
 
-static int read_version(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side,
-                        gl_ev_version *v)
-{
-    int64_t num = host->value_get_int(host->object_get(facts, "server_version_num"));
-
-    if (num <= 0 || num > 10000000 || gl_ev__version_from_num((int)num, v) != 0)
-        return host->set_error(ctx, "engine_version: %s facts have no server_version_num; collect "
-                               "them again with this plugin version", side);
-    return 0;
-}
-
 static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                           const gl_value *green)
 {
     gl_ev_version vb, vg;
     gl_value *details = NULL, *hb = NULL, *hg = NULL;
     char sb[80], sg[80], mb[16], mg[16], message[512];
-    const char *code;
+    const char *code, *fix;
     gl_severity sev;
     gl_ev_change change;
 
-    if (read_version(ctx, host, blue, "blue", &vb) != 0 ||
-        read_version(ctx, host, green, "green", &vg) != 0)
+    if (gl_ev__read_version(ctx, host, blue, "blue", &vb) != 0 ||
+        gl_ev__read_version(ctx, host, green, "green", &vg) != 0)
         return -1;
     change = gl_ev__version_change(&vb, &vg);
     if (change == GL_EV_SAME)
@@ -329,6 +324,8 @@ static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue
         snprintf(message, sizeof(message),
                  "Green runs PostgreSQL %s, older than blue's %s: a downgrade is not supported "
                  "and may lose features or fixes the data relies on.", sg, sb);
+        fix = "Do not switch: point green at a server running blue's PostgreSQL version or "
+              "newer (roll back to blue if green already serves).";
         break;
     case GL_EV_MAJOR_UPGRADE:
         code = "engine_version.major_upgrade";
@@ -336,11 +333,16 @@ static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue
         snprintf(message, sizeof(message),
                  "Major upgrade from PostgreSQL %s to %s: review the release notes' migration "
                  "sections for every major version crossed.", mb, mg);
+        fix = "Read the release notes' \"Migration to Version N\" sections for every major "
+              "crossed, resolve this check's other findings, and declare the change as a "
+              "major_upgrade.";
         break;
     default:
         code = "engine_version.minor_upgrade";
         sev = GL_SEVERITY_INFO;
         snprintf(message, sizeof(message), "Minor upgrade from PostgreSQL %s to %s.", sb, sg);
+        fix = "Nothing required; read the minor release notes for post-upgrade steps (some ask "
+              "for a REINDEX).";
         break;
     }
     details = host->value_object();
@@ -361,9 +363,10 @@ static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue
                              host->object_get(blue, "server_version")))) != 0 ||
         host->object_set(details, "green_server_version",
                          host->value_string(host->value_get_string(
-                             host->object_get(green, "server_version")))) != 0)
-        return nomem(ctx, host, details, hb, hg);
-    return emit_finding(ctx, host, code, sev, "server", hb, hg, details, message);
+                             host->object_get(green, "server_version")))) != 0 ||
+        gl_ev__set_str(host, details, "fix", fix) != 0)
+        return gl_ev__nomem(ctx, host, details, hb, hg);
+    return gl_ev__emit(ctx, host, code, sev, "server", hb, hg, details, message);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -393,21 +396,123 @@ static int sorted_keys(gl_ctx *ctx, const gl_host *host, const gl_value *obj, co
     return 0;
 }
 
+/*
+ * Green's default version of extension `name` (*out_default, NULL when green
+ * does not offer it) and its update path from version `from` to that default:
+ * "" when `from` is the default, NULL when green has no path.
+ */
+static const char *update_path(const gl_host *host, const gl_value *paths, const char *name,
+                               const char *from, const char **out_default)
+{
+    const char *path = NULL;
+
+    *out_default = NULL;
+    for (size_t i = 0; i < host->value_len(paths); i++) {
+        const gl_value *r = host->array_at(paths, i);
+        const char *n = gl_ev__get(host, r, "name"), *src = gl_ev__get(host, r, "source");
+
+        if (n == NULL || strcmp(n, name) != 0)
+            continue;
+        *out_default = gl_ev__get(host, r, "default_version");
+        if (src != NULL && from != NULL && strcmp(src, from) == 0)
+            path = gl_ev__get(host, r, "path");
+    }
+    if (*out_default != NULL && from != NULL && strcmp(*out_default, from) == 0)
+        return "";
+    return path;
+}
+
+static gl_severity severity_of(const char *s)
+{
+    if (s != NULL && strcmp(s, "critical") == 0)
+        return GL_SEVERITY_CRITICAL;
+    if (s != NULL && strcmp(s, "error") == 0)
+        return GL_SEVERITY_ERROR;
+    if (s != NULL && strcmp(s, "warning") == 0)
+        return GL_SEVERITY_WARNING;
+    return GL_SEVERITY_INFO;
+}
+
+/*
+ * What pg_upgrade leaves behind: the extension at blue's version, to be
+ * brought to green's default with ALTER EXTENSION ... UPDATE, which needs a
+ * path of update scripts in green's packages.
+ */
+static int compare_update_path(gl_ctx *ctx, const gl_host *host, const char *name,
+                               const char *bv, const gl_value *paths)
+{
+    const char *dv = NULL, *path = update_path(host, paths, name, bv, &dv);
+    gl_value *details, *hb, *hg;
+    char message[768], fix[768];
+    int ok = path != NULL;
+
+    if (dv == NULL || bv == NULL || (path != NULL && path[0] == '\0'))
+        return 0;   /* green does not offer it (reported elsewhere) or it is current */
+    if (ok) {
+        snprintf(message, sizeof(message), "Extension %s is %s on blue; green's default is %s and "
+                 "it can update to it (%s).", name, bv, dv, path);
+        snprintf(fix, sizeof(fix), "After the upgrade run ALTER EXTENSION %s UPDATE TO '%s'; in "
+                 "each database of green that has it.", name, dv);
+    } else {
+        snprintf(message, sizeof(message), "Extension %s is %s on blue but green's packages have "
+                 "no update path from %s to their default %s: ALTER EXTENSION ... UPDATE will "
+                 "fail after pg_upgrade.", name, bv, bv, dv);
+        snprintf(fix, sizeof(fix), "Update %s on blue first to a version green can update from "
+                 "(see pg_extension_update_paths('%s') on green), or install on green the "
+                 "package that ships %s %s.", name, name, name, bv);
+    }
+    details = host->value_object();
+    hb = host->value_string(bv);
+    hg = host->value_string(dv);
+    if (details == NULL || hb == NULL || hg == NULL ||
+        gl_ev__set_str(host, details, "blue_version", bv) != 0 ||
+        gl_ev__set_str(host, details, "green_default_version", dv) != 0 ||
+        gl_ev__set_str(host, details, "update_path", path) != 0 ||
+        gl_ev__set_str(host, details, "fix", fix) != 0)
+        return gl_ev__nomem(ctx, host, details, hb, hg);
+    return gl_ev__emit(ctx, host,
+                       ok ? "engine_version.extension.update_available"
+                          : "engine_version.extension.no_update_path",
+                       ok ? GL_SEVERITY_INFO : GL_SEVERITY_WARNING, name, hb, hg, details,
+                       message);
+}
+
+/* An extension the data file says needs a human at switchover. */
+static int compare_extension_note(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+                                  const char *name, const char *bv)
+{
+    const gl_ev_extension_note *note = gl_ev__data_extension(data, name);
+    gl_value *details, *hb;
+    char message[1024];
+
+    if (note == NULL)
+        return 0;
+    snprintf(message, sizeof(message), "Extension %s needs a human before a blue/green "
+             "switchover: %s", name, note->reason);
+    details = host->value_object();
+    hb = host->value_string(bv);
+    if (details == NULL || hb == NULL || gl_ev__set_str(host, details, "reason", note->reason) != 0 ||
+        gl_ev__set_str(host, details, "fix", note->reason) != 0)
+        return gl_ev__nomem(ctx, host, details, hb, NULL);
+    return gl_ev__emit(ctx, host, "engine_version.extension.switchover_risk",
+                       severity_of(note->severity), name, hb, NULL, details, message);
+}
+
 static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
                              const char *blue_version, const gl_value *green_installed,
-                             const gl_value *green_available)
+                             const gl_value *green_available, const gl_value *paths)
 {
     const gl_value *gi = host->object_get(green_installed, name);
     const gl_value *ga = host->object_get(green_available, name);
     gl_value *details = host->value_object();
     gl_value *hb = host->value_string(blue_version);
     gl_value *hg = NULL;
-    char message[512];
+    char message[512], fix[512];
     const char *bv = blue_version ? blue_version : "?";
 
     if (details == NULL || hb == NULL ||
         host->object_set(details, "blue_version", host->value_string(blue_version)) != 0)
-        return nomem(ctx, host, details, hb, hg);
+        return gl_ev__nomem(ctx, host, details, hb, hg);
     if (gi != NULL) {
         const char *gv = host->value_get_string(gi);
         int c;
@@ -415,23 +520,32 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
         if (gv == NULL || blue_version == NULL || strcmp(gv, blue_version) == 0) {
             host->value_free(details);
             host->value_free(hb);
-            return 0;
+            return compare_update_path(ctx, host, name, blue_version, paths);
         }
         c = gl_ev__extension_version_cmp(gv, blue_version);
+        if (c < 0)
+            snprintf(fix, sizeof(fix), "On green: ALTER EXTENSION %s UPDATE TO '%s' (install the "
+                     "package that ships it first if needed), or test the application with %s.",
+                     name, bv, gv);
+        else
+            snprintf(fix, sizeof(fix), "Test the application with %s %s; after pg_upgrade the "
+                     "version stays %s until ALTER EXTENSION %s UPDATE.", name, gv, bv, name);
         hg = host->value_string(gv);
         if (hg == NULL ||
             host->object_set(details, "green_version", host->value_string(gv)) != 0 ||
             host->object_set(details, "direction",
-                             host->value_string(c < 0 ? "older" : "newer")) != 0)
-            return nomem(ctx, host, details, hb, hg);
+                             host->value_string(c < 0 ? "older" : "newer")) != 0 ||
+            gl_ev__set_str(host, details, "fix", fix) != 0)
+            return gl_ev__nomem(ctx, host, details, hb, hg);
         snprintf(message, sizeof(message), "Extension %s is version %s on blue and %s (%s) on "
                  "green.", name, bv, gv, c < 0 ? "older" : "newer");
-        return emit_finding(ctx, host, "engine_version.extension.version_changed",
+        return gl_ev__emit(ctx, host, "engine_version.extension.version_changed",
                             c < 0 ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO, name, hb, hg, details,
                             message);
     }
     if (host->value_kind(ga) == GL_VALUE_ARRAY && host->value_len(ga) > 0) {
         int has_blue_version = 0;
+        const char *dv = NULL;
 
         for (size_t i = 0; i < host->value_len(ga); i++) {
             const char *v = host->value_get_string(host->array_at(ga, i));
@@ -439,41 +553,62 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
             if (v != NULL && blue_version != NULL && strcmp(v, blue_version) == 0)
                 has_blue_version = 1;
         }
+        update_path(host, paths, name, blue_version, &dv);
+        if (has_blue_version)
+            snprintf(fix, sizeof(fix), "In green's database: CREATE EXTENSION %s VERSION '%s';",
+                     name, bv);
+        else
+            snprintf(fix, sizeof(fix), "In green's database: CREATE EXTENSION %s; (green does not "
+                     "offer %s; its default is %s)", name, bv, dv ? dv : "unknown");
         if (host->object_set(details, "available_versions", host->value_copy(ga)) != 0 ||
             host->object_set(details, "blue_version_available",
-                             host->value_bool(has_blue_version)) != 0)
-            return nomem(ctx, host, details, hb, hg);
+                             host->value_bool(has_blue_version)) != 0 ||
+            gl_ev__set_str(host, details, "green_default_version", dv) != 0 ||
+            gl_ev__set_str(host, details, "fix", fix) != 0)
+            return gl_ev__nomem(ctx, host, details, hb, hg);
         snprintf(message, sizeof(message), "Extension %s (%s on blue) is available on green but "
                  "not installed: CREATE EXTENSION it in green before switching.", name, bv);
-        return emit_finding(ctx, host, "engine_version.extension.not_installed",
-                            GL_SEVERITY_WARNING, name, hb, NULL, details, message);
+        if (gl_ev__emit(ctx, host, "engine_version.extension.not_installed",
+                        GL_SEVERITY_WARNING, name, hb, NULL, details, message) != 0)
+            return -1;
+        return compare_update_path(ctx, host, name, blue_version, paths);
     }
+    snprintf(fix, sizeof(fix), "Install the package that provides extension %s (version %s) on "
+             "green's server, then CREATE EXTENSION %s in green's database; or drop it on blue "
+             "if nothing uses it.", name, bv, name);
+    if (gl_ev__set_str(host, details, "fix", fix) != 0)
+        return gl_ev__nomem(ctx, host, details, hb, hg);
     snprintf(message, sizeof(message), "Extension %s (%s on blue) is neither installed nor "
              "available on green: install its package on the green server.", name, bv);
-    return emit_finding(ctx, host, "engine_version.extension.missing", GL_SEVERITY_CRITICAL, name,
+    return gl_ev__emit(ctx, host, "engine_version.extension.missing", GL_SEVERITY_CRITICAL, name,
                         hb, NULL, details, message);
 }
 
-static int compare_extensions(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
-                              const gl_value *green)
+static int compare_extensions(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+                              const gl_value *blue, const gl_value *green)
 {
     const gl_value *bi = host->object_get(blue, "extensions_installed");
     const gl_value *gi = host->object_get(green, "extensions_installed");
     const gl_value *ga = host->object_get(green, "extensions_available");
+    const gl_value *paths = host->object_get(green, "extension_update_paths");
     const char **names = NULL;
     size_t n = 0;
     int rc = -1;
 
-    if (host->value_kind(bi) != GL_VALUE_OBJECT || host->value_kind(gi) != GL_VALUE_OBJECT)
-        return host->set_error(ctx, "engine_version: facts have no extensions_installed object; "
-                               "collect them again with this plugin version");
+    if (host->value_kind(bi) != GL_VALUE_OBJECT || host->value_kind(gi) != GL_VALUE_OBJECT ||
+        host->value_kind(paths) != GL_VALUE_ARRAY)
+        return host->set_error(ctx, "engine_version: facts have no extensions_installed/"
+                               "extension_update_paths; collect them again with this plugin "
+                               "version");
     if (sorted_keys(ctx, host, bi, &names, &n) != 0)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        if (compare_extension(ctx, host, names[i],
-                              host->value_get_string(host->object_get(bi, names[i])), gi,
-                              ga) != 0)
+    for (size_t i = 0; i < n; i++) {
+        const char *bv = host->value_get_string(host->object_get(bi, names[i]));
+
+        if (compare_extension(ctx, host, names[i], bv, gi, ga, paths) != 0 ||
+            compare_extension_note(ctx, host, data, names[i], bv) != 0)
             goto out;
+    }
     rc = 0;
 out:
     free(names);
@@ -495,21 +630,34 @@ static int db_role_entries(const gl_host *host, const gl_value *db_role, const c
     return 0;
 }
 
-static int compare_parameter(gl_ctx *ctx, const gl_host *host, const char *name,
-                             const gl_value *blue_setting, const gl_value *db_role)
+static int compare_parameter(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+                             const char *name, const gl_value *blue_setting,
+                             const gl_value *db_role)
 {
-    const gl_ev_renamed_parameter *renamed = gl_ev__renamed_lookup(name);
+    const gl_ev_renamed_parameter *renamed = gl_ev__data_parameter(data, name);
     int custom = strchr(name, '.') != NULL;
     gl_value *details = host->value_object();
     gl_value *places = host->value_array();
     gl_value *hb = NULL;
     const char *setting = host->value_get_string(host->object_get(blue_setting, "setting"));
     const char *source = host->value_get_string(host->object_get(blue_setting, "source"));
-    char message[768];
+    char message[768], fix[768];
     int rc;
 
     if (details == NULL || places == NULL || db_role_entries(host, db_role, name, places) != 0)
         goto oom;
+    if (renamed != NULL && renamed->renamed_to != NULL)
+        snprintf(fix, sizeof(fix), "On green set %s instead of %s (%s) and remove %s from the "
+                 "configuration and any ALTER DATABASE/ROLE ... SET.", renamed->renamed_to, name,
+                 renamed->note, name);
+    else if (custom)
+        snprintf(fix, sizeof(fix), "Load the module that defines %s on green "
+                 "(shared_preload_libraries) or set it there with ALTER DATABASE/ROLE ... SET %s.",
+                 name, name);
+    else
+        snprintf(fix, sizeof(fix), "Remove %s from green's configuration (postgresql.conf, "
+                 "ALTER SYSTEM RESET, ALTER DATABASE/ROLE ... RESET).%s%s", name,
+                 renamed ? " " : "", renamed ? renamed->note : "");
     /* Set only by ALTER DATABASE/ROLE for another database or role: show that value. */
     if (setting == NULL && host->value_len(places) > 0)
         setting = host->value_get_string(host->object_get(host->array_at(places, 0), "setting"));
@@ -525,7 +673,8 @@ static int compare_parameter(gl_ctx *ctx, const gl_host *host, const char *name,
                          host->value_string(renamed ? renamed->renamed_to : NULL)) != 0 ||
         (renamed != NULL &&
          (host->object_set(details, "removed_in", host->value_string(renamed->removed_in)) != 0 ||
-          host->object_set(details, "note", host->value_string(renamed->note)) != 0)))
+          host->object_set(details, "note", host->value_string(renamed->note)) != 0)) ||
+        gl_ev__set_str(host, details, "fix", fix) != 0)
         goto oom;
     if (renamed != NULL && renamed->renamed_to != NULL)
         snprintf(message, sizeof(message), "Parameter %s is set on blue but green's PostgreSQL "
@@ -540,11 +689,11 @@ static int compare_parameter(gl_ctx *ctx, const gl_host *host, const char *name,
                  "no longer has it: remove it from green's configuration.%s%s", name,
                  renamed ? " " : "", renamed ? renamed->note : "");
     /* A dotted name belongs to a module: its absence is the module's, not the engine's. */
-    return emit_finding(ctx, host, "engine_version.parameter.removed",
+    return gl_ev__emit(ctx, host, "engine_version.parameter.removed",
                         custom ? GL_SEVERITY_WARNING : GL_SEVERITY_ERROR, name, hb, NULL, details,
                         message);
 oom:
-    return nomem(ctx, host, details, places, hb);
+    return gl_ev__nomem(ctx, host, details, places, hb);
 }
 
 /* 1 when a settings_db_role array sets name (case-insensitively). */
@@ -559,8 +708,8 @@ static int set_in_db_role(const gl_host *host, const gl_value *db_role, const ch
     return 0;
 }
 
-static int compare_parameters(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
-                              const gl_value *green)
+static int compare_parameters(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+                              const gl_value *blue, const gl_value *green)
 {
     const gl_value *nondefault = host->object_get(blue, "settings_nondefault");
     const gl_value *db_role = host->object_get(blue, "settings_db_role");
@@ -605,8 +754,8 @@ static int compare_parameters(gl_ctx *ctx, const gl_host *host, const gl_value *
          * knows one when it too sets it with ALTER DATABASE/ROLE. */
         if (strchr(names[i], '.') != NULL && set_in_db_role(host, green_db_role, names[i]))
             continue;
-        if (compare_parameter(ctx, host, names[i], host->object_get(nondefault, names[i]),
-                              db_role) != 0)
+        if (compare_parameter(ctx, host, data, names[i],
+                              host->object_get(nondefault, names[i]), db_role) != 0)
             goto out;
     }
     rc = 0;
@@ -616,19 +765,170 @@ out:
     return rc;
 }
 
+/* The row of rows (settings_defaults) for name, or NULL. */
+static const gl_value *setting_row(const gl_host *host, const gl_value *rows, const char *name)
+{
+    for (size_t i = 0; i < host->value_len(rows); i++) {
+        const gl_value *r = host->array_at(rows, i);
+        const char *n = gl_ev__get(host, r, "name");
+
+        if (n != NULL && strcmp(n, name) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Built-in defaults (boot_val) that differ between the versions, for the
+ * settings blue leaves at their default: not drift anyone made, but green
+ * behaves differently unless someone sets blue's value there. One finding.
+ */
+static int compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                            const gl_value *green)
+{
+    const gl_value *brows = host->object_get(blue, "settings_defaults");
+    const gl_value *grows = host->object_get(green, "settings_defaults");
+    gl_value *list = NULL, *details = NULL, *count = NULL;
+    gl_ev_text names = { 0 };
+    char message[1024];
+    int rc;
+
+    if (host->value_kind(brows) != GL_VALUE_ARRAY || host->value_kind(grows) != GL_VALUE_ARRAY)
+        return host->set_error(ctx, "engine_version: facts have no settings_defaults; collect "
+                               "them again with this plugin version");
+    list = host->value_array();
+    if (list == NULL)
+        goto oom;
+    for (size_t i = 0; i < host->value_len(brows); i++) {
+        const gl_value *b = host->array_at(brows, i), *g;
+        const char *name = gl_ev__get(host, b, "name");
+        gl_value *item;
+
+        if (name == NULL || !same_text(gl_ev__get(host, b, "source"), "default"))
+            continue;
+        g = setting_row(host, grows, name);
+        if (g == NULL || (same_text(gl_ev__get(host, b, "boot_val"), gl_ev__get(host, g, "boot_val")) &&
+                          same_text(gl_ev__get(host, b, "unit"), gl_ev__get(host, g, "unit"))))
+            continue;
+        item = host->value_object();
+        if (item == NULL || host->array_push(list, item) != 0 ||
+            gl_ev__set_str(host, item, "name", name) != 0 ||
+            gl_ev__set_str(host, item, "blue", gl_ev__get(host, b, "boot_val")) != 0 ||
+            gl_ev__set_str(host, item, "green", gl_ev__get(host, g, "boot_val")) != 0 ||
+            gl_ev__set_str(host, item, "unit_blue", gl_ev__get(host, b, "unit")) != 0 ||
+            gl_ev__set_str(host, item, "unit_green", gl_ev__get(host, g, "unit")) != 0 ||
+            gl_ev__set_str(host, item, "source_green", gl_ev__get(host, g, "source")) != 0)
+            goto oom;
+        gl_ev__text_add(&names, "%s%s", names.len > 0 ? ", " : "", name);
+    }
+    if (host->value_len(list) == 0) {
+        host->value_free(list);
+        return 0;
+    }
+    if (names.failed)
+        goto oom;
+    snprintf(message, sizeof(message), "%zu built-in default(s) differ between blue's and "
+             "green's PostgreSQL for settings blue leaves at default: %.600s.",
+             host->value_len(list), gl_ev__text_str(&names));
+    details = host->value_object();
+    count = host->value_int((int64_t)host->value_len(list));
+    if (details == NULL || count == NULL)
+        goto oom;
+    rc = host->object_set(details, "parameters", list);
+    list = NULL;
+    if (rc != 0 ||
+        gl_ev__set_str(host, details, "fix", "Review each against the release notes; to keep "
+                       "blue's behaviour set blue's value on green explicitly (ALTER SYSTEM SET "
+                       "name = value).") != 0)
+        goto oom;
+    gl_ev__text_free(&names);
+    return gl_ev__emit(ctx, host, "engine_version.parameter.default_changed", GL_SEVERITY_INFO,
+                       "defaults", NULL, count, details, message);
+oom:
+    gl_ev__text_free(&names);
+    host->value_free(list);
+    return gl_ev__nomem(ctx, host, details, count, NULL);
+}
+
+/*
+ * The data file: the plugin's "data_file" setting when given (read now),
+ * else the copy embedded at build time.
+ */
+static int load_data(gl_ctx *ctx, const gl_host *host, gl_ev_data *out)
+{
+    const char *path = gl_ev__get(host, host->config(ctx), "data_file");
+    char err[256];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (path == NULL) {
+        if (gl_ev__data_parse((const char *)gl_ev__embedded_data, gl_ev__embedded_data_len, out,
+                              err, sizeof(err)) != 0)
+            return host->set_error(ctx, "engine_version: the embedded data file is invalid (%s); "
+                                   "rebuild the plugin", err);
+        return 0;
+    }
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        host->set_error(ctx, "engine_version: cannot open data_file %s; fix the path in the "
+                        "configuration", path);
+        goto out;
+    }
+    text = malloc(DATA_FILE_MAX + 1);
+    if (text == NULL) {
+        host->set_error(ctx, "engine_version: out of memory");
+        goto out;
+    }
+    len = fread(text, 1, DATA_FILE_MAX + 1, f);
+    if (ferror(f) || len > DATA_FILE_MAX) {
+        host->set_error(ctx, "engine_version: data_file %s is unreadable or larger than %d "
+                        "bytes", path, DATA_FILE_MAX);
+        goto out;
+    }
+    if (gl_ev__data_parse(text, len, out, err, sizeof(err)) != 0) {
+        host->set_error(ctx, "engine_version: data_file %s: %s", path, err);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (f != NULL)
+        fclose(f);
+    free(text);
+    return rc;
+}
+
 static int engine_version_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                                   const gl_value *green)
 {
-    if (compare_server(ctx, host, blue, green) != 0 ||
-        compare_extensions(ctx, host, blue, green) != 0 ||
-        compare_parameters(ctx, host, blue, green) != 0)
+    gl_ev_data data;
+    int rc = -1;
+
+    if (load_data(ctx, host, &data) != 0)
         return -1;
-    return 0;
+    if (compare_server(ctx, host, blue, green) != 0 ||
+        compare_extensions(ctx, host, &data, blue, green) != 0 ||
+        compare_parameters(ctx, host, &data, blue, green) != 0 ||
+        compare_defaults(ctx, host, blue, green) != 0 ||
+        gl_ev__compare_upgrade(ctx, host, blue, green) != 0 ||
+        gl_ev__compare_storage(ctx, host, blue, green) != 0)
+        goto out;
+    rc = 0;
+out:
+    gl_ev__data_free(&data);
+    return rc;
 }
 
 static const gl_plugin engine_version_plugin =
     GL_PLUGIN_INIT("engine_version", ENGINE_VERSION_VERSION,
-                   "Checks the PostgreSQL version step, extensions and removed parameters",
+                   "Checks major-upgrade readiness: version step, pg_upgrade blockers, extensions, "
+                   "parameters, build settings, collations, statistics",
                    engine_version_collect, engine_version_compare);
 
 GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)

@@ -2,7 +2,9 @@
 #include "version.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -120,43 +122,241 @@ int gl_ev__source_is_operator(const char *source)
     return 1;
 }
 
-/*
- * Parameters removed or renamed by PostgreSQL releases (release notes,
- * "Migration to Version N"). Kept in this one table; a later change moves it
- * to a data file under share/.
- */
-const gl_ev_renamed_parameter gl_ev__renamed_parameters[] = {
-    { "checkpoint_segments", "max_wal_size", "9.5",
-      "Set max_wal_size (and min_wal_size) instead of a segment count." },
-    { "sql_inheritance", NULL, "10", "Inheritance is always on; remove the setting." },
-    { "min_parallel_relation_size", "min_parallel_table_scan_size", "10",
-      "Renamed; min_parallel_index_scan_size was added beside it." },
-    { "replacement_sort_tuples", NULL, "11", "Replacement selection sort is gone; remove it." },
-    { "default_with_oids", NULL, "12", "Tables cannot have OIDs any more; remove it." },
-    { "wal_keep_segments", "wal_keep_size", "13",
-      "Set wal_keep_size in megabytes (segments x wal_segment_size)." },
-    { "operator_precedence_warning", NULL, "14", "Remove it; the 9.5 precedence change is old." },
-    { "vacuum_cleanup_index_scale_factor", NULL, "14", "Remove it; vacuum decides by itself." },
-    { "stats_temp_directory", NULL, "15",
-      "Statistics live in shared memory; remove the setting." },
-    { "force_parallel_mode", "debug_parallel_query", "16", "Renamed." },
-    { "promote_trigger_file", NULL, "16", "Promote with pg_ctl promote or pg_promote()." },
-    { "vacuum_defer_cleanup_age", NULL, "16",
-      "Use hot_standby_feedback or replication slots instead." },
-    { "lc_collate", NULL, "16", "Read the database's collation from pg_database instead." },
-    { "lc_ctype", NULL, "16", "Read the database's ctype from pg_database instead." },
-    { "old_snapshot_threshold", NULL, "17", "Removed; remove the setting." },
-    { "db_user_namespace", NULL, "17", "Removed; remove the setting." },
-    { "trace_recovery_messages", NULL, "17", "Removed; use log_min_messages." },
-    { NULL, NULL, NULL, NULL }
-};
-
-const gl_ev_renamed_parameter *gl_ev__renamed_lookup(const char *name)
+int gl_ev__crosses(const gl_ev_version *blue, const gl_ev_version *green, int first_bad_num)
 {
-    if (name == NULL)
+    if (gl_ev__version_change(blue, green) != GL_EV_MAJOR_UPGRADE)
+        return 0;
+    if (first_bad_num <= 0)
+        return 1;
+    return blue->num < first_bad_num && green->num >= first_bad_num;
+}
+
+/* ---------------------------------------------------------------- data file */
+
+#define DATA_MAX_FIELDS 4
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Grows *items (of size `size`) to hold one more; returns the new slot or NULL. */
+static void *grow(void **items, size_t *n, size_t size)
+{
+    void *p = realloc(*items, (*n + 1) * size);
+
+    if (p == NULL)
         return NULL;
-    for (const gl_ev_renamed_parameter *p = gl_ev__renamed_parameters; p->name != NULL; p++)
-        if (strcasecmp(p->name, name) == 0)
-            return p;
+    *items = p;
+    memset((char *)p + *n * size, 0, size);
+    return (char *)p + (*n)++ * size;
+}
+
+/*
+ * Splits line (NUL-terminated, modified in place) into up to nfields
+ * whitespace-separated words, the last one taking the rest of the line.
+ * Returns the number of fields found.
+ */
+static int split_fields(char *line, char **fields, int nfields)
+{
+    int n = 0;
+    char *p = line;
+
+    while (n < nfields) {
+        p += strspn(p, " \t");
+        if (*p == '\0')
+            break;
+        fields[n++] = p;
+        if (n == nfields)
+            break;
+        p += strcspn(p, " \t");
+        if (*p == '\0')
+            break;
+        *p++ = '\0';
+    }
+    /* trim the trailing blanks of the rest-of-line field */
+    if (n > 0) {
+        char *last = fields[n - 1];
+        size_t len = strlen(last);
+
+        while (len > 0 && (last[len - 1] == ' ' || last[len - 1] == '\t' || last[len - 1] == '\r'))
+            last[--len] = '\0';
+    }
+    return n;
+}
+
+static int is_severity(const char *s)
+{
+    return strcmp(s, "info") == 0 || strcmp(s, "warning") == 0 || strcmp(s, "error") == 0 ||
+           strcmp(s, "critical") == 0;
+}
+
+/* Parses one non-comment line into data. Returns 0, or -1 with errbuf set. */
+static int parse_line(char *line, int lineno, int *seen_format, gl_ev_data *data, char *errbuf,
+                      size_t errlen)
+{
+    char *f[DATA_MAX_FIELDS + 1] = { 0 };
+    int n = split_fields(line, f, DATA_MAX_FIELDS + 1);
+
+    if (n == 0)
+        return 0;
+    if (!*seen_format) {
+        if (n != 2 || strcmp(f[0], "format") != 0 || strcmp(f[1], "1") != 0) {
+            set_err(errbuf, errlen, "line %d: the first line must be \"format 1\"", lineno);
+            return -1;
+        }
+        *seen_format = 1;
+        return 0;
+    }
+    if (strcmp(f[0], "parameter") == 0) {
+        gl_ev_renamed_parameter *p;
+
+        if (n != 5) {
+            set_err(errbuf, errlen, "line %d: %s", lineno,
+                    "expected \"parameter REMOVED_IN NAME SUCCESSOR|- NOTE\"");
+            return -1;
+        }
+        for (const char *c = f[2]; *c != '\0'; c++)
+            if (!(*c == '_' || *c == '.' || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'))) {
+                set_err(errbuf, errlen, "line %d: parameter name %s is not lower-case", lineno, f[2]);
+                return -1;
+            }
+        if (gl_ev__data_parameter(data, f[2]) != NULL) {
+            set_err(errbuf, errlen, "line %d: parameter %s is listed twice", lineno, f[2]);
+            return -1;
+        }
+        p = grow((void **)&data->parameters, &data->nparameters, sizeof(*p));
+        if (p == NULL)
+            goto oom;
+        p->removed_in = strdup(f[1]);
+        p->name = strdup(f[2]);
+        p->renamed_to = strcmp(f[3], "-") == 0 ? NULL : strdup(f[3]);
+        p->note = strdup(f[4]);
+        if (p->removed_in == NULL || p->name == NULL || p->note == NULL ||
+            (strcmp(f[3], "-") != 0 && p->renamed_to == NULL))
+            goto oom;
+        return 0;
+    }
+    if (strcmp(f[0], "extension") == 0) {
+        gl_ev_extension_note *e;
+
+        if (n < 4) {
+            set_err(errbuf, errlen, "line %d: %s", lineno,
+                    "expected \"extension NAME SEVERITY REASON\"");
+            return -1;
+        }
+        if (n == 5) {
+            /* the reason was split by the fifth field: glue it back */
+            f[3][strlen(f[3])] = ' ';
+        }
+        if (!is_severity(f[2])) {
+            set_err(errbuf, errlen, "line %d: %s is not info, warning, error or critical", lineno,
+                    f[2]);
+            return -1;
+        }
+        if (gl_ev__data_extension(data, f[1]) != NULL) {
+            set_err(errbuf, errlen, "line %d: extension %s is listed twice", lineno, f[1]);
+            return -1;
+        }
+        e = grow((void **)&data->extensions, &data->nextensions, sizeof(*e));
+        if (e == NULL)
+            goto oom;
+        e->name = strdup(f[1]);
+        e->severity = strdup(f[2]);
+        e->reason = strdup(f[3]);
+        if (e->name == NULL || e->severity == NULL || e->reason == NULL)
+            goto oom;
+        return 0;
+    }
+    set_err(errbuf, errlen, "line %d: unknown record \"%s\" (parameter or extension)", lineno, f[0]);
+    return -1;
+oom:
+    set_err(errbuf, errlen, "line %d: out of memory", lineno);
+    return -1;
+}
+
+int gl_ev__data_parse(const char *text, size_t len, gl_ev_data *out, char *errbuf, size_t errlen)
+{
+    char *copy = NULL, *line, *next;
+    int lineno = 0, seen_format = 0, rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (memchr(text, '\0', len) != NULL) {
+        set_err(errbuf, errlen, "the data contains a NUL byte");
+        return -1;
+    }
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        set_err(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    for (line = copy; line != NULL; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        lineno++;
+        if (line[strspn(line, " \t\r")] == '#')
+            continue;
+        if (parse_line(line, lineno, &seen_format, out, errbuf, errlen) != 0)
+            goto out;
+    }
+    if (!seen_format) {
+        set_err(errbuf, errlen, "line %d: %s", lineno, "no \"format 1\" line");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(copy);
+    if (rc != 0)
+        gl_ev__data_free(out);
+    return rc;
+}
+
+void gl_ev__data_free(gl_ev_data *data)
+{
+    for (size_t i = 0; i < data->nparameters; i++) {
+        free(data->parameters[i].name);
+        free(data->parameters[i].renamed_to);
+        free(data->parameters[i].removed_in);
+        free(data->parameters[i].note);
+    }
+    for (size_t i = 0; i < data->nextensions; i++) {
+        free(data->extensions[i].name);
+        free(data->extensions[i].severity);
+        free(data->extensions[i].reason);
+    }
+    free(data->parameters);
+    free(data->extensions);
+    memset(data, 0, sizeof(*data));
+}
+
+const gl_ev_renamed_parameter *gl_ev__data_parameter(const gl_ev_data *data, const char *name)
+{
+    if (data == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < data->nparameters; i++)
+        if (strcasecmp(data->parameters[i].name, name) == 0)
+            return &data->parameters[i];
+    return NULL;
+}
+
+const gl_ev_extension_note *gl_ev__data_extension(const gl_ev_data *data, const char *name)
+{
+    if (data == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < data->nextensions; i++)
+        if (strcasecmp(data->extensions[i].name, name) == 0)
+            return &data->extensions[i];
     return NULL;
 }

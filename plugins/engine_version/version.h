@@ -1,8 +1,9 @@
 /*
  * version — the pure logic of the engine_version check: PostgreSQL version
  * numbers, extension version ordering, which pg_settings sources mean "an
- * operator set this", and the table of removed/renamed parameters. No host:
- * unit tests include version.c directly.
+ * operator set this", which version steps cross a pg_upgrade problem, and
+ * the parser of the data file (removed/renamed parameters, extensions that
+ * need a human). No host: unit tests include version.c directly.
  */
 #ifndef GL_ENGINE_VERSION_VERSION_H
 #define GL_ENGINE_VERSION_VERSION_H
@@ -49,16 +50,49 @@ int gl_ev__extension_version_cmp(const char *a, const char *b);
  */
 int gl_ev__source_is_operator(const char *source);
 
-/* A parameter PostgreSQL removed or renamed. */
+/*
+ * 1 when a pg_upgrade-style problem that first breaks at PostgreSQL
+ * `first_bad_num` (a server_version_num, e.g. 160000 for aclitem) applies to
+ * this step: blue is older than it and green is at or past it. first_bad_num
+ * 0 means "every major upgrade" (OIDs pg_upgrade does not preserve).
+ */
+int gl_ev__crosses(const gl_ev_version *blue, const gl_ev_version *green, int first_bad_num);
+
+/* A parameter PostgreSQL removed or renamed (share/engine_version/upgrade_data.txt). */
 typedef struct gl_ev_renamed_parameter {
-    const char *name;         /* lower-case, as in pg_settings */
-    const char *renamed_to;   /* the successor, or NULL when simply removed */
-    const char *removed_in;   /* first major version without it: "9.5", "16" */
-    const char *note;         /* one sentence: what to do instead */
+    char *name;         /* lower-case, as in pg_settings */
+    char *renamed_to;   /* the successor, or NULL when simply removed */
+    char *removed_in;   /* first major version without it: "9.5", "16" */
+    char *note;         /* one sentence: what to do instead */
 } gl_ev_renamed_parameter;
 
-/* The table (NULL-name terminated) and a case-insensitive lookup (NULL if unknown). */
-extern const gl_ev_renamed_parameter gl_ev__renamed_parameters[];
-const gl_ev_renamed_parameter *gl_ev__renamed_lookup(const char *name);
+/* An extension that needs a human before a blue/green switchover. */
+typedef struct gl_ev_extension_note {
+    char *name;
+    char *severity;     /* "info", "warning", "error" or "critical" */
+    char *reason;       /* why, and what to do */
+} gl_ev_extension_note;
+
+/* The parsed data file. */
+typedef struct gl_ev_data {
+    gl_ev_renamed_parameter *parameters;
+    size_t nparameters;
+    gl_ev_extension_note *extensions;
+    size_t nextensions;
+} gl_ev_data;
+
+/*
+ * Parses the data file's text (format in share/engine_version/upgrade_data.txt):
+ * a "format 1" line, then `parameter REMOVED_IN NAME SUCCESSOR|- NOTE...` and
+ * `extension NAME SEVERITY REASON...` lines; '#' starts a comment line.
+ * Returns 0 with *out filled (free with gl_ev__data_free), or -1 with errbuf
+ * naming the line that is wrong.
+ */
+int gl_ev__data_parse(const char *text, size_t len, gl_ev_data *out, char *errbuf, size_t errlen);
+void gl_ev__data_free(gl_ev_data *data);
+
+/* Case-insensitive lookups; NULL when the name is not listed. */
+const gl_ev_renamed_parameter *gl_ev__data_parameter(const gl_ev_data *data, const char *name);
+const gl_ev_extension_note *gl_ev__data_extension(const gl_ev_data *data, const char *name);
 
 #endif
