@@ -11,10 +11,12 @@
  * Definitions come from the server's own deparsers (pg_get_indexdef,
  * pg_get_constraintdef, pg_get_viewdef, pg_get_functiondef, pg_get_triggerdef,
  * pg_get_expr, format_type), so both sides print them the same way; acl lists
- * are sorted server-side so grant order does not matter.
+ * are compared as sets of privileges (normalise.c), so grant order does not
+ * matter.
  */
 #include "schema.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,17 +25,24 @@
 #define NOT_EXT(catalog, oidexpr)                                                             \
     " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '" catalog            \
     "'::pg_catalog.regclass AND d.objid = " oidexpr " AND d.deptype = 'e') "
-/* CASE first: the sorting subquery would otherwise run for every row. */
-#define ACL(col)                                                                              \
-    "CASE WHEN " col " IS NOT NULL THEN pg_catalog.array_to_string(ARRAY(SELECT x::text "     \
-    "FROM pg_catalog.unnest(" col ") x ORDER BY 1), ',') END"
+/* Acl lists are kept in catalog order: diff.c compares them as sets of
+ * privileges, so sorting them here (a subquery per row) buys nothing.
+ *
+ * A NULL acl means the kind's default privileges (acldefault: the owner's,
+ * plus PUBLIC's EXECUTE on functions and USAGE on types), not "none": REVOKE
+ * EXECUTE ... FROM PUBLIC turns NULL into "{owner=X/owner}", which is a
+ * revoke, not a grant. Columns have no defaults: their NULL acl is empty. */
+#define ACL(col) "pg_catalog.array_to_string(" col ", ',')"
+#define ACL_OR_DEFAULT(col, objtype, owner)                                                    \
+    "pg_catalog.array_to_string(COALESCE(" col ", pg_catalog.acldefault('" objtype "', " owner \
+    ")), ',')"
 /* obj_description() is an SQL function run once per row; a join is one hash. */
 #define DESC_JOIN(alias, catalog, oidexpr, subid)                                             \
     " LEFT JOIN pg_catalog.pg_description " alias " ON " alias ".objoid = " oidexpr " AND "   \
     alias ".classoid = '" catalog "'::pg_catalog.regclass AND " alias ".objsubid = " subid " "
 
 static const char schemas_sql[] =
-    "SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), " ACL("n.nspacl") ", "
+    "SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), " ACL_OR_DEFAULT("n.nspacl", "n", "n.nspowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_namespace n" DESC_JOIN("ds", "pg_catalog.pg_namespace", "n.oid", "0") "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_namespace", "n.oid");
 
@@ -48,7 +57,7 @@ static const char tables_sql[] =
     "(SELECT ic.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
     "  WHERE x.indrelid = c.oid AND x.indisreplident), "
     "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'), "
-    "c.relrowsecurity, c.relforcerowsecurity, pg_catalog.pg_get_userbyid(c.relowner), " ACL("c.relacl") ", "
+    "c.relrowsecurity, c.relforcerowsecurity, pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
@@ -59,6 +68,12 @@ static const char tables_sql[] =
  * comparable (a window function would rank them too, at the cost of a sort
  * of every column).
  *
+ * A default cannot refer to a column, so it is deparsed without the table as
+ * context (relid 0): with it, pg_get_expr opens and locks every table, which
+ * was a third of this query's time at 10,000 tables and holds one lock per
+ * table until the statement ends. A generated column's expression refers to
+ * columns and needs the table.
+ *
  * Partitions' columns are the parent's: listing them would repeat every column
  * finding once per partition. Collations and storage are kept only when they
  * differ from the type's default, so a server whose default collation is named
@@ -66,7 +81,8 @@ static const char tables_sql[] =
 static const char columns_sql[] =
     "SELECT n.nspname, c.relname, a.attname, n.nspname || '.' || c.relname, "
     "pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-    "pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, "
+    "pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated <> '' THEN ad.adrelid ELSE 0 END), "
+    "a.attidentity, a.attgenerated, "
     "CASE WHEN a.attcollation <> t.typcollation THEN (SELECT co.collname FROM pg_catalog.pg_collation co "
     "  WHERE co.oid = a.attcollation) END, "
     "CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, "
@@ -96,22 +112,102 @@ static const char constraints_sql[] =
     "WHERE (k.conrelid <> 0 OR k.contypid <> 0) AND k.conparentid = 0 AND" NS_FILTER
     "AND" NOT_EXT("pg_catalog.pg_class", "k.conrelid") "AND" NOT_EXT("pg_catalog.pg_type", "k.contypid");
 
-/* An index that backs a constraint is described by that constraint
- * (pg_get_constraintdef prints its columns, INCLUDE, WITH and tablespace):
- * deparsing it twice is half of this query's cost on a large catalog. */
-static const char indexes_sql[] =
-    "SELECT n.nspname, ic.relname, tn.nspname || '.' || c.relname, "
-    "CASE WHEN k.conname IS NULL THEN pg_catalog.pg_get_indexdef(x.indexrelid) "
-    "  ELSE 'CONSTRAINT ' || k.conname END, x.indisunique, x.indisprimary, x.indisvalid, "
-    "k.conname, ds.description "
-    "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
-    "JOIN pg_catalog.pg_class c ON c.oid = x.indrelid "
-    "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "
-    "JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace "
-    "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid "
-    "  AND k.contype IN ('p', 'u', 'x') "
-    DESC_JOIN("ds", "pg_catalog.pg_class", "ic.oid", "0")
-    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+/*
+ * An index that backs a constraint is described by that constraint
+ * (pg_get_constraintdef prints its columns, INCLUDE, WITH and tablespace).
+ *
+ * pg_get_indexdef opens and locks the index's table to build a deparse
+ * context, even for an index without expressions: at 10,000 tables that was
+ * most of this query's time. The definition of a plain index (key columns
+ * only, default operator class, collation and ordering, no options, no
+ * predicate) is therefore assembled here from pg_index, byte for byte as
+ * pg_get_indexdef prints it:
+ *
+ *   CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING am (key, ...) [INCLUDE (col, ...)]
+ *
+ * and every other index still goes through pg_get_indexdef. "Default
+ * operator class" follows GetDefaultOpClass (the server's rule for leaving
+ * the class out): the one default class of the method for the column's exact
+ * type or, for a plain non-array base type with none, the single preferred
+ * (else single) default class reachable by an implicit binary cast; anything
+ * less certain (domains, arrays, pseudo-type classes) falls back to
+ * pg_get_indexdef. plugins/schema/tests/test_schema_indexdef.sh checks the
+ * two agree on both server versions. Key columns are looked up by index
+ * (OFFSET 0 keeps the lookups from becoming a scan of all of pg_attribute).
+ */
+#define INDEXES_SQL(nulls_not_distinct)                                                          \
+    "WITH keycols AS MATERIALIZED ("                                                              \
+    " SELECT u.indexrelid, u.i, u.i <= u.indnkeyatts AS is_key, u.relam, a.attname, a.atttypid, " \
+    "  u.indclass[u.i - 1] AS opclass, u.indoption[u.i - 1] = 0 "                                 \
+    "  AND u.indcollation[u.i - 1] IN (0, a.attcollation) AND a.noopts AS plain "                 \
+    " FROM (SELECT x.indexrelid, x.indrelid, x.indnkeyatts, x.indclass, x.indcollation, "         \
+    "   x.indoption, ic.relam, pg_catalog.unnest(x.indkey::pg_catalog.int2[]) AS k, "             \
+    "   pg_catalog.generate_subscripts(x.indkey::pg_catalog.int2[], 1) + 1 AS i "                 \
+    "  FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "           \
+    "  JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "                                \
+    "  WHERE x.indexprs IS NULL AND x.indpred IS NULL AND ic.reloptions IS NULL "                 \
+    nulls_not_distinct " AND" NS_FILTER                                                           \
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid " \
+    "   AND k.contype IN ('p', 'u', 'x'))) u "                                                    \
+    " CROSS JOIN LATERAL (SELECT ta.attname, ta.atttypid, ta.attcollation, "                      \
+    "   (SELECT ia.attoptions IS NULL FROM pg_catalog.pg_attribute ia "                           \
+    "    WHERE ia.attrelid = u.indexrelid AND ia.attnum = u.i) AS noopts "                        \
+    "  FROM pg_catalog.pg_attribute ta WHERE ta.attrelid = u.indrelid AND ta.attnum = u.k "       \
+    "  OFFSET 0) a), "                                                                            \
+    "defaults AS (SELECT d.atttypid, d.relam, (SELECT CASE "                                      \
+    "  WHEN pg_catalog.count(*) FILTER (WHERE oc.opcintype = d.atttypid) = 1 "                    \
+    "  THEN pg_catalog.min(oc.oid) FILTER (WHERE oc.opcintype = d.atttypid) "                     \
+    "  WHEN pg_catalog.count(*) FILTER (WHERE oc.opcintype = d.atttypid) = 0 "                    \
+    "   AND t.typtype = 'b' AND t.typelem = 0 AND pg_catalog.count(*) FILTER (WHERE "             \
+    "   it.typtype = 'p' AND it.typname NOT IN ('anyarray', 'anyenum', 'anyrange', "               \
+    "   'anymultirange', 'record', 'anycompatiblearray', 'anycompatiblerange', "                  \
+    "   'anycompatiblemultirange')) = 0 THEN CASE "                                               \
+    "   WHEN pg_catalog.count(*) FILTER (WHERE ca.oid IS NOT NULL AND it.typispreferred "         \
+    "    AND it.typcategory = t.typcategory) = 1 "                                                \
+    "   THEN pg_catalog.min(oc.oid) FILTER (WHERE ca.oid IS NOT NULL AND it.typispreferred "      \
+    "    AND it.typcategory = t.typcategory) "                                                    \
+    "   WHEN pg_catalog.count(*) FILTER (WHERE ca.oid IS NOT NULL AND it.typispreferred "         \
+    "    AND it.typcategory = t.typcategory) = 0 "                                                \
+    "    AND pg_catalog.count(*) FILTER (WHERE ca.oid IS NOT NULL) = 1 "                          \
+    "   THEN pg_catalog.min(oc.oid) FILTER (WHERE ca.oid IS NOT NULL) END END "                   \
+    "  FROM pg_catalog.pg_opclass oc JOIN pg_catalog.pg_type it ON it.oid = oc.opcintype "         \
+    "  LEFT JOIN pg_catalog.pg_cast ca ON ca.castsource = d.atttypid "                            \
+    "   AND ca.casttarget = oc.opcintype AND ca.castmethod = 'b' AND ca.castcontext = 'i' "       \
+    "  WHERE oc.opcmethod = d.relam AND oc.opcdefault) AS opclass "                               \
+    " FROM (SELECT DISTINCT atttypid, relam FROM keycols WHERE is_key) d "                        \
+    " JOIN pg_catalog.pg_type t ON t.oid = d.atttypid), "                                         \
+    "plain AS (SELECT k.indexrelid, "                                                             \
+    "  pg_catalog.string_agg(pg_catalog.quote_ident(k.attname), ', ' ORDER BY k.i) "               \
+    "   FILTER (WHERE k.is_key) AS keys, "                                                        \
+    "  pg_catalog.string_agg(pg_catalog.quote_ident(k.attname), ', ' ORDER BY k.i) "               \
+    "   FILTER (WHERE NOT k.is_key) AS incl "                                                     \
+    " FROM keycols k LEFT JOIN defaults d ON d.atttypid = k.atttypid AND d.relam = k.relam "      \
+    " GROUP BY k.indexrelid "                                                                     \
+    " HAVING pg_catalog.bool_and(NOT k.is_key OR (k.plain AND k.opclass = d.opclass))) "          \
+    "SELECT n.nspname, ic.relname, tn.nspname || '.' || c.relname, "                              \
+    "CASE WHEN k.conname IS NOT NULL THEN 'CONSTRAINT ' || k.conname "                            \
+    " WHEN p.keys IS NOT NULL THEN 'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END " \
+    "  || 'INDEX ' || pg_catalog.quote_ident(ic.relname) || ' ON ' "                              \
+    "  || CASE WHEN ic.relkind = 'I' THEN 'ONLY ' ELSE '' END "                                   \
+    "  || pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(c.relname) "         \
+    "  || ' USING ' || pg_catalog.quote_ident(am.amname) || ' (' || p.keys "                      \
+    "  || COALESCE(') INCLUDE (' || p.incl, '') || ')' "                                          \
+    " ELSE pg_catalog.pg_get_indexdef(x.indexrelid) END, "                                        \
+    "x.indisunique, x.indisprimary, x.indisvalid, k.conname, ds.description "                     \
+    "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "            \
+    "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "                                              \
+    "JOIN pg_catalog.pg_class c ON c.oid = x.indrelid "                                           \
+    "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "                                  \
+    "JOIN pg_catalog.pg_namespace tn ON tn.oid = c.relnamespace "                                 \
+    "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid " \
+    "  AND k.contype IN ('p', 'u', 'x') "                                                         \
+    "LEFT JOIN plain p ON p.indexrelid = x.indexrelid "                                           \
+    DESC_JOIN("ds", "pg_catalog.pg_class", "ic.oid", "0")                                         \
+    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid")
+
+/* NULLS NOT DISTINCT (15) is printed by pg_get_indexdef: those indexes fall back. */
+static const char indexes_sql[] = INDEXES_SQL("AND NOT x.indnullsnotdistinct");
+static const char indexes_sql_v13[] = INDEXES_SQL("");
 
 static const char sequences_sql[] =
     "SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, "
@@ -122,7 +218,7 @@ static const char sequences_sql[] =
     "  JOIN pg_catalog.pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid "
     "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid "
     "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i') LIMIT 1), "
-    "pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_get_userbyid(c.relowner), " ACL("c.relacl") ", "
+    "pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "s", "c.relowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -131,7 +227,7 @@ static const char sequences_sql[] =
 
 static const char views_sql[] =
     "SELECT n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true), "
-    "pg_catalog.pg_get_userbyid(c.relowner), " ACL("c.relacl") ", "
+    "pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
@@ -143,7 +239,7 @@ static const char functions_sql[] =
     "CASE WHEN p.prokind = 'a' THEN 'AGGREGATE ' || pg_catalog.pg_get_function_arguments(p.oid) "
     "  || ' RETURNS ' || pg_catalog.pg_get_function_result(p.oid) "
     "  ELSE pg_catalog.pg_get_functiondef(p.oid) END, "
-    "pg_catalog.pg_get_userbyid(p.proowner), " ACL("p.proacl") ", "
+    "pg_catalog.pg_get_userbyid(p.proowner), " ACL_OR_DEFAULT("p.proacl", "f", "p.proowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
     DESC_JOIN("ds", "pg_catalog.pg_proc", "p.oid", "0")
@@ -180,7 +276,7 @@ static const char types_sql[] =
     "   || CASE WHEN r.rngcanonical <> 0 THEN ' CANONICAL ' || r.rngcanonical::pg_catalog.regproc::text ELSE '' END "
     "   || CASE WHEN r.rngsubdiff <> 0 THEN ' SUBDIFF ' || r.rngsubdiff::pg_catalog.regproc::text ELSE '' END "
     "   FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) END, "
-    "pg_catalog.pg_get_userbyid(t.typowner), " ACL("t.typacl") ", "
+    "pg_catalog.pg_get_userbyid(t.typowner), " ACL_OR_DEFAULT("t.typacl", "T", "t.typowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_type", "t.oid", "0")
@@ -288,7 +384,10 @@ static const schema_field publication_fields[] = {
 
 #define KIND(key, stem, noun, sql, nid, hs, pf, pk, pk2, drop, add, fields)                     \
     { key, stem, noun, sql, nid, hs, pf, pk, pk2, GL_SEVERITY_##drop, GL_SEVERITY_##add,        \
-      fields, COUNT(fields) }
+      fields, COUNT(fields), NULL }
+#define KIND_BEFORE_15(key, stem, noun, sql, sql14, nid, hs, pf, pk, pk2, drop, add, fields)    \
+    { key, stem, noun, sql, nid, hs, pf, pk, pk2, GL_SEVERITY_##drop, GL_SEVERITY_##add,        \
+      fields, COUNT(fields), sql14 }
 
 /* Parents come before children: diff.c relies on "tables" being known when
  * it looks at columns. */
@@ -299,7 +398,7 @@ const schema_kind schema_kinds[] = {
     KIND("tables", "table", "table", tables_sql, 2, 1, -1, NULL, NULL, CRITICAL, INFO, table_fields),
     KIND("columns", "column", "column", columns_sql, 3, 1, 0, "tables", NULL, CRITICAL, INFO, column_fields),
     KIND("constraints", "constraint", "constraint", constraints_sql, 3, 1, 0, "tables", "types", WARNING, ERROR, constraint_fields),
-    KIND("indexes", "index", "index", indexes_sql, 2, 1, 0, "tables", NULL, WARNING, INFO, index_fields),
+    KIND_BEFORE_15("indexes", "index", "index", indexes_sql, indexes_sql_v13, 2, 1, 0, "tables", NULL, WARNING, INFO, index_fields),
     KIND("sequences", "sequence", "sequence", sequences_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, sequence_fields),
     KIND("views", "view", "view", views_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, view_fields),
     KIND("functions", "function", "function", functions_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, function_fields),
@@ -308,6 +407,8 @@ const schema_kind schema_kinds[] = {
     KIND("publications", "publication", "publication", publications_sql, 1, 0, -1, NULL, NULL, WARNING, INFO, publication_fields),
 };
 const size_t schema_kinds_count = sizeof(schema_kinds) / sizeof(schema_kinds[0]);
+_Static_assert(sizeof(schema_kinds) / sizeof(schema_kinds[0]) <= SCHEMA_MAX_KINDS,
+               "schema_timings holds SCHEMA_MAX_KINDS kinds");
 
 const schema_kind *schema_kind_find(const char *key)
 {
@@ -419,10 +520,75 @@ static int count_row(void *userdata, int ncols, const char *const *names,
     return 0;
 }
 
+/*
+ * Planner settings for this plugin's statements. On a large catalog the
+ * column query's estimated cost passes jit_above_cost and JIT compilation
+ * took longer (~270 ms at 10,000 tables) than running the query; parallel
+ * workers gain nothing on catalog scans of this size and compete with the
+ * other side's collection when both sides share a machine. The settings are
+ * the session's (the host runs each statement on its own), so the previous
+ * values are put back at the end.
+ */
+static const char settings_read_sql[] =
+    "SELECT pg_catalog.current_setting('jit'), "
+    "pg_catalog.current_setting('max_parallel_workers_per_gather')";
+static const char settings_set_sql[] =
+    "SELECT pg_catalog.set_config('jit', $1, false), "
+    "pg_catalog.set_config('max_parallel_workers_per_gather', $2, false)";
+
+typedef struct session_settings {
+    char jit[16];
+    char workers[16];
+    int saved;
+} session_settings;
+
+static int settings_row(void *userdata, int ncols, const char *const *names,
+                        const char *const *values, const int *is_null)
+{
+    session_settings *s = userdata;
+
+    (void)names;
+    if (ncols < 2 || is_null[0] || is_null[1] || strlen(values[0]) >= sizeof(s->jit) ||
+        strlen(values[1]) >= sizeof(s->workers))
+        return 0;   /* unexpected: leave saved at 0 and do not touch the settings */
+    strcpy(s->jit, values[0]);
+    strcpy(s->workers, values[1]);
+    s->saved = 1;
+    return 0;
+}
+
+static int settings_apply(gl_ctx *ctx, const gl_host *host, gl_side side, const char *jit,
+                          const char *workers)
+{
+    const char *params[2] = { jit, workers };
+
+    return host->query(ctx, side, settings_set_sql, 2, params, NULL, NULL);
+}
+
+/* Puts the session's settings back; keeps an earlier failure's message. */
+static int settings_restore(gl_ctx *ctx, const gl_host *host, gl_side side,
+                            const session_settings *s, int failed)
+{
+    char earlier[512] = "";
+
+    if (!s->saved)
+        return 0;
+    if (failed && host->size >= offsetof(gl_host, last_error) + sizeof(host->last_error) &&
+        host->last_error != NULL)
+        snprintf(earlier, sizeof(earlier), "%s", host->last_error(ctx));
+    if (settings_apply(ctx, host, side, s->jit, s->workers) == 0)
+        return 0;
+    if (earlier[0] != '\0')
+        host->set_error(ctx, "%s", earlier);
+    return -1;
+}
+
 int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
-                           const schema_filter *filter, gl_value **out_facts)
+                           const schema_filter *filter, int report, schema_timings *timings,
+                           gl_value **out_facts)
 {
     collect_state st = { ctx, host, NULL, filter, NULL, NULL, 0, 0 };
+    session_settings settings = { "", "", 0 };
     gl_value *facts = NULL;
     long long large_objects = 0;
     struct timespec started, finished;
@@ -430,6 +596,7 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
     int rc = -1;
 
     *out_facts = NULL;
+    memset(timings, 0, sizeof(*timings));
     facts = host->value_object();
     if (facts == NULL)
         goto oom;
@@ -444,23 +611,34 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
     if (host->object_set(facts, "format", host->value_int(SCHEMA_FACTS_FORMAT)) != 0 ||
         host->object_set(facts, "server_version_num", host->value_int(version)) != 0)
         goto oom;
+    if (host->query(ctx, side, settings_read_sql, 0, NULL, settings_row, &settings) != 0)
+        goto out;
+    if (settings.saved && settings_apply(ctx, host, side, "off", "0") != 0) {
+        settings.saved = 0;   /* nothing was changed */
+        goto out;
+    }
     for (size_t k = 0; k < schema_kinds_count; k++) {
+        const char *sql;
+
         st.kind = &schema_kinds[k];
         st.objects = host->value_object();
         if (st.objects == NULL)
             goto oom;
-        if (host->size >= offsetof(gl_host, progress) + sizeof(host->progress) &&
+        if (report && host->size >= offsetof(gl_host, progress) + sizeof(host->progress) &&
             host->progress != NULL)
             host->progress(ctx, k, schema_kinds_count + 1, st.kind->key);
         clock_gettime(CLOCK_MONOTONIC, &started);
-        if (host->query(ctx, side, st.kind->sql, 0, NULL, kind_row, &st) != 0) {
+        sql = st.kind->sql_before_15 != NULL && version > 0 && version < 150000
+                  ? st.kind->sql_before_15
+                  : st.kind->sql;
+        if (host->query(ctx, side, sql, 0, NULL, kind_row, &st) != 0) {
             host->value_free(st.objects);
             goto out;   /* the host or kind_row set the error */
         }
         clock_gettime(CLOCK_MONOTONIC, &finished);
-        host->log(ctx, GL_LOG_DEBUG, "schema: %s: %zu objects in %.0f ms", st.kind->key,
-                  host->value_len(st.objects),
-                  (finished.tv_sec - started.tv_sec) * 1e3 + (finished.tv_nsec - started.tv_nsec) / 1e6);
+        timings->ms[k] = (finished.tv_sec - started.tv_sec) * 1e3 +
+                         (finished.tv_nsec - started.tv_nsec) / 1e6;
+        timings->count[k] = host->value_len(st.objects);
         if (host->object_set(facts, st.kind->key, st.objects) != 0)
             goto oom;
     }
@@ -468,14 +646,27 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
         goto out;
     if (host->object_set(facts, "large_objects", host->value_int(large_objects)) != 0)
         goto oom;
-    *out_facts = facts;
-    facts = NULL;
     rc = 0;
     goto out;
 oom:
     host->set_error(ctx, "schema: out of memory collecting the catalog");
 out:
+    if (settings_restore(ctx, host, side, &settings, rc != 0) != 0)
+        rc = -1;
+    if (rc == 0) {
+        *out_facts = facts;
+        facts = NULL;
+    }
     free(st.buf);
     host->value_free(facts);
     return rc;
+}
+
+void schema_catalog_log_timings(gl_ctx *ctx, const gl_host *host, gl_side side,
+                                const schema_timings *timings)
+{
+    for (size_t k = 0; k < schema_kinds_count; k++)
+        host->log(ctx, GL_LOG_DEBUG, "schema: %s: %s: %zu objects in %.0f ms",
+                  side == GL_SIDE_BLUE ? "blue" : "green", schema_kinds[k].key,
+                  timings->count[k], timings->ms[k]);
 }

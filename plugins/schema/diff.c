@@ -140,16 +140,33 @@ typedef struct diff_state {
     const gl_host *host;
     const schema_filter *filter;
     const gl_value *blue, *green;
+    int64_t blue_version, green_version;   /* server_version_num of each side */
 } diff_state;
 
 static int diff_acl(diff_state *st, const schema_kind *kind, const char *ident, int f,
                     const schema_record *b, const schema_record *g)
 {
     const gl_host *host = st->host;
-    gl_value *revoked = schema_acl_missing(host, b->at[f], b->len[f], g->at[f], g->len[f]);
-    gl_value *granted = schema_acl_missing(host, g->at[f], g->len[f], b->at[f], b->len[f]);
-    gl_value *details;
+    int owner = -1;
+    const char *ignore = NULL;
+    gl_value *revoked, *granted, *details;
     int rc = -1;
+
+    for (int i = 0; i < kind->n_fields; i++)
+        if (kind->fields[i].role == SCHEMA_FIELD_OWNER)
+            owner = i;
+    /* MAINTAIN ('m') arrived in 17: an owner's default privileges there
+     * include it, a 15/16 server has no such privilege to grant. */
+    if ((st->blue_version >= 170000) != (st->green_version >= 170000))
+        ignore = "m";
+    revoked = schema_acl_missing(host, b->at[f], b->len[f], owner >= 0 ? b->at[owner] : "",
+                                 owner >= 0 ? b->len[owner] : 0, g->at[f], g->len[f],
+                                 owner >= 0 ? g->at[owner] : "", owner >= 0 ? g->len[owner] : 0,
+                                 ignore);
+    granted = schema_acl_missing(host, g->at[f], g->len[f], owner >= 0 ? g->at[owner] : "",
+                                 owner >= 0 ? g->len[owner] : 0, b->at[f], b->len[f],
+                                 owner >= 0 ? b->at[owner] : "", owner >= 0 ? b->len[owner] : 0,
+                                 ignore);
 
     if (revoked == NULL || granted == NULL)
         goto oom;
@@ -270,6 +287,71 @@ out:
     return rc;
 }
 
+static void field_code(const schema_kind *kind, int f, char *code, size_t size)
+{
+    if (strncmp(kind->fields[f].code, "schema.", 7) == 0)
+        snprintf(code, size, "%s", kind->fields[f].code);
+    else
+        snprintf(code, size, "schema.%s.%s", kind->stem, kind->fields[f].code);
+}
+
+/* 1 when another plain field of the kind has field f's code (a publication's
+ * insert/update/delete flags, a policy's command/roles/USING...). */
+static int shares_code(const schema_kind *kind, int f)
+{
+    for (int i = 0; i < kind->n_fields; i++)
+        if (i != f && kind->fields[i].role == SCHEMA_FIELD_PLAIN &&
+            strcmp(kind->fields[i].code, kind->fields[f].code) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Fields that share a code give one finding per object, not one per field:
+ * "publish = 'insert'" changes three flags of one definition. Reported at the
+ * first differing field of the code, with blue/green as {field: value} of
+ * every differing field of that code and the highest of their severities.
+ */
+static int diff_shared_code(diff_state *st, const schema_kind *kind, const char *ident, int f,
+                            const schema_record *b, const schema_record *g)
+{
+    const gl_host *host = st->host;
+    gl_value *bv = NULL, *gv = NULL;
+    gl_severity severity = GL_SEVERITY_INFO;
+    char code[128];
+
+    for (int i = 0; i < f; i++)
+        if (kind->fields[i].role == SCHEMA_FIELD_PLAIN &&
+            strcmp(kind->fields[i].code, kind->fields[f].code) == 0 &&
+            !schema_record_field_equal(b, g, i))
+            return 0;   /* reported with that earlier field */
+    bv = host->value_object();
+    gv = host->value_object();
+    if (bv == NULL || gv == NULL)
+        goto oom;
+    for (int i = f; i < kind->n_fields; i++) {
+        gl_severity sev;
+
+        if (kind->fields[i].role != SCHEMA_FIELD_PLAIN ||
+            strcmp(kind->fields[i].code, kind->fields[f].code) != 0 ||
+            schema_record_field_equal(b, g, i))
+            continue;
+        if (host->object_set(bv, kind->fields[i].name, schema_record_field_value(host, b, i)) != 0 ||
+            host->object_set(gv, kind->fields[i].name, schema_record_field_value(host, g, i)) != 0)
+            goto oom;
+        sev = changed_severity(kind, i, b, g);
+        if (sev > severity)
+            severity = sev;
+    }
+    field_code(kind, f, code, sizeof(code));
+    return schema_emit(st->ctx, host, code, severity, ident, bv, gv, NULL,
+                       "%s %s: definition differs between blue and green", kind->noun, ident);
+oom:
+    host->value_free(bv);
+    host->value_free(gv);
+    return host->set_error(st->ctx, "schema: out of memory comparing %s", kind->key);
+}
+
 static int diff_fields(diff_state *st, const schema_kind *kind, const char *ident,
                        const schema_record *b, const schema_record *g)
 {
@@ -314,6 +396,10 @@ static int diff_fields(diff_state *st, const schema_kind *kind, const char *iden
                              "type %s: definition differs", ident);
             break;
         default:
+            if (shares_code(kind, f)) {
+                rc = diff_shared_code(st, kind, ident, f, b, g);
+                break;
+            }
             if (strncmp(field->code, "schema.", 7) == 0)
                 snprintf(code, sizeof(code), "%s", field->code);
             else
@@ -433,7 +519,9 @@ static int diff_kind(diff_state *st, const schema_kind *kind)
 int schema_diff(gl_ctx *ctx, const gl_host *host, const schema_filter *filter,
                 const gl_value *blue, const gl_value *green)
 {
-    diff_state st = { ctx, host, filter, blue, green };
+    diff_state st = { ctx, host, filter, blue, green,
+                      host->value_get_int(host->object_get(blue, "server_version_num")),
+                      host->value_get_int(host->object_get(green, "server_version_num")) };
 
     for (size_t k = 0; k < schema_kinds_count; k++)
         if (diff_kind(&st, &schema_kinds[k]) != 0)

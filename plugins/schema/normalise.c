@@ -4,7 +4,7 @@
  *
  * Most version noise is avoided at the source (catalog.c): definitions come
  * from the server's deparsers, collations and storage are kept only when they
- * differ from the type's default, acl lists are sorted, partition children
+ * differ from the type's default, partition children
  * are left out. Measured on Pagila loaded into PostgreSQL 15 and 17, the
  * deparsed text is then identical; what remains here is whitespace at line
  * ends (pg_get_functiondef keeps the body as written, so a dump/restore
@@ -128,32 +128,76 @@ int schema_type_is_widening(const char *from, size_t from_len, const char *to, s
 
 /* ------------------------------------------------------------------ privileges */
 
-/* One aclitem "grantee=privs/grantor" without its grantor. */
-static size_t acl_item_len(const char *item, size_t len)
-{
-    const char *slash = memchr(item, '/', len);
+/*
+ * Privileges are compared one by one, not aclitem by aclitem: GRANT INSERT
+ * turns "=r/postgres" into "=ar/postgres", which is one privilege granted,
+ * not "=r" revoked and "=ar" granted. An item is "grantee=privs/grantor";
+ * names are double-quoted when they hold special characters (',' '=' '/').
+ */
+typedef struct acl_item {
+    const char *grantee;
+    size_t grantee_len;
+    const char *privs;      /* letters, each maybe followed by '*' (grant option) */
+    size_t privs_len;
+} acl_item;
 
-    return slash != NULL ? (size_t)(slash - item) : len;
+/* Length of a run up to an unquoted `stop` (or the end). */
+static size_t acl_span(const char *s, size_t len, char stop)
+{
+    int quoted = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            quoted = !quoted;
+        else if (s[i] == stop && !quoted)
+            return i;
+    }
+    return len;
 }
 
-static int acl_contains(const char *list, size_t list_len, const char *item, size_t item_len)
+/* Parses the item at `s` (of the list's remaining `len` bytes); returns the
+ * bytes consumed including the trailing ','. */
+static size_t acl_next(const char *s, size_t len, acl_item *out)
 {
-    size_t i = 0;
+    size_t item_len = acl_span(s, len, ',');
+    size_t eq = acl_span(s, item_len, '=');
+    size_t slash;
 
-    while (i < list_len) {
-        const char *comma = memchr(list + i, ',', list_len - i);
-        size_t len = comma != NULL ? (size_t)(comma - (list + i)) : list_len - i;
-        size_t core = acl_item_len(list + i, len);
+    out->grantee = s;
+    out->grantee_len = eq;
+    out->privs = eq < item_len ? s + eq + 1 : s + item_len;
+    slash = acl_span(out->privs, (size_t)(s + item_len - out->privs), '/');
+    out->privs_len = slash;
+    return item_len < len ? item_len + 1 : item_len;
+}
 
-        if (core == item_len && memcmp(list + i, item, item_len) == 0)
-            return 1;
-        i += len + 1;
-    }
+static int same_grantee(const acl_item *x, const char *x_owner, size_t x_owner_len,
+                        const acl_item *y, const char *y_owner, size_t y_owner_len)
+{
+    int x_is_owner = x_owner_len > 0 && x->grantee_len == x_owner_len &&
+                     memcmp(x->grantee, x_owner, x_owner_len) == 0;
+    int y_is_owner = y_owner_len > 0 && y->grantee_len == y_owner_len &&
+                     memcmp(y->grantee, y_owner, y_owner_len) == 0;
+
+    /* The owner's own privileges follow the owner: compared as "the owner's"
+     * so an ownership change (its own finding) does not read as a revoke. */
+    if (x_is_owner || y_is_owner)
+        return x_is_owner && y_is_owner;
+    return x->grantee_len == y->grantee_len && memcmp(x->grantee, y->grantee, x->grantee_len) == 0;
+}
+
+/* 1 when `privs` holds privilege `c` (with the grant option when `option`). */
+static int has_priv(const char *privs, size_t len, char c, int option)
+{
+    for (size_t i = 0; i < len; i++)
+        if (privs[i] == c)
+            return !option || (i + 1 < len && privs[i + 1] == '*');
     return 0;
 }
 
-gl_value *schema_acl_missing(const gl_host *host, const char *a, size_t a_len, const char *b,
-                             size_t b_len)
+gl_value *schema_acl_missing(const gl_host *host, const char *a, size_t a_len, const char *a_owner,
+                             size_t a_owner_len, const char *b, size_t b_len, const char *b_owner,
+                             size_t b_owner_len, const char *ignore)
 {
     gl_value *missing = host->value_array();
     size_t i = 0;
@@ -161,16 +205,52 @@ gl_value *schema_acl_missing(const gl_host *host, const char *a, size_t a_len, c
     if (missing == NULL)
         return NULL;
     while (i < a_len) {
-        const char *comma = memchr(a + i, ',', a_len - i);
-        size_t len = comma != NULL ? (size_t)(comma - (a + i)) : a_len - i;
-        size_t core = acl_item_len(a + i, len);
+        acl_item x;
+        char lost[128];
+        size_t n_lost = 0;
 
-        if (core > 0 && !acl_contains(b, b_len, a + i, core) &&
-            host->array_push(missing, host->value_string_len(a + i, core)) != 0) {
-            host->value_free(missing);
-            return NULL;
+        i += acl_next(a + i, a_len - i, &x);
+        if (x.grantee_len + x.privs_len == 0)
+            continue;
+        for (size_t p = 0; p < x.privs_len; p++) {
+            char c = x.privs[p];
+            int option = p + 1 < x.privs_len && x.privs[p + 1] == '*';
+            int found = 0;
+
+            if (c == '*' || (ignore != NULL && strchr(ignore, c) != NULL))
+                continue;
+            for (size_t j = 0; j < b_len && !found;) {
+                acl_item y;
+
+                j += acl_next(b + j, b_len - j, &y);
+                found = same_grantee(&x, a_owner, a_owner_len, &y, b_owner, b_owner_len) &&
+                        has_priv(y.privs, y.privs_len, c, option);
+            }
+            if (!found && n_lost + 2 < sizeof(lost)) {
+                lost[n_lost++] = c;
+                if (option)
+                    lost[n_lost++] = '*';
+            }
         }
-        i += len + 1;
+        if (n_lost > 0) {
+            char *text = malloc(x.grantee_len + 1 + n_lost + 1);   /* "grantee=privs" */
+            gl_value *item;
+
+            if (text == NULL) {
+                host->value_free(missing);
+                return NULL;
+            }
+            memcpy(text, x.grantee, x.grantee_len);
+            text[x.grantee_len] = '=';
+            memcpy(text + x.grantee_len + 1, lost, n_lost);
+            text[x.grantee_len + 1 + n_lost] = '\0';
+            item = host->value_string(text);
+            free(text);
+            if (host->array_push(missing, item) != 0) {
+                host->value_free(missing);
+                return NULL;
+            }
+        }
     }
     return missing;
 }

@@ -25,7 +25,7 @@
 #include <stddef.h>
 
 #define SCHEMA_SEP '\037'
-#define SCHEMA_FACTS_FORMAT 1
+#define SCHEMA_FACTS_FORMAT 2
 #define SCHEMA_MAX_FIELDS 24
 
 /* How a field is compared and which code a difference gets. */
@@ -59,6 +59,7 @@ typedef struct schema_kind {
     gl_severity added;
     const schema_field *fields;
     int n_fields;
+    const char *sql_before_15; /* the query for servers 13 and 14, or NULL: sql */
 } schema_kind;
 
 extern const schema_kind schema_kinds[];
@@ -102,9 +103,23 @@ int schema_filter_excludes(const schema_filter *f, const char *schema, const cha
 /* Glob with '*' (any run) and '?' (one byte). */
 int schema_glob_match(const char *pattern, const char *text);
 
-/* catalog.c — runs every kind's query on one side and returns the facts. */
+/* catalog.c — runs every kind's query on one side and returns the facts.
+ * Safe to run for blue and green from two threads at once: it calls only
+ * host->query, set_error and the value builders, and host->progress only
+ * when `report` is set (so set it in one thread at most). Per-kind timings go
+ * to `timings` for the caller to log from its own thread. */
+#define SCHEMA_MAX_KINDS 16
+
+typedef struct schema_timings {
+    double ms[SCHEMA_MAX_KINDS];
+    size_t count[SCHEMA_MAX_KINDS];
+} schema_timings;
+
 int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
-                           const schema_filter *filter, gl_value **out_facts);
+                           const schema_filter *filter, int report, schema_timings *timings,
+                           gl_value **out_facts);
+void schema_catalog_log_timings(gl_ctx *ctx, const gl_host *host, gl_side side,
+                                const schema_timings *timings);
 
 /* normalise.c */
 /* Rewrites a definition in place to remove what differs between server
@@ -113,11 +128,16 @@ size_t schema_normalise_definition(char *text, size_t len);
 /* Classifies a column type change: 1 = widening (every old value fits),
  * 0 = narrowing or incompatible. Types are format_type() output. */
 int schema_type_is_widening(const char *from, size_t from_len, const char *to, size_t to_len);
-/* Items of a comma-separated sorted aclitem list present in `a` but not in
- * `b`, as a new array value (host-owned), or NULL when out of memory. The
- * grantor ("/grantor") is ignored: it depends on who ran the GRANT. */
-gl_value *schema_acl_missing(const gl_host *host, const char *a, size_t a_len, const char *b,
-                             size_t b_len);
+/* The privileges of aclitem list `a` that list `b` does not grant, one
+ * "grantee=privs" string per grantee with any (host-owned array), or NULL
+ * when out of memory. Compared privilege by privilege (with grant option);
+ * the grantor is ignored (it depends on who ran the GRANT); each side's
+ * owner (`a_owner`, `b_owner`, may be empty) counts as the same grantee, so
+ * an ownership change alone loses nothing; privilege letters in `ignore`
+ * (may be NULL) are skipped. */
+gl_value *schema_acl_missing(const gl_host *host, const char *a, size_t a_len, const char *a_owner,
+                             size_t a_owner_len, const char *b, size_t b_len, const char *b_owner,
+                             size_t b_owner_len, const char *ignore);
 
 /* diff.c — emits every schema.<kind>.* finding. */
 int schema_diff(gl_ctx *ctx, const gl_host *host, const schema_filter *filter,

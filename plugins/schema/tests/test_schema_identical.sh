@@ -15,6 +15,19 @@ assert_eq "" "$(schema_findings "$GL_TMP/same15.json")" "Pagila 15 vs 15"
 schema_check "$GL_TMP/v15v17.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")"
 assert_eq "" "$(schema_findings "$GL_TMP/v15v17.json")" "Pagila 15 vs 17"
 
+# The same grants on 15 and 17: 17's owners also hold MAINTAIN ('m'), which 15
+# cannot grant, so it is not a difference.
+grants="GRANT SELECT ON public.actor TO PUBLIC; GRANT UPDATE (first_name) ON public.actor TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION public.last_day(timestamp with time zone) FROM PUBLIC"
+gl_sql blue "$a" "$grants" >/dev/null
+gl_sql green "$g" "$grants" >/dev/null
+schema_check "$GL_TMP/grants.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")"
+assert_eq "" "$(schema_findings "$GL_TMP/grants.json")" "Pagila 15 vs 17 with the same grants"
+gl_sql blue "$a" "GRANT SELECT ON public.actor TO PUBLIC, pg_monitor" >/dev/null
+schema_check "$GL_TMP/grants2.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")"
+assert_eq "schema.privilege.revoked error public.actor" "$(schema_findings "$GL_TMP/grants2.json")" "a grant only on 15"
+gl_sql blue "$a" "REVOKE SELECT ON public.actor FROM pg_monitor" >/dev/null
+
 # The facts hold the whole catalog: a snapshot of each side compares offline
 # with the same (empty) result, and the snapshots are not empty.
 "$GL_BIN" snapshot --plugins schema --target "$(gl_conninfo blue "$a")" -o "$GL_TMP/blue.snap" >/dev/null
