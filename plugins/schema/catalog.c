@@ -225,11 +225,27 @@ static const char sequences_sql[] =
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
     "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
 
+/*
+ * PostgreSQL 16 stopped qualifying column references in views that read a
+ * single relation ("placed_at" instead of "order_totals.placed_at"). For such
+ * views the qualifier "rel." is stripped on every server version, so 15 and
+ * 17 print the same text; views over several relations keep it (it matters).
+ */
 static const char views_sql[] =
-    "SELECT n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true), "
+    "SELECT n.nspname, c.relname, c.relkind, "
+    "CASE WHEN src.n = 1 THEN pg_catalog.regexp_replace(pg_catalog.pg_get_viewdef(c.oid, true), "
+    "  '(^|[^.\"[:alnum:]_])' || pg_catalog.regexp_replace(pg_catalog.quote_ident(src.rel), "
+    "  '([.^$*+?()\\[\\]{}|\\\\])', '\\\\\\1', 'g') || '\\.', '\\1', 'g') "
+    "  ELSE pg_catalog.pg_get_viewdef(c.oid, true) END, "
     "pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
     "ds.description "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN LATERAL (SELECT pg_catalog.count(DISTINCT d.refobjid) AS n, pg_catalog.min(r.relname) AS rel "
+    "  FROM pg_catalog.pg_rewrite rw JOIN pg_catalog.pg_depend d "
+    "    ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid "
+    "   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid "
+    "  JOIN pg_catalog.pg_class r ON r.oid = d.refobjid "
+    "  WHERE rw.ev_class = c.oid) src ON true "
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
     "WHERE c.relkind IN ('v', 'm') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
 

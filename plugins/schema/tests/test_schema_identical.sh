@@ -28,6 +28,21 @@ schema_check "$GL_TMP/grants2.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo gr
 assert_eq "schema.privilege.revoked error public.actor" "$(schema_findings "$GL_TMP/grants2.json")" "a grant only on 15"
 gl_sql blue "$a" "REVOKE SELECT ON public.actor FROM pg_monitor" >/dev/null
 
+# Views over one relation: 16+ prints "placed_at" where 15 printed
+# "rental.rental_date"; the same views must not differ. A two-table view keeps
+# its qualifiers, and a real change in a single-table view is still seen.
+views="CREATE VIEW public.recent_rentals AS SELECT rental_id, rental_date FROM public.rental WHERE rental_date > '2005-08-01';
+CREATE MATERIALIZED VIEW public.rentals_per_day AS SELECT rental_date::date AS day, count(*) AS n FROM public.rental GROUP BY 1;"
+gl_sql blue "$a" "$views" >/dev/null
+gl_sql green "$g" "$views" >/dev/null
+schema_check "$GL_TMP/views.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")"
+assert_eq "" "$(schema_findings "$GL_TMP/views.json")" "single-table views 15 vs 17"
+gl_sql green "$g" "CREATE OR REPLACE VIEW public.recent_rentals AS SELECT rental_id, rental_date FROM public.rental WHERE rental_date > '2005-08-02'" >/dev/null
+schema_check "$GL_TMP/views2.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")"
+assert_eq "schema.view.definition_changed warning public.recent_rentals" "$(schema_findings "$GL_TMP/views2.json")" "changed single-table view"
+gl_sql blue "$a" "DROP VIEW public.recent_rentals; DROP MATERIALIZED VIEW public.rentals_per_day" >/dev/null
+gl_sql green "$g" "DROP VIEW public.recent_rentals; DROP MATERIALIZED VIEW public.rentals_per_day" >/dev/null
+
 # The facts hold the whole catalog: a snapshot of each side compares offline
 # with the same (empty) result, and the snapshots are not empty.
 "$GL_BIN" snapshot --plugins schema --target "$(gl_conninfo blue "$a")" -o "$GL_TMP/blue.snap" >/dev/null
