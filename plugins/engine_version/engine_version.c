@@ -46,6 +46,9 @@ static const char db_role_sql[] =
     "LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
     "LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole "
     "CROSS JOIN LATERAL unnest(s.setconfig) WITH ORDINALITY AS c(cfg, n) "
+    /* Only what applies to the database being checked (or to every one):
+     * other databases in the cluster are not part of this deployment. */
+    "WHERE s.setdatabase = 0 OR d.datname = pg_catalog.current_database() "
     "ORDER BY coalesce(d.datname::text, '') COLLATE \"C\", "
     "coalesce(r.rolname::text, '') COLLATE \"C\", c.n";
 static const char installed_sql[] =
