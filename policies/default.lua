@@ -11,9 +11,10 @@ local function present(v)
   return v ~= nil and v ~= gl.null
 end
 
+-- Waived findings (check --waivers) are accepted: no rule below holds on one.
 -- Green runs an older PostgreSQL than blue: green must not take over.
 function rules.downgrade(input)
-  local found = gl.findings(input, { code = "engine_version.downgrade" })
+  local found = gl.findings(input, { code = "engine_version.downgrade", waived = false })
   if #found > 0 then
     return gl.rollback("green runs an older PostgreSQL major than blue", found)
   end
@@ -22,7 +23,7 @@ end
 -- Every critical finding holds the switchover on its own.
 function rules.critical(input)
   local verdicts = {}
-  for _, f in ipairs(gl.findings(input, { severity = "critical" })) do
+  for _, f in ipairs(gl.findings(input, { severity = "critical", waived = false })) do
     if f.code ~= "engine_version.downgrade" then
       verdicts[#verdicts + 1] = gl.hold(
         string.format("critical finding %s: %s", f.id, f.message), f)
@@ -48,97 +49,39 @@ function rules.errors(input)
   return verdicts
 end
 
--- Parameter drift is fine only when the change declares it.
-local DRIFT = {
-  ["parameters.changed"] = true,
-  ["parameters.only_on_blue"] = true,
-  ["parameters.only_on_green"] = true,
-  ["parameters.pending_restart"] = true,
-}
-
-local function is_drift(f)
-  if not DRIFT[f.code] then
-    return false
-  end
-  local d = f.details
-  if (f.code == "parameters.only_on_blue" or f.code == "parameters.only_on_green")
-      and gl.kind(d) == "object"
-      and (d.default_on_both == true or d.source_green == "default" or d.source_blue == "default") then
-    return false -- a built-in default on the one side that has it: nobody changed it
-  end
-  return true
-end
-
--- The first value green has for the setting that is not the declared one
--- (or "nothing" when green lacks it); nil when green agrees.
-local function green_mismatch(declared, group)
-  local seen = false
-  for _, f in ipairs(group) do
-    if present(f.green) then
-      seen = true
-      if not gl.same_setting(declared, f.green) then
-        return f.green
-      end
-    end
-  end
-  if not seen then
-    return "nothing"
-  end
-  return nil
-end
-
-function rules.undeclared_parameters(input)
-  -- group the findings by setting, keeping the input's (sorted) order
-  local names, by_name = {}, {}
-  for _, f in ipairs(input.findings) do
-    if is_drift(f) then
-      local name = f.object
-      if by_name[name] == nil then
-        by_name[name] = {}
-        names[#names + 1] = name
-      end
-      table.insert(by_name[name], f)
-    end
-  end
-
+-- What changed on green that the change file does not declare (or declares
+-- with another value), by kind: gl.undeclared groups the findings.
+local function undeclared_of(input, kind)
   local verdicts = {}
-  for _, name in ipairs(names) do
-    local group = by_name[name]
-    local declared = gl.declared_parameter(input, name)
-    if declared == nil then
-      verdicts[#verdicts + 1] = gl.hold(string.format(
-        "parameter %s differs on green but the change does not declare it", name), group)
-    elseif type(declared) == "string" or type(declared) == "number" then
-      local green = green_mismatch(declared, group)
-      if green ~= nil then
-        verdicts[#verdicts + 1] = gl.hold(string.format(
-          "declared %s=%s but green has %s", name, declared, green), group)
-      end
+  for _, item in ipairs(gl.undeclared(input)) do
+    if item.kind == kind then
+      verdicts[#verdicts + 1] = gl.hold(item.message, item.findings)
     end
-    -- declared as true or null: any value on green is accepted
   end
   return verdicts
 end
 
+-- Parameter drift is fine only when the change declares it (and, with a
+-- value, green has that value).
+function rules.undeclared_parameters(input)
+  return undeclared_of(input, "parameter")
+end
+
 -- A new major version must be what the change says it is.
 function rules.major_upgrade(input)
-  local change = input.change
+  return undeclared_of(input, "version")
+end
+
+-- A schema difference must be on an object the change declares.
+function rules.undeclared_schema(input)
+  return undeclared_of(input, "schema")
+end
+
+-- What the change declares must have happened on green.
+function rules.unrealised(input)
   local verdicts = {}
-  for _, f in ipairs(gl.findings(input, { code = "engine_version.major_upgrade" })) do
-    local green_major = gl.version_major(f.green)
-    local message
-    if present(change) and present(change.target_version) then
-      local target_major = gl.version_major(change.target_version)
-      if target_major == nil or target_major ~= green_major then
-        message = string.format("the change targets PostgreSQL %s but green runs %s",
-                                change.target_version, f.green)
-      end
-    elseif not (present(change) and change.kind == "major_upgrade") then
-      message = string.format("undeclared major upgrade from %s to %s", f.blue, f.green)
-    end
-    if message then
-      verdicts[#verdicts + 1] = gl.hold(message, f)
-    end
+  for _, item in ipairs(gl.unrealised(input)) do
+    verdicts[#verdicts + 1] = gl.hold(item.message)
   end
   return verdicts
 end
@@ -147,15 +90,16 @@ end
 local JUDGED_ELSEWHERE = {
   ["engine_version.downgrade"] = true,
   ["engine_version.major_upgrade"] = true,
+  ["parameters.changed"] = true,
+  ["parameters.only_on_blue"] = true,
+  ["parameters.only_on_green"] = true,
+  ["parameters.pending_restart"] = true,
 }
-for code in pairs(DRIFT) do
-  JUDGED_ELSEWHERE[code] = true
-end
 
 -- Any other finding of severity "error" holds.
 function rules.error_findings(input)
   local verdicts = {}
-  for _, f in ipairs(gl.findings(input, { severity = "error" })) do
+  for _, f in ipairs(gl.findings(input, { severity = "error", waived = false })) do
     if not JUDGED_ELSEWHERE[f.code] then
       verdicts[#verdicts + 1] = gl.hold(string.format("%s: %s", f.id, f.message), f)
     end
@@ -165,7 +109,7 @@ end
 
 return {
   name = "default",
-  description = "Hold on critical or error findings, run errors and undeclared changes; "
-    .. "roll back on a downgrade.",
+  description = "Hold on critical or error findings, run errors, undeclared and unrealised "
+    .. "changes; roll back on a downgrade. Waived findings are accepted.",
   rules = rules,
 }

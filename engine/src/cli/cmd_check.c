@@ -29,6 +29,8 @@ static void check_usage(FILE *out)
             "  --policy FILE         Lua policy (default: the shipped policies/default.lua)\n"
             "  --change FILE         the declared change (JSON; see share/doc/policy.md)\n"
             "  --config FILE         plugin configuration (JSON; see share/doc/configuration.md)\n"
+            "  --waivers FILE        accepted findings (JSON; see checks/waivers.example.json)\n"
+            "  --save-input FILE     save the policy input (JSON) for `greenlight policy eval`\n"
             "  --format text|json    what to print on stdout (default text)\n"
             "  --out DIR             write DIR/report.json (schema: share/schema/report.schema.json)\n"
             "  --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
@@ -48,6 +50,8 @@ int gl_cli_check(int argc, char **argv)
         {"policy", required_argument, NULL, 'p'},
         {"change", required_argument, NULL, 'c'},
         {"config", required_argument, NULL, 'C'},
+        {"waivers", required_argument, NULL, 'W'},
+        {"save-input", required_argument, NULL, 'I'},
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"plugin-path", required_argument, NULL, 'P'},
@@ -76,6 +80,8 @@ int gl_cli_check(int argc, char **argv)
         case 'p': opts.policy_path = optarg; break;
         case 'c': opts.change_path = optarg; break;
         case 'C': opts.config_path = optarg; break;
+        case 'W': opts.waivers_path = optarg; break;
+        case 'I': opts.save_input_path = optarg; break;
         case 'f': format = optarg; break;
         case 'o': out_dir = optarg; break;
         case 'L': opts.only_plugins = optarg; break;

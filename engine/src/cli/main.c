@@ -1,5 +1,5 @@
 /*
- * greenlight — the CLI. Verbs: check, snapshot, plugins, version, help.
+ * greenlight — the CLI. Verbs: check, snapshot, plugins, policy, version, help.
  * Exit codes: share/doc/exit-codes.md (0 switchover, 1 hold, 2 rollback,
  * 64 usage, 69 unavailable, 70 internal).
  */
@@ -22,6 +22,7 @@ static void usage(FILE *out)
             "                                 1 hold, 2 rollback, 64 usage, 69 unavailable, 70 internal)\n"
             "  snapshot  --target X -o FILE   save the facts of one side for offline checks\n"
             "  plugins                        list check plugins and the ones refused\n"
+            "  policy    test|eval            test policies (*_test.lua), explain one decision\n"
             "  version                        print the version and plugin ABI\n"
             "\n"
             "X and Y are libpq conninfo strings or URIs (PG* variables, .pgpass and service\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
         return gl_cli_snapshot(argc - 1, argv + 1);
     if (strcmp(verb, "plugins") == 0)
         return gl_cli_plugins(argc - 1, argv + 1);
+    if (strcmp(verb, "policy") == 0)
+        return gl_cli_policy(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("greenlight %s (plugin ABI %d.%d)\n", GL_VERSION, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
         return 0;

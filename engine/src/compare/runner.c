@@ -11,6 +11,7 @@
 #include "collect/host.h"
 #include "collect/loader.h"
 #include "judge/policy.h"
+#include "judge/waiver.h"
 #include "value/value.h"
 
 #define GL_CHANGE_MAX (1024u * 1024u)
@@ -425,6 +426,7 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
     gl_target *targets[2] = {NULL, NULL};
     gl_value *config = NULL, *change = NULL, *report = NULL, *findings = NULL, *errors = NULL;
     gl_value *plugin_status = NULL, *facts = NULL, *input = NULL, *decision = NULL;
+    gl_value *waivers = NULL, *waiver_list = NULL;
     const char *policy_path = opts->policy_path ? opts->policy_path : gl_default_policy_path();
     const char *specs[2] = {opts->blue, opts->green};
     char *policy_text = NULL;
@@ -449,6 +451,7 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
     gl_sha256_hex(policy_text, policy_len, digest);
     if (load_change(opts->change_path, &change, err) != 0 ||
         gl_config_load(opts->config_path, &config, err) != 0 ||
+        (opts->waivers_path != NULL && gl_waivers_load(opts->waivers_path, &waivers, err) != 0) ||
         gl_plugins_load(&plugins, opts->plugin_dirs, opts->n_plugin_dirs, err) != 0 ||
         gl_plugins_select(&plugins, opts->only_plugins, err) != 0)
         goto out;
@@ -553,6 +556,16 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
         gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
         goto out;
     }
+    /* waivers mark the findings that fired, before the policy sees them */
+    {
+        char today[16];
+        gl_waivers_today(today, sizeof(today));
+        if (waivers != NULL ? gl_waivers_apply(waivers, findings, today, &waiver_list, err) != 0
+                            : (waiver_list = gl_value_array()) == NULL) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+    }
 
     /* judge */
     input = gl_value_object();
@@ -560,8 +573,15 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
     gl_value_object_set(input, "facts", facts);
     facts = NULL;
     gl_value_object_set(input, "change", gl_value_copy(change));
-    gl_value_object_set(input, "waivers", gl_value_array());
+    gl_value_object_set(input, "waivers", gl_value_copy(waiver_list));
     gl_value_object_set(input, "errors", gl_value_copy(errors));
+    if (opts->save_input_path != NULL) {
+        char serr[1024];
+        if (gl_json_write_file(input, 1, opts->save_input_path, serr, sizeof(serr)) != 0) {
+            internal = 1;
+            push_error(errors, "report", NULL, NULL, serr);
+        }
+    }
     {
         gl_policy_limits limits;
         char perr[4096];
@@ -614,7 +634,8 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
     }
     gl_value_object_set(report, "change", change);
     change = NULL;
-    gl_value_object_set(report, "waivers", gl_value_array());
+    gl_value_object_set(report, "waivers", waiver_list);
+    waiver_list = NULL;
     gl_value_object_set(report, "errors", errors);
     errors = NULL;
     *out_report = report;
@@ -634,6 +655,8 @@ out:
     gl_value_free(facts);
     gl_value_free(input);
     gl_value_free(decision);
+    gl_value_free(waivers);
+    gl_value_free(waiver_list);
     free(policy_text);
     return rc;
 }

@@ -22,6 +22,8 @@ typedef struct gl_check_options {
     const char *policy_path;          /* NULL: the shipped default.lua */
     const char *change_path;          /* NULL: no declared change */
     const char *config_path;          /* NULL: no configuration file */
+    const char *waivers_path;         /* NULL: no waivers (judge/waiver.h) */
+    const char *save_input_path;      /* NULL: do not save the policy input */
     const char *const *plugin_dirs;   /* --plugin-path, in order */
     size_t n_plugin_dirs;
     const char *only_plugins;         /* comma-separated names, or NULL for all */

@@ -15,6 +15,8 @@
  * the lua_State.
  */
 #include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "judge/judge.h"
@@ -262,4 +264,189 @@ void gl_judge__open_values(lua_State *L)
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, GL_JUDGE_REG_NULL);
+}
+
+/* ---- Lua values back to gl_value (policy test files) ---- */
+
+#define GL_JUDGE_DATA_MAX_DEPTH 64
+
+/* The box that owns the tree under construction: freed by the collector if
+ * a raise abandons the conversion. */
+static int box_gc(lua_State *L)
+{
+    gl_value **box = lua_touserdata(L, 1);
+
+    gl_value_free(*box);
+    *box = NULL;
+    return 0;
+}
+
+static int compare_cstrings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static gl_value *new_or_raise(lua_State *L, gl_value *v)
+{
+    if (v == NULL)
+        luaL_error(L, "out of memory while converting test data");
+    return v;
+}
+
+/* Attaches item to parent (array when key NULL); raises on failure. */
+static void attach(lua_State *L, gl_value *parent, const char *key, gl_value *item)
+{
+    int rc = key ? gl_value_object_set(parent, key, item) : gl_value_array_push(parent, item);
+
+    if (rc != 0)
+        luaL_error(L, "out of memory while converting test data");
+}
+
+static gl_value *convert(lua_State *L, int idx, int depth, const char *where);
+
+/* The table at idx into container (already attached to the tree). */
+static void convert_table(lua_State *L, int idx, gl_value **out, int depth, const char *where)
+{
+    lua_Integer n = 0, count = 0;
+    int strings = 0;
+
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TSTRING)
+            strings++;
+        else if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1)
+            n = lua_tointeger(L, -2) > n ? lua_tointeger(L, -2) : n;
+        else
+            luaL_error(L, "%s: table keys must be strings or 1..n (got a %s key)", where,
+                       luaL_typename(L, -2));
+        count++;
+        lua_pop(L, 1);
+    }
+    if (strings > 0 && strings != count)
+        luaL_error(L, "%s: a table mixes string and integer keys", where);
+    if (strings == 0 && n != count)
+        luaL_error(L, "%s: a list has holes (keys up to %I, %I entries)", where, n, count);
+    if (strings == 0) {
+        *out = new_or_raise(L, gl_value_array());
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, idx, i);
+            attach(L, *out, NULL, convert(L, lua_gettop(L), depth + 1, where));
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    /* keys sorted: Lua's own order depends on hashing */
+    const char **keys = lua_newuserdatauv(L, (size_t)count * sizeof(*keys), 0);
+    int i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        keys[i++] = lua_tostring(L, -2); /* anchored by the table */
+        lua_pop(L, 1);
+    }
+    qsort(keys, (size_t)count, sizeof(*keys), compare_cstrings);
+    *out = new_or_raise(L, gl_value_object());
+    for (i = 0; i < count; i++) {
+        char child[256];
+        snprintf(child, sizeof(child), "%s.%s", where, keys[i]);
+        lua_getfield(L, idx, keys[i]);
+        attach(L, *out, keys[i], convert(L, lua_gettop(L), depth + 1, child));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* the keys */
+}
+
+/* Converts the value at idx. Containers are converted into a tree owned by
+ * a box on the stack until attached to its parent: a raise leaks nothing. */
+static gl_value *convert(lua_State *L, int idx, int depth, const char *where)
+{
+    const gl_value *node;
+    gl_value **box, *v;
+
+    if (depth > GL_JUDGE_DATA_MAX_DEPTH)
+        luaL_error(L, "%s: nested deeper than %d levels (a table that contains itself?)", where,
+                   GL_JUDGE_DATA_MAX_DEPTH);
+    luaL_checkstack(L, 8, "test data nested too deeply");
+    switch (lua_type(L, idx)) {
+    case LUA_TBOOLEAN:
+        return new_or_raise(L, gl_value_bool(lua_toboolean(L, idx)));
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            return new_or_raise(L, gl_value_int((int64_t)lua_tointeger(L, idx)));
+        return new_or_raise(L, gl_value_number((double)lua_tonumber(L, idx)));
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        return new_or_raise(L, gl_value_string_len(s, len));
+    }
+    case LUA_TUSERDATA:
+        if (gl_judge__is_null(L, idx))
+            return new_or_raise(L, gl_value_null());
+        break;
+    case LUA_TTABLE:
+        node = node_of(L, idx);
+        if (node != NULL)
+            return new_or_raise(L, gl_value_copy(node));
+        if (lua_getmetatable(L, idx)) {
+            lua_pop(L, 1);
+            luaL_error(L, "%s: a table with a metatable (a verdict?) is not data", where);
+        }
+        box = lua_newuserdatauv(L, sizeof(*box), 0);
+        *box = NULL;
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_setmetatable(L, -2);
+        convert_table(L, idx, box, depth, where);
+        v = *box;
+        *box = NULL;
+        lua_pop(L, 1);
+        return v;
+    default:
+        break;
+    }
+    return luaL_error(L, "%s: a %s cannot be test data (use strings, numbers, booleans, "
+                      "tables and gl.null)", where, luaL_typename(L, idx)), NULL;
+}
+
+gl_value *gl_judge__to_value(lua_State *L)
+{
+    gl_value *v = convert(L, lua_gettop(L), 0, "the returned value");
+
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Rough JSON size: text plus a few bytes of punctuation per item. */
+static int exceeds(const gl_value *v, size_t cap, size_t *used)
+{
+    size_t n;
+
+    *used += 8;
+    switch (gl_value_kind_of(v)) {
+    case GL_VALUE_STRING:
+        *used += gl_value_string_length(v);
+        break;
+    case GL_VALUE_ARRAY:
+        n = gl_value_len(v);
+        for (size_t i = 0; i < n && *used <= cap; i++)
+            exceeds(gl_value_array_at(v, i), cap, used);
+        break;
+    case GL_VALUE_OBJECT:
+        n = gl_value_len(v);
+        for (size_t i = 0; i < n && *used <= cap; i++) {
+            *used += strlen(gl_value_object_key_at(v, i));
+            exceeds(gl_value_object_value_at(v, i), cap, used);
+        }
+        break;
+    default:
+        break;
+    }
+    return *used > cap;
+}
+
+int gl_judge__value_exceeds(const gl_value *v, size_t cap)
+{
+    size_t used = 0;
+
+    return exceeds(v, cap, &used);
 }

@@ -4,7 +4,11 @@
  *   convert.c  input values as read-only Lua tables, the null sentinel
  *   library.c  the `gl` table policies call (verdicts and helpers)
  *   units.c    PostgreSQL size / duration / version parsing (plain C)
+ *   changes.c  gl.undeclared / gl.unrealised: declared vs observed change
  *   policy.c   gl_policy_evaluate: load, run the rules, build the decision
+ *   data.c     gl_policy_load_data: a Lua data file (policy tests) as a value
+ *   waiver.c   waiver files: load, match findings, status (public: waiver.h)
+ *   suite.c    `policy test`: test files, expectations, coverage, JUnit
  *
  * Every judge function that touches Lua may raise a Lua error; they all run
  * under the one lua_pcall made by policy.c, so a raise never reaches C code
@@ -23,6 +27,7 @@ typedef enum gl_judge_trip {
     GL_JUDGE_TRIP_INSTRUCTIONS,
     GL_JUDGE_TRIP_MEMORY,
     GL_JUDGE_TRIP_WALL,
+    GL_JUDGE_TRIP_OUTPUT,      /* the rules returned more than limits.output_bytes */
     GL_JUDGE_TRIP_CLOSING      /* lua_close runs: no more policy code */
 } gl_judge_trip;
 
@@ -33,6 +38,8 @@ typedef struct gl_judge {
     lua_State *L;
 
     size_t memory_used;
+    size_t memory_peak;
+    size_t output_used;        /* bytes of reasons returned so far */
     int memory_refused;        /* the allocator said no at least once */
     uint64_t instructions;
     uint64_t deadline_ms;      /* monotonic clock */
@@ -56,6 +63,8 @@ typedef struct gl_judge {
 lua_State *gl_judge__state_new(gl_judge *j);          /* NULL when out of memory */
 void gl_judge__state_close(gl_judge *j);
 gl_judge *gl_judge__of(lua_State *L);
+/* Monotonic clock, milliseconds with a fraction (for stats). */
+double gl_judge__now_ms(void);
 /* Opens the allowed libraries and leaves the policy environment (_ENV) on
  * the stack. Raises on out of memory. */
 void gl_judge__open_sandbox(lua_State *L);
@@ -77,6 +86,18 @@ const gl_value *gl_judge__node(lua_State *L, int idx);
 int gl_judge__is_null(lua_State *L, int idx);
 /* next() that understands proxies; falls back to the raw next. */
 int gl_judge__next(lua_State *L);
+
+/* Pops the value at the top and returns it as a gl_value (caller frees).
+ * Raises on what JSON cannot hold; see gl_policy_load_data. The partial
+ * tree is owned by a collectable box while converting, so a raise leaks
+ * nothing. */
+gl_value *gl_judge__to_value(lua_State *L);
+/* 1 when v's JSON text would exceed cap bytes (estimated, stops early). */
+int gl_judge__value_exceeds(const gl_value *v, size_t cap);
+
+/* changes.c: adds undeclared/unrealised (Lua, run in a private
+ * environment) to the gl table at the top. Raises on out of memory. */
+void gl_judge__open_changes(lua_State *L);
 
 /* library.c: pushes the (writable, private) gl table. */
 void gl_judge__open_library(lua_State *L);

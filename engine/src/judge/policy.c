@@ -18,10 +18,15 @@
 #define GL_POLICY_DEFAULT_MEMORY (64u * 1024u * 1024u)
 #define GL_POLICY_DEFAULT_WALL_MS 5000u
 #define GL_POLICY_DEFAULT_MAX_REASONS 1000u
+#define GL_POLICY_DEFAULT_INPUT_BYTES (256u * 1024u * 1024u)
+#define GL_POLICY_DEFAULT_OUTPUT_BYTES (8u * 1024u * 1024u)
+/* What a reason costs in the report besides its text (JSON punctuation,
+ * keys): so a million empty reasons still count. */
+#define GL_POLICY_REASON_OVERHEAD 64u
 
 /* Reasons as the protected phase leaves them: arrays, read with rawgeti. */
 enum { REASON_RULE = 1, REASON_ACTION, REASON_MESSAGE, REASON_FINDINGS };
-enum { RESULT_REASONS = 1, RESULT_FIRED };
+enum { RESULT_REASONS = 1, RESULT_FIRED, RESULT_RULES, RESULT_NAME };
 
 typedef struct evaluation {
     gl_judge *judge;
@@ -38,6 +43,8 @@ void gl_policy_limits_default(gl_policy_limits *limits)
     limits->memory_bytes = GL_POLICY_DEFAULT_MEMORY;
     limits->wall_ms = GL_POLICY_DEFAULT_WALL_MS;
     limits->max_reasons = GL_POLICY_DEFAULT_MAX_REASONS;
+    limits->input_bytes = GL_POLICY_DEFAULT_INPUT_BYTES;
+    limits->output_bytes = GL_POLICY_DEFAULT_OUTPUT_BYTES;
 }
 
 static int precedence(const char *action)
@@ -152,11 +159,38 @@ static int sorted_rules(lua_State *L, evaluation *e, int rules)
     return (int)n;
 }
 
+/* Charges a reason's size to the output budget; raises once it is spent
+ * (outside the policy's own pcall: the policy cannot catch it). The record
+ * is at the top. */
+static void charge_output(lua_State *L, const char *rule)
+{
+    gl_judge *j = gl_judge__of(L);
+    size_t bytes = GL_POLICY_REASON_OVERHEAD + strlen(rule), n;
+
+    lua_getfield(L, -1, "message");
+    bytes += lua_rawlen(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "findings");
+    n = lua_rawlen(L, -1);
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i);
+        bytes += lua_rawlen(L, -1) + 3;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    j->output_used += bytes;
+    if (j->output_used > j->limits.output_bytes) {
+        j->tripped = GL_JUDGE_TRIP_OUTPUT;
+        luaL_error(L, "policy output budget exceeded");
+    }
+}
+
 /* Appends {rule, action, message, findings} for the verdict at idx. */
 static int add_reason(lua_State *L, int reasons, int idx, const char *rule)
 {
     if (!gl_judge__push_verdict_record(L, idx))
         return -1;
+    charge_output(L, rule);
     lua_createtable(L, 4, 0);
     lua_pushstring(L, rule);
     lua_rawseti(L, -2, REASON_RULE);
@@ -249,12 +283,17 @@ static int run_protected(lua_State *L)
     names = lua_gettop(L) - 1;
     functions = lua_gettop(L);
 
-    lua_createtable(L, 2, 0);
+    lua_createtable(L, 4, 0);
     results = lua_gettop(L);
     lua_newtable(L);
     lua_rawseti(L, results, RESULT_REASONS);
     lua_newtable(L);
     lua_rawseti(L, results, RESULT_FIRED);
+    lua_pushvalue(L, names);
+    lua_rawseti(L, results, RESULT_RULES);
+    lua_pushliteral(L, "name");
+    lua_rawget(L, rules - 1); /* the policy table, just below its rules */
+    lua_rawseti(L, results, RESULT_NAME);
     gl_judge__push_value(L, j->input);
     input = lua_gettop(L);
 
@@ -406,14 +445,113 @@ out:
     return rc;
 }
 
+/* One reason record (at the top) as {action, message, findings}. */
+static gl_value *verdict_value(lua_State *L)
+{
+    gl_value *v = gl_value_object(), *ids;
+
+    if (v == NULL)
+        return NULL;
+    lua_rawgeti(L, -1, REASON_FINDINGS);
+    ids = string_list(L, lua_gettop(L));
+    lua_pop(L, 1);
+    if (gl_value_object_set(v, "action", gl_value_string(raw_string(L, -1, REASON_ACTION))) != 0 ||
+        gl_value_object_set(v, "message", gl_value_string(raw_string(L, -1, REASON_MESSAGE))) != 0) {
+        gl_value_free(ids);
+        gl_value_free(v);
+        return NULL;
+    }
+    if (ids == NULL || gl_value_object_set(v, "findings", ids) != 0) {
+        gl_value_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Outside Lua: what each rule said, from the results table at the top. The
+ * reasons list holds the rules' verdicts in the order the rules ran. */
+static int build_trace(lua_State *L, const gl_judge *j, gl_value **out)
+{
+    int results = lua_gettop(L), names, reasons, rc = -1;
+    gl_value *trace = gl_value_object(), *rules = gl_value_array();
+    size_t n_names, n_reasons, r = 1;
+
+    if (trace == NULL || rules == NULL || !lua_checkstack(L, 8))
+        goto out;
+    lua_rawgeti(L, results, RESULT_NAME);
+    if (gl_value_object_set(trace, "policy", gl_value_string(lua_tostring(L, -1))) != 0)
+        goto out;
+    lua_pop(L, 1);
+    lua_rawgeti(L, results, RESULT_RULES);
+    names = lua_gettop(L);
+    lua_rawgeti(L, results, RESULT_REASONS);
+    reasons = lua_gettop(L);
+    n_names = lua_rawlen(L, names);
+    n_reasons = lua_rawlen(L, reasons);
+    for (size_t i = 1; i <= n_names; i++) {
+        const char *name = raw_string(L, names, (int)i);
+        gl_value *rule = gl_value_object(), *verdicts = gl_value_array();
+        size_t omitted = 0;
+
+        if (rule == NULL || verdicts == NULL) {
+            gl_value_free(rule);
+            gl_value_free(verdicts);
+            goto out;
+        }
+        /* push and set take ownership, freeing on failure */
+        if (gl_value_array_push(rules, rule) != 0 ||
+            gl_value_object_set(rule, "rule", gl_value_string(name)) != 0) {
+            gl_value_free(verdicts);
+            goto out;
+        }
+        for (; r <= n_reasons; r++) {
+            lua_rawgeti(L, reasons, (lua_Integer)r);
+            if (strcmp(raw_string(L, -1, REASON_RULE), name) != 0) {
+                lua_pop(L, 1);
+                break;
+            }
+            if (gl_value_len(verdicts) >= j->limits.max_reasons) {
+                omitted++;
+            } else if (gl_value_array_push(verdicts, verdict_value(L)) != 0) {
+                lua_pop(L, 1);
+                gl_value_free(verdicts);
+                goto out;
+            }
+            lua_pop(L, 1);
+        }
+        if (gl_value_object_set(rule, "verdicts", verdicts) != 0)
+            goto out;
+        if (omitted > 0 && gl_value_object_set(rule, "verdicts_omitted", gl_value_int((int64_t)omitted)) != 0)
+            goto out;
+    }
+    lua_settop(L, results);
+    if (gl_value_object_set(trace, "rules", rules) != 0) {
+        rules = NULL;
+        goto out;
+    }
+    rules = NULL;
+    *out = trace;
+    trace = NULL;
+    rc = 0;
+out:
+    lua_settop(L, results);
+    gl_value_free(trace);
+    gl_value_free(rules);
+    return rc;
+}
+
 static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits *limits,
-                    gl_value **out_decision, char *errbuf, size_t errlen)
+                    gl_value **out_decision, gl_value **out_trace, gl_policy_stats *stats,
+                    char *errbuf, size_t errlen)
 {
     gl_judge judge;
     lua_State *L;
     int status, rc = -1;
+    double t0 = gl_judge__now_ms();
 
     *out_decision = NULL;
+    if (out_trace != NULL)
+        *out_trace = NULL;
     if (errlen > 0)
         errbuf[0] = '\0';
     memset(&judge, 0, sizeof(judge));
@@ -427,12 +565,25 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
             judge.limits.wall_ms = limits->wall_ms;
         if (limits->max_reasons)
             judge.limits.max_reasons = limits->max_reasons;
+        if (limits->input_bytes)
+            judge.limits.input_bytes = limits->input_bytes;
+        if (limits->output_bytes)
+            judge.limits.output_bytes = limits->output_bytes;
     }
     judge.input = input;
     e->judge = &judge;
     e->message[0] = '\0';
+    if (stats != NULL)
+        memset(stats, 0, sizeof(*stats));
     if (input == NULL || gl_value_kind_of(input) != GL_VALUE_OBJECT) {
         snprintf(errbuf, errlen, "the policy input must be an object");
+        return -1;
+    }
+    /* Checked before any Lua runs: the proxies would read a huge input
+     * lazily, but the host should not be asked to judge one at all. */
+    if (gl_judge__value_exceeds(input, judge.limits.input_bytes)) {
+        snprintf(errbuf, errlen, "input budget of %zu bytes exceeded: the policy input is too large",
+                 judge.limits.input_bytes);
         return -1;
     }
     L = gl_judge__state_new(&judge);
@@ -457,9 +608,22 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
         snprintf(errbuf, errlen, "%s", e->message[0] ? e->message : "the policy failed");
         goto out;
     }
+    if (out_trace != NULL && build_trace(L, &judge, out_trace) != 0) {
+        snprintf(errbuf, errlen, "out of memory while building the trace");
+        goto out;
+    }
     rc = build_decision(L, &judge, out_decision, errbuf, errlen);
+    if (rc != 0 && out_trace != NULL) {
+        gl_value_free(*out_trace);
+        *out_trace = NULL;
+    }
 out:
     gl_judge__state_close(&judge);
+    if (stats != NULL) {
+        stats->instructions = judge.instructions;
+        stats->memory_peak = judge.memory_peak;
+        stats->duration_ms = gl_judge__now_ms() - t0;
+    }
     return rc;
 }
 
@@ -467,11 +631,19 @@ int gl_policy_evaluate(const char *policy_path, const gl_value *input,
                        const gl_policy_limits *limits, gl_value **out_decision,
                        char *errbuf, size_t errlen)
 {
+    return gl_policy_evaluate_ex(policy_path, input, limits, out_decision, NULL, NULL, errbuf, errlen);
+}
+
+int gl_policy_evaluate_ex(const char *policy_path, const gl_value *input,
+                          const gl_policy_limits *limits, gl_value **out_decision,
+                          gl_value **out_trace, gl_policy_stats *out_stats,
+                          char *errbuf, size_t errlen)
+{
     evaluation e;
 
     memset(&e, 0, sizeof(e));
     e.path = policy_path;
-    return evaluate(&e, input, limits, out_decision, errbuf, errlen);
+    return evaluate(&e, input, limits, out_decision, out_trace, out_stats, errbuf, errlen);
 }
 
 int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkname,
@@ -484,5 +656,5 @@ int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkn
     e.source = source;
     e.len = len;
     e.chunkname = chunkname != NULL ? chunkname : "policy";
-    return evaluate(&e, input, limits, out_decision, errbuf, errlen);
+    return evaluate(&e, input, limits, out_decision, NULL, NULL, errbuf, errlen);
 }

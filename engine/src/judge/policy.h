@@ -24,9 +24,19 @@ typedef struct gl_policy_limits {
     size_t memory_bytes;     /* cap on the Lua heap, garbage included */
     unsigned wall_ms;        /* wall-clock time for the whole evaluation */
     size_t max_reasons;      /* reasons kept in the decision (the rest are counted) */
+    size_t input_bytes;      /* cap on the input's size (JSON text, estimated) */
+    size_t output_bytes;     /* cap on what the rules return: messages, ids, rules */
 } gl_policy_limits;
 
-/* 50M instructions, 64 MiB, 5000 ms, 1000 reasons. */
+/* What one evaluation cost (gl_policy_evaluate_ex). */
+typedef struct gl_policy_stats {
+    uint64_t instructions;   /* counted in steps of the hook interval */
+    size_t memory_peak;      /* highest Lua heap size, bytes */
+    double duration_ms;      /* wall clock, state creation to close */
+} gl_policy_stats;
+
+/* 50M instructions, 64 MiB, 5000 ms, 1000 reasons, 256 MiB of input, 8 MiB
+ * of output. */
 void gl_policy_limits_default(gl_policy_limits *limits);
 
 /*
@@ -43,6 +53,32 @@ void gl_policy_limits_default(gl_policy_limits *limits);
 int gl_policy_evaluate(const char *policy_path, const gl_value *input,
                        const gl_policy_limits *limits, gl_value **out_decision,
                        char *errbuf, size_t errlen);
+
+/*
+ * As gl_policy_evaluate, and also, when the pointers are not NULL:
+ * *out_trace (caller frees), what each rule said, for `policy eval --explain`
+ * and rule coverage:
+ *   {"policy": name, "rules": [{"rule": name, "verdicts": [{"action",
+ *    "message", "findings": [ids]}], "verdicts_omitted"?: n}]}
+ * every rule of the policy in the order they ran (sorted), verdicts in the
+ * order the rule returned them (at most limits->max_reasons per rule);
+ * *out_stats, the cost (filled on failure too).
+ */
+int gl_policy_evaluate_ex(const char *policy_path, const gl_value *input,
+                          const gl_policy_limits *limits, gl_value **out_decision,
+                          gl_value **out_trace, gl_policy_stats *out_stats,
+                          char *errbuf, size_t errlen);
+
+/*
+ * Runs a Lua data file (a policy test file) in the same sandbox, with the
+ * same budgets, and returns the value it returns as a gl_value (*out, caller
+ * frees): tables with keys 1..n become arrays, tables with string keys
+ * objects (keys sorted, so the result is deterministic), the empty table an
+ * empty array, gl.null null, input proxies their value. Functions, cycles,
+ * mixed keys and other types are errors.
+ */
+int gl_policy_load_data(const char *path, const gl_policy_limits *limits, gl_value **out,
+                        char *errbuf, size_t errlen);
 
 /* Same, with the policy given as Lua source text; chunkname names it in
  * messages (e.g. "inline.lua"). */

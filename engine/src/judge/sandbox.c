@@ -55,7 +55,17 @@ static void *judge_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     j->memory_used = j->memory_used - osize + nsize;
+    if (j->memory_used > j->memory_peak)
+        j->memory_peak = j->memory_used;
     return p;
+}
+
+double gl_judge__now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 gl_judge *gl_judge__of(lua_State *L)
@@ -142,6 +152,10 @@ int gl_judge__budget_message(const gl_judge *j, char *buf, size_t len)
                      j->limits.memory_bytes / (1024 * 1024), where);
         else
             snprintf(buf, len, "memory budget of %zu bytes exceeded%s", j->limits.memory_bytes, where);
+        break;
+    case GL_JUDGE_TRIP_OUTPUT:
+        snprintf(buf, len, "output budget of %zu bytes exceeded%s: the rules returned too many "
+                 "or too long reasons", j->limits.output_bytes, where);
         break;
     default:
         snprintf(buf, len, "wall-clock budget of %u ms exceeded%s", j->limits.wall_ms, where);

@@ -1,0 +1,79 @@
+-- Tests of policies/strict.lua.
+
+local function finding(code, object, severity, extra)
+  local f = { code = code, object = object, severity = severity }
+  for k, v in pairs(extra or {}) do f[k] = v end
+  return f
+end
+
+local facts = { blue = { engine_version = { server_version_num = 170002 } },
+                green = { engine_version = { server_version_num = 170002 }, parameters = {}, schema = {} } }
+local work_mem = finding("parameters.changed", "work_mem", "warning", { blue = "4MB", green = "64MB" })
+local approved = { id = "CHG-9", approvals = { { by = "alice" } }, parameters = { work_mem = "64MB" } }
+
+local function waiver(age)
+  return { code = "schema.index.dropped", object = "public.*", reason = "replaced", owner = "dba",
+           expires = "2999-01-01", created = "2025-01-01", status = "used",
+           findings = { "schema.index.dropped:public.idx" }, days_left = 10, age_days = age }
+end
+local waived_drop = finding("schema.index.dropped", "public.idx", "error", { waived = true, waiver = 1 })
+
+return {
+  approved_declared_change_switches_over = {
+    policy = "strict.lua",
+    input = { findings = { work_mem }, facts = facts, change = approved },
+    expect = { action = "switchover", reasons_count = 0 },
+  },
+
+  no_change_holds = {
+    policy = "strict.lua",
+    input = { facts = facts },
+    expect = { action = "hold", reasons = { { rule = "approved_change", message = "no change declared" } } },
+  },
+
+  change_without_approvals_holds = {
+    policy = "strict.lua",
+    input = { findings = { work_mem }, facts = facts, change = { id = "CHG-9", parameters = { work_mem = "64MB" } } },
+    expect = { action = "hold", reasons = { { rule = "approved_change", message = "no approvals" } } },
+  },
+
+  undeclared_change_holds = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, finding("schema.comment.changed", "public.film", "info") },
+              facts = facts, change = approved },
+    expect = { action = "hold", reasons = { { rule = "undeclared", findings = { "schema.comment.changed:public.film" } } } },
+  },
+
+  unrealised_change_holds = {
+    policy = "strict.lua",
+    input = { facts = facts, change = approved },
+    expect = { action = "hold", reasons = { { rule = "unrealised", message = "work_mem" } } },
+  },
+
+  recent_waiver_is_accepted = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved, waivers = { waiver(3) } },
+    expect = { action = "switchover" },
+  },
+
+  old_waiver_is_refused = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved, waivers = { waiver(45) } },
+    expect = { action = "hold",
+               reasons = { { rule = "waivers", message = "45 days old", findings = { "schema.index.dropped:public.idx" } },
+                           { rule = "findings", findings = { "schema.index.dropped:public.idx" } } } },
+  },
+
+  downgrade_rolls_back = {
+    policy = "strict.lua",
+    input = { findings = { finding("engine_version.downgrade", "server", "critical") }, facts = facts, change = approved },
+    expect = { action = "rollback", rules_fired = { "downgrade" } },
+  },
+
+  run_errors_hold = {
+    policy = "strict.lua",
+    input = { facts = facts, change = approved, findings = { work_mem },
+              errors = { { stage = "connect", side = "green", message = "timeout" } } },
+    expect = { action = "hold", reasons = { { rule = "errors" } } },
+  },
+}
