@@ -35,3 +35,19 @@ assert_contains "$(json_get "$GL_TMP/wrong/report.json" '.decision.reasons[].mes
 printf '{"id": 5' >"$GL_TMP/broken.json"
 assert_exit 64 gl_check "$GL_TMP/x" --blue "$blue" --green "$green" --change "$GL_TMP/broken.json"
 assert_contains "$(cat "$GL_LAST_ERR")" "broken.json"
+
+# A waiver accepts the undeclared drift: the finding is marked waived, the
+# report lists the waiver as used, and the default policy authorises.
+printf '[{"code":"parameters.changed","object":"work_*","reason":"tuning ticket PERF-1","owner":"dba@example.com","expires":"2099-01-01"}]' >"$GL_TMP/waivers.json"
+assert_exit 0 gl_check "$GL_TMP/waived" --blue "$blue" --green "$green" --waivers "$GL_TMP/waivers.json"
+r=$GL_TMP/waived/report.json
+assert_report_valid "$r"
+assert_eq used "$(json_get "$r" '.waivers[0].status')"
+assert_eq true "$(json_get "$r" '.findings[] | select(.object == "work_mem") | .waived')"
+# An expired waiver no longer applies and is itself reported.
+printf '[{"code":"parameters.changed","object":"work_mem","reason":"old","owner":"dba@example.com","expires":"2020-01-01"}]' >"$GL_TMP/expired.json"
+assert_exit 1 gl_check "$GL_TMP/expired" --blue "$blue" --green "$green" --waivers "$GL_TMP/expired.json"
+r=$GL_TMP/expired/report.json
+assert_report_valid "$r"
+assert_eq expired "$(json_get "$r" '.waivers[0].status')"
+assert_contains "$(json_get "$r" '[.decision.reasons[].message] | join(" ")')" "work_mem"
