@@ -34,6 +34,7 @@ typedef struct qr_config {
     double min_effect_ms;
     int analyze_green;
     int timeout_ms;
+    gl_qr_import_config import;
 } qr_config;
 
 /* One (query, parameter set) pair: the unit that is judged. */
@@ -45,11 +46,14 @@ typedef struct qr_case {
     int ordered;
     int samples;
     char refused[512];     /* non-empty: never run */
+    char fingerprint[64];
+    /* $n placeholders and no parameter sets: not run at all (mark_not_comparable). */
+    char not_comparable[512];
 } qr_case;
 
 /* What one side produced for one case. */
 typedef struct qr_outcome {
-    char error[512];       /* non-empty: a statement failed on this side */
+    char error[1024];      /* non-empty: a statement failed on this side (with the server's message) */
     int have_result;
     size_t rows;
     char digest[65];
@@ -70,9 +74,17 @@ typedef struct qr_run {
     int live[2];           /* which sides this call collects */
     qr_outcome *out[2];    /* ncases each */
     char **relations;      /* union over both sides' plans */
+    int import_side;       /* -1: no import */
+    size_t import_skipped;
+    char *import_problem;  /* pg_stat_statements could not be read */
     size_t nrel;
     size_t progress_done, progress_total;
 } qr_run;
+
+static const char *side_name(int s)
+{
+    return s == GL_SIDE_BLUE ? "blue" : "green";
+}
 
 /* --------------------------------------------------------------- config */
 
@@ -85,6 +97,32 @@ static double cfg_number(const gl_host *host, const gl_value *cfg, const char *k
     case GL_VALUE_NUMBER: return host->value_get_number(v);
     default: return dflt;
     }
+}
+
+/* "pg_stat_statements": {"top": N, "params": "file.json"}; absent = no import. */
+static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *v,
+                              gl_qr_import_config *out)
+{
+    const gl_value *top = host->object_get(v, "top"), *params = host->object_get(v, "params");
+
+    memset(out, 0, sizeof(*out));
+    if (v == NULL)
+        return 0;
+    if (host->value_kind(v) != GL_VALUE_OBJECT)
+        return host->set_error(ctx, "query_regression: config \"pg_stat_statements\" must be an "
+                               "object like {\"top\": 20}");
+    if (top != NULL && host->value_kind(top) != GL_VALUE_INT)
+        return host->set_error(ctx, "query_regression: config \"pg_stat_statements.top\" must be "
+                               "an integer");
+    if (params != NULL && host->value_kind(params) != GL_VALUE_STRING)
+        return host->set_error(ctx, "query_regression: config \"pg_stat_statements.params\" must "
+                               "be a path to a workload file of parameter sets");
+    out->top = top != NULL ? (int)host->value_get_int(top) : 20;
+    if (out->top < 1 || out->top > GL_QR_MAX_IMPORT)
+        return host->set_error(ctx, "query_regression: config \"pg_stat_statements.top\" must be "
+                               "1..%d", GL_QR_MAX_IMPORT);
+    out->params = host->value_get_string(params);
+    return 0;
 }
 
 static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
@@ -113,6 +151,8 @@ static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
     c->min_effect_ms = cfg_number(host, cfg, "min_effect_ms", 0.5);
     c->timeout_ms = (int)cfg_number(host, cfg, "statement_timeout_ms", 0);
     c->analyze_green = host->value_get_bool(an);
+    if (read_import_config(ctx, host, host->object_get(cfg, "pg_stat_statements"), &c->import) != 0)
+        return -1;
     if (c->samples < 3 || c->samples > GL_QR_MAX_SAMPLES)
         return host->set_error(ctx, "query_regression: config \"samples\" must be 3..%d", GL_QR_MAX_SAMPLES);
     if (c->warmup < 0 || c->warmup > 1000)
@@ -131,6 +171,44 @@ static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
 
 /* ------------------------------------------------------------------ cases */
 
+/*
+ * A statement with $n and no values (typically from pg_stat_statements) has
+ * no sound plan to compare through this host:
+ *  - EXPLAIN (GENERIC_PLAN) (16+) needs the simple query protocol; over the
+ *    extended protocol, the only one host->query speaks, the server counts
+ *    the $n as parameters of the EXPLAIN itself and wants them bound, and
+ *    bound values are planned as constants (measured: "film_id = $1" bound to
+ *    NULL plans as a bare Result);
+ *  - before 16, PREPARE + EXPLAIN EXECUTE with NULLs plans for NULLs too
+ *    (WHERE x = NULL folds to false, partitions are pruned away).
+ * So such a case is marked not comparable, with the reason, until a params
+ * file gives it real values (share/doc/checks/query_regression.md).
+ */
+static void mark_not_comparable(qr_run *r, qr_case *c, int placeholders)
+{
+    int oldest = 0, side = GL_SIDE_BLUE;
+
+    for (int s = 0; s < 2; s++) {
+        int v = r->live[s] ? r->host->server_version_num(r->ctx, (gl_side)s) : 0;
+        if (r->live[s] && (oldest == 0 || v < oldest)) {
+            oldest = v;
+            side = s;
+        }
+    }
+    if (oldest > 0 && oldest < 160000)
+        snprintf(c->not_comparable, sizeof(c->not_comparable),
+                 "it has %d placeholder(s) ($n) and no parameter values, and %s is PostgreSQL "
+                 "%d, too old for EXPLAIN (GENERIC_PLAN) (16+): give sample values in a params "
+                 "file (config pg_stat_statements.params)", placeholders, side_name(side),
+                 oldest / 10000);
+    else
+        snprintf(c->not_comparable, sizeof(c->not_comparable),
+                 "it has %d placeholder(s) ($n) and no parameter values; a plan-only comparison "
+                 "(EXPLAIN (GENERIC_PLAN)) needs the simple query protocol, which the host does "
+                 "not offer yet: give sample values in a params file (config "
+                 "pg_stat_statements.params)", placeholders);
+}
+
 static int build_cases(qr_run *r)
 {
     size_t n = 0, k = 0;
@@ -143,12 +221,15 @@ static int build_cases(qr_run *r)
     for (size_t i = 0; i < r->workload->count; i++) {
         const gl_qr_query *q = &r->workload->queries[i];
         size_t sets = q->nsets ? q->nsets : 1;
-        char reason[480];
-        int ordered = 0, s;
+        char reason[480], fp[64] = "";
+        int ordered = 0, s, placeholders;
 
         s = gl_qr_safety_check(q->sql, &ordered, reason, sizeof(reason));
         if (s < 0)
             return r->host->set_error(r->ctx, "out of memory checking query %s", q->name);
+        placeholders = s == 0 ? gl_qr_placeholders(q->sql) : 0;
+        if (s == 0 && gl_qr_fingerprint(q->sql, fp, sizeof(fp)) != 0)
+            fp[0] = '\0';
         for (size_t j = 0; j < sets; j++, k++) {
             qr_case *c = &r->cases[k];
             c->q = q;
@@ -160,8 +241,11 @@ static int build_cases(qr_run *r)
             c->nparams = q->nsets ? q->nparams : 0;
             c->ordered = ordered;
             c->samples = q->samples > 0 ? q->samples : r->cfg.samples;
+            snprintf(c->fingerprint, sizeof(c->fingerprint), "%s", fp);
             if (s > 0)
                 snprintf(c->refused, sizeof(c->refused), "refused: %s", reason);
+            else if (placeholders > 0 && q->nsets == 0)
+                mark_not_comparable(r, c, placeholders);
         }
     }
     r->ncases = k;
@@ -175,11 +259,6 @@ static void progress(qr_run *r, const char *label)
     r->progress_done++;
     if (r->host->size > offsetof(gl_host, progress) && r->host->progress != NULL)
         r->host->progress(r->ctx, r->progress_done, r->progress_total, label);
-}
-
-static const char *side_name(int s)
-{
-    return s == GL_SIDE_BLUE ? "blue" : "green";
 }
 
 typedef struct text_acc {
@@ -228,7 +307,7 @@ static int explain_case(qr_run *r, int side, size_t i)
     qr_case *c = &r->cases[i];
     qr_outcome *o = &r->out[side][i];
     size_t len = strlen(c->q->sql) + 64, nrel = 0;
-    char *sql = malloc(len), **rels = NULL, err[256];
+    char *sql = malloc(len), **rels = NULL, err[256], server[768];
     text_acc acc = {NULL, 0};
     double ms, cost = 0;
     int rc = 0;
@@ -239,11 +318,12 @@ static int explain_case(qr_run *r, int side, size_t i)
     free(o->plan);
     o->plan = NULL;
     if (gl_qr__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params, r->cfg.timeout_ms,
-                   take_text, &acc, &ms) != 0 || acc.text == NULL) {
+                   take_text, &acc, &ms, server, sizeof(server)) != 0 || acc.text == NULL) {
         if (acc.failed)
             rc = r->host->set_error(r->ctx, "out of memory");
         else if (o->error[0] == '\0')
-            snprintf(o->error, sizeof(o->error), "EXPLAIN failed on %s", side_name(side));
+            snprintf(o->error, sizeof(o->error), "EXPLAIN failed on %s: %s", side_name(side),
+                     server[0] ? server : "it returned no plan");
         goto out;
     }
     if (gl_qr_plan_shape(acc.text, &o->plan, &cost, &rels, &nrel, err, sizeof(err)) != 0) {
@@ -292,17 +372,19 @@ static int result_case(qr_run *r, int side, size_t i)
     qr_case *c = &r->cases[i];
     qr_outcome *o = &r->out[side][i];
     gl_qr_digest d;
+    char server[768];
     double ms;
     int rc = 0;
 
     gl_qr_digest_init(&d, c->ordered);
     if (gl_qr__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
-                   r->cfg.timeout_ms, digest_row, &d, &ms) != 0) {
+                   r->cfg.timeout_ms, digest_row, &d, &ms, server, sizeof(server)) != 0) {
         if (d.failed)
             snprintf(o->error, sizeof(o->error), "the result on %s is too large to digest",
                      side_name(side));
         else
-            snprintf(o->error, sizeof(o->error), "the query failed on %s", side_name(side));
+            snprintf(o->error, sizeof(o->error), "the query failed on %s: %s", side_name(side),
+                     server);
         goto out;
     }
     if (gl_qr_digest_finish(&d, o->digest) != 0) {
@@ -325,13 +407,15 @@ static int time_case(qr_run *r, int side, size_t i, int keep)
 {
     qr_case *c = &r->cases[i];
     qr_outcome *o = &r->out[side][i];
+    char server[768];
     double ms;
 
     if (o->error[0] != '\0')
         return 0;
     if (gl_qr__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
-                   r->cfg.timeout_ms, NULL, NULL, &ms) != 0) {
-        snprintf(o->error, sizeof(o->error), "the query failed on %s during timing", side_name(side));
+                   r->cfg.timeout_ms, NULL, NULL, &ms, server, sizeof(server)) != 0) {
+        snprintf(o->error, sizeof(o->error), "the query failed on %s during timing: %s",
+                 side_name(side), server);
         return 0;
     }
     if (!keep)
@@ -346,9 +430,10 @@ static int time_case(qr_run *r, int side, size_t i, int keep)
     return 0;
 }
 
+/* Whether a case is run for results and latency. */
 static int runnable(qr_run *r, size_t i)
 {
-    if (r->cases[i].refused[0] != '\0')
+    if (r->cases[i].refused[0] != '\0' || r->cases[i].not_comparable[0] != '\0')
         return 0;
     for (int s = 0; s < 2; s++)
         if (r->live[s] && r->out[s][i].error[0] != '\0')
@@ -356,15 +441,20 @@ static int runnable(qr_run *r, size_t i)
     return 1;
 }
 
+static int explainable(const qr_case *c)
+{
+    return c->refused[0] == '\0' && c->not_comparable[0] == '\0';
+}
+
 /* Plans first: they name the tables whose statistics readiness matters. */
 static int run_plans(qr_run *r)
 {
     r->progress_total = 0;
     for (size_t i = 0; i < r->ncases; i++)
-        r->progress_total += 2 + (size_t)r->cfg.warmup + (size_t)r->cases[i].samples;
+        r->progress_total += 2 + 2 * (size_t)r->cfg.warmup + (size_t)r->cases[i].samples;
     for (size_t i = 0; i < r->ncases; i++) {
         for (int s = 0; s < 2; s++)
-            if (r->live[s] && r->cases[i].refused[0] == '\0' && explain_case(r, s, i) != 0)
+            if (r->live[s] && explainable(&r->cases[i]) && explain_case(r, s, i) != 0)
                 return -1;
         progress(r, r->cases[i].name);
     }
@@ -380,18 +470,27 @@ static int run_measure(qr_run *r)
                 return -1;
         progress(r, r->cases[i].name);
     }
-    for (size_t i = 0; i < r->ncases; i++) {
-        int rounds = r->cfg.warmup + r->cases[i].samples;
-        for (int k = 0; k < rounds; k++) {
-            int keep = k >= r->cfg.warmup;
-            /* Alternate which side goes first, so order effects cancel out. */
-            int first = (k % 2 == 0) ? GL_SIDE_BLUE : GL_SIDE_GREEN;
-            for (int t = 0; t < 2; t++) {
-                int s = t == 0 ? first : 1 - first;
-                if (r->live[s] && runnable(r, i) && time_case(r, s, i, keep) != 0)
-                    return -1;
+    /*
+     * Two passes over the whole workload, each with its own warm-up and half
+     * of every case's samples, so a case is measured at two moments some
+     * seconds apart: compare requires a regression to show in both
+     * (gl_qr_judge_passes), which load that hits one side for a while cannot fake.
+     */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < r->ncases; i++) {
+            int half = r->cases[i].samples / 2;
+            int rounds = r->cfg.warmup + (pass == 0 ? half : r->cases[i].samples - half);
+            for (int k = 0; k < rounds; k++) {
+                int keep = k >= r->cfg.warmup;
+                /* Alternate which side goes first, so order effects cancel out. */
+                int first = (k % 2 == 0) ? GL_SIDE_BLUE : GL_SIDE_GREEN;
+                for (int t = 0; t < 2; t++) {
+                    int s = t == 0 ? first : 1 - first;
+                    if (r->live[s] && runnable(r, i) && time_case(r, s, i, keep) != 0)
+                        return -1;
+                }
+                progress(r, r->cases[i].name);
             }
-            progress(r, r->cases[i].name);
         }
     }
     return 0;
@@ -465,6 +564,15 @@ static gl_value *case_facts(qr_run *r, int side, size_t i)
           set(h, f, "ordered", h->value_bool(c->ordered));
     if (!bad && c->refused[0] != '\0')
         bad = set(h, f, "refused", h->value_string(c->refused + strlen("refused: ")));
+    if (!bad && c->fingerprint[0] != '\0')
+        bad = set(h, f, "fingerprint", h->value_string(c->fingerprint));
+    if (!bad)
+        bad = set(h, f, "source", h->value_string(c->q->imported ? "pg_stat_statements" : "workload"));
+    if (!bad && c->q->imported)
+        bad = set(h, f, "calls", h->value_int(c->q->calls)) ||
+              set(h, f, "total_time_ms", h->value_number(c->q->total_time_ms));
+    if (!bad && c->not_comparable[0] != '\0')
+        bad = set(h, f, "not_comparable", h->value_string(c->not_comparable));
     if (!bad && o->error[0] != '\0')
         bad = set(h, f, "error", h->value_string(o->error));
     if (!bad && o->have_result) {
@@ -477,6 +585,9 @@ static gl_value *case_facts(qr_run *r, int side, size_t i)
               set(h, f, "plan_cost", h->value_number(o->plan_cost));
     if (!bad)
         bad = set(h, f, "latency_ms", numbers_value(h, o->latency, o->nlatency));
+    /* Where the second pass starts in latency_ms (run_measure). */
+    if (!bad)
+        bad = set(h, f, "latency_split", h->value_int(c->samples / 2));
     if (bad) {
         h->value_free(f);
         return NULL;
@@ -506,6 +617,16 @@ static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *an
           set(h, st, "interleaved", h->value_bool(r->live[0] && r->live[1])) ||
           set(h, stats, "missing", missing ? h->value_copy(missing) : h->value_array()) ||
           set(h, stats, "analyzed", analyzed ? h->value_copy(analyzed) : h->value_array());
+    if (!bad && r->import_side >= 0) {
+        gl_value *imp = child_object(h, f, "import");
+        bad = imp == NULL ||
+              set(h, imp, "source", h->value_string(side_name(r->import_side))) ||
+              set(h, imp, "top", h->value_int(r->cfg.import.top)) ||
+              set(h, imp, "skipped", h->value_int((int64_t)r->import_skipped)) ||
+              set(h, imp, "params", h->value_string(r->cfg.import.params)) ||
+              (r->import_problem != NULL &&
+               set(h, imp, "problem", h->value_string(r->import_problem)));
+    }
     cases = bad ? NULL : h->value_array();
     if (bad || set(h, f, "cases", cases) != 0)
         goto fail;
@@ -544,6 +665,7 @@ static void run_free(qr_run *r)
         free(r->relations[i]);
     free(r->relations);
     free(r->cases);
+    free(r->import_problem);
     gl_qr_workload_free(r->workload);
 }
 
@@ -561,6 +683,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
+    r.import_side = -1;
     r.ctx = ctx;
     r.host = host;
     r.live[0] = live_blue;
@@ -570,7 +693,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
             *outs[s] = NULL;
     if (read_config(ctx, host, &r.cfg) != 0)
         goto out;
-    if (r.cfg.workload == NULL) {
+    if (r.cfg.workload == NULL && r.cfg.import.top == 0) {
         /* Nothing asked of this check: facts say so, compare stays silent. */
         for (int s = 0; s < 2; s++)
             if (r.live[s] && (*outs[s] = disabled_facts(host)) == NULL) {
@@ -580,9 +703,26 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         rc = 0;
         goto out;
     }
-    if (gl_qr_workload_load(r.cfg.workload, &r.workload, err, sizeof(err)) != 0) {
-        host->set_error(ctx, "query_regression: %s (config \"workload\")", err);
-        goto out;
+    if (r.cfg.workload != NULL) {
+        if (gl_qr_workload_load(r.cfg.workload, &r.workload, err, sizeof(err)) != 0) {
+            host->set_error(ctx, "query_regression: %s (config \"workload\")", err);
+            goto out;
+        }
+    } else {
+        /* Import only: the imported statements are the whole workload. */
+        r.workload = calloc(1, sizeof(*r.workload));
+        if (r.workload == NULL) {
+            host->set_error(ctx, "out of memory");
+            goto out;
+        }
+    }
+    if (r.cfg.import.top > 0) {
+        /* Blue's statements are the ones that matter; green imports its own only when
+         * blue is a snapshot (the cases then meet by fingerprint in compare). */
+        r.import_side = r.live[GL_SIDE_BLUE] ? GL_SIDE_BLUE : GL_SIDE_GREEN;
+        if (gl_qr__import(ctx, host, (gl_side)r.import_side, &r.cfg.import, r.workload,
+                          &r.import_skipped, &r.import_problem) != 0)
+            goto out;
     }
     if (build_cases(&r) != 0)
         goto out;
@@ -606,7 +746,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         if (analyze && host->value_len(analyzed[s]) > 0) {
             /* Fresh statistics change plans: green's plans are taken again. */
             for (size_t i = 0; i < r.ncases; i++)
-                if (r.cases[i].refused[0] == '\0' && explain_case(&r, s, i) != 0)
+                if (explainable(&r.cases[i]) && explain_case(&r, s, i) != 0)
                     goto out;
         }
     }

@@ -16,6 +16,7 @@
 typedef struct counts {
     size_t judged, pass, regressed, improved, inconclusive;
     size_t results_compared, result_mismatch, plan_changed, failed, refused;
+    size_t not_comparable;
 } counts;
 
 static int emit(gl_ctx *ctx, const gl_host *h, const char *code, gl_severity sev,
@@ -61,6 +62,11 @@ static double threshold(const gl_host *h, gl_ctx *ctx, const gl_value *bcase,
         return q;
     return number(h, h->object_get(h->config(ctx), key),
                   number(h, h->object_get(settings, key), dflt));
+}
+
+static gl_value *finite_or_null(const gl_host *h, double d)
+{
+    return isfinite(d) ? h->value_number(d) : h->value_null();
 }
 
 static int read_samples(const gl_host *h, const gl_value *c, double **out, size_t *n)
@@ -182,7 +188,8 @@ static gl_value *percentiles(const gl_host *h, double p50, double p95, double p9
 }
 
 static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, const gl_value *b,
-                           const gl_value *g, const gl_value *settings, counts *n)
+                           const gl_value *g, const gl_value *settings,
+                           const gl_value *green_settings, counts *n)
 {
     double *bl = NULL, *gl = NULL, conf, tol, min_ms;
     size_t nb = 0, ng = 0;
@@ -191,7 +198,8 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
     const char *code = NULL;
     gl_severity sev = GL_SEVERITY_INFO;
     char msg[512];
-    int rc = -1;
+    int rc = -1, paired;
+    int64_t split;
 
     if (read_samples(h, b, &bl, &nb) != 0 || read_samples(h, g, &gl, &ng) != 0) {
         h->set_error(ctx, "out of memory");
@@ -203,7 +211,13 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
     conf = threshold(h, ctx, b, settings, "confidence", 0.95);
     tol = threshold(h, ctx, b, settings, "effect_tolerance", 1.2);
     min_ms = threshold(h, ctx, b, settings, "min_effect_ms", 0.5);
-    if (gl_qr_judge(bl, nb, gl, ng, conf, tol, min_ms, &j) != 0) {
+    /* Interleaved collection puts blue[k] and green[k] in the same round. */
+    paired = h->value_get_bool(h->object_get(settings, "interleaved")) &&
+             h->value_get_bool(h->object_get(green_settings, "interleaved"));
+    split = h->value_get_int(h->object_get(b, "latency_split"));
+    if (split < 0 || split != h->value_get_int(h->object_get(g, "latency_split")))
+        split = 0;
+    if (gl_qr_judge_passes(bl, nb, gl, ng, (size_t)split, paired, conf, tol, min_ms, &j) != 0) {
         rc = h->set_error(ctx, "out of memory judging latency of %s", name);
         goto out;
     }
@@ -215,24 +229,41 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
         code = "query_regression.latency_regressed";
         sev = GL_SEVERITY_ERROR;
         snprintf(msg, sizeof(msg), "query %s is slower on green: median %.3f ms vs %.3f ms "
-                 "(x%.2f, p=%.2g)", name, j.green_p50, j.blue_p50, j.ratio, j.mw.p);
+                 "(x%.2f, at least x%.2f at %g confidence; p=%.2g)", name, j.green_p50,
+                 j.blue_p50, j.ratio, j.ratio_low, conf, j.mw.p);
         break;
     case GL_QR_IMPROVED:
         n->improved++;
         code = "query_regression.latency_improved";
         snprintf(msg, sizeof(msg), "query %s is faster on green: median %.3f ms vs %.3f ms "
-                 "(x%.2f, p=%.2g)", name, j.green_p50, j.blue_p50, j.ratio, j.mw.p);
+                 "(x%.2f, at most x%.2f at %g confidence; p=%.2g)", name, j.green_p50,
+                 j.blue_p50, j.ratio, j.ratio_high, conf, j.mw.p);
         break;
     case GL_QR_INCONCLUSIVE:
         n->inconclusive++;
         code = "query_regression.inconclusive";
-        snprintf(msg, sizeof(msg), "query %s: median x%.2f on green but not significant at %g "
-                 "(p=%.2g): take more samples", name, j.ratio, conf, j.mw.p);
+        if (j.replicated == 0)
+            snprintf(msg, sizeof(msg), "query %s: median x%.2f on green (p=%.2g), but only in one "
+                     "of the two measuring passes: load on one side for a while looks like "
+                     "this; run again", name, j.ratio, j.mw.p);
+        else
+            snprintf(msg, sizeof(msg), "query %s: median x%.2f on green, but at %g confidence "
+                     "only x%.2f..x%.2f can be told (p=%.2g): take more samples", name, j.ratio,
+                     conf, j.ratio_low, j.ratio_high, j.mw.p);
         break;
     }
     details = h->value_object();
     if (details == NULL || set(h, details, "verdict", h->value_string(gl_qr_verdict_name(j.verdict))) ||
-        set(h, details, "median_ratio", isfinite(j.ratio) ? h->value_number(j.ratio) : h->value_null()) ||
+        set(h, details, "median_ratio", finite_or_null(h, j.ratio)) ||
+        set(h, details, "median_ratio_low", finite_or_null(h, j.ratio_low)) ||
+        set(h, details, "median_ratio_high", finite_or_null(h, j.ratio_high)) ||
+        set(h, details, "shift_ms", h->value_number(j.shift_ms)) ||
+        set(h, details, "paired", h->value_bool(j.paired)) ||
+        set(h, details, "replicated", j.replicated < 0 ? h->value_null() : h->value_bool(j.replicated)) ||
+        set(h, details, "second_pass_from", h->value_int(split)) ||
+        set(h, details, "bootstrap", h->value_int(GL_QR_BOOTSTRAP)) ||
+        set(h, details, "blue_samples_ms", h->value_copy(h->object_get(b, "latency_ms"))) ||
+        set(h, details, "green_samples_ms", h->value_copy(h->object_get(g, "latency_ms"))) ||
         set(h, details, "mann_whitney_u", h->value_number(j.mw.u)) ||
         set(h, details, "z", h->value_number(j.mw.z)) ||
         set(h, details, "p_value", h->value_number(j.mw.p)) ||
@@ -252,12 +283,13 @@ out:
 }
 
 static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const gl_value *g,
-                        const gl_value *settings, counts *n)
+                        const gl_value *settings, const gl_value *green_settings, counts *n)
 {
     const char *name = h->value_get_string(h->object_get(b, "name"));
     const gl_value *refused = h->object_get(b, "refused");
     const gl_value *cmp = h->object_get(b, "compare");
-    char msg[1024];
+    const gl_value *nc;
+    char msg[2600];     /* room for both sides' server messages */
 
     if (name == NULL)
         return 0;
@@ -273,6 +305,15 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
         return emit(ctx, h, "query_regression.inconclusive", GL_SEVERITY_INFO, name, NULL, NULL,
                     NULL, msg);
     }
+    nc = h->object_get(b, "not_comparable");
+    if (nc == NULL)
+        nc = h->object_get(g, "not_comparable");
+    if (nc != NULL) {
+        n->not_comparable++;
+        snprintf(msg, sizeof(msg), "query %s is not compared: %s", name, h->value_get_string(nc));
+        return emit(ctx, h, "query_regression.not_comparable", GL_SEVERITY_INFO, name,
+                    h->value_copy(h->object_get(b, "sql")), NULL, NULL, msg);
+    }
     if (h->object_get(b, "error") != NULL || h->object_get(g, "error") != NULL) {
         const gl_value *be = h->object_get(b, "error"), *ge = h->object_get(g, "error");
         n->failed++;
@@ -287,7 +328,7 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
     if (h->value_get_bool(h->object_get(cmp, "plan")) || h->object_get(cmp, "plan") == NULL)
         if (compare_plans(ctx, h, name, b, g, n) != 0)
             return -1;
-    return compare_latency(ctx, h, name, b, g, settings, n);
+    return compare_latency(ctx, h, name, b, g, settings, green_settings, n);
 }
 
 static int compare_statistics(gl_ctx *ctx, const gl_host *h, const gl_value *green)
@@ -331,7 +372,8 @@ static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
         set(h, details, "result_mismatch", h->value_int((int64_t)n->result_mismatch)) ||
         set(h, details, "plan_changed", h->value_int((int64_t)n->plan_changed)) ||
         set(h, details, "failed", h->value_int((int64_t)n->failed)) ||
-        set(h, details, "refused", h->value_int((int64_t)n->refused))) {
+        set(h, details, "refused", h->value_int((int64_t)n->refused)) ||
+        set(h, details, "not_comparable", h->value_int((int64_t)n->not_comparable))) {
         h->value_free(details);
         return h->set_error(ctx, "out of memory");
     }
@@ -361,7 +403,20 @@ int gl_qr__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl
     for (size_t i = 0; i < h->value_len(bcases); i++) {
         const gl_value *b = h->array_at(bcases, i);
         const char *name = h->value_get_string(h->object_get(b, "name"));
-        if (compare_case(ctx, h, b, name ? find_case(h, gcases, name) : NULL, settings, &n) != 0)
+        if (compare_case(ctx, h, b, name ? find_case(h, gcases, name) : NULL, settings,
+                         h->object_get(green, "settings"), &n) != 0)
+            return -1;
+    }
+    for (int s = 0; s < 2; s++) {
+        const gl_value *imp = h->object_get(s == 0 ? blue : green, "import");
+        const char *problem = h->value_get_string(h->object_get(imp, "problem"));
+        const char *source = h->value_get_string(h->object_get(imp, "source"));
+        /* Both sides' facts carry the import of a paired run: report it once, for its source. */
+        if (source == NULL || strcmp(source, s == 0 ? "blue" : "green") != 0)
+            continue;
+        if (problem != NULL &&
+            emit(ctx, h, "query_regression.import_failed", GL_SEVERITY_WARNING,
+                 "pg_stat_statements", NULL, NULL, NULL, problem) != 0)
             return -1;
     }
     if (compare_statistics(ctx, h, green) != 0)

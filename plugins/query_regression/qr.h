@@ -10,6 +10,7 @@
  * Host-facing modules:
  *   run.c         one statement in BEGIN READ ONLY ... ROLLBACK, timed
  *   readiness.c   planner statistics on the tables a workload touches
+ *   import.c      top statements from pg_stat_statements as workload queries
  *   collect.c     the plugin descriptor, config, collect / collect_pair
  *   compare.c     facts -> findings
  *
@@ -52,6 +53,10 @@ typedef struct gl_qr_query {
     int samples;
     int compare_results;   /* 0 for queries whose rows legitimately differ */
     int compare_plan;
+    /* Set for statements imported from pg_stat_statements (import.c). */
+    int imported;
+    long long calls;
+    double total_time_ms;
 } gl_qr_query;
 
 typedef struct gl_qr_workload {
@@ -76,6 +81,34 @@ void gl_qr_workload_free(gl_qr_workload *w);
 int gl_qr_safety_check(const char *sql, int *out_ordered, char *reason, size_t reasonlen);
 /* The libpg_query fingerprint (hex) of `sql` into buf; 0 or -1 (does not parse). */
 int gl_qr_fingerprint(const char *sql, char *buf, size_t buflen);
+/* The highest $n placeholder in `sql` (0 when none), or -1 when it does not parse. */
+int gl_qr_placeholders(const char *sql);
+/* 1 when every relation `sql` reads is a system one (pg_*, pg_catalog,
+ * information_schema): monitoring, not the application's workload. */
+int gl_qr_catalog_only(const char *sql);
+
+/* ------------------------------------------------------------------ import */
+
+#define GL_QR_MAX_IMPORT 500
+
+typedef struct gl_qr_import_config {
+    int top;                 /* how many statements to import; 0 = no import */
+    const char *params;      /* workload-format file of parameter sets, matched by fingerprint */
+} gl_qr_import_config;
+
+/*
+ * Imports the top `cfg->top` read-only statements by total execution time
+ * from `side`'s pg_stat_statements (this database's, top-level only) and
+ * appends them to `w` as queries named "pgss.<fingerprint>", with parameter
+ * sets from cfg->params when it has the same fingerprint. Statements the
+ * safety check refuses (writes, utility), catalog-only statements and
+ * fingerprints already in the
+ * workload are skipped. Returns 0 or -1 with the host error set; a failure
+ * to read pg_stat_statements itself is not an error: it is returned in
+ * *out_problem (malloc, the caller's) so the run can report it and go on.
+ */
+int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_import_config *cfg,
+                  gl_qr_workload *w, size_t *out_skipped, char **out_problem);
 
 /* ------------------------------------------------------------------- stats */
 
@@ -96,22 +129,54 @@ typedef struct gl_qr_judgement {
     gl_qr_verdict verdict;
     double blue_p50, blue_p95, blue_p99;
     double green_p50, green_p95, green_p99;
-    double ratio;   /* green median / blue median */
+    double ratio;        /* effect size: green median / blue median */
+    double ratio_low;    /* one-sided bootstrap bounds of ratio at the confidence level */
+    double ratio_high;
+    double shift_ms;     /* Hodges-Lehmann shift: median of all green - blue differences */
+    int paired;          /* the bootstrap resampled whole rounds (interleaved samples) */
+    int replicated;      /* gl_qr_judge_passes: 1 both passes agree, 0 not, -1 not checked */
     gl_qr_mw mw;
 } gl_qr_judgement;
+
+/* Bootstrap replicates behind ratio_low/ratio_high; the generator is seeded
+ * with a constant, so the same samples always give the same verdict. */
+#define GL_QR_BOOTSTRAP 2000
 
 /* Percentile p in [0,1] of sorted[0..n) with linear interpolation; n > 0. */
 double gl_qr_percentile(const double *sorted, size_t n, double p);
 /* Mann-Whitney U of x against y; 0, or -1 when a sample is empty or out of memory. */
 int gl_qr_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, gl_qr_mw *out);
 /*
- * Judges green against blue: regressed/improved only when the difference is
- * significant at `confidence` AND the median ratio leaves [1/tol, tol] AND the
- * medians differ by more than min_effect_ms; inconclusive when the ratio is
- * outside the tolerance but not significant; pass otherwise.
+ * Judges green against blue the way Kayenta's judge does, with a robust
+ * effect size so that noise on a loaded machine is not called a regression:
+ *   regressed  the Mann-Whitney test is significant at `confidence` (green
+ *              slower) AND the bootstrap lower bound of the median ratio
+ *              exceeds `tolerance` (we are confident green is more than
+ *              tolerance x slower, not just that it differs) AND the
+ *              Hodges-Lehmann shift exceeds min_effect_ms;
+ *   improved   the mirror image (upper bound below 1/tolerance);
+ *   inconclusive  the median ratio itself is beyond the tolerance (and the
+ *              shift beyond min_effect_ms) but that is not confirmed;
+ *   pass       otherwise.
+ * `paired` says blue[k] and green[k] ran in the same interleaved round
+ * (needs nb == ng): the bootstrap then resamples rounds, so noise that hit
+ * both sides of a round cancels out instead of widening the interval.
+ * Returns 0, or -1 when a sample is empty or out of memory.
  */
-int gl_qr_judge(const double *blue, size_t nb, const double *green, size_t ng, double confidence,
-                double tolerance, double min_effect_ms, gl_qr_judgement *out);
+int gl_qr_judge(const double *blue, size_t nb, const double *green, size_t ng, int paired,
+                double confidence, double tolerance, double min_effect_ms, gl_qr_judgement *out);
+/*
+ * gl_qr_judge over samples collected in two passes over the workload
+ * (blue[0..split) and green[0..split) in the first, the rest in the second),
+ * then a replication rule: regressed/improved stands only when each pass on
+ * its own has its median ratio beyond the tolerance the same way; otherwise
+ * it becomes inconclusive. Load that slows one side's server process for a
+ * few seconds (measured on a shared 2-core machine) hits one pass, not both.
+ * With split 0 or >= n it is gl_qr_judge.
+ */
+int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_t ng,
+                       size_t split, int paired, double confidence, double tolerance,
+                       double min_effect_ms, gl_qr_judgement *out);
 const char *gl_qr_verdict_name(gl_qr_verdict v);
 
 /* -------------------------------------------------------------------- plan */
@@ -157,12 +222,14 @@ void gl_qr_digest_free(gl_qr_digest *d);
 /*
  * Runs `sql` on `side` inside BEGIN READ ONLY ... ROLLBACK (with SET LOCAL
  * statement_timeout when timeout_ms > 0), passing rows to fn (may be NULL).
- * *out_ms is the statement's wall time. Returns 0 or -1 with the host error
- * set; the transaction is always rolled back.
+ * *out_ms is the statement's wall time. Returns 0, the non-zero value fn
+ * returned, or -1 with the host error set and, when err is not NULL, that
+ * error (the server's message, from host->last_error) copied into err; the
+ * transaction is always rolled back.
  */
 int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
                const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
-               double *out_ms);
+               double *out_ms, char *err, size_t errlen);
 
 /*
  * Planner-statistics readiness of `relations` ("schema.name") on one side:

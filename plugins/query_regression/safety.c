@@ -31,7 +31,7 @@ static const char *const deny_list[] = {
     "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile*",
     "pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message",
     "pg_create_*_replication_slot", "pg_drop_replication_slot", "pg_copy_*_replication_slot",
-    "pg_replication_origin_*", "pg_stat_reset*", "pg_promote",
+    "pg_replication_origin_*", "pg_stat_reset*", "pg_stat_statements_reset*", "pg_promote",
     "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_file_*",
     "txid_current", "pg_current_xact_id",
     "pg_sleep*",
@@ -182,4 +182,89 @@ int gl_qr_fingerprint(const char *sql, char *buf, size_t buflen)
     }
     pg_query_free_fingerprint_result(f);
     return rc;
+}
+
+/* The highest ParamRef number in a parse-tree subtree. */
+static int max_param(yajl_val v, int depth)
+{
+    int best = 0;
+
+    if (depth > 10000)
+        return 0;
+    if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            int n = max_param(v->u.array.values[i], depth + 1);
+            best = n > best ? n : best;
+        }
+    } else if (YAJL_IS_OBJECT(v)) {
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            yajl_val child = v->u.object.values[i];
+            int n;
+            if (strcmp(v->u.object.keys[i], "ParamRef") == 0) {
+                yajl_val num = get(child, "number");
+                n = YAJL_IS_INTEGER(num) ? (int)YAJL_GET_INTEGER(num) : 0;
+                best = n > best ? n : best;
+            }
+            n = max_param(child, depth + 1);
+            best = n > best ? n : best;
+        }
+    }
+    return best;
+}
+
+int gl_qr_placeholders(const char *sql)
+{
+    PgQueryParseResult parsed = pg_query_parse(sql);
+    yajl_val root = NULL;
+    char yerr[128];
+    int n = -1;
+
+    if (parsed.error == NULL)
+        root = yajl_tree_parse(parsed.parse_tree, yerr, sizeof(yerr));
+    if (root != NULL)
+        n = max_param(root, 0);
+    yajl_tree_free(root);
+    pg_query_free_parse_result(parsed);
+    return n;
+}
+
+/* Counts RangeVar nodes and those naming a system relation (pg_*, pg_catalog, information_schema). */
+static void count_relations(yajl_val v, int depth, int *all, int *system)
+{
+    if (depth > 10000)
+        return;
+    if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++)
+            count_relations(v->u.array.values[i], depth + 1, all, system);
+    } else if (YAJL_IS_OBJECT(v)) {
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            yajl_val child = v->u.object.values[i];
+            if (strcmp(v->u.object.keys[i], "RangeVar") == 0) {
+                yajl_val rel = get(child, "relname"), schema = get(child, "schemaname");
+                const char *r = YAJL_IS_STRING(rel) ? YAJL_GET_STRING(rel) : "";
+                const char *sc = YAJL_IS_STRING(schema) ? YAJL_GET_STRING(schema) : "";
+                (*all)++;
+                if (strncmp(r, "pg_", 3) == 0 || strcmp(sc, "pg_catalog") == 0 ||
+                    strcmp(sc, "information_schema") == 0)
+                    (*system)++;
+            }
+            count_relations(child, depth + 1, all, system);
+        }
+    }
+}
+
+int gl_qr_catalog_only(const char *sql)
+{
+    PgQueryParseResult parsed = pg_query_parse(sql);
+    yajl_val root = NULL;
+    char yerr[128];
+    int all = 0, system = 0;
+
+    if (parsed.error == NULL)
+        root = yajl_tree_parse(parsed.parse_tree, yerr, sizeof(yerr));
+    if (root != NULL)
+        count_relations(root, 0, &all, &system);
+    yajl_tree_free(root);
+    pg_query_free_parse_result(parsed);
+    return all > 0 && all == system;
 }

@@ -90,3 +90,34 @@ Test(qr_safety, fingerprint_ignores_constants)
     cr_assert_str_neq(a, c);
     cr_assert_eq(gl_qr_fingerprint("SELEKT", a, sizeof(a)), -1);
 }
+
+/* pg_stat_statements_reset() wipes the statistics the import reads, and a
+ * READ ONLY transaction does not stop it: it must be refused by name. */
+Test(qr_safety, pg_stat_statements_reset_is_refused)
+{
+    char reason[512];
+    int ordered;
+
+    cr_assert_eq(check("SELECT pg_stat_statements_reset()", &ordered, reason), 1);
+    cr_assert(strstr(reason, "pg_stat_statements_reset") != NULL, "%s", reason);
+    cr_assert_eq(check("SELECT public.pg_stat_statements_reset(0, 0, 0)", &ordered, reason), 1);
+}
+
+Test(qr_safety, placeholders_counts_the_highest_parameter)
+{
+    cr_assert_eq(gl_qr_placeholders("SELECT 1"), 0);
+    cr_assert_eq(gl_qr_placeholders("SELECT title FROM film WHERE film_id = $1"), 1);
+    cr_assert_eq(gl_qr_placeholders("SELECT * FROM t WHERE a = $2 AND b IN (SELECT c FROM u WHERE d = $3)"), 3);
+    cr_assert_eq(gl_qr_placeholders("SELEKT nothing"), -1);
+}
+
+/* Monitoring statements (greenlight's own among them) are not the application's workload. */
+Test(qr_safety, catalog_only_statements_are_recognised)
+{
+    cr_assert_eq(gl_qr_catalog_only("SELECT query FROM pg_stat_statements ORDER BY 1"), 1);
+    cr_assert_eq(gl_qr_catalog_only("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"), 1);
+    cr_assert_eq(gl_qr_catalog_only("SELECT * FROM information_schema.tables"), 1);
+    cr_assert_eq(gl_qr_catalog_only("SELECT f.title FROM film f JOIN pg_class c ON c.relname = f.title"), 0);
+    cr_assert_eq(gl_qr_catalog_only("SELECT count(*) FROM rental"), 0);
+    cr_assert_eq(gl_qr_catalog_only("SELECT 1"), 0, "no relation at all is not monitoring");
+}

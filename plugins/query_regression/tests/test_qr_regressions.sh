@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Injected regressions on green: a dropped index changes the plan (and makes
 # the query slower), a changed view definition changes the results.
+# Latency verdicts of unaffected queries are machine noise on a shared CI box:
+# the assertions say what each change must cause and what must never be claimed
+# (a regression or a result difference where nothing changed), not the exact
+# set of informational findings (latency_improved / inconclusive may come and go).
 . "$(dirname "$0")/../../../tests/integration/lib.sh"
 . "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
 . "$(dirname "$0")/qr_lib.sh"
@@ -32,18 +36,23 @@ assert_contains "$(qr_codes_for "$r" rentals_of_copy)" "query_regression.plan_ch
 assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "rentals_of_copy") | .blue')" "idx_fk_inventory_id"
 assert_not_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "rentals_of_copy") | .green')" "idx_fk_inventory_id"
 assert_contains "$(qr_codes_for "$r" rentals_of_copy)" "query_regression.latency_regressed" "a seq scan of rental instead of an index scan is judged slower"
-assert_eq 15 "$(json_get "$r" '.findings[] | select(.code == "query_regression.latency_regressed") | .green.samples')" "per-query samples threshold"
+assert_eq 15 "$(json_get "$r" '.findings[] | select(.code == "query_regression.latency_regressed" and .object == "rentals_of_copy") | .green.samples')" "per-query samples threshold"
 assert_not_contains "$(qr_codes_for "$r" rentals_of_copy)" "result_mismatch" "same rows without the index"
 
-# The changed view: same row count, different rows, first difference shown.
-assert_eq "query_regression.result_mismatch" "$(qr_codes_for "$r" action_films)"
-assert_eq critical "$(json_get "$r" '.findings[] | select(.object == "action_films") | .severity')"
-assert_eq 0 "$(json_get "$r" '.findings[] | select(.object == "action_films") | .details.first_difference')"
-assert_eq "$(json_get "$r" '.findings[] | select(.object == "action_films") | .blue.rows')" \
-  "$(json_get "$r" '.findings[] | select(.object == "action_films") | .green.rows')" "same row count"
-bp=$(json_get "$r" '.findings[] | select(.object == "action_films") | .details.blue_rows[0][2]')
-gp=$(json_get "$r" '.findings[] | select(.object == "action_films") | .details.green_rows[0][2]')
+# The changed view: same row count, different rows, first difference shown. Its
+# latency verdict is not asserted: the view does one more addition per row, noise decides.
+mm='.findings[] | select(.object == "action_films" and .code == "query_regression.result_mismatch")'
+assert_eq 1 "$(json_get "$r" "[$mm] | length")" "the changed view is a result mismatch"
+assert_eq critical "$(json_get "$r" "$mm | .severity")"
+assert_eq 0 "$(json_get "$r" "$mm | .details.first_difference")"
+assert_eq "$(json_get "$r" "$mm | .blue.rows")" "$(json_get "$r" "$mm | .green.rows")" "same row count"
+bp=$(json_get "$r" "$mm | .details.blue_rows[0][2]")
+gp=$(json_get "$r" "$mm | .details.green_rows[0][2]")
 assert_eq "$(echo "$bp + 1" | bc)" "$gp" "the first differing row shows the changed price"
 
-assert_eq "" "$(qr_codes_for "$r" untouched)" "an unaffected query has no finding"
+# The unaffected query: nothing wrong may be claimed about it.
+for code in result_mismatch plan_changed latency_regressed query_failed; do
+  assert_not_contains "$(qr_codes_for "$r" untouched)" "query_regression.$code" "an unaffected query has no $code"
+done
+assert_eq 3 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.judged')" "every case judged"
 assert_eq hold "$(json_get "$r" .decision.action)"

@@ -45,6 +45,11 @@ assert_contains "$(json_get "$r" '.findings[] | select(.object == "two_statement
 assert_contains "$(json_get "$r" '.findings[] | select(.object == "nextval") | .message')" "nextval"
 # The parser cannot see inside sneaky(); the READ ONLY transaction stops it.
 assert_eq "query_regression.query_failed" "$(qr_codes_for "$r" hidden_writer)"
+# The finding carries the server's own message, not just "it failed".
+hw=$(json_get "$r" '.findings[] | select(.object == "hidden_writer") | .message')
+assert_contains "$hw" "read-only transaction" "query_failed names the server's error"
+assert_contains "$hw" "on blue" "query_failed names the side"
+assert_contains "$(json_get "$r" '.findings[] | select(.object == "hidden_writer") | .blue')" "cannot execute INSERT"
 assert_eq "" "$(qr_codes_for "$r" fine)" "the read-only query runs and matches itself"
 
 assert_eq "$before" "$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM category")" "blue's data unchanged"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Import from blue's pg_stat_statements: the top statements by total time become
+# cases named by their libpg_query fingerprint, so blue 15 and green 17 meet on
+# the same names (queryid differs across major versions). Writers and
+# greenlight's own catalog queries are skipped; a statement with $n and no
+# values is "not comparable" on a 15 blue, and runs with a params file.
+. "$(dirname "$0")/../../../tests/integration/lib.sh"
+. "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
+. "$(dirname "$0")/qr_lib.sh"
+gl_require_bin
+
+a=$(gl_clone_db blue "$(gl_unique_name qr_pgss_a)")
+b=$(gl_clone_db green "$(gl_unique_name qr_pgss_b)")
+gl_sql blue "$a" "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+gl_sql blue "$a" "SELECT pg_stat_statements_reset()" >/dev/null
+# The statements "the application" ran on blue (constants become $1 in pg_stat_statements).
+for id in 7 8 9; do gl_sql blue "$a" "SELECT title FROM film WHERE film_id = $id" >/dev/null; done
+gl_sql blue "$a" "SELECT count(*) FROM rental r JOIN payment p ON p.rental_id = r.rental_id" >/dev/null
+gl_sql blue "$a" "UPDATE film SET title = title WHERE film_id = 1" >/dev/null
+conn_a=$(gl_conninfo blue "$a")
+conn_b=$(gl_conninfo green "$b")
+
+jq -n '{plugins: {query_regression: {samples: 5, warmup: 1, pg_stat_statements: {top: 10}}}}' >"$GL_TMP/c1.json"
+"$GL_BIN" check --no-color --out "$GL_TMP/o1" --plugins query_regression --config "$GL_TMP/c1.json" \
+  --blue "$conn_a" --green "$conn_b" >"$GL_TMP/stdout1" 2>&1 || true
+r=$GL_TMP/o1/report.json
+assert_report_valid "$r"
+assert_eq ok "$(json_get "$r" '.plugins[] | select(.name == "query_regression") | .status')" "plugin status"
+# The join ran as is on both servers: same rows from 15 and 17, judged.
+assert_eq 0 "$(qr_count "$r" query_regression.result_mismatch)" "the imported join returns the same rows on 15 and 17"
+assert_eq 1 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.results_compared')" "one statement ran on both sides"
+# The parameterised statement: not comparable on a 15 blue, and the finding says why.
+nc=$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .message')
+assert_contains "$nc" "PostgreSQL 15"
+assert_contains "$nc" "GENERIC_PLAN"
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .blue')" 'film_id = $1'
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .object')" "pgss."
+# Nothing else: the UPDATE, the reset and greenlight's own catalog queries are not imported.
+assert_eq 0 "$(qr_count "$r" query_regression.query_refused)" "writers are skipped, not refused"
+assert_eq 0 "$(qr_count "$r" query_regression.query_failed)" "no imported statement fails"
+assert_eq 1 "$(qr_count "$r" query_regression.not_comparable)" "one statement not comparable"
+assert_eq 1 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.judged')" "only the join is judged"
+
+# With a params file (matched by fingerprint, not by text: other spacing and a constant).
+cat >"$GL_TMP/params.json" <<'JSON'
+{"format": "greenlight-workload/1", "queries": [
+  {"name": "film_title", "sql": "select title from film   where film_id = 42", "params": [[7], [8]]}
+]}
+JSON
+jq -n --arg p "$GL_TMP/params.json" '{plugins: {query_regression: {samples: 5, warmup: 1, pg_stat_statements: {top: 10, params: $p}}}}' >"$GL_TMP/c2.json"
+"$GL_BIN" check --no-color --out "$GL_TMP/o2" --plugins query_regression --config "$GL_TMP/c2.json" \
+  --blue "$conn_a" --green "$conn_b" >"$GL_TMP/stdout2" 2>&1 || true
+r=$GL_TMP/o2/report.json
+assert_report_valid "$r"
+assert_eq 0 "$(qr_count "$r" query_regression.not_comparable)" "the params file makes it comparable"
+assert_eq 3 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.results_compared')" "two parameter sets and the join"
+assert_eq 0 "$(qr_count "$r" query_regression.result_mismatch)"
+
+# Without pg_stat_statements in the database: a warning, and the run goes on.
+c=$(gl_clone_db blue "$(gl_unique_name qr_pgss_c)")
+"$GL_BIN" check --no-color --out "$GL_TMP/o3" --plugins query_regression --config "$GL_TMP/c1.json" \
+  --blue "$(gl_conninfo blue "$c")" --green "$conn_b" >"$GL_TMP/stdout3" 2>&1 || true
+r=$GL_TMP/o3/report.json
+assert_report_valid "$r"
+assert_eq 1 "$(qr_count "$r" query_regression.import_failed)"
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.import_failed") | .message')" "pg_stat_statements"
+assert_eq warning "$(json_get "$r" '.findings[] | select(.code == "query_regression.import_failed") | .severity')"
