@@ -20,7 +20,8 @@
  * facts returned by collect) is owned by the host from then on. Values the
  * host hands in (facts, rows, config) are borrowed: valid for the call only.
  *
- * Threads: a plugin may call host->query / host->query_rows for the two
+ * Threads: a plugin may call host->query / host->query_rows /
+ * host->query_simple (and host->set_error) for the two
  * different sides from two threads at once (each side has its own
  * connection), e.g. in collect_pair; value builders are thread-safe for
  * distinct values. Everything else is called from one thread.
@@ -163,6 +164,12 @@ typedef struct gl_host {
     /* The message of the last failed host call or set_error in this ctx
      * (e.g. the server's error for a failed query), "" when none. */
     const char *(*last_error)(gl_ctx *ctx);
+
+    /* Like query, but over the simple query protocol (no parameters): for
+     * statements whose own text holds $n placeholders, such as
+     * EXPLAIN (GENERIC_PLAN) on PostgreSQL 16+. */
+    int (*query_simple)(gl_ctx *ctx, gl_side side, const char *sql, gl_row_fn fn,
+                        void *userdata);
 
     /* ABI 1.0 ends here. New members go below, never above. */
 } gl_host;

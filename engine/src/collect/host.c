@@ -86,8 +86,8 @@ static gl_target *live_side(gl_ctx *ctx, gl_side side)
     return t;
 }
 
-static int host_query(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
-                      const char *const *params, gl_row_fn fn, void *userdata)
+static int run_query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
+                     const char *const *params, gl_row_fn fn, void *userdata)
 {
     gl_target *t = live_side(ctx, side);
     PGresult *res = NULL;
@@ -97,7 +97,7 @@ static int host_query(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
 
     if (t == NULL)
         return -1;
-    res = PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    res = simple ? PQexec(t->conn, sql) : PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *msg = PQresultErrorMessage(res);
         char text[1800];
@@ -135,6 +135,18 @@ out:
     free(nulls);
     PQclear(res);
     return rc;
+}
+
+static int host_query(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                      const char *const *params, gl_row_fn fn, void *userdata)
+{
+    return run_query(ctx, side, sql, 0, nparams, params, fn, userdata);
+}
+
+static int host_query_simple(gl_ctx *ctx, gl_side side, const char *sql, gl_row_fn fn,
+                             void *userdata)
+{
+    return run_query(ctx, side, sql, 1, 0, NULL, fn, userdata);
 }
 
 typedef struct rows_acc {
@@ -307,6 +319,7 @@ static const gl_host host_table = {
     .value_equal = gl_value_equal,
     .progress = host_progress,
     .last_error = host_last_error,
+    .query_simple = host_query_simple,
 };
 
 const gl_host *gl_host_table(void)
