@@ -74,7 +74,7 @@ static gl_loaded_plugin *find_loaded(gl_plugin_set *set, const char *name)
 static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
 {
     gl_loaded_plugin *grown, *lp, *first;
-    char why[1024] = "";
+    char why[4096 + 1024] = "";
     gl_plugin_entry_fn entry;
     void *sym;
 
