@@ -12,7 +12,8 @@
  * Facts per side (self-contained, for offline compare):
  *   { enabled, server_version_num, settings: {...},
  *     cases: [ { name, query, sql, params, tags, ordered, thresholds, compare,
- *                refused? | error?, rows, digest, sample_rows, plan, plan_cost,
+ *                refused? | error? | not_comparable? | generic_plan?,
+ *                rows, digest, sample_rows, plan, plan_cost,
  *                latency_ms: [...] } ],
  *     statistics: { missing: [ {relation, reltuples, last_analyze, last_autoanalyze} ],
  *                   analyzed: [relation...] } }
@@ -47,7 +48,9 @@ typedef struct qr_case {
     int samples;
     char refused[512];     /* non-empty: never run */
     char fingerprint[64];
-    /* $n placeholders and no parameter sets: not run at all (mark_not_comparable). */
+    /* $n placeholders and no parameter sets (placeholder_case): never run; either
+     * compared by plan only, through EXPLAIN (GENERIC_PLAN), or not at all. */
+    int generic_plan;
     char not_comparable[512];
 } qr_case;
 
@@ -172,19 +175,24 @@ static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
 /* ------------------------------------------------------------------ cases */
 
 /*
- * A statement with $n and no values (typically from pg_stat_statements) has
- * no sound plan to compare through this host:
- *  - EXPLAIN (GENERIC_PLAN) (16+) needs the simple query protocol; over the
- *    extended protocol, the only one host->query speaks, the server counts
- *    the $n as parameters of the EXPLAIN itself and wants them bound, and
- *    bound values are planned as constants (measured: "film_id = $1" bound to
- *    NULL plans as a bare Result);
- *  - before 16, PREPARE + EXPLAIN EXECUTE with NULLs plans for NULLs too
- *    (WHERE x = NULL folds to false, partitions are pruned away).
- * So such a case is marked not comparable, with the reason, until a params
- * file gives it real values (share/doc/checks/query_regression.md).
+ * A statement with $n and no values (typically from pg_stat_statements) is
+ * not run: it has no values to run with. Its plan can still be compared when
+ * every live side is 16+: EXPLAIN (GENERIC_PLAN) plans it with the $n left
+ * unknown, the plan a prepared statement gets after its custom plans. That
+ * EXPLAIN must go over the simple protocol (host->query_simple): over the
+ * extended one the server takes the $n as parameters of the EXPLAIN itself,
+ * wants them bound, and plans the bound values as constants (measured on 17:
+ * "film_id = $1" bound to NULL plans as a bare Result).
+ * Before 16 there is no sound substitute: PREPARE + EXPLAIN EXECUTE with NULLs
+ * plans for NULLs too (WHERE x = NULL folds to false, partitions are pruned
+ * away), and a generic plan on one side against a custom one on the other
+ * would differ for that reason alone. So with a side older than 16 the case
+ * is marked not comparable, with the reason, until a params file gives it
+ * real values (it then runs like any case: results, plans and latency).
+ * In a snapshot run only the live side is decided here; compare needs both
+ * sides' facts to carry a generic plan.
  */
-static void mark_not_comparable(qr_run *r, qr_case *c, int placeholders)
+static void placeholder_case(qr_run *r, qr_case *c, int placeholders)
 {
     int oldest = 0, side = GL_SIDE_BLUE;
 
@@ -198,15 +206,17 @@ static void mark_not_comparable(qr_run *r, qr_case *c, int placeholders)
     if (oldest > 0 && oldest < 160000)
         snprintf(c->not_comparable, sizeof(c->not_comparable),
                  "it has %d placeholder(s) ($n) and no parameter values, and %s is PostgreSQL "
-                 "%d, too old for EXPLAIN (GENERIC_PLAN) (16+): give sample values in a params "
-                 "file (config pg_stat_statements.params)", placeholders, side_name(side),
-                 oldest / 10000);
-    else
+                 "%d, too old for EXPLAIN (GENERIC_PLAN) (16+); a plan-only comparison needs "
+                 "both sides on 16+: give sample values in a params file (config "
+                 "pg_stat_statements.params)", placeholders, side_name(side), oldest / 10000);
+    else if (!gl_qr__host_has_simple(r->host))
         snprintf(c->not_comparable, sizeof(c->not_comparable),
                  "it has %d placeholder(s) ($n) and no parameter values; a plan-only comparison "
-                 "(EXPLAIN (GENERIC_PLAN)) needs the simple query protocol, which the host does "
-                 "not offer yet: give sample values in a params file (config "
+                 "(EXPLAIN (GENERIC_PLAN)) needs the simple query protocol, which this greenlight "
+                 "host does not offer: give sample values in a params file (config "
                  "pg_stat_statements.params)", placeholders);
+    else
+        c->generic_plan = 1;
 }
 
 static int build_cases(qr_run *r)
@@ -245,7 +255,7 @@ static int build_cases(qr_run *r)
             if (s > 0)
                 snprintf(c->refused, sizeof(c->refused), "refused: %s", reason);
             else if (placeholders > 0 && q->nsets == 0)
-                mark_not_comparable(r, c, placeholders);
+                placeholder_case(r, c, placeholders);
         }
     }
     r->ncases = k;
@@ -310,19 +320,26 @@ static int explain_case(qr_run *r, int side, size_t i)
     char *sql = malloc(len), **rels = NULL, err[256], server[768];
     text_acc acc = {NULL, 0};
     double ms, cost = 0;
-    int rc = 0;
+    int rc = 0, failed;
 
     if (sql == NULL)
         return r->host->set_error(r->ctx, "out of memory");
-    snprintf(sql, len, "EXPLAIN (FORMAT JSON, VERBOSE) %s", c->q->sql);
+    snprintf(sql, len, "EXPLAIN (%sFORMAT JSON, VERBOSE) %s", c->generic_plan ? "GENERIC_PLAN, " : "",
+             c->q->sql);
     free(o->plan);
     o->plan = NULL;
-    if (gl_qr__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params, r->cfg.timeout_ms,
-                   take_text, &acc, &ms, server, sizeof(server)) != 0 || acc.text == NULL) {
+    if (c->generic_plan)
+        failed = gl_qr__run_simple(r->ctx, r->host, (gl_side)side, sql, r->cfg.timeout_ms,
+                                   take_text, &acc, &ms, server, sizeof(server)) != 0;
+    else
+        failed = gl_qr__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params,
+                            r->cfg.timeout_ms, take_text, &acc, &ms, server, sizeof(server)) != 0;
+    if (failed || acc.text == NULL) {
         if (acc.failed)
             rc = r->host->set_error(r->ctx, "out of memory");
         else if (o->error[0] == '\0')
-            snprintf(o->error, sizeof(o->error), "EXPLAIN failed on %s: %s", side_name(side),
+            snprintf(o->error, sizeof(o->error), "EXPLAIN%s failed on %s: %s",
+                     c->generic_plan ? " (GENERIC_PLAN)" : "", side_name(side),
                      server[0] ? server : "it returned no plan");
         goto out;
     }
@@ -430,10 +447,11 @@ static int time_case(qr_run *r, int side, size_t i, int keep)
     return 0;
 }
 
-/* Whether a case is run for results and latency. */
+/* Whether a case is run for results and latency (a generic-plan case is only explained). */
 static int runnable(qr_run *r, size_t i)
 {
-    if (r->cases[i].refused[0] != '\0' || r->cases[i].not_comparable[0] != '\0')
+    if (r->cases[i].refused[0] != '\0' || r->cases[i].not_comparable[0] != '\0' ||
+        r->cases[i].generic_plan)
         return 0;
     for (int s = 0; s < 2; s++)
         if (r->live[s] && r->out[s][i].error[0] != '\0')
@@ -573,6 +591,8 @@ static gl_value *case_facts(qr_run *r, int side, size_t i)
               set(h, f, "total_time_ms", h->value_number(c->q->total_time_ms));
     if (!bad && c->not_comparable[0] != '\0')
         bad = set(h, f, "not_comparable", h->value_string(c->not_comparable));
+    if (!bad && c->generic_plan)
+        bad = set(h, f, "generic_plan", h->value_bool(1));
     if (!bad && o->error[0] != '\0')
         bad = set(h, f, "error", h->value_string(o->error));
     if (!bad && o->have_result) {

@@ -16,7 +16,7 @@
 typedef struct counts {
     size_t judged, pass, regressed, improved, inconclusive;
     size_t results_compared, result_mismatch, plan_changed, failed, refused;
-    size_t not_comparable;
+    size_t not_comparable, plan_only;
 } counts;
 
 static int emit(gl_ctx *ctx, const gl_host *h, const char *code, gl_severity sev,
@@ -282,6 +282,35 @@ out:
     return rc;
 }
 
+/*
+ * A statement with $n and no values, explained with GENERIC_PLAN on a 16+
+ * side (collect.c placeholder_case): only plans are compared, and only when
+ * both sides have one; with a snapshot taken where that was not possible,
+ * the case is not comparable.
+ */
+static int compare_generic_plans(gl_ctx *ctx, const gl_host *h, const char *name,
+                                 const gl_value *b, const gl_value *g, const gl_value *cmp,
+                                 counts *n)
+{
+    char msg[512];
+
+    if (!h->value_get_bool(h->object_get(b, "generic_plan")) ||
+        !h->value_get_bool(h->object_get(g, "generic_plan")) ||
+        h->object_get(b, "plan") == NULL || h->object_get(g, "plan") == NULL) {
+        n->not_comparable++;
+        snprintf(msg, sizeof(msg), "query %s is not compared: it has placeholders ($n) and no "
+                 "parameter values, and only %s has a generic plan (EXPLAIN (GENERIC_PLAN), "
+                 "PostgreSQL 16+): give sample values in a params file", name,
+                 h->value_get_bool(h->object_get(b, "generic_plan")) ? "blue" : "green");
+        return emit(ctx, h, "query_regression.not_comparable", GL_SEVERITY_INFO, name,
+                    h->value_copy(h->object_get(b, "sql")), NULL, NULL, msg);
+    }
+    n->plan_only++;
+    if (h->value_get_bool(h->object_get(cmp, "plan")) || h->object_get(cmp, "plan") == NULL)
+        return compare_plans(ctx, h, name, b, g, n);
+    return 0;
+}
+
 static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const gl_value *g,
                         const gl_value *settings, const gl_value *green_settings, counts *n)
 {
@@ -322,6 +351,9 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
         return emit(ctx, h, "query_regression.query_failed", GL_SEVERITY_ERROR, name,
                     be ? h->value_copy(be) : NULL, ge ? h->value_copy(ge) : NULL, NULL, msg);
     }
+    if (h->value_get_bool(h->object_get(b, "generic_plan")) ||
+        h->value_get_bool(h->object_get(g, "generic_plan")))
+        return compare_generic_plans(ctx, h, name, b, g, cmp, n);
     if (h->value_get_bool(h->object_get(cmp, "results")) || h->object_get(cmp, "results") == NULL)
         if (compare_results(ctx, h, name, b, g, n) != 0)
             return -1;
@@ -373,14 +405,15 @@ static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
         set(h, details, "plan_changed", h->value_int((int64_t)n->plan_changed)) ||
         set(h, details, "failed", h->value_int((int64_t)n->failed)) ||
         set(h, details, "refused", h->value_int((int64_t)n->refused)) ||
-        set(h, details, "not_comparable", h->value_int((int64_t)n->not_comparable))) {
+        set(h, details, "not_comparable", h->value_int((int64_t)n->not_comparable)) ||
+        set(h, details, "plan_only", h->value_int((int64_t)n->plan_only))) {
         h->value_free(details);
         return h->set_error(ctx, "out of memory");
     }
     snprintf(msg, sizeof(msg), "latency score %.0f/100: %zu of %zu queries pass or improved, %zu "
-             "regressed, %zu inconclusive; %zu result mismatch(es), %zu plan change(s)",
-             score, n->pass + n->improved, n->judged, n->regressed, n->inconclusive,
-             n->result_mismatch, n->plan_changed);
+             "regressed, %zu inconclusive; %zu result mismatch(es), %zu plan change(s); %zu "
+             "compared by generic plan only", score, n->pass + n->improved, n->judged,
+             n->regressed, n->inconclusive, n->result_mismatch, n->plan_changed, n->plan_only);
     return emit(ctx, h, "query_regression.score", GL_SEVERITY_INFO, "workload", NULL,
                 h->value_number(score), details, msg);
 }

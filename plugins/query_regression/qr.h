@@ -232,6 +232,17 @@ int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, 
                double *out_ms, char *err, size_t errlen);
 
 /*
+ * Like gl_qr__run without parameters, over the simple query protocol
+ * (host->query_simple): for EXPLAIN (GENERIC_PLAN) of a statement whose own
+ * text holds $n placeholders. Fails (-1, error set) when the host predates
+ * query_simple; gl_qr__host_has_simple says so beforehand.
+ */
+int gl_qr__run_simple(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                      int timeout_ms, gl_row_fn fn, void *userdata, double *out_ms, char *err,
+                      size_t errlen);
+int gl_qr__host_has_simple(const gl_host *host);
+
+/*
  * Planner-statistics readiness of `relations` ("schema.name") on one side:
  * returns an array of {relation, reltuples, last_analyze, last_autoanalyze}
  * for the never-analyzed ones through *out_missing. When `analyze` is set

@@ -3,7 +3,11 @@
  *   BEGIN READ ONLY; [SET LOCAL statement_timeout = N;] <statement>; ROLLBACK
  * on a session that is already read-only and under statement_timeout (the
  * host's), each through the extended protocol, which refuses more than one
- * statement per call. Only the statement itself is timed.
+ * statement per call. Only the statement itself is timed. The one exception,
+ * gl_qr__run_simple, is for EXPLAIN (GENERIC_PLAN) of a statement with $n in
+ * its text: over the extended protocol the server would take those $n as
+ * parameters of the EXPLAIN itself. Its statement passed the safety check as
+ * exactly one SELECT, so the simple protocol still carries one statement.
  */
 #include "qr.h"
 
@@ -50,9 +54,11 @@ static void keep_error(gl_ctx *ctx, const gl_host *host, char *err, size_t errle
             *p = ' ';
 }
 
-int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
-               const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
-               double *out_ms, char *err, size_t errlen)
+/* gl_qr__run and gl_qr__run_simple: `simple` sends the statement over the simple protocol. */
+static int run_in_transaction(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                              int simple, int nparams, const char *const *params, int timeout_ms,
+                              gl_row_fn fn, void *userdata, double *out_ms, char *err,
+                              size_t errlen)
 {
     char set_timeout[64];
     double t0;
@@ -74,7 +80,8 @@ int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, 
         }
     }
     t0 = now_ms();
-    rc = host->query(ctx, side, sql, nparams, params, fn, userdata);
+    rc = simple ? host->query_simple(ctx, side, sql, fn, userdata)
+                : host->query(ctx, side, sql, nparams, params, fn, userdata);
     *out_ms = now_ms() - t0;
     /* A row callback's stop (rc > 0) is not a server error: the caller says why. */
     if (rc < 0)
@@ -84,4 +91,32 @@ out:
     if (began && host->query(ctx, side, "ROLLBACK", 0, NULL, NULL, NULL) != 0 && rc == 0)
         rc = -1;
     return rc;
+}
+
+int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
+               const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
+               double *out_ms, char *err, size_t errlen)
+{
+    return run_in_transaction(ctx, host, side, sql, 0, nparams, params, timeout_ms, fn, userdata,
+                              out_ms, err, errlen);
+}
+
+int gl_qr__host_has_simple(const gl_host *host)
+{
+    return host->size >= offsetof(gl_host, query_simple) + sizeof(host->query_simple) &&
+           host->query_simple != NULL;
+}
+
+int gl_qr__run_simple(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                      int timeout_ms, gl_row_fn fn, void *userdata, double *out_ms, char *err,
+                      size_t errlen)
+{
+    *out_ms = 0;
+    if (!gl_qr__host_has_simple(host)) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "the host has no simple-protocol query (query_simple)");
+        return host->set_error(ctx, "query_regression: the host has no query_simple");
+    }
+    return run_in_transaction(ctx, host, side, sql, 1, 0, NULL, timeout_ms, fn, userdata, out_ms,
+                              err, errlen);
 }

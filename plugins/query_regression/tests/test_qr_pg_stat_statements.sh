@@ -3,7 +3,9 @@
 # cases named by their libpg_query fingerprint, so blue 15 and green 17 meet on
 # the same names (queryid differs across major versions). Writers and
 # greenlight's own catalog queries are skipped; a statement with $n and no
-# values is "not comparable" on a 15 blue, and runs with a params file.
+# values is "not comparable" on a 15 blue, runs with a params file, and is
+# compared by its generic plan (EXPLAIN (GENERIC_PLAN), simple protocol) when
+# both sides are 16+.
 . "$(dirname "$0")/../../../tests/integration/lib.sh"
 . "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
 . "$(dirname "$0")/qr_lib.sh"
@@ -33,6 +35,7 @@ assert_eq 1 "$(json_get "$r" '.findings[] | select(.code == "query_regression.sc
 nc=$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .message')
 assert_contains "$nc" "PostgreSQL 15"
 assert_contains "$nc" "GENERIC_PLAN"
+assert_contains "$nc" "both sides on 16+"
 assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .blue')" 'film_id = $1'
 assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .object')" "pgss."
 # Nothing else: the UPDATE, the reset and greenlight's own catalog queries are not imported.
@@ -65,3 +68,29 @@ assert_report_valid "$r"
 assert_eq 1 "$(qr_count "$r" query_regression.import_failed)"
 assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.import_failed") | .message')" "pg_stat_statements"
 assert_eq warning "$(json_get "$r" '.findings[] | select(.code == "query_regression.import_failed") | .severity')"
+
+# Both sides 16+ (two clones on the 17 server): a $n statement without values is
+# compared by its generic plan, which names the index blue uses and green lacks.
+x=$(gl_clone_db green "$(gl_unique_name qr_pgss_x)")
+y=$(gl_clone_db green "$(gl_unique_name qr_pgss_y)")
+gl_sql green "$x" "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+for id in 7 8; do
+  gl_sql green "$x" "SELECT title FROM film WHERE film_id = $id" >/dev/null
+  gl_sql green "$x" "SELECT rental_id FROM rental WHERE inventory_id = $id" >/dev/null
+done
+gl_sql green "$y" "DROP INDEX idx_fk_inventory_id" >/dev/null
+"$GL_BIN" check --no-color --out "$GL_TMP/o4" --plugins query_regression --config "$GL_TMP/c1.json" \
+  --blue "$(gl_conninfo green "$x")" --green "$(gl_conninfo green "$y")" >"$GL_TMP/stdout4" 2>&1 || true
+r=$GL_TMP/o4/report.json
+assert_report_valid "$r"
+assert_eq ok "$(json_get "$r" '.plugins[] | select(.name == "query_regression") | .status')" "plugin status (17 vs 17)"
+assert_eq 0 "$(qr_count "$r" query_regression.not_comparable)" "17 against 17: generic plans make \$n statements comparable"
+assert_eq 0 "$(qr_count "$r" query_regression.query_failed)" "EXPLAIN (GENERIC_PLAN) runs over the simple protocol"
+assert_eq 2 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.plan_only')" "both statements compared by plan only"
+assert_eq 0 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.judged')" "nothing runs without values"
+pc='.findings[] | select(.code == "query_regression.plan_changed")'
+assert_eq 1 "$(json_get "$r" "[$pc] | length")" "only the statement over the dropped index changed plan"
+assert_contains "$(json_get "$r" "$pc | .object")" "pgss."
+assert_contains "$(json_get "$r" "$pc | .blue")" "idx_fk_inventory_id" "blue's generic plan uses the index"
+assert_not_contains "$(json_get "$r" "$pc | .green")" "idx_fk_inventory_id"
+assert_contains "$(json_get "$r" "$pc | .green")" "Seq Scan"
