@@ -1,6 +1,8 @@
 -- strict.lua: the compliance policy. Everything that differs between blue
 -- and green must be declared in an approved change, every declared change
--- must have happened, and a waiver may excuse a finding for at most 30 days.
+-- must have happened, and a waiver may excuse a finding for at most 30 days:
+-- it must be at most 30 days old and expire at most 30 days after it was
+-- created (no waivers past 30 days, whenever the run happens).
 --   greenlight check --policy policies/strict.lua --change change.json \
 --     [--waivers checks/waivers.json] ...
 -- The change file must carry "id" and "approvals" (a non-empty list, e.g.
@@ -14,10 +16,62 @@ local function present(v)
   return v ~= nil and v ~= gl.null
 end
 
--- A waiver counts only if it is recent enough; the rule `waivers` holds on
+-- Days since 0000-03-01 of a "YYYY-MM-DD" date (the civil-from-days
+-- inverse; no os.time in the sandbox); nil when it is not such a date.
+local function day_number(date)
+  if type(date) ~= "string" then
+    return nil
+  end
+  local y, m, d = string.match(date, "^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  if not y then
+    return nil
+  end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if m <= 2 then
+    y = y - 1
+  end
+  local era = y // 400
+  local year_of_era = y - era * 400
+  local day_of_year = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+  return era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+end
+
+-- How many days a waiver was written to last (expires - created), or nil
+-- when it has no created date.
+local function lifetime_days(w)
+  local created, expires = day_number(w.created), day_number(w.expires)
+  if created == nil or expires == nil then
+    return nil
+  end
+  return expires - created
+end
+
+-- Why strict does not accept the waiver w, or nil when it does. A waiver
+-- counts only if it is recent and short-lived; the rule `waivers` holds on
 -- the others, and the findings they would excuse are judged as if unwaived.
+local function waiver_refusal(w)
+  if not present(w.age_days) then
+    return "has no created date"
+  end
+  local why = {}
+  if w.age_days > MAX_WAIVER_AGE_DAYS then
+    why[#why + 1] = string.format("is %d days old", w.age_days)
+  end
+  local lifetime = lifetime_days(w)
+  if lifetime == nil then
+    why[#why + 1] = "has no valid created or expires date"
+  elseif lifetime > MAX_WAIVER_AGE_DAYS then
+    why[#why + 1] = string.format("expires %d days after it was created (%s to %s)",
+      lifetime, w.created, w.expires)
+  end
+  if #why == 0 then
+    return nil
+  end
+  return table.concat(why, " and ")
+end
+
 local function waiver_accepted(w)
-  return present(w) and present(w.age_days) and w.age_days <= MAX_WAIVER_AGE_DAYS
+  return present(w) and waiver_refusal(w) == nil
 end
 
 local function accepted_waiver(input, f)
@@ -100,17 +154,18 @@ function rules.unrealised(input)
   return verdicts
 end
 
--- A waiver that excused a finding must be at most 30 days old (and say
--- when it was created, or its age is unknown).
+-- A waiver that excused a finding must be at most 30 days old, must expire
+-- at most 30 days after it was created, and must say when it was created
+-- (or neither is known).
 function rules.waivers(input)
   local verdicts = {}
   for i, w in ipairs(present(input.waivers) and input.waivers or {}) do
-    if w.status == "used" and not waiver_accepted(w) then
-      local age = present(w.age_days) and string.format("is %d days old", w.age_days)
-        or "has no created date"
+    local refusal = w.status == "used" and waiver_refusal(w)
+    if refusal then
       verdicts[#verdicts + 1] = gl.hold(string.format(
-        "waiver %d (%s on %s, owner %s) %s; strict accepts waivers up to %d days old",
-        i, w.code, w.object, w.owner, age, MAX_WAIVER_AGE_DAYS), w.findings)
+        "waiver %d (%s on %s, owner %s) %s; strict accepts waivers up to %d days old "
+          .. "that expire at most %d days after they were created",
+        i, w.code, w.object, w.owner, refusal, MAX_WAIVER_AGE_DAYS, MAX_WAIVER_AGE_DAYS), w.findings)
     end
   end
   return verdicts
@@ -119,6 +174,6 @@ end
 return {
   name = "strict",
   description = "Compliance: approved and complete change declarations, no waiver older "
-    .. "than 30 days, hold on every error; roll back on a downgrade.",
+    .. "than 30 days or lasting more than 30 days, hold on every error; roll back on a downgrade.",
   rules = rules,
 }

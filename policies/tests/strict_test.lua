@@ -11,9 +11,11 @@ local facts = { blue = { engine_version = { server_version_num = 170002 } },
 local work_mem = finding("parameters.changed", "work_mem", "warning", { blue = "4MB", green = "64MB" })
 local approved = { id = "CHG-9", approvals = { { by = "alice" } }, parameters = { work_mem = "64MB" } }
 
-local function waiver(age)
+-- A used waiver of the dropped index: age in days, created and expires
+-- dates (default: a 20-day waiver written on 2025-01-01).
+local function waiver(age, created, expires)
   return { code = "schema.index.dropped", object = "public.*", reason = "replaced", owner = "dba",
-           expires = "2999-01-01", created = "2025-01-01", status = "used",
+           expires = expires or "2025-01-21", created = created or "2025-01-01", status = "used",
            findings = { "schema.index.dropped:public.idx" }, days_left = 10, age_days = age }
 end
 local waived_drop = finding("schema.index.dropped", "public.idx", "error", { waived = true, waiver = 1 })
@@ -62,6 +64,63 @@ return {
     expect = { action = "hold",
                reasons = { { rule = "waivers", message = "45 days old", findings = { "schema.index.dropped:public.idx" } },
                            { rule = "findings", findings = { "schema.index.dropped:public.idx" } } } },
+  },
+
+  -- "no waivers past 30 days": also not one written to last longer, even
+  -- while it is young (expires - created > 30 days)
+  long_lived_waiver_is_refused = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved,
+              waivers = { waiver(3, "2025-01-01", "2025-03-01") } },
+    expect = { action = "hold",
+               reasons = { { rule = "waivers", message = "expires 59 days after it was created (2025-01-01 to 2025-03-01)",
+                             findings = { "schema.index.dropped:public.idx" } },
+                           { rule = "findings", findings = { "schema.index.dropped:public.idx" } },
+                           { rule = "undeclared", findings = { "schema.index.dropped:public.idx" } } },
+               reasons_count = 3 },
+  },
+
+  -- the limit is inclusive, and counts calendar days (2024 is a leap year)
+  thirty_day_waiver_is_accepted = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved,
+              waivers = { waiver(30, "2024-02-15", "2024-03-16") } },
+    expect = { action = "switchover", reasons_count = 0 },
+  },
+
+  thirty_one_day_waiver_is_refused = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved,
+              waivers = { waiver(1, "2024-12-31", "2025-01-31") } },
+    expect = { action = "hold", reasons = { { rule = "waivers", message = "expires 31 days after it was created" } } },
+  },
+
+  old_and_long_lived_waiver_names_both = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved,
+              waivers = { waiver(45, "2024-01-01", "2999-01-01") } },
+    expect = { action = "hold",
+               reasons = { { rule = "waivers", message = "is 45 days old and expires 356112 days after it was created" } } },
+  },
+
+  waiver_without_created_date_is_refused = {
+    policy = "strict.lua",
+    input = { findings = { work_mem, waived_drop }, facts = facts, change = approved,
+              waivers = { { code = "schema.index.dropped", object = "public.*", reason = "replaced", owner = "dba",
+                            expires = "2025-01-21", status = "used", findings = { "schema.index.dropped:public.idx" },
+                            days_left = 10, age_days = gl.null } } },
+    expect = { action = "hold", reasons = { { rule = "waivers", message = "has no created date" },
+                                            { rule = "findings", findings = { "schema.index.dropped:public.idx" } } } },
+  },
+
+  -- an unused waiver excuses nothing, so its lifetime does not matter
+  unused_long_lived_waiver_is_ignored = {
+    policy = "strict.lua",
+    input = { findings = { work_mem }, facts = facts, change = approved,
+              waivers = { { code = "schema.table.dropped", object = "*", reason = "r", owner = "o",
+                            created = "2025-01-01", expires = "2026-01-01", status = "unused", findings = {},
+                            days_left = 100, age_days = 3 } } },
+    expect = { action = "switchover", not_fired = { "waivers" } },
   },
 
   downgrade_rolls_back = {

@@ -4,7 +4,8 @@
 #   `policy eval` turns into the same decision; --explain traces every rule;
 #   check --waivers marks findings, lists every waiver with its status and
 #   default.lua accepts waived findings; `policy test` runs the shipped tests
-#   (pass/fail, coverage, --coverage-min, JUnit) and exits 64 on bad usage.
+#   of all three shipped policies with --coverage-min 100 (pass/fail,
+#   coverage, JUnit) and exits 64 on bad usage.
 . "$(dirname "$0")/../../tests/integration/lib.sh"
 . "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
 gl_require_bin
@@ -73,11 +74,16 @@ assert_contains "$(cat "$GL_LAST_ERR")" "\"expires\" must be a date"
 
 # -- policy test ----------------------------------------------------------------
 cd "$GL_SOURCE_DIR"
-assert_exit 0 "$GL_BIN" policy test policies/tests/default_test.lua policies/tests/strict_test.lua \
-  --coverage-min 100 --junit "$GL_TMP/junit.xml"
+# every shipped policy is tested, and every one of its rules fires in some test
+assert_exit 0 "$GL_BIN" policy test --coverage-min 100 policies/tests --junit "$GL_TMP/junit.xml"
 out=$(cat "$GL_LAST_OUT")
 assert_contains "$out" "PASS undeclared_parameter_holds (policies/default.lua)"
-assert_contains "$out" "policies/strict.lua"
+assert_contains "$out" "PASS long_lived_waiver_is_refused (policies/strict.lua)"
+assert_contains "$out" "PASS blockers_hold_with_their_fix (policies/major_upgrade.lua)"
+for p in default strict major_upgrade; do
+  assert_contains "$out" "policies/$p.lua"
+done
+assert_not_contains "$out" "never fired"
 assert_contains "$out" "0 failed; rule coverage 100.0%"
 assert_contains "$(cat "$GL_TMP/junit.xml")" '<testsuites name="greenlight policy test"'
 assert_not_contains "$(cat "$GL_TMP/junit.xml")" "<failure"

@@ -21,19 +21,37 @@
 
 #include "judge/judge.h"
 
+/* The node behind the proxy at idx, through the proxy -> node table at
+ * node_of_table; NULL when idx is not a proxy. */
+static const gl_value *lookup_node(lua_State *L, int node_of_table, int idx)
+{
+    const gl_value *node;
+
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return NULL;
+    lua_pushvalue(L, idx);
+    lua_rawget(L, node_of_table);
+    node = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return node;
+}
+
 static const gl_value *node_of(lua_State *L, int idx)
 {
     const gl_value *node;
 
     idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) != LUA_TTABLE)
-        return NULL;
     lua_getfield(L, LUA_REGISTRYINDEX, GL_JUDGE_REG_NODE_OF);
-    lua_pushvalue(L, idx);
-    lua_rawget(L, -2);
-    node = lua_touserdata(L, -1);
-    lua_pop(L, 2);
+    node = lookup_node(L, lua_gettop(L), idx);
+    lua_pop(L, 1);
     return node;
+}
+
+/* node_of for the metamethods, which hold the proxy -> node table in their
+ * first upvalue: no registry lookup on each access. */
+static const gl_value *node_of_up(lua_State *L, int idx)
+{
+    return lookup_node(L, lua_upvalueindex(1), idx);
 }
 
 const gl_value *gl_judge__node(lua_State *L, int idx)
@@ -100,10 +118,13 @@ void gl_judge__push_value(lua_State *L, const gl_value *v)
 }
 
 /* __index: arrays take integer keys 1..n, objects string keys. Anything
- * else reads as nil, as on a plain table. */
+ * else reads as nil, as on a plain table. Nothing is cached: a value read
+ * once (the common case) would pay for the cache and keep it alive; short
+ * strings are interned by Lua anyway, so reading one again allocates
+ * nothing. */
 static int proxy_index(lua_State *L)
 {
-    const gl_value *node = node_of(L, 1);
+    const gl_value *node = node_of_up(L, 1);
     const gl_value *child = NULL;
 
     if (node == NULL)
@@ -134,7 +155,7 @@ static int proxy_newindex(lua_State *L)
 
 static int proxy_len(lua_State *L)
 {
-    const gl_value *node = node_of(L, 1);
+    const gl_value *node = node_of_up(L, 1);
 
     lua_pushinteger(L, node != NULL && gl_value_kind_of(node) == GL_VALUE_ARRAY
                            ? (lua_Integer)gl_value_len(node) : 0);
@@ -143,7 +164,7 @@ static int proxy_len(lua_State *L)
 
 static int proxy_tostring(lua_State *L)
 {
-    const gl_value *node = node_of(L, 1);
+    const gl_value *node = node_of_up(L, 1);
 
     lua_pushfstring(L, "%s (%d entries)",
                     node != NULL && gl_value_kind_of(node) == GL_VALUE_ARRAY ? "array" : "object",
@@ -182,7 +203,7 @@ static int proxy_iterate(lua_State *L)
 
 static int proxy_pairs(lua_State *L)
 {
-    const gl_value *node = node_of(L, 1);
+    const gl_value *node = node_of_up(L, 1);
 
     if (node == NULL)
         return luaL_error(L, "not an input value");
@@ -232,6 +253,7 @@ static int null_tostring(lua_State *L)
     return 1;
 }
 
+/* The metamethods get the proxy -> node table as their upvalue. */
 static void new_proxy_metatable(lua_State *L, const char *registry_key, const char *tag)
 {
     static const luaL_Reg methods[] = {
@@ -239,7 +261,8 @@ static void new_proxy_metatable(lua_State *L, const char *registry_key, const ch
         {"__pairs", proxy_pairs}, {"__tostring", proxy_tostring}, {NULL, NULL}};
 
     lua_createtable(L, 0, 7);
-    luaL_setfuncs(L, methods, 0);
+    lua_getfield(L, LUA_REGISTRYINDEX, GL_JUDGE_REG_NODE_OF);
+    luaL_setfuncs(L, methods, 1);
     lua_pushstring(L, tag);
     lua_setfield(L, -2, "__metatable");
     lua_setfield(L, LUA_REGISTRYINDEX, registry_key);
@@ -417,7 +440,7 @@ gl_value *gl_judge__to_value(lua_State *L)
 }
 
 /* Rough JSON size: text plus a few bytes of punctuation per item. */
-static int exceeds(const gl_value *v, size_t cap, size_t *used)
+int gl_judge__value_size(const gl_value *v, size_t cap, size_t *used)
 {
     size_t n;
 
@@ -429,24 +452,17 @@ static int exceeds(const gl_value *v, size_t cap, size_t *used)
     case GL_VALUE_ARRAY:
         n = gl_value_len(v);
         for (size_t i = 0; i < n && *used <= cap; i++)
-            exceeds(gl_value_array_at(v, i), cap, used);
+            gl_judge__value_size(gl_value_array_at(v, i), cap, used);
         break;
     case GL_VALUE_OBJECT:
         n = gl_value_len(v);
         for (size_t i = 0; i < n && *used <= cap; i++) {
             *used += strlen(gl_value_object_key_at(v, i));
-            exceeds(gl_value_object_value_at(v, i), cap, used);
+            gl_judge__value_size(gl_value_object_value_at(v, i), cap, used);
         }
         break;
     default:
         break;
     }
     return *used > cap;
-}
-
-int gl_judge__value_exceeds(const gl_value *v, size_t cap)
-{
-    size_t used = 0;
-
-    return exceeds(v, cap, &used);
 }

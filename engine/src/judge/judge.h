@@ -3,6 +3,7 @@
  *   sandbox.c  the lua_State: allocator cap, budget hook, allow-listed base
  *   convert.c  input values as read-only Lua tables, the null sentinel
  *   library.c  the `gl` table policies call (verdicts and helpers)
+ *   findings.c gl.findings: filters over an index of the input's findings
  *   units.c    PostgreSQL size / duration / version parsing (plain C)
  *   changes.c  gl.undeclared / gl.unrealised: declared vs observed change
  *   policy.c   gl_policy_evaluate: load, run the rules, build the decision
@@ -32,10 +33,14 @@ typedef enum gl_judge_trip {
 } gl_judge_trip;
 
 /* One evaluation. Reached from any lua_State callback via lua_getallocf. */
+typedef struct gl_judge_index gl_judge_index;   /* findings.c */
+
 typedef struct gl_judge {
     gl_policy_limits limits;
     const gl_value *input;
     lua_State *L;
+    gl_judge_index *index;     /* of input.findings (index_array), or NULL */
+    const gl_value *index_array;
 
     size_t memory_used;
     size_t memory_peak;
@@ -92,8 +97,9 @@ int gl_judge__next(lua_State *L);
  * tree is owned by a collectable box while converting, so a raise leaks
  * nothing. */
 gl_value *gl_judge__to_value(lua_State *L);
-/* 1 when v's JSON text would exceed cap bytes (estimated, stops early). */
-int gl_judge__value_exceeds(const gl_value *v, size_t cap);
+/* Adds the size of v's JSON text (estimated) to *used; 1 once it exceeds
+ * cap (it stops early then), else 0. */
+int gl_judge__value_size(const gl_value *v, size_t cap, size_t *used);
 
 /* changes.c: adds undeclared/unrealised (Lua, run in a private
  * environment) to the gl table at the top. Raises on out of memory. */
@@ -104,6 +110,17 @@ void gl_judge__open_library(lua_State *L);
 /* Is the value at idx a verdict made by gl.hold/rollback/switchover? If so
  * pushes its record {action, message, findings} and returns 1. */
 int gl_judge__push_verdict_record(lua_State *L, int idx);
+
+/* findings.c: gl.findings (a lua_CFunction). severity_rank: 1 (info) .. 4
+ * (critical), 0 when s is not a severity. */
+int gl_judge__findings(lua_State *L);
+int gl_judge__severity_rank(const char *s);
+/* One walk over j->input (j->L created, no Lua run yet): checks the input
+ * budget and builds the index of input.findings gl.findings uses. 0 ok, 1
+ * over limits.input_bytes, -1 out of memory (the allocator refused: the
+ * memory budget). free_index releases it (after lua_close; safe if none). */
+int gl_judge__prepare_input(gl_judge *j);
+void gl_judge__free_index(gl_judge *j);
 
 /* units.c: 0 on success, -1 when s is not a valid value. */
 int gl_judge__parse_size(const char *s, double *out_bytes, int *out_has_unit);

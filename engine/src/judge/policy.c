@@ -579,17 +579,24 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
         snprintf(errbuf, errlen, "the policy input must be an object");
         return -1;
     }
-    /* Checked before any Lua runs: the proxies would read a huge input
-     * lazily, but the host should not be asked to judge one at all. */
-    if (gl_judge__value_exceeds(input, judge.limits.input_bytes)) {
-        snprintf(errbuf, errlen, "input budget of %zu bytes exceeded: the policy input is too large",
-                 judge.limits.input_bytes);
-        return -1;
-    }
     L = gl_judge__state_new(&judge);
     if (L == NULL) {
         snprintf(errbuf, errlen, "cannot create a Lua state (out of memory)");
         return -1;
+    }
+    /* Checked before any Lua runs: the proxies would read a huge input
+     * lazily, but the host should not be asked to judge one at all. The
+     * same walk indexes the findings for gl.findings. */
+    status = gl_judge__prepare_input(&judge);
+    if (status > 0) {
+        snprintf(errbuf, errlen, "input budget of %zu bytes exceeded: the policy input is too large",
+                 judge.limits.input_bytes);
+        goto out;
+    }
+    if (status < 0) {
+        if (!gl_judge__budget_message(&judge, errbuf, errlen))
+            snprintf(errbuf, errlen, "out of memory while indexing the findings");
+        goto out;
     }
 
     lua_pushcfunction(L, gl_judge__msghandler);
@@ -619,6 +626,7 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
     }
 out:
     gl_judge__state_close(&judge);
+    gl_judge__free_index(&judge);
     if (stats != NULL) {
         stats->instructions = judge.instructions;
         stats->memory_peak = judge.memory_peak;
