@@ -14,6 +14,7 @@
  * read-only session) is what stops it.
  */
 #include "qr.h"
+#include "json_get.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,27 +55,17 @@ static int denied(const char *name)
     return 0;
 }
 
-static yajl_val get(yajl_val obj, const char *key)
-{
-    if (!YAJL_IS_OBJECT(obj))
-        return NULL;
-    for (size_t i = 0; i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], key) == 0)
-            return obj->u.object.values[i];
-    return NULL;
-}
-
 /* The unqualified function name of a FuncCall node (its last funcname item). */
 static const char *func_name(yajl_val funccall)
 {
-    yajl_val names = get(funccall, "funcname"), last, s;
+    yajl_val names = gl_qr__json_get(funccall, "funcname"), last, s;
 
     if (!YAJL_IS_ARRAY(names) || names->u.array.len == 0)
         return NULL;
     last = names->u.array.values[names->u.array.len - 1];
-    s = get(get(last, "String"), "sval");
+    s = gl_qr__json_get(gl_qr__json_get(last, "String"), "sval");
     if (s == NULL)
-        s = get(get(last, "String"), "str");    /* libpg_query 13 spelling */
+        s = gl_qr__json_get(gl_qr__json_get(last, "String"), "str");    /* libpg_query 13 spelling */
     return YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
 }
 
@@ -146,22 +137,22 @@ int gl_qr_safety_check(const char *sql, int *out_ordered, char *reason, size_t r
         rc = -1;
         goto out;
     }
-    stmts = get(root, "stmts");
+    stmts = gl_qr__json_get(root, "stmts");
     if (!YAJL_IS_ARRAY(stmts) || stmts->u.array.len != 1) {
         snprintf(reason, reasonlen, "it must be exactly one statement (found %zu)",
                  YAJL_IS_ARRAY(stmts) ? stmts->u.array.len : (size_t)0);
         goto out;
     }
-    select = get(get(stmts->u.array.values[0], "stmt"), "SelectStmt");
+    select = gl_qr__json_get(gl_qr__json_get(stmts->u.array.values[0], "stmt"), "SelectStmt");
     if (select == NULL) {
-        yajl_val stmt = get(stmts->u.array.values[0], "stmt");
+        yajl_val stmt = gl_qr__json_get(stmts->u.array.values[0], "stmt");
         snprintf(reason, reasonlen, "only SELECT is allowed, not %s",
                  YAJL_IS_OBJECT(stmt) && stmt->u.object.len > 0 ? stmt->u.object.keys[0] : "this");
         goto out;
     }
     if (walk(select, 0, reason, reasonlen))
         goto out;
-    sort = get(select, "sortClause");
+    sort = gl_qr__json_get(select, "sortClause");
     *out_ordered = YAJL_IS_ARRAY(sort) && sort->u.array.len > 0;
     reason[0] = '\0';
     rc = 0;
@@ -201,7 +192,7 @@ static int max_param(yajl_val v, int depth)
             yajl_val child = v->u.object.values[i];
             int n;
             if (strcmp(v->u.object.keys[i], "ParamRef") == 0) {
-                yajl_val num = get(child, "number");
+                yajl_val num = gl_qr__json_get(child, "number");
                 n = YAJL_IS_INTEGER(num) ? (int)YAJL_GET_INTEGER(num) : 0;
                 best = n > best ? n : best;
             }
@@ -240,7 +231,7 @@ static void count_relations(yajl_val v, int depth, int *all, int *system)
         for (size_t i = 0; i < v->u.object.len; i++) {
             yajl_val child = v->u.object.values[i];
             if (strcmp(v->u.object.keys[i], "RangeVar") == 0) {
-                yajl_val rel = get(child, "relname"), schema = get(child, "schemaname");
+                yajl_val rel = gl_qr__json_get(child, "relname"), schema = gl_qr__json_get(child, "schemaname");
                 const char *r = YAJL_IS_STRING(rel) ? YAJL_GET_STRING(rel) : "";
                 const char *sc = YAJL_IS_STRING(schema) ? YAJL_GET_STRING(schema) : "";
                 (*all)++;

@@ -14,6 +14,7 @@
  * null. Full description: share/doc/checks/query_regression.md.
  */
 #include "qr.h"
+#include "json_get.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -31,16 +32,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-static yajl_val get(yajl_val obj, const char *key)
-{
-    if (!YAJL_IS_OBJECT(obj))
-        return NULL;
-    for (size_t i = 0; i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], key) == 0)
-            return obj->u.object.values[i];
-    return NULL;
 }
 
 /* The string of a yajl string node; "" for anything else (callers check the kind first). */
@@ -88,7 +79,7 @@ static int param_text(yajl_val v, char **out)
 static int opt_number(yajl_val obj, const char *key, double min, double max, double *out,
                       const char *qname, char *err, size_t errlen)
 {
-    yajl_val v = get(obj, key);
+    yajl_val v = gl_qr__json_get(obj, key);
 
     if (v == NULL)
         return 0;
@@ -102,7 +93,7 @@ static int opt_number(yajl_val obj, const char *key, double min, double max, dou
 static int opt_bool(yajl_val obj, const char *key, int *out, const char *qname, char *err,
                     size_t errlen)
 {
-    yajl_val v = get(obj, key);
+    yajl_val v = gl_qr__json_get(obj, key);
 
     if (v == NULL)
         return 0;
@@ -177,8 +168,8 @@ static int parse_params(yajl_val params, gl_qr_query *q, char *err, size_t errle
 
 static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, size_t errlen)
 {
-    yajl_val name = get(obj, "name"), sql = get(obj, "sql"), tags = get(obj, "tags");
-    yajl_val thr = get(obj, "thresholds"), cmp = get(obj, "compare");
+    yajl_val name = gl_qr__json_get(obj, "name"), sql = gl_qr__json_get(obj, "sql"), tags = gl_qr__json_get(obj, "tags");
+    yajl_val thr = gl_qr__json_get(obj, "thresholds"), cmp = gl_qr__json_get(obj, "compare");
     double samples = -1;
 
     q->effect_tolerance = q->confidence = q->min_effect_ms = -1;
@@ -213,7 +204,7 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
             q->ntags++;
         }
     }
-    if (parse_params(get(obj, "params"), q, err, errlen) != 0)
+    if (parse_params(gl_qr__json_get(obj, "params"), q, err, errlen) != 0)
         return -1;
     if (thr != NULL && !YAJL_IS_OBJECT(thr))
         return fail(err, errlen, "query \"%s\": \"thresholds\" must be an object", q->name);
@@ -279,13 +270,13 @@ int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, cha
         fail(err, errlen, "workload must be a JSON object with \"queries\"");
         goto out;
     }
-    format = get(root, "format");
+    format = gl_qr__json_get(root, "format");
     if (format != NULL && (!YAJL_IS_STRING(format) ||
                            strcmp(string_of(format), "greenlight-workload/1") != 0)) {
         fail(err, errlen, "workload \"format\" must be \"greenlight-workload/1\"");
         goto out;
     }
-    queries = get(root, "queries");
+    queries = gl_qr__json_get(root, "queries");
     if (!YAJL_IS_ARRAY(queries)) {
         fail(err, errlen, "workload must have \"queries\": an array of {name, sql}");
         goto out;
