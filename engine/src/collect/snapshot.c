@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collect/invoke.h"
 #include "collect/loader.h"
 #include "value/value.h"
 

@@ -9,6 +9,8 @@
 #include <openssl/rand.h>
 
 #include "collect/host.h"
+#include "collect/invoke.h"
+#include "compare/findings.h"
 #include "collect/loader.h"
 #include "judge/policy.h"
 #include "judge/waiver.h"
@@ -162,186 +164,6 @@ static gl_value *target_value(const gl_target *t, const char *display_if_absent)
     return v;
 }
 
-static int severity_rank(const char *s)
-{
-    if (s == NULL)
-        return -1;
-    if (strcmp(s, "critical") == 0)
-        return 3;
-    if (strcmp(s, "error") == 0)
-        return 2;
-    if (strcmp(s, "warning") == 0)
-        return 1;
-    return 0;
-}
-
-static int cmp_str_null(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "");
-}
-
-/* Findings sort: most severe first, then check, code, object. Stable. */
-static int finding_cmp(const gl_value *a, const gl_value *b)
-{
-    int d = severity_rank(gl_value_object_string(b, "severity")) -
-            severity_rank(gl_value_object_string(a, "severity"));
-    if (d)
-        return d;
-    d = cmp_str_null(gl_value_object_string(a, "check"), gl_value_object_string(b, "check"));
-    if (d)
-        return d;
-    d = cmp_str_null(gl_value_object_string(a, "code"), gl_value_object_string(b, "code"));
-    if (d)
-        return d;
-    return cmp_str_null(gl_value_object_string(a, "object"), gl_value_object_string(b, "object"));
-}
-
-/* Ids are "code:object", with "#n" when the same pair repeats, so a reason's
- * finding ids stay readable and stable from run to run. The host put an "id"
- * key first in every finding; setting it keeps that position. */
-static int assign_ids(gl_value *findings)
-{
-    size_t n = gl_value_len(findings);
-    const char *prev_code = NULL, *prev_object = NULL;
-    int dup = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        gl_value *f = gl_value_array_at_mut(findings, i);
-        const char *code = gl_value_object_string(f, "code");
-        const char *object = gl_value_object_string(f, "object");
-        gl_value *id;
-
-        if (prev_code && strcmp(prev_code, code) == 0 && strcmp(prev_object, object) == 0)
-            dup++;
-        else
-            dup = 0;
-        prev_code = code;
-        prev_object = object;
-        id = dup ? gl_value_stringf("%s:%s#%d", code, object, dup + 1)
-                 : gl_value_stringf("%s:%s", code, object);
-        if (gl_value_object_set(f, "id", id) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-const gl_value *gl_plugin_config(const gl_value *config, const char *name)
-{
-    static gl_value *empty;
-    const gl_value *c = gl_value_object_get(gl_value_object_get(config, "plugins"), name);
-
-    if (c != NULL)
-        return c;
-    if (empty == NULL)
-        empty = gl_value_object(); /* process-lifetime empty object */
-    return empty;
-}
-
-int gl_plugin_wanted(const char *only, const char *name)
-{
-    size_t n = strlen(name);
-    const char *p = only;
-
-    if (only == NULL || only[0] == '\0')
-        return 1;
-    while (p && *p) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
-        p = end ? end + 1 : NULL;
-    }
-    return 0;
-}
-
-int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err)
-{
-    /* Refused plugins are a configuration error: a check that silently did
-     * not run is how a gate fails open. */
-    for (size_t i = 0; i < set->count; i++)
-        if (set->items[i].state == GL_PLUGIN_REFUSED)
-            return gl_error_set(err, GL_EXIT_USAGE, "plugin refused: %s (remove it from the plugin path or rebuild it)",
-                                set->items[i].refusal);
-    for (const char *p = only; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        int found = 0;
-        for (size_t i = 0; i < set->count; i++)
-            if (set->items[i].state == GL_PLUGIN_LOADED && strlen(set->items[i].desc->name) == len &&
-                strncmp(set->items[i].desc->name, p, len) == 0)
-                found = 1;
-        if (!found)
-            return gl_error_set(err, GL_EXIT_USAGE, "--plugins: no plugin named \"%.*s\" (see `greenlight plugins`)",
-                                (int)len, p);
-        p = end ? end + 1 : NULL;
-    }
-    return 0;
-}
-
-static void ctx_init(gl_ctx *ctx, const gl_plugin *desc, gl_target *targets[2],
-                     const gl_value *config, int verbose)
-{
-    gl_ctx_init(ctx, desc->name, targets, gl_plugin_config(config, desc->name), NULL, verbose);
-}
-
-/* Ends a plugin call: on failure copies the plugin's message (or fallback)
- * into errbuf. Returns 0 or -1 and destroys the ctx either way. */
-static int ctx_finish(gl_ctx *ctx, int failed, const char *fallback, char *errbuf, size_t errlen)
-{
-    if (failed)
-        snprintf(errbuf, errlen, "%s", ctx->error[0] ? ctx->error : fallback);
-    gl_ctx_destroy(ctx);
-    return failed ? -1 : 0;
-}
-
-int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
-                      const gl_value *config, int verbose, gl_value **out_facts,
-                      char *errbuf, size_t errlen)
-{
-    gl_ctx ctx;
-    int failed;
-
-    ctx_init(&ctx, desc, targets, config, verbose);
-    *out_facts = NULL;
-    failed = desc->collect(&ctx, gl_host_table(), side, out_facts) != 0 || *out_facts == NULL;
-    if (failed) {
-        gl_value_free(*out_facts);
-        *out_facts = NULL;
-    }
-    return ctx_finish(&ctx, failed, "collect failed without a message (or returned no facts)",
-                      errbuf, errlen);
-}
-
-static int collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
-                        int verbose, gl_value *out[2], char *errbuf, size_t errlen)
-{
-    gl_ctx ctx;
-    int failed;
-
-    ctx_init(&ctx, desc, targets, config, verbose);
-    failed = desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1];
-    if (failed) {
-        gl_value_free(out[0]);
-        gl_value_free(out[1]);
-        out[0] = out[1] = NULL;
-    }
-    return ctx_finish(&ctx, failed, "collect_pair failed without a message (or returned no facts)",
-                      errbuf, errlen);
-}
-
-static int run_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
-                       int verbose, const gl_value *blue, const gl_value *green,
-                       gl_value *findings, char *errbuf, size_t errlen)
-{
-    gl_ctx ctx;
-    int failed;
-
-    ctx_init(&ctx, desc, targets, config, verbose);
-    ctx.findings = findings;
-    failed = desc->compare(&ctx, gl_host_table(), blue, green) != 0;
-    return ctx_finish(&ctx, failed, "compare failed without a message", errbuf, errlen);
-}
-
 static gl_value *reason(const char *rule, const char *action, const char *message)
 {
     gl_value *r = gl_value_object();
@@ -399,24 +221,6 @@ static int exit_for(const char *action)
     if (action && strcmp(action, "rollback") == 0)
         return GL_EXIT_ROLLBACK;
     return GL_EXIT_HOLD;
-}
-
-static gl_value *summary_of(const gl_value *findings)
-{
-    static const char *const sev[] = {"info", "warning", "error", "critical"};
-    int64_t counts[4] = {0, 0, 0, 0};
-    gl_value *s = gl_value_object(), *by = gl_value_object();
-
-    for (size_t i = 0; i < gl_value_len(findings); i++) {
-        int r = severity_rank(gl_value_object_string(gl_value_array_at(findings, i), "severity"));
-        if (r >= 0)
-            counts[r]++;
-    }
-    for (int i = 0; i < 4; i++)
-        gl_value_object_set(by, sev[i], gl_value_int(counts[i]));
-    gl_value_object_set(s, "findings", gl_value_int((int64_t)gl_value_len(findings)));
-    gl_value_object_set(s, "by_severity", by);
-    return s;
 }
 
 int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
@@ -494,7 +298,7 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
             continue;
         if (d->collect_pair != NULL && targets[0] && targets[1] && targets[0]->conn &&
             targets[1]->conn) {
-            if (collect_pair(d, targets, config, opts->verbose, side_facts, msg, sizeof(msg)) != 0)
+            if (gl_plugin_collect_pair(d, targets, config, opts->verbose, side_facts, msg, sizeof(msg)) != 0)
                 status = "failed";
         }
         for (int s = 0; s < 2 && status[0] == 'o' && side_facts[s] == NULL; s++) {
@@ -522,7 +326,7 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
                 status = "failed";
         }
         if (strcmp(status, "ok") == 0 &&
-            run_compare(d, targets, config, opts->verbose, side_facts[0], side_facts[1], findings,
+            gl_plugin_compare(d, targets, config, opts->verbose, side_facts[0], side_facts[1], findings,
                         msg, sizeof(msg)) != 0)
             status = "failed";
         if (strcmp(status, "failed") == 0) {
@@ -551,8 +355,8 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
                    "(see `greenlight plugins`)");
     }
 
-    gl_value_array_sort(findings, finding_cmp);
-    if (assign_ids(findings) != 0) {
+    gl_findings_sort(findings);
+    if (gl_findings_assign_ids(findings) != 0) {
         gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
         goto out;
     }
@@ -621,7 +425,7 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
     }
     gl_value_object_set(report, "plugins", plugin_status);
     plugin_status = NULL;
-    gl_value_object_set(report, "summary", summary_of(findings));
+    gl_value_object_set(report, "summary", gl_findings_summary(findings));
     gl_value_object_set(report, "findings", findings);
     findings = NULL;
     gl_value_object_set(report, "decision", decision);

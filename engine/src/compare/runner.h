@@ -48,19 +48,4 @@ const char *gl_default_policy_path(void);
 /* Loads and validates the optional JSON config: {"plugins": {name: {...}}}. */
 int gl_config_load(const char *path, gl_value **out, gl_error *err);
 
-/* Fails (GL_EXIT_USAGE) when any plugin on the path was refused, or when
- * `only` names a plugin that is not there. */
-int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err);
-
-/* 1 when `only` (comma-separated names, NULL = all) selects name. */
-int gl_plugin_wanted(const char *only, const char *name);
-
-/* The configuration object of one plugin (an empty object when none). */
-const gl_value *gl_plugin_config(const gl_value *config, const char *name);
-
-/* Runs one plugin's collect on one live side; errbuf gets the plugin's message. */
-int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
-                      const gl_value *config, int verbose, gl_value **out_facts,
-                      char *errbuf, size_t errlen);
-
 #endif

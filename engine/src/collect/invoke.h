@@ -1,0 +1,38 @@
+/*
+ * invoke — calling into plugins for a run. Each call gets its own gl_ctx
+ * (collect/host.h); on failure the plugin's message is copied to errbuf.
+ */
+#ifndef GL_INVOKE_H
+#define GL_INVOKE_H
+
+#include <stddef.h>
+
+#include "collect/loader.h"
+#include "collect/target.h"
+#include "util/error.h"
+
+/* Fails (GL_EXIT_USAGE) when any plugin on the path was refused, or when
+ * `only` names a plugin that is not there. */
+int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err);
+
+/* 1 when `only` (comma-separated names, NULL = all) selects name. */
+int gl_plugin_wanted(const char *only, const char *name);
+
+/* The configuration object of one plugin (an empty object when none). */
+const gl_value *gl_plugin_config(const gl_value *config, const char *name);
+
+/* Runs one plugin's collect on one live side; errbuf gets the plugin's message. */
+int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
+                      const gl_value *config, int verbose, gl_value **out_facts,
+                      char *errbuf, size_t errlen);
+
+/* Collects both live sides in one call (plugins with collect_pair). */
+int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
+                           int verbose, gl_value *out[2], char *errbuf, size_t errlen);
+
+/* Runs compare; findings are appended to `findings`. */
+int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
+                      int verbose, const gl_value *blue, const gl_value *green,
+                      gl_value *findings, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * findings.c — the order, ids and counts of a run's findings.
+ */
+#include "compare/findings.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "value/value.h"
+
+static int severity_rank(const char *s)
+{
+    if (s == NULL)
+        return -1;
+    if (strcmp(s, "critical") == 0)
+        return 3;
+    if (strcmp(s, "error") == 0)
+        return 2;
+    if (strcmp(s, "warning") == 0)
+        return 1;
+    return 0;
+}
+
+static int cmp_str_null(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Findings sort: most severe first, then check, code, object. Stable. */
+static int finding_cmp(const gl_value *a, const gl_value *b)
+{
+    int d = severity_rank(gl_value_object_string(b, "severity")) -
+            severity_rank(gl_value_object_string(a, "severity"));
+    if (d)
+        return d;
+    d = cmp_str_null(gl_value_object_string(a, "check"), gl_value_object_string(b, "check"));
+    if (d)
+        return d;
+    d = cmp_str_null(gl_value_object_string(a, "code"), gl_value_object_string(b, "code"));
+    if (d)
+        return d;
+    return cmp_str_null(gl_value_object_string(a, "object"), gl_value_object_string(b, "object"));
+}
+
+/* Ids are "code:object", with "#n" when the same pair repeats, so a reason's
+ * finding ids stay readable and stable from run to run. The host put an "id"
+ * key first in every finding; setting it keeps that position. */
+int gl_findings_assign_ids(gl_value *findings)
+{
+    size_t n = gl_value_len(findings);
+    const char *prev_code = NULL, *prev_object = NULL;
+    int dup = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        gl_value *f = gl_value_array_at_mut(findings, i);
+        const char *code = gl_value_object_string(f, "code");
+        const char *object = gl_value_object_string(f, "object");
+        gl_value *id;
+
+        if (prev_code && strcmp(prev_code, code) == 0 && strcmp(prev_object, object) == 0)
+            dup++;
+        else
+            dup = 0;
+        prev_code = code;
+        prev_object = object;
+        id = dup ? gl_value_stringf("%s:%s#%d", code, object, dup + 1)
+                 : gl_value_stringf("%s:%s", code, object);
+        if (gl_value_object_set(f, "id", id) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void gl_findings_sort(gl_value *findings)
+{
+    gl_value_array_sort(findings, finding_cmp);
+}
+
+gl_value *gl_findings_summary(const gl_value *findings)
+{
+    static const char *const sev[] = {"info", "warning", "error", "critical"};
+    int64_t counts[4] = {0, 0, 0, 0};
+    gl_value *s = gl_value_object(), *by = gl_value_object();
+
+    for (size_t i = 0; i < gl_value_len(findings); i++) {
+        int r = severity_rank(gl_value_object_string(gl_value_array_at(findings, i), "severity"));
+        if (r >= 0)
+            counts[r]++;
+    }
+    for (int i = 0; i < 4; i++)
+        gl_value_object_set(by, sev[i], gl_value_int(counts[i]));
+    gl_value_object_set(s, "findings", gl_value_int((int64_t)gl_value_len(findings)));
+    gl_value_object_set(s, "by_severity", by);
+    return s;
+}
