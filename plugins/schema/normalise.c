@@ -171,13 +171,38 @@ static size_t acl_next(const char *s, size_t len, acl_item *out)
     return item_len < len ? item_len + 1 : item_len;
 }
 
+/* 1 when an aclitem grantee (as the server prints it: double-quoted, with
+ * '"' doubled, when the name holds anything but letters, digits and '_')
+ * names the role `name` (as pg_get_userbyid prints it: unquoted). */
+int schema_acl_name_is(const char *grantee, size_t glen, const char *name, size_t nlen)
+{
+    size_t i = 1, j = 0;
+
+    if (nlen == 0)
+        return 0;
+    if (glen == nlen && memcmp(grantee, name, nlen) == 0)
+        return 1;
+    if (glen < 2 || grantee[0] != '"' || grantee[glen - 1] != '"')
+        return 0;
+    while (i < glen - 1 && j < nlen) {
+        if (grantee[i] == '"') {
+            if (i + 1 >= glen - 1 || grantee[i + 1] != '"')
+                return 0;
+            i++;
+        }
+        if (grantee[i] != name[j])
+            return 0;
+        i++;
+        j++;
+    }
+    return i == glen - 1 && j == nlen;
+}
+
 static int same_grantee(const acl_item *x, const char *x_owner, size_t x_owner_len,
                         const acl_item *y, const char *y_owner, size_t y_owner_len)
 {
-    int x_is_owner = x_owner_len > 0 && x->grantee_len == x_owner_len &&
-                     memcmp(x->grantee, x_owner, x_owner_len) == 0;
-    int y_is_owner = y_owner_len > 0 && y->grantee_len == y_owner_len &&
-                     memcmp(y->grantee, y_owner, y_owner_len) == 0;
+    int x_is_owner = schema_acl_name_is(x->grantee, x->grantee_len, x_owner, x_owner_len);
+    int y_is_owner = schema_acl_name_is(y->grantee, y->grantee_len, y_owner, y_owner_len);
 
     /* The owner's own privileges follow the owner: compared as "the owner's"
      * so an ownership change (its own finding) does not read as a revoke. */

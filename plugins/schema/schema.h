@@ -128,6 +128,9 @@ size_t schema_normalise_definition(char *text, size_t len);
 /* Classifies a column type change: 1 = widening (every old value fits),
  * 0 = narrowing or incompatible. Types are format_type() output. */
 int schema_type_is_widening(const char *from, size_t from_len, const char *to, size_t to_len);
+/* 1 when an aclitem grantee (quoted as the server prints it) names role `name`. */
+int schema_acl_name_is(const char *grantee, size_t glen, const char *name, size_t nlen);
+
 /* The privileges of aclitem list `a` that list `b` does not grant, one
  * "grantee=privs" string per grantee with any (host-owned array), or NULL
  * when out of memory. Compared privilege by privilege (with grant option);

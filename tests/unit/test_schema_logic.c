@@ -134,6 +134,19 @@ Test(schema_acl, owners_privileges_follow_the_owner)
     EXPECT_MISSING("[\"o=arwdDxt\"]", "o=arwdDxt/o", "o", "", "o", NULL);
 }
 
+Test(schema_acl, quoted_owner_names_are_the_owner)
+{
+    /* An owner whose name needs quotes ("Shop Owner", a"b) is printed quoted in
+     * aclitem but unquoted by pg_get_userbyid: it is still the owner. */
+    EXPECT_MISSING("[]", "\"Shop Owner\"=arwdDxt/\"Shop Owner\"", "Shop Owner",
+                   "\"New Owner\"=arwdDxt/\"New Owner\"", "New Owner", NULL);
+    cr_expect(schema_acl_name_is("\"a\"\"b\"", 6, "a\"b", 3));
+    cr_expect(schema_acl_name_is("app", 3, "app", 3));
+    cr_expect_not(schema_acl_name_is("\"app x\"", 7, "app", 3));
+    cr_expect_not(schema_acl_name_is("\"a\"b\"", 5, "a\"b", 3), "a lone quote inside is malformed");
+    cr_expect_not(schema_acl_name_is("app", 3, "", 0));
+}
+
 Test(schema_acl, ignored_privileges_and_quoted_names)
 {
     /* 17's MAINTAIN against 15. */
