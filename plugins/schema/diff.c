@@ -419,7 +419,29 @@ static int diff_fields(diff_state *st, const schema_kind *kind, const char *iden
 
 /* ------------------------------------------------------------------ objects */
 
-/* 1 when the object's parent (a table or type) is missing on `side`. */
+/*
+ * 1 when `kind` is columns and the parent table record is a partition: a
+ * partition's columns are not collected (they follow its parent), so after
+ * ATTACH or DETACH PARTITION the columns seen on one side only are not
+ * additions or drops; the table's partition_parent_changed says it all.
+ */
+static int is_column_of_partition(const gl_host *host, const schema_kind *kind,
+                                  const gl_value *table_record)
+{
+    const schema_kind *tables = schema_kind_find("tables");
+    schema_record t;
+
+    if (strcmp(kind->key, "columns") != 0 || tables == NULL)
+        return 0;
+    schema_record_split(host->value_get_string(table_record), &t);
+    for (int i = 0; i < tables->n_fields; i++)
+        if (strcmp(tables->fields[i].name, "partition_of") == 0)
+            return t.len[i] > 0;
+    return 0;
+}
+
+/* 1 when the object's parent (a table or type) is missing on `side`, or is a
+ * partition there (see is_column_of_partition). */
 static int parent_missing(const gl_host *host, const schema_kind *kind, const schema_record *r,
                           const gl_value *side)
 {
@@ -433,8 +455,9 @@ static int parent_missing(const gl_host *host, const schema_kind *kind, const sc
         return 0;
     memcpy(parent, r->at[kind->parent_field], len);
     parent[len] = '\0';
-    if (host->object_get(host->object_get(side, kind->parent_key), parent) != NULL)
-        return 0;
+    const gl_value *found = host->object_get(host->object_get(side, kind->parent_key), parent);
+    if (found != NULL)
+        return is_column_of_partition(host, kind, found);
     if (kind->parent_key2 != NULL &&
         host->object_get(host->object_get(side, kind->parent_key2), parent) != NULL)
         return 0;

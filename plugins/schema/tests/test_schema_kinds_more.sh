@@ -155,3 +155,12 @@ assert_eq '{"k.seq1":1}' "$(jq -c '.findings[] | select(.code == "schema.replica
 gl_sql blue "$b" "SELECT setval('k.seq1', 50)" >/dev/null
 schema_check "$GL_TMP/seq2.json" "$blue" "$green" --config "$GL_TMP/config.json"
 assert_eq "" "$(schema_findings "$GL_TMP/seq2.json" | grep replication || true)" "green ahead of blue"
+
+# Detaching a partition on green: one table-level finding, not its columns as
+# "added" (a partition's columns follow its parent and are not collected).
+pa=$(gl_clone_db blue "$(gl_unique_name detach_a)")
+pb=$(gl_clone_db blue "$(gl_unique_name detach_b)")
+gl_sql blue "$pb" "ALTER TABLE public.payment DETACH PARTITION public.payment_p2022_07" >/dev/null
+schema_check "$GL_TMP/detach.json" "$(gl_conninfo blue "$pa")" "$(gl_conninfo blue "$pb")"
+assert_contains "$(schema_findings "$GL_TMP/detach.json")" "partition_parent_changed error public.payment_p2022_07"
+assert_not_contains "$(schema_findings "$GL_TMP/detach.json")" "schema.column.added"
