@@ -54,15 +54,7 @@ int gl_policy_load_data(const char *path, const gl_policy_limits *limits, gl_val
     *out = NULL;
     memset(&judge, 0, sizeof(judge));
     memset(&d, 0, sizeof(d));
-    gl_policy_limits_default(&judge.limits);
-    if (limits != NULL) {
-        if (limits->instructions)
-            judge.limits.instructions = limits->instructions;
-        if (limits->memory_bytes)
-            judge.limits.memory_bytes = limits->memory_bytes;
-        if (limits->wall_ms)
-            judge.limits.wall_ms = limits->wall_ms;
-    }
+    gl_judge__limits_resolve(&judge.limits, limits);
     d.path = path;
     L = gl_judge__state_new(&judge);
     if (L == NULL) {

@@ -132,4 +132,8 @@ int gl_judge__version_major_number(double n, double *out);
 /* PostgreSQL boolean spellings; -1 when s is not one. */
 int gl_judge__parse_bool(const char *s);
 
+/* The limits in force: defaults, overridden by each non-zero field of
+ * `given` (which may be NULL). */
+void gl_judge__limits_resolve(gl_policy_limits *out, const gl_policy_limits *given);
+
 #endif

@@ -47,6 +47,25 @@ void gl_policy_limits_default(gl_policy_limits *limits)
     limits->output_bytes = GL_POLICY_DEFAULT_OUTPUT_BYTES;
 }
 
+void gl_judge__limits_resolve(gl_policy_limits *out, const gl_policy_limits *given)
+{
+    gl_policy_limits_default(out);
+    if (given == NULL)
+        return;
+    if (given->instructions)
+        out->instructions = given->instructions;
+    if (given->memory_bytes)
+        out->memory_bytes = given->memory_bytes;
+    if (given->wall_ms)
+        out->wall_ms = given->wall_ms;
+    if (given->max_reasons)
+        out->max_reasons = given->max_reasons;
+    if (given->input_bytes)
+        out->input_bytes = given->input_bytes;
+    if (given->output_bytes)
+        out->output_bytes = given->output_bytes;
+}
+
 static int precedence(const char *action)
 {
     if (strcmp(action, "rollback") == 0)
@@ -555,21 +574,7 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
     if (errlen > 0)
         errbuf[0] = '\0';
     memset(&judge, 0, sizeof(judge));
-    gl_policy_limits_default(&judge.limits);
-    if (limits != NULL) {
-        if (limits->instructions)
-            judge.limits.instructions = limits->instructions;
-        if (limits->memory_bytes)
-            judge.limits.memory_bytes = limits->memory_bytes;
-        if (limits->wall_ms)
-            judge.limits.wall_ms = limits->wall_ms;
-        if (limits->max_reasons)
-            judge.limits.max_reasons = limits->max_reasons;
-        if (limits->input_bytes)
-            judge.limits.input_bytes = limits->input_bytes;
-        if (limits->output_bytes)
-            judge.limits.output_bytes = limits->output_bytes;
-    }
+    gl_judge__limits_resolve(&judge.limits, limits);
     judge.input = input;
     e->judge = &judge;
     e->message[0] = '\0';
