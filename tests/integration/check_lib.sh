@@ -20,3 +20,21 @@ gl_check() {
 finding_codes() {
   jq -r '.findings[].code' "$1" | sort
 }
+
+# gl_check_decided PLUGIN OUTDIR ARGS...: a check of one plugin whose decision
+# is the policy's business, not the test's: it must end with a decision
+# (exit 0, 1 or 2), with no sanitizer report and no errors in the run.
+gl_check_decided() {
+  local plugin=$1 out=$2 rc=0
+  shift 2
+  GL_ASSERTIONS=$((GL_ASSERTIONS + 1))
+  "$GL_BIN" check --no-color --plugins "$plugin" --out "$out" "$@" >"$GL_LAST_OUT" 2>"$GL_LAST_ERR" || rc=$?
+  case "$rc" in
+    0 | 1 | 2) ;;
+    *) gl_fail "check exited $rc: $(head -c 2000 "$GL_LAST_ERR") $(head -c 2000 "$GL_LAST_OUT")" ;;
+  esac
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$GL_LAST_ERR"; then
+    gl_fail "sanitizer report: $(head -c 4000 "$GL_LAST_ERR")"
+  fi
+  assert_eq '[]' "$(jq -c '.errors // []' "$out/report.json")" "no errors in the run"
+}
