@@ -35,6 +35,11 @@ int gl_aws_credentials_load(gl_aws_credentials *out, gl_error *err);
 /* Finds the region (explicit may be NULL) into out (>= 64 bytes). */
 int gl_aws_region_resolve(const char *explicit_region, char *out, size_t len, gl_error *err);
 
+/* Internal (for the fuzz target): parses one shared file's text, reading
+ * [section] into out. */
+int gl_aws__credentials_parse(const char *text, size_t len, const char *section, gl_aws_credentials *out,
+                              gl_error *err);
+
 /* Overwrites the secrets in memory. */
 void gl_aws_credentials_clear(gl_aws_credentials *creds);
 
