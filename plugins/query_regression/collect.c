@@ -51,6 +51,7 @@ typedef struct qr_case {
     /* $n placeholders and no parameter sets (placeholder_case): never run; either
      * compared by plan only, through EXPLAIN (GENERIC_PLAN), or not at all. */
     int generic_plan;
+    int placeholders;
     char not_comparable[512];
 } qr_case;
 
@@ -177,18 +178,14 @@ static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
 /*
  * A statement with $n and no values (typically from pg_stat_statements) is
  * not run: it has no values to run with. Its plan can still be compared when
- * every live side is 16+: EXPLAIN (GENERIC_PLAN) plans it with the $n left
- * unknown, the plan a prepared statement gets after its custom plans. That
- * EXPLAIN must go over the simple protocol (host->query_simple): over the
- * extended one the server takes the $n as parameters of the EXPLAIN itself,
- * wants them bound, and plans the bound values as constants (measured on 17:
- * "film_id = $1" bound to NULL plans as a bare Result).
- * Before 16 there is no sound substitute: PREPARE + EXPLAIN EXECUTE with NULLs
- * plans for NULLs too (WHERE x = NULL folds to false, partitions are pruned
- * away), and a generic plan on one side against a custom one on the other
- * would differ for that reason alone. So with a side older than 16 the case
- * is marked not comparable, with the reason, until a params file gives it
- * real values (it then runs like any case: results, plans and latency).
+ * every live side is 16+: the generic plan, the plan a prepared statement gets
+ * after its custom plans, with the $n left unknown (gl_qr__explain_generic:
+ * PREPARE, then EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan;
+ * never EXPLAIN (GENERIC_PLAN) over the simple protocol, see run.c).
+ * Sides older than 16 are not compared this way, as before: a plan-only
+ * comparison there was never measured against real plans, so such a case is
+ * marked not comparable, with the reason, until a params file gives it real
+ * values (it then runs like any case: results, plans and latency).
  * In a snapshot run only the live side is decided here; compare needs both
  * sides' facts to carry a generic plan.
  */
@@ -203,18 +200,14 @@ static void placeholder_case(qr_run *r, qr_case *c, int placeholders)
             side = s;
         }
     }
+    c->placeholders = placeholders;
     if (oldest > 0 && oldest < 160000)
         snprintf(c->not_comparable, sizeof(c->not_comparable),
                  "it has %d placeholder(s) ($n) and no parameter values, and %s is PostgreSQL "
-                 "%d, too old for EXPLAIN (GENERIC_PLAN) (16+); a plan-only comparison needs "
-                 "both sides on 16+: give sample values in a params file (config "
-                 "pg_stat_statements.params)", placeholders, side_name(side), oldest / 10000);
-    else if (!gl_qr__host_has_simple(r->host))
-        snprintf(c->not_comparable, sizeof(c->not_comparable),
-                 "it has %d placeholder(s) ($n) and no parameter values; a plan-only comparison "
-                 "(EXPLAIN (GENERIC_PLAN)) needs the simple query protocol, which this greenlight "
-                 "host does not offer: give sample values in a params file (config "
-                 "pg_stat_statements.params)", placeholders);
+                 "%d, too old for a generic-plan comparison (EXPLAIN (GENERIC_PLAN), 16+); a "
+                 "plan-only comparison needs both sides on 16+: give sample values in a params "
+                 "file (config pg_stat_statements.params)", placeholders, side_name(side),
+                 oldest / 10000);
     else
         c->generic_plan = 1;
 }
@@ -324,13 +317,13 @@ static int explain_case(qr_run *r, int side, size_t i)
 
     if (sql == NULL)
         return r->host->set_error(r->ctx, "out of memory");
-    snprintf(sql, len, "EXPLAIN (%sFORMAT JSON, VERBOSE) %s", c->generic_plan ? "GENERIC_PLAN, " : "",
-             c->q->sql);
+    snprintf(sql, len, "EXPLAIN (FORMAT JSON, VERBOSE) %s", c->q->sql);
     free(o->plan);
     o->plan = NULL;
     if (c->generic_plan)
-        failed = gl_qr__run_simple(r->ctx, r->host, (gl_side)side, sql, r->cfg.timeout_ms,
-                                   take_text, &acc, &ms, server, sizeof(server)) != 0;
+        failed = gl_qr__explain_generic(r->ctx, r->host, (gl_side)side, c->q->sql, c->placeholders,
+                                        r->cfg.timeout_ms, take_text, &acc, server,
+                                        sizeof(server)) != 0;
     else
         failed = gl_qr__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params,
                             r->cfg.timeout_ms, take_text, &acc, &ms, server, sizeof(server)) != 0;
@@ -339,7 +332,7 @@ static int explain_case(qr_run *r, int side, size_t i)
             rc = r->host->set_error(r->ctx, "out of memory");
         else if (o->error[0] == '\0')
             snprintf(o->error, sizeof(o->error), "EXPLAIN%s failed on %s: %s",
-                     c->generic_plan ? " (GENERIC_PLAN)" : "", side_name(side),
+                     c->generic_plan ? " of the generic plan" : "", side_name(side),
                      server[0] ? server : "it returned no plan");
         goto out;
     }

@@ -8,7 +8,7 @@
  *   plan.c      EXPLAIN (FORMAT JSON) reduced to a version-neutral shape
  *   digest.c    order-insensitive (or ordered) SHA-256 result digests + row samples
  * Host-facing modules:
- *   run.c         one statement in BEGIN READ ONLY ... ROLLBACK, timed
+ *   run.c         one statement in BEGIN READ ONLY ... ROLLBACK, timed; generic plans
  *   readiness.c   planner statistics on the tables a workload touches
  *   import.c      top statements from pg_stat_statements as workload queries
  *   collect.c     the plugin descriptor, config, collect / collect_pair
@@ -70,6 +70,12 @@ int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, cha
 /* Reads and parses a workload file (at most GL_QR_MAX_WORKLOAD_BYTES). */
 int gl_qr_workload_load(const char *path, gl_qr_workload **out, char *err, size_t errlen);
 void gl_qr_workload_free(gl_qr_workload *w);
+/*
+ * 0 when `key` is one of `known` (NULL-terminated); otherwise -1 and a
+ * sentence naming path.key and the nearest known key ("did you mean ...?").
+ */
+int gl_qr_key_check(const char *key, const char *const *known, const char *path, char *err,
+                    size_t errlen);
 
 /* ------------------------------------------------------------------ safety */
 
@@ -232,15 +238,15 @@ int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, 
                double *out_ms, char *err, size_t errlen);
 
 /*
- * Like gl_qr__run without parameters, over the simple query protocol
- * (host->query_simple): for EXPLAIN (GENERIC_PLAN) of a statement whose own
- * text holds $n placeholders. Fails (-1, error set) when the host predates
- * query_simple; gl_qr__host_has_simple says so beforehand.
+ * The generic plan (EXPLAIN (FORMAT JSON, VERBOSE) text, to fn) of `sql`, a
+ * statement with its own $1..$nparams and no values: PREPARE over the extended
+ * protocol, EXPLAIN EXECUTE with NULLs under plan_cache_mode =
+ * force_generic_plan, in BEGIN READ ONLY ... ROLLBACK, then DEALLOCATE. Never
+ * the simple protocol (run.c says why). 0, or -1 with the server's message in err.
  */
-int gl_qr__run_simple(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
-                      int timeout_ms, gl_row_fn fn, void *userdata, double *out_ms, char *err,
-                      size_t errlen);
-int gl_qr__host_has_simple(const gl_host *host);
+int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                           int nparams, int timeout_ms, gl_row_fn fn, void *userdata, char *err,
+                           size_t errlen);
 
 /*
  * Planner-statistics readiness of `relations` ("schema.name") on one side:

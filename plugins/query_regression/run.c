@@ -3,16 +3,24 @@
  *   BEGIN READ ONLY; [SET LOCAL statement_timeout = N;] <statement>; ROLLBACK
  * on a session that is already read-only and under statement_timeout (the
  * host's), each through the extended protocol, which refuses more than one
- * statement per call. Only the statement itself is timed. The one exception,
- * gl_qr__run_simple, is for EXPLAIN (GENERIC_PLAN) of a statement with $n in
- * its text: over the extended protocol the server would take those $n as
- * parameters of the EXPLAIN itself. Its statement passed the safety check as
- * exactly one SELECT, so the simple protocol still carries one statement.
+ * statement per call. Only the statement itself is timed.
+ *
+ * Workload text never goes over the simple protocol: there the server splits
+ * the text into statements with its own lexer, which reads string literals
+ * according to standard_conforming_strings (and backslash_quote), while the
+ * safety check's parser (libpg_query) always reads them the standard way. On a
+ * server with standard_conforming_strings = off, 'a\', '; COMMIT; ...' is one
+ * SELECT to libpg_query and several statements to the server.
+ * The generic plan of a statement with its own $n (gl_qr__explain_generic)
+ * therefore comes from PREPARE (one statement, extended protocol) and EXPLAIN
+ * EXECUTE under plan_cache_mode = force_generic_plan, not from EXPLAIN
+ * (GENERIC_PLAN) over the simple protocol.
  */
 #include "qr.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,9 +62,8 @@ static void keep_error(gl_ctx *ctx, const gl_host *host, char *err, size_t errle
             *p = ' ';
 }
 
-/* gl_qr__run and gl_qr__run_simple: `simple` sends the statement over the simple protocol. */
 static int run_in_transaction(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
-                              int simple, int nparams, const char *const *params, int timeout_ms,
+                              int nparams, const char *const *params, int timeout_ms,
                               gl_row_fn fn, void *userdata, double *out_ms, char *err,
                               size_t errlen)
 {
@@ -80,8 +87,7 @@ static int run_in_transaction(gl_ctx *ctx, const gl_host *host, gl_side side, co
         }
     }
     t0 = now_ms();
-    rc = simple ? host->query_simple(ctx, side, sql, fn, userdata)
-                : host->query(ctx, side, sql, nparams, params, fn, userdata);
+    rc = host->query(ctx, side, sql, nparams, params, fn, userdata);
     *out_ms = now_ms() - t0;
     /* A row callback's stop (rc > 0) is not a server error: the caller says why. */
     if (rc < 0)
@@ -97,26 +103,60 @@ int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, 
                const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
                double *out_ms, char *err, size_t errlen)
 {
-    return run_in_transaction(ctx, host, side, sql, 0, nparams, params, timeout_ms, fn, userdata,
+    return run_in_transaction(ctx, host, side, sql, nparams, params, timeout_ms, fn, userdata,
                               out_ms, err, errlen);
 }
 
-int gl_qr__host_has_simple(const gl_host *host)
-{
-    return host->size >= offsetof(gl_host, query_simple) + sizeof(host->query_simple) &&
-           host->query_simple != NULL;
-}
+/* The prepared statement of gl_qr__explain_generic (one at a time per session). */
+#define GENERIC_NAME "gl_qr_generic"
 
-int gl_qr__run_simple(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
-                      int timeout_ms, gl_row_fn fn, void *userdata, double *out_ms, char *err,
-                      size_t errlen)
+int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                           int nparams, int timeout_ms, gl_row_fn fn, void *userdata, char *err,
+                           size_t errlen)
 {
-    *out_ms = 0;
-    if (!gl_qr__host_has_simple(host)) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "the host has no simple-protocol query (query_simple)");
-        return host->set_error(ctx, "query_regression: the host has no query_simple");
+    size_t plen = strlen(sql) + 64, elen = 96 + (size_t)nparams * 6;
+    char *prepare = malloc(plen), *explain = malloc(elen), set_timeout[64];
+    int rc = -1, began = 0, prepared = 0;
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (prepare == NULL || explain == NULL || nparams < 0 || nparams > 65535) {
+        rc = host->set_error(ctx, "out of memory");
+        goto out;
     }
-    return run_in_transaction(ctx, host, side, sql, 1, 0, NULL, timeout_ms, fn, userdata, out_ms,
-                              err, errlen);
+    snprintf(prepare, plen, "PREPARE " GENERIC_NAME " AS %s", sql);
+    snprintf(explain, elen, "EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE " GENERIC_NAME "%s",
+             nparams > 0 ? "(" : "");
+    /* NULL arguments: under force_generic_plan the plan does not depend on them. */
+    for (size_t i = 0, at = strlen(explain); i < (size_t)nparams; i++, at += 6)
+        snprintf(explain + at, elen - at, "%s", i + 1 < (size_t)nparams ? "NULL, " : "NULL)");
+    if (host->query(ctx, side, "BEGIN READ ONLY", 0, NULL, NULL, NULL) != 0)
+        goto fail;
+    began = 1;
+    if (timeout_ms > 0) {
+        snprintf(set_timeout, sizeof(set_timeout), "SET LOCAL statement_timeout = %d", timeout_ms);
+        if (host->query(ctx, side, set_timeout, 0, NULL, NULL, NULL) != 0)
+            goto fail;
+    }
+    if (host->query(ctx, side, "SET LOCAL plan_cache_mode = force_generic_plan", 0, NULL, NULL,
+                    NULL) != 0 ||
+        host->query(ctx, side, prepare, 0, NULL, NULL, NULL) != 0)
+        goto fail;
+    prepared = 1;
+    rc = host->query(ctx, side, explain, 0, NULL, fn, userdata);
+    if (rc >= 0)
+        goto out;
+fail:
+    keep_error(ctx, host, err, errlen);
+    rc = -1;
+out:
+    if (began && host->query(ctx, side, "ROLLBACK", 0, NULL, NULL, NULL) != 0 && rc == 0)
+        rc = -1;
+    /* A prepared statement outlives ROLLBACK: it goes whatever happened. */
+    if (prepared && host->query(ctx, side, "DEALLOCATE " GENERIC_NAME, 0, NULL, NULL, NULL) != 0 &&
+        rc == 0)
+        rc = -1;
+    free(prepare);
+    free(explain);
+    return rc;
 }

@@ -34,6 +34,79 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
+/* Levenshtein distance of two short keys (longer ones count as far apart). */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[65];
+
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/*
+ * Unknown keys are errors (a misspelt "parms" would otherwise silently run the
+ * query without its parameter sets): the message names the JSON path and the
+ * nearest known key.
+ */
+int gl_qr_key_check(const char *key, const char *const *known, const char *path, char *err,
+                    size_t errlen)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    char list[256] = "";
+
+    for (const char *const *k = known; *k; k++) {
+        size_t d = distance(key, *k);
+        if (d == 0)
+            return 0;
+        if (d < best_d) {
+            best_d = d;
+            best = *k;
+        }
+    }
+    if (best != NULL && best_d <= 2 + strlen(key) / 4)
+        return fail(err, errlen, "%s%s%.100s: unknown key (did you mean \"%s\"?)", path,
+                    path[0] ? "." : "", key, best);
+    for (const char *const *k = known; *k; k++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
+                 k == known ? "" : ", ", *k);
+    return fail(err, errlen, "%s%s%.100s: unknown key (the keys here are %s)", path,
+                path[0] ? "." : "", key, list);
+}
+
+/* gl_qr_key_check over every key of a JSON object; `path` is where obj sits ("" at the top). */
+static int check_keys(yajl_val obj, const char *const *known, const char *path, char *err,
+                      size_t errlen)
+{
+    for (size_t i = 0; YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
+        if (gl_qr_key_check(obj->u.object.keys[i], known, path, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+static const char *const top_keys[] = {"format", "description", "queries", NULL};
+static const char *const query_keys[] = {"name", "description", "sql", "params", "tags",
+                                         "thresholds", "compare", NULL};
+static const char *const threshold_keys[] = {"effect_tolerance", "confidence", "min_effect_ms",
+                                             "samples", NULL};
+static const char *const compare_keys[] = {"results", "plan", NULL};
+
 /* The string of a yajl string node; "" for anything else (callers check the kind first). */
 static const char *string_of(yajl_val v)
 {
@@ -175,8 +248,16 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
     q->effect_tolerance = q->confidence = q->min_effect_ms = -1;
     q->samples = -1;
     q->compare_results = q->compare_plan = 1;
+    char path[64];
+    yajl_val desc = gl_qr__json_get(obj, "description");
+
     if (!YAJL_IS_OBJECT(obj))
         return fail(err, errlen, "queries[%zu] is not an object", index);
+    snprintf(path, sizeof(path), "queries[%zu]", index);
+    if (check_keys(obj, query_keys, path, err, errlen) != 0)
+        return -1;
+    if (desc != NULL && !YAJL_IS_STRING(desc))
+        return fail(err, errlen, "queries[%zu].description must be a string", index);
     if (!YAJL_IS_STRING(name) || !valid_name(string_of(name)))
         return fail(err, errlen, "queries[%zu]: \"name\" must be 1-%d characters of "
                     "[A-Za-z0-9_.-]", index, GL_QR_MAX_NAME);
@@ -208,6 +289,9 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
         return -1;
     if (thr != NULL && !YAJL_IS_OBJECT(thr))
         return fail(err, errlen, "query \"%s\": \"thresholds\" must be an object", q->name);
+    snprintf(path, sizeof(path), "queries[%zu].thresholds", index);
+    if (check_keys(thr, threshold_keys, path, err, errlen) != 0)
+        return -1;
     if (opt_number(thr, "effect_tolerance", 1.0, 1000.0, &q->effect_tolerance, q->name, err, errlen) ||
         opt_number(thr, "confidence", 0.5, 0.999999, &q->confidence, q->name, err, errlen) ||
         opt_number(thr, "min_effect_ms", 0.0, 3600000.0, &q->min_effect_ms, q->name, err, errlen) ||
@@ -217,6 +301,9 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
         q->samples = (int)samples;
     if (cmp != NULL && !YAJL_IS_OBJECT(cmp))
         return fail(err, errlen, "query \"%s\": \"compare\" must be an object", q->name);
+    snprintf(path, sizeof(path), "queries[%zu].compare", index);
+    if (check_keys(cmp, compare_keys, path, err, errlen) != 0)
+        return -1;
     if (opt_bool(cmp, "results", &q->compare_results, q->name, err, errlen) ||
         opt_bool(cmp, "plan", &q->compare_plan, q->name, err, errlen))
         return -1;
@@ -268,6 +355,13 @@ int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, cha
     }
     if (!YAJL_IS_OBJECT(root)) {
         fail(err, errlen, "workload must be a JSON object with \"queries\"");
+        goto out;
+    }
+    if (check_keys(root, top_keys, "", err, errlen) != 0)
+        goto out;
+    if (gl_qr__json_get(root, "description") != NULL &&
+        !YAJL_IS_STRING(gl_qr__json_get(root, "description"))) {
+        fail(err, errlen, "description must be a string");
         goto out;
     }
     format = gl_qr__json_get(root, "format");

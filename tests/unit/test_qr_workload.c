@@ -169,3 +169,26 @@ Test(qr_digest, null_differs_from_empty_string_and_sample_is_bounded)
     gl_qr_digest_free(&a);
     gl_qr_digest_free(&b);
 }
+
+Test(qr_workload, unknown_keys_are_refused_with_the_path_and_the_nearest_key)
+{
+    /* Issue 10.2: "parms" silently ran the query with no parameter sets. */
+    parse_fails("{\"queries\": [{\"name\": \"a\", \"sql\": \"SELECT $1\", \"parms\": [[1]]}]}",
+                "queries[0].parms: unknown key (did you mean \"params\"?)");
+    parse_fails("{\"queries\": [], \"quereis\": []}", "quereis: unknown key (did you mean \"queries\"?)");
+    parse_fails("{\"queries\": [{\"name\": \"a\", \"sql\": \"SELECT 1\"},"
+                " {\"name\": \"b\", \"sql\": \"SELECT 1\", \"thresholds\": {\"confidance\": 0.9}}]}",
+                "queries[1].thresholds.confidance: unknown key (did you mean \"confidence\"?)");
+    parse_fails("{\"queries\": [{\"name\": \"a\", \"sql\": \"SELECT 1\", \"compare\": {\"rows\": false}}]}",
+                "queries[0].compare.rows: unknown key (the keys here are \"results\", \"plan\")");
+    parse_fails("{\"queries\": [{\"name\": \"a\", \"sql\": \"SELECT 1\", \"description\": 5}]}",
+                "queries[0].description must be a string");
+}
+
+Test(qr_workload, description_is_a_known_key)
+{
+    gl_qr_workload *w = parse_ok("{\"description\": \"x\", \"queries\": [{\"name\": \"a\", "
+                                 "\"description\": \"y\", \"sql\": \"SELECT 1\"}]}");
+    cr_assert_eq(w->count, 1);
+    gl_qr_workload_free(w);
+}
