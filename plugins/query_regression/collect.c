@@ -26,18 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct qr_config {
-    const char *workload;
-    int samples;
-    int warmup;
-    double confidence;
-    double tolerance;
-    double min_effect_ms;
-    int analyze_green;
-    int timeout_ms;
-    gl_qr_import_config import;
-} qr_config;
-
 /* One (query, parameter set) pair: the unit that is judged. */
 typedef struct qr_case {
     const gl_qr_query *q;
@@ -71,7 +59,7 @@ typedef struct qr_outcome {
 typedef struct qr_run {
     gl_ctx *ctx;
     const gl_host *host;
-    qr_config cfg;
+    gl_qr_config cfg;
     gl_qr_workload *workload;
     qr_case *cases;
     size_t ncases;
@@ -107,7 +95,9 @@ static double cfg_number(const gl_host *host, const gl_value *cfg, const char *k
 static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *v,
                               gl_qr_import_config *out)
 {
+    static const char *const keys[] = {"top", "params", NULL};
     const gl_value *top = host->object_get(v, "top"), *params = host->object_get(v, "params");
+    char err[512];
 
     memset(out, 0, sizeof(*out));
     if (v == NULL)
@@ -115,6 +105,10 @@ static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *
     if (host->value_kind(v) != GL_VALUE_OBJECT)
         return host->set_error(ctx, "query_regression: config \"pg_stat_statements\" must be an "
                                "object like {\"top\": 20}");
+    for (size_t i = 0; i < host->value_len(v); i++)
+        if (gl_qr_key_check(host->object_key_at(v, i), keys, "pg_stat_statements", err,
+                            sizeof(err)) != 0)
+            return host->set_error(ctx, "query_regression: config %s", err);
     if (top != NULL && host->value_kind(top) != GL_VALUE_INT)
         return host->set_error(ctx, "query_regression: config \"pg_stat_statements.top\" must be "
                                "an integer");
@@ -129,48 +123,47 @@ static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *
     return 0;
 }
 
-static int read_config(gl_ctx *ctx, const gl_host *host, qr_config *c)
+int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *c)
 {
+    static const char *const keys[] = {"workload", "samples", "warmup", "confidence",
+                                       "effect_tolerance", "min_effect_ms", "noise_floor",
+                                       "statement_timeout_ms", "analyze_green",
+                                       "pg_stat_statements", NULL};
+    static const char *const numeric[] = {"samples", "warmup", "confidence", "effect_tolerance",
+                                          "min_effect_ms", "noise_floor", "statement_timeout_ms",
+                                          NULL};
     const gl_value *cfg = host->config(ctx), *wl = host->object_get(cfg, "workload");
     const gl_value *an = host->object_get(cfg, "analyze_green");
-    static const char *const numeric[] = {"samples", "warmup", "confidence", "effect_tolerance",
-                                          "min_effect_ms", "statement_timeout_ms", NULL};
+    char err[512];
 
     memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < host->value_len(cfg); i++)
+        if (gl_qr_key_check(host->object_key_at(cfg, i), keys, "", err, sizeof(err)) != 0)
+            return host->set_error(ctx, "query_regression: config %s", err);
     if (wl != NULL && host->value_kind(wl) != GL_VALUE_STRING)
         return host->set_error(ctx, "query_regression: config \"workload\" must be a path to a "
                                "workload file");
     c->workload = host->value_get_string(wl);
     for (const char *const *k = numeric; *k; k++) {
         const gl_value *v = host->object_get(cfg, *k);
-        if (v != NULL && host->value_kind(v) != GL_VALUE_INT && host->value_kind(v) != GL_VALUE_NUMBER)
+        if (v == NULL)
+            continue;
+        if (host->value_kind(v) != GL_VALUE_INT && host->value_kind(v) != GL_VALUE_NUMBER)
             return host->set_error(ctx, "query_regression: config \"%s\" must be a number", *k);
+        if (gl_qr_limit_check(*k, cfg_number(host, cfg, *k, 0), "", err, sizeof(err)) != 0)
+            return host->set_error(ctx, "query_regression: config %s", err);
     }
     if (an != NULL && host->value_kind(an) != GL_VALUE_BOOL)
         return host->set_error(ctx, "query_regression: config \"analyze_green\" must be true or false");
-    c->samples = (int)cfg_number(host, cfg, "samples", 30);
-    c->warmup = (int)cfg_number(host, cfg, "warmup", 3);
-    c->confidence = cfg_number(host, cfg, "confidence", 0.95);
-    c->tolerance = cfg_number(host, cfg, "effect_tolerance", 1.2);
-    c->min_effect_ms = cfg_number(host, cfg, "min_effect_ms", 0.5);
+    c->samples = (int)cfg_number(host, cfg, "samples", GL_QR_DEFAULT_SAMPLES);
+    c->warmup = (int)cfg_number(host, cfg, "warmup", GL_QR_DEFAULT_WARMUP);
+    c->confidence = cfg_number(host, cfg, "confidence", GL_QR_DEFAULT_CONFIDENCE);
+    c->tolerance = cfg_number(host, cfg, "effect_tolerance", GL_QR_DEFAULT_TOLERANCE);
+    c->min_effect_ms = cfg_number(host, cfg, "min_effect_ms", GL_QR_DEFAULT_MIN_EFFECT_MS);
+    c->noise_floor = cfg_number(host, cfg, "noise_floor", GL_QR_DEFAULT_NOISE_FLOOR);
     c->timeout_ms = (int)cfg_number(host, cfg, "statement_timeout_ms", 0);
     c->analyze_green = host->value_get_bool(an);
-    if (read_import_config(ctx, host, host->object_get(cfg, "pg_stat_statements"), &c->import) != 0)
-        return -1;
-    if (c->samples < 3 || c->samples > GL_QR_MAX_SAMPLES)
-        return host->set_error(ctx, "query_regression: config \"samples\" must be 3..%d", GL_QR_MAX_SAMPLES);
-    if (c->warmup < 0 || c->warmup > 1000)
-        return host->set_error(ctx, "query_regression: config \"warmup\" must be 0..1000");
-    if (!(c->confidence >= 0.5 && c->confidence < 1.0))
-        return host->set_error(ctx, "query_regression: config \"confidence\" must be in [0.5, 1)");
-    if (!(c->tolerance >= 1.0))
-        return host->set_error(ctx, "query_regression: config \"effect_tolerance\" must be >= 1 "
-                               "(1.2 means 20%% slower)");
-    if (!(c->min_effect_ms >= 0))
-        return host->set_error(ctx, "query_regression: config \"min_effect_ms\" must be >= 0");
-    if (c->timeout_ms < 0)
-        return host->set_error(ctx, "query_regression: config \"statement_timeout_ms\" must be >= 0");
-    return 0;
+    return read_import_config(ctx, host, host->object_get(cfg, "pg_stat_statements"), &c->import);
 }
 
 /* ------------------------------------------------------------------ cases */
@@ -704,7 +697,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
     for (int s = 0; s < 2; s++)
         if (outs[s])
             *outs[s] = NULL;
-    if (read_config(ctx, host, &r.cfg) != 0)
+    if (gl_qr__config_read(ctx, host, &r.cfg) != 0)
         goto out;
     if (r.cfg.workload == NULL && r.cfg.import.top == 0) {
         /* Nothing asked of this check: facts say so, compare stays silent. */

@@ -16,7 +16,7 @@
 typedef struct counts {
     size_t judged, pass, regressed, improved, inconclusive;
     size_t results_compared, result_mismatch, plan_changed, failed, refused;
-    size_t not_comparable, plan_only;
+    size_t not_comparable, plan_only, one_side;
 } counts;
 
 static int emit(gl_ctx *ctx, const gl_host *h, const char *code, gl_severity sev,
@@ -322,6 +322,8 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
 
     if (name == NULL)
         return 0;
+    if (refused == NULL)
+        refused = h->object_get(g, "refused");
     if (refused != NULL) {
         n->refused++;
         snprintf(msg, sizeof(msg), "query %s was not run: %s", name, h->value_get_string(refused));
@@ -329,10 +331,11 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
                     h->value_copy(h->object_get(b, "sql")), NULL, NULL, msg);
     }
     if (g == NULL) {
-        snprintf(msg, sizeof(msg), "query %s has facts on blue only (the sides ran different "
-                 "workloads)", name);
-        return emit(ctx, h, "query_regression.inconclusive", GL_SEVERITY_INFO, name, NULL, NULL,
-                    NULL, msg);
+        n->one_side++;
+        snprintf(msg, sizeof(msg), "query %s has facts on blue only: the sides ran different "
+                 "workloads, so it was not compared", name);
+        return emit(ctx, h, "query_regression.one_side_only", GL_SEVERITY_ERROR, name,
+                    h->value_copy(h->object_get(b, "sql")), NULL, NULL, msg);
     }
     nc = h->object_get(b, "not_comparable");
     if (nc == NULL)
@@ -406,7 +409,8 @@ static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
         set(h, details, "failed", h->value_int((int64_t)n->failed)) ||
         set(h, details, "refused", h->value_int((int64_t)n->refused)) ||
         set(h, details, "not_comparable", h->value_int((int64_t)n->not_comparable)) ||
-        set(h, details, "plan_only", h->value_int((int64_t)n->plan_only))) {
+        set(h, details, "plan_only", h->value_int((int64_t)n->plan_only)) ||
+        set(h, details, "one_side_only", h->value_int((int64_t)n->one_side))) {
         h->value_free(details);
         return h->set_error(ctx, "out of memory");
     }
@@ -426,18 +430,41 @@ int gl_qr__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl
     const gl_value *settings = h->object_get(blue, "settings");
     counts n;
 
+    gl_qr_config cfg;
+    char msg[512];
+
     memset(&n, 0, sizeof(n));
+    /* The same checks as a live run, offline too: this run's config, then both sides' facts. */
+    if (gl_qr__config_read(ctx, h, &cfg) != 0 || gl_qr__facts_check(ctx, h, blue, "blue") != 0 ||
+        gl_qr__facts_check(ctx, h, green, "green") != 0)
+        return -1;
     if (!be && !ge)
         return 0;     /* no workload configured: nothing to say */
-    if (!be || !ge)
-        return emit(ctx, h, "query_regression.inconclusive", GL_SEVERITY_INFO, "workload", NULL,
-                    NULL, NULL, "only one side ran the workload (a snapshot taken without "
-                    "query_regression config?): nothing to compare");
+    if (!be || !ge) {
+        snprintf(msg, sizeof(msg), "only %s ran the workload (%s's facts say query_regression was "
+                 "not configured, e.g. a snapshot taken without it): nothing was compared; take "
+                 "both sides with the same query_regression config", be ? "blue" : "green",
+                 be ? "green" : "blue");
+        return emit(ctx, h, "query_regression.one_side_only", GL_SEVERITY_ERROR, "workload", NULL,
+                    NULL, NULL, msg);
+    }
     for (size_t i = 0; i < h->value_len(bcases); i++) {
         const gl_value *b = h->array_at(bcases, i);
         const char *name = h->value_get_string(h->object_get(b, "name"));
         if (compare_case(ctx, h, b, name ? find_case(h, gcases, name) : NULL, settings,
                          h->object_get(green, "settings"), &n) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < h->value_len(gcases); i++) {
+        const gl_value *g = h->array_at(gcases, i);
+        const char *name = h->value_get_string(h->object_get(g, "name"));
+        if (find_case(h, bcases, name) != NULL)
+            continue;
+        n.one_side++;
+        snprintf(msg, sizeof(msg), "query %s has facts on green only: the sides ran different "
+                 "workloads, so it was not compared", name);
+        if (emit(ctx, h, "query_regression.one_side_only", GL_SEVERITY_ERROR, name, NULL,
+                 h->value_copy(h->object_get(g, "sql")), NULL, msg) != 0)
             return -1;
     }
     for (int s = 0; s < 2; s++) {

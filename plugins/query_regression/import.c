@@ -110,7 +110,7 @@ static int append(gl_qr_workload *w, const pgss_row *row, const char *fp, const 
     q = &w->queries[w->count];
     memset(q, 0, sizeof(*q));
     w->count++;     /* counted at once, so gl_qr_workload_free frees a half-built one */
-    q->effect_tolerance = q->confidence = q->min_effect_ms = -1;
+    q->effect_tolerance = q->confidence = q->min_effect_ms = q->noise_floor = -1;
     q->samples = -1;
     q->compare_results = q->compare_plan = 1;
     q->imported = 1;

@@ -50,6 +50,7 @@ typedef struct gl_qr_query {
     double effect_tolerance;
     double confidence;
     double min_effect_ms;
+    double noise_floor;
     int samples;
     int compare_results;   /* 0 for queries whose rows legitimately differ */
     int compare_plan;
@@ -74,6 +75,15 @@ void gl_qr_workload_free(gl_qr_workload *w);
  * 0 when `key` is one of `known` (NULL-terminated); otherwise -1 and a
  * sentence naming path.key and the nearest known key ("did you mean ...?").
  */
+/*
+ * The one range check of every threshold and setting, wherever it comes from
+ * (config, a workload query's thresholds, a snapshot's facts), so an offline
+ * compare accepts exactly what a live run does. Keys: samples, warmup,
+ * confidence, effect_tolerance, min_effect_ms, noise_floor,
+ * statement_timeout_ms. 0, or -1 and a sentence naming where.key and the range.
+ */
+int gl_qr_limit_check(const char *key, double value, const char *where, char *err, size_t errlen);
+
 int gl_qr_key_check(const char *key, const char *const *known, const char *path, char *err,
                     size_t errlen);
 
@@ -115,6 +125,36 @@ typedef struct gl_qr_import_config {
  */
 int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_import_config *cfg,
                   gl_qr_workload *w, size_t *out_skipped, char **out_problem);
+
+/* ------------------------------------------------------------------ config */
+
+/* Defaults of the run's settings (share/doc/checks/query_regression.md). */
+#define GL_QR_DEFAULT_SAMPLES 30
+#define GL_QR_DEFAULT_WARMUP 3
+#define GL_QR_DEFAULT_CONFIDENCE 0.95
+#define GL_QR_DEFAULT_TOLERANCE 1.2
+#define GL_QR_DEFAULT_MIN_EFFECT_MS 0.5
+#define GL_QR_DEFAULT_NOISE_FLOOR 0.0
+
+typedef struct gl_qr_config {
+    const char *workload;
+    int samples;
+    int warmup;
+    double confidence;
+    double tolerance;
+    double min_effect_ms;
+    double noise_floor;
+    int analyze_green;
+    int timeout_ms;
+    gl_qr_import_config import;
+} gl_qr_config;
+
+/*
+ * Reads and validates this run's plugin config (unknown keys, kinds, ranges
+ * through gl_qr_limit_check): collect and compare (offline too) both use it.
+ * 0, or -1 with the host error set.
+ */
+int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *out);
 
 /* ------------------------------------------------------------------- stats */
 
@@ -257,6 +297,9 @@ int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const
  */
 int gl_qr__readiness(gl_ctx *ctx, const gl_host *host, gl_side side, char **relations,
                      size_t nrel, int analyze, gl_value **out_missing, gl_value **out_analyzed);
+
+/* Validates one side's facts (kinds, sections, threshold ranges); 0 or -1 with the error set. */
+int gl_qr__facts_check(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side);
 
 int gl_qr__compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const gl_value *green);
 

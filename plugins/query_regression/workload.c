@@ -100,11 +100,43 @@ static int check_keys(yajl_val obj, const char *const *known, const char *path, 
     return 0;
 }
 
+typedef struct limit {
+    const char *key;
+    double min, max;
+    int integer;
+    const char *hint;
+} limit;
+
+static const limit limits[] = {
+    {"samples", 3, GL_QR_MAX_SAMPLES, 1, ""},
+    {"warmup", 0, 1000, 1, ""},
+    {"confidence", 0.5, 0.999999, 0, " (0.95 means 95%)"},
+    {"effect_tolerance", 1, 1000, 0, " (1.2 means 20% slower)"},
+    {"min_effect_ms", 0, 3600000, 0, ""},
+    {"noise_floor", 0, 100, 0, " (times the query's own spread)"},
+    {"statement_timeout_ms", 0, 86400000, 1, ""},
+};
+
+int gl_qr_limit_check(const char *key, double value, const char *where, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        const limit *l = &limits[i];
+        if (strcmp(l->key, key) != 0)
+            continue;
+        if (!(value >= l->min && value <= l->max) || (l->integer && value != (double)(long long)value))
+            return fail(err, errlen, "%s%s%s must be %s in [%g, %g]%s, not %g", where,
+                        where[0] ? "." : "", key, l->integer ? "an integer" : "a number", l->min,
+                        l->max, l->hint, value);
+        return 0;
+    }
+    return fail(err, errlen, "%s%s%s: no such threshold", where, where[0] ? "." : "", key);
+}
+
 static const char *const top_keys[] = {"format", "description", "queries", NULL};
 static const char *const query_keys[] = {"name", "description", "sql", "params", "tags",
                                          "thresholds", "compare", NULL};
 static const char *const threshold_keys[] = {"effect_tolerance", "confidence", "min_effect_ms",
-                                             "samples", NULL};
+                                             "noise_floor", "samples", NULL};
 static const char *const compare_keys[] = {"results", "plan", NULL};
 
 /* The string of a yajl string node; "" for anything else (callers check the kind first). */
@@ -148,17 +180,18 @@ static int param_text(yajl_val v, char **out)
     return *out == NULL ? -1 : 0;
 }
 
-/* An optional positive number; 0 when present and valid or absent, -1 otherwise. */
-static int opt_number(yajl_val obj, const char *key, double min, double max, double *out,
-                      const char *qname, char *err, size_t errlen)
+/* An optional threshold; 0 when present and valid or absent, -1 otherwise. */
+static int opt_number(yajl_val obj, const char *key, double *out, const char *path, char *err,
+                      size_t errlen)
 {
     yajl_val v = gl_qr__json_get(obj, key);
 
     if (v == NULL)
         return 0;
-    if (!YAJL_IS_NUMBER(v) || YAJL_GET_DOUBLE(v) < min || YAJL_GET_DOUBLE(v) > max)
-        return fail(err, errlen, "query \"%s\": thresholds.%s must be a number in [%g, %g]",
-                    qname, key, min, max);
+    if (!YAJL_IS_NUMBER(v))
+        return fail(err, errlen, "%s.%s must be a number", path, key);
+    if (gl_qr_limit_check(key, YAJL_GET_DOUBLE(v), path, err, errlen) != 0)
+        return -1;
     *out = YAJL_GET_DOUBLE(v);
     return 0;
 }
@@ -245,7 +278,7 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
     yajl_val thr = gl_qr__json_get(obj, "thresholds"), cmp = gl_qr__json_get(obj, "compare");
     double samples = -1;
 
-    q->effect_tolerance = q->confidence = q->min_effect_ms = -1;
+    q->effect_tolerance = q->confidence = q->min_effect_ms = q->noise_floor = -1;
     q->samples = -1;
     q->compare_results = q->compare_plan = 1;
     char path[64];
@@ -292,10 +325,11 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
     snprintf(path, sizeof(path), "queries[%zu].thresholds", index);
     if (check_keys(thr, threshold_keys, path, err, errlen) != 0)
         return -1;
-    if (opt_number(thr, "effect_tolerance", 1.0, 1000.0, &q->effect_tolerance, q->name, err, errlen) ||
-        opt_number(thr, "confidence", 0.5, 0.999999, &q->confidence, q->name, err, errlen) ||
-        opt_number(thr, "min_effect_ms", 0.0, 3600000.0, &q->min_effect_ms, q->name, err, errlen) ||
-        opt_number(thr, "samples", 3, GL_QR_MAX_SAMPLES, &samples, q->name, err, errlen))
+    if (opt_number(thr, "effect_tolerance", &q->effect_tolerance, path, err, errlen) ||
+        opt_number(thr, "confidence", &q->confidence, path, err, errlen) ||
+        opt_number(thr, "min_effect_ms", &q->min_effect_ms, path, err, errlen) ||
+        opt_number(thr, "noise_floor", &q->noise_floor, path, err, errlen) ||
+        opt_number(thr, "samples", &samples, path, err, errlen))
         return -1;
     if (samples > 0)
         q->samples = (int)samples;
