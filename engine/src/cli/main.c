@@ -23,6 +23,7 @@ static void usage(FILE *out)
             "  snapshot  --target X -o FILE   save the facts of one side for offline checks\n"
             "  plugins                        list check plugins and the ones refused\n"
             "  policy    test|eval            test policies (*_test.lua), explain one decision\n"
+            "  rds       create|status|check|switchover|delete   the gate in front of Amazon RDS blue/green\n"
             "  version                        print the version and plugin ABI\n"
             "\n"
             "X and Y are libpq conninfo strings or URIs (PG* variables, .pgpass and service\n"
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
         return gl_cli_plugins(argc - 1, argv + 1);
     if (strcmp(verb, "policy") == 0)
         return gl_cli_policy(argc - 1, argv + 1);
+    if (strcmp(verb, "rds") == 0)
+        return gl_cli_rds(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("greenlight %s (plugin ABI %d.%d)\n", GL_VERSION, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
         return 0;

@@ -1,0 +1,444 @@
+/*
+ * greenlight rds — the gate in front of Amazon RDS blue/green deployments
+ * (share/doc/rds.md). Verbs: create, status, check, switchover, delete.
+ * check and switchover run the gate (gl_check_run) against the deployment's
+ * blue and green endpoints; switchover calls the API only when the gate
+ * authorises it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "act/rds.h"
+#include "aws/rds.h"
+#include "cli/cli.h"
+#include "compare/runner.h"
+#include "report/report.h"
+#include "value/value.h"
+
+#define MAX_PLUGIN_DIRS 32
+#define CONNINFO_MAX 4096
+
+typedef struct rds_args {
+    const char *sub;
+    const char *endpoint_url, *region, *deployment, *dbname, *source, *engine_version, *name, *param_group;
+    const char *conninfo_extra, *format, *out_dir;
+    int delete_target, timeout_s, color;
+    int given_gate;          /* a gate option was given */
+    gl_check_options gate;
+    const char *dirs[MAX_PLUGIN_DIRS];
+} rds_args;
+
+static void rds_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: greenlight rds <verb> [options]   (share/doc/rds.md)\n"
+            "\n"
+            "  create     --source ARN --target-engine-version V [--name N] [--target-parameter-group G]\n"
+            "  status     [--deployment ID]      (without: every deployment in the region)\n"
+            "  check      --deployment ID --dbname DB [gate options]\n"
+            "  switchover --deployment ID --dbname DB [--timeout SECONDS] [gate options]\n"
+            "  delete     --deployment ID [--delete-target]\n"
+            "\n"
+            "every verb:  --endpoint-url URL   RDS API endpoint (default https://rds.REGION.amazonaws.com)\n"
+            "             --region R           else AWS_REGION, AWS_DEFAULT_REGION, the profile's region\n"
+            "gate options (check, switchover): --policy FILE --change FILE --config FILE --waivers FILE\n"
+            "             --out DIR --format text|json --plugin-path DIR --plugins a,b -v --no-color\n"
+            "             --conninfo 'KEYWORDS'   extra libpq keywords for both sides (user=, sslmode=, ...);\n"
+            "                                  else PGUSER, PGPASSWORD, ~/.pgpass as libpq finds them\n"
+            "--timeout: SwitchoverTimeout, 30 to 3600 seconds (default 300); greenlight follows the\n"
+            "switchover that long.\n"
+            "Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or AWS_PROFILE.\n"
+            "\n"
+            "exit: check/switchover 0 switchover (switchover: completed), 1 hold, 2 rollback,\n"
+            "64 usage or refused by RDS, 69 RDS or a database unavailable, 70 switchover requested but not completed\n");
+}
+
+static int fail(const char *msg)
+{
+    return gl_cli_fail("rds", GL_EXIT_USAGE, msg);
+}
+
+/* RDS identifiers: a letter, then letters, digits, - : . _ (model pattern). */
+static int valid_identifier(const char *s)
+{
+    if (s == NULL || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) || strlen(s) > 255)
+        return 0;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-:._") == strlen(s);
+}
+
+static int parse_args(int argc, char **argv, rds_args *a)
+{
+    static const struct option longopts[] = {
+        {"endpoint-url", required_argument, NULL, 'E'},
+        {"region", required_argument, NULL, 'R'},
+        {"deployment", required_argument, NULL, 'd'},
+        {"dbname", required_argument, NULL, 'D'},
+        {"source", required_argument, NULL, 's'},
+        {"target-engine-version", required_argument, NULL, 'V'},
+        {"name", required_argument, NULL, 'n'},
+        {"target-parameter-group", required_argument, NULL, 'G'},
+        {"delete-target", no_argument, NULL, 'X'},
+        {"timeout", required_argument, NULL, 't'},
+        {"conninfo", required_argument, NULL, 'K'},
+        {"policy", required_argument, NULL, 'p'},
+        {"change", required_argument, NULL, 'c'},
+        {"config", required_argument, NULL, 'C'},
+        {"waivers", required_argument, NULL, 'W'},
+        {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},
+        {"plugin-path", required_argument, NULL, 'P'},
+        {"plugins", required_argument, NULL, 'L'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"no-color", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    char msg[300];
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'E': a->endpoint_url = optarg; break;
+        case 'R': a->region = optarg; break;
+        case 'd': a->deployment = optarg; break;
+        case 'D': a->dbname = optarg; break;
+        case 's': a->source = optarg; break;
+        case 'V': a->engine_version = optarg; break;
+        case 'n': a->name = optarg; break;
+        case 'G': a->param_group = optarg; break;
+        case 'X': a->delete_target = 1; break;
+        case 't': {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+            if (*end != '\0' || t < 30 || t > 3600)
+                return fail("--timeout must be 30 to 3600 seconds (RDS SwitchoverTimeout)");
+            a->timeout_s = (int)t;
+            break;
+        }
+        case 'K': a->conninfo_extra = optarg; a->given_gate = 1; break;
+        case 'p': a->gate.policy_path = optarg; a->given_gate = 1; break;
+        case 'c': a->gate.change_path = optarg; a->given_gate = 1; break;
+        case 'C': a->gate.config_path = optarg; a->given_gate = 1; break;
+        case 'W': a->gate.waivers_path = optarg; a->given_gate = 1; break;
+        case 'f': a->format = optarg; a->given_gate = 1; break;
+        case 'o': a->out_dir = optarg; a->given_gate = 1; break;
+        case 'L': a->gate.only_plugins = optarg; a->given_gate = 1; break;
+        case 'v': a->gate.verbose++; break;
+        case 'N': a->color = 0; break;
+        case 'P':
+            if (a->gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
+                return fail("too many --plugin-path options (limit 32)");
+            a->dirs[a->gate.n_plugin_dirs++] = optarg;
+            a->given_gate = 1;
+            break;
+        case 'h': rds_usage(stdout); return 0;
+        default:
+            snprintf(msg, sizeof(msg), "unknown or incomplete option \"%.200s\"", argv[optind - 1]);
+            return fail(msg);
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, sizeof(msg), "unexpected argument \"%.200s\"", argv[optind]);
+        return fail(msg);
+    }
+    return -1;  /* parsed: carry on */
+}
+
+/* Refuses options that belong to other verbs. */
+static int check_verb_options(const rds_args *a)
+{
+    int is_create = strcmp(a->sub, "create") == 0, is_delete = strcmp(a->sub, "delete") == 0;
+    int is_switch = strcmp(a->sub, "switchover") == 0, gated = is_switch || strcmp(a->sub, "check") == 0;
+    char msg[300];
+
+    if (!is_create && (a->source || a->engine_version || a->name || a->param_group)) {
+        snprintf(msg, sizeof(msg), "--source, --target-engine-version, --name and --target-parameter-group belong to `rds create`, not `rds %s`", a->sub);
+        return fail(msg);
+    }
+    if (!gated && (a->dbname || a->given_gate)) {
+        snprintf(msg, sizeof(msg), "--dbname and the gate's options belong to `rds check` and `rds switchover`, not `rds %s`", a->sub);
+        return fail(msg);
+    }
+    if (!is_switch && a->timeout_s) {
+        snprintf(msg, sizeof(msg), "--timeout belongs to `rds switchover`, not `rds %s`", a->sub);
+        return fail(msg);
+    }
+    if (!is_delete && a->delete_target) {
+        snprintf(msg, sizeof(msg), "--delete-target belongs to `rds delete`, not `rds %s`", a->sub);
+        return fail(msg);
+    }
+    if (is_create) {
+        if (a->source == NULL || a->engine_version == NULL)
+            return fail("rds create needs --source ARN and --target-engine-version V");
+        if (strncmp(a->source, "arn:", 4) != 0 || (strstr(a->source, ":cluster:") == NULL && strstr(a->source, ":db:") == NULL))
+            return fail("--source must be the ARN of a DB cluster or instance (arn:aws:rds:REGION:ACCOUNT:cluster:NAME or :db:NAME)");
+        return -1;
+    }
+    if (a->deployment == NULL && strcmp(a->sub, "status") == 0)
+        return -1;      /* every deployment of the region */
+    if (a->deployment == NULL) {
+        snprintf(msg, sizeof(msg), "rds %s needs --deployment ID", a->sub);
+        return fail(msg);
+    }
+    if (!valid_identifier(a->deployment))
+        return fail("--deployment must be a blue/green deployment identifier (like bgd-abc123: a letter, then letters, digits, - : . _)");
+    if (gated) {
+        if (a->dbname == NULL || a->dbname[0] == '\0') {
+            snprintf(msg, sizeof(msg), "rds %s needs --dbname DB (the database the gate checks on both sides)", a->sub);
+            return fail(msg);
+        }
+        if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0)
+            return fail("--format must be text or json");
+    }
+    return -1;
+}
+
+static int api_fail(gl_error *err)
+{
+    return gl_cli_fail(NULL, err->exit_code ? err->exit_code : GL_EXIT_INTERNAL, err->message);
+}
+
+static void default_name(char *out, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(out, len, "greenlight-%Y%m%d-%H%M%S", &tm);
+}
+
+/* Prints the report as `check` does and writes DIR/report.json. */
+static int emit_report(const rds_args *a, const gl_value *report, gl_error *err)
+{
+    if (strcmp(a->format, "json") == 0) {
+        char *text = gl_json_write(report, 1, NULL);
+        if (text == NULL)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory writing the report");
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        free(text);
+    } else {
+        gl_report_print_text(report, stdout, a->color);
+    }
+    fflush(stdout);
+    if (a->out_dir != NULL) {
+        if (gl_report_write_dir(report, a->out_dir, err) != 0)
+            return -1;
+        fprintf(stderr, "report: %s/report.json\n", a->out_dir);
+    }
+    return 0;
+}
+
+/* DIR/rds.json: what greenlight did with the deployment (no secrets). */
+static void write_action(const rds_args *a, const char *action, const gl_rds_deployment *d, const char *error)
+{
+    gl_value *v = gl_value_object(), *members = gl_value_array();
+    char path[4096], errbuf[256];
+
+    if (a->out_dir == NULL || v == NULL || members == NULL) {
+        gl_value_free(v);
+        gl_value_free(members);
+        return;
+    }
+    for (size_t i = 0; i < d->n_members; i++) {
+        gl_value *m = gl_value_object();
+        if (m == NULL)
+            continue;
+        gl_value_object_set(m, "source", gl_value_string(d->members[i].source));
+        gl_value_object_set(m, "target", gl_value_string(d->members[i].target));
+        gl_value_object_set(m, "status", gl_value_string(d->members[i].status));
+        gl_value_array_push(members, m);
+    }
+    gl_value_object_set(v, "action", gl_value_string(action));
+    gl_value_object_set(v, "deployment", gl_value_string(d->id));
+    gl_value_object_set(v, "status", gl_value_string(d->status));
+    gl_value_object_set(v, "status_details", gl_value_string(d->status_details[0] ? d->status_details : NULL));
+    gl_value_object_set(v, "source", gl_value_string(d->source));
+    gl_value_object_set(v, "target", gl_value_string(d->target));
+    gl_value_object_set(v, "members", members);
+    gl_value_object_set(v, "error", gl_value_string(error));
+    snprintf(path, sizeof(path), "%s/rds.json", a->out_dir);
+    if (gl_json_write_file(v, 1, path, errbuf, sizeof(errbuf)) != 0)
+        fprintf(stderr, "greenlight: warning: %s\n", errbuf);
+    gl_value_free(v);
+}
+
+/* check and switchover: the gate against the deployment's endpoints. */
+static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
+{
+    gl_rds_deployment *d = calloc(1, sizeof(*d)), *final = calloc(1, sizeof(*final));
+    char *blue = malloc(CONNINFO_MAX), *green = malloc(CONNINFO_MAX);
+    gl_value *report = NULL;
+    int exit_code = GL_EXIT_INTERNAL, is_switch = strcmp(a->sub, "switchover") == 0;
+    long poll_ms;
+
+    if (d == NULL || final == NULL || blue == NULL || green == NULL) {
+        exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (gl_rds_describe_deployment(client, a->deployment, d, err) != 0) {
+        exit_code = api_fail(err);
+        goto out;
+    }
+    if (is_switch && strcmp(d->status, "AVAILABLE") != 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "not switching over: the deployment %s is %s, and a switchover needs AVAILABLE",
+                 d->id, d->status);
+        exit_code = gl_cli_fail(NULL, GL_EXIT_HOLD, msg);
+        goto out;
+    }
+    if (gl_rds_act_conninfo(client, d, a->dbname, a->conninfo_extra, blue, green, CONNINFO_MAX, err) != 0) {
+        exit_code = api_fail(err);
+        goto out;
+    }
+    fprintf(stderr, "rds: deployment %s is %s; gating blue %s against green %s\n", d->id, d->status, d->source,
+            d->target);
+    a->gate.blue = blue;
+    a->gate.green = green;
+    a->gate.plugin_dirs = a->dirs;
+    if (gl_check_run(&a->gate, &report, &exit_code, err) != 0) {
+        exit_code = gl_cli_fail("rds", err->exit_code ? err->exit_code : GL_EXIT_INTERNAL, err->message);
+        goto out;
+    }
+    if (emit_report(a, report, err) != 0) {
+        exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, err->message);
+        goto out;
+    }
+    if (!is_switch)
+        goto out;
+    if (exit_code != GL_EXIT_SWITCHOVER) {
+        fprintf(stderr, "greenlight: not switching over: the gate did not authorise it (exit %d); "
+                        "SwitchoverBlueGreenDeployment was not called\n", exit_code);
+        write_action(a, "refused", d, "the gate did not authorise the switchover");
+        goto out;
+    }
+    poll_ms = 5000;
+    if (getenv("GREENLIGHT_RDS_POLL_MS") != NULL) {
+        poll_ms = strtol(getenv("GREENLIGHT_RDS_POLL_MS"), NULL, 10);
+        if (poll_ms < 10 || poll_ms > 600000)
+            poll_ms = 5000;
+    }
+    fprintf(stderr, "rds: the gate authorised the switchover; calling SwitchoverBlueGreenDeployment (timeout %d s)\n",
+            a->timeout_s);
+    if (gl_rds_act_switchover(client, d->id, a->timeout_s, poll_ms, stderr, final, err) != 0) {
+        write_action(a, "switchover", final->id[0] ? final : d, err->message);
+        exit_code = api_fail(err);
+        goto out;
+    }
+    write_action(a, "switchover", final, NULL);
+    fprintf(stderr, "rds: switchover of %s completed: green is production\n", d->id);
+    exit_code = GL_EXIT_SWITCHOVER;
+out:
+    gl_value_free(report);
+    free(d);
+    free(final);
+    free(blue);
+    free(green);
+    return exit_code;
+}
+
+int gl_cli_rds(int argc, char **argv)
+{
+    rds_args a;
+    gl_rds_client *client = NULL;
+    gl_rds_deployment *d = NULL;
+    gl_error err;
+    int rc;
+    char name[64];
+
+    memset(&a, 0, sizeof(a));
+    gl_check_options_default(&a.gate);
+    a.format = "text";
+    a.timeout_s = 0;
+    a.color = isatty(STDOUT_FILENO);
+    gl_error_clear(&err);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        rds_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? GL_EXIT_USAGE : 0;
+    }
+    a.sub = argv[1];
+    if (strcmp(a.sub, "create") != 0 && strcmp(a.sub, "status") != 0 && strcmp(a.sub, "check") != 0 &&
+        strcmp(a.sub, "switchover") != 0 && strcmp(a.sub, "delete") != 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "unknown rds verb \"%.100s\" (create, status, check, switchover, delete)", a.sub);
+        return fail(msg);
+    }
+    rc = parse_args(argc - 1, argv + 1, &a);
+    if (rc >= 0)
+        return rc;
+    rc = check_verb_options(&a);
+    if (rc >= 0)
+        return rc;
+    if (a.timeout_s == 0)
+        a.timeout_s = 300;
+
+    client = calloc(1, sizeof(*client));
+    d = calloc(1, sizeof(*d));
+    if (client == NULL || d == NULL) {
+        rc = gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (gl_rds_client_init(client, a.region, a.endpoint_url, &err) != 0) {
+        rc = api_fail(&err);
+        goto out;
+    }
+    client->verbose = a.gate.verbose;
+    if (strcmp(a.sub, "create") == 0) {
+        gl_rds_create req = {a.name, a.source, a.engine_version, a.param_group};
+        if (req.name == NULL) {
+            default_name(name, sizeof(name));
+            req.name = name;
+        }
+        if (gl_rds_create_deployment(client, &req, d, &err) != 0) {
+            rc = api_fail(&err);
+            goto out;
+        }
+        gl_rds_act_print(d, stdout);
+        printf("next: greenlight rds status --deployment %s\n", d->id);
+        rc = 0;
+    } else if (strcmp(a.sub, "status") == 0 && a.deployment == NULL) {
+        gl_rds_deployment *all = NULL;
+        size_t n = 0;
+        if (gl_rds_list_deployments(client, NULL, NULL, &all, &n, &err) != 0) {
+            rc = api_fail(&err);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            printf("%s  %-24s %-22s %s -> %s\n", all[i].id, all[i].name, all[i].status, all[i].source,
+                   all[i].target);
+        if (n == 0)
+            printf("no blue/green deployments in %s\n", client->region);
+        free(all);
+        rc = 0;
+    } else if (strcmp(a.sub, "status") == 0) {
+        if (gl_rds_describe_deployment(client, a.deployment, d, &err) != 0) {
+            rc = api_fail(&err);
+            goto out;
+        }
+        gl_rds_act_print(d, stdout);
+        rc = 0;
+    } else if (strcmp(a.sub, "delete") == 0) {
+        if (gl_rds_delete_deployment(client, a.deployment, a.delete_target, d, &err) != 0) {
+            rc = api_fail(&err);
+            goto out;
+        }
+        gl_rds_act_print(d, stdout);
+        printf("deleted%s\n", a.delete_target ? " (with the green environment)" : " (the green environment is kept)");
+        rc = 0;
+    } else {
+        rc = run_gated(&a, client, &err);
+    }
+out:
+    if (client)
+        gl_rds_client_clear(client);
+    free(client);
+    free(d);
+    fflush(stdout);
+    return rc;
+}
