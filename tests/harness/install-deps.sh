@@ -38,7 +38,7 @@ PACKAGES=(
   liblua5.4-dev libpq-dev libcurl4-openssl-dev libssl-dev libyajl-dev
   libcriterion-dev libpg-query-dev libxml2-dev
   postgresql-15 postgresql-client-15 pgbouncer
-  nodejs npm jq python3 python3-jsonschema ca-certificates
+  nodejs npm jq python3 python3-jsonschema python3-botocore ca-certificates
 )
 
 pkg_installed() {
