@@ -1,0 +1,147 @@
+/*
+ * `greenlight deploy <create|status|cleanup>`: the deployment lifecycle
+ * (engine/src/deploy/). One option parser for every sub-verb; each sub-verb
+ * says which options it takes. Exit codes: engine/src/deploy/deploy.h.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "deploy/deploy.h"
+#include "deploy/record.h"
+
+typedef struct sub_verb {
+    const char *name;
+    int (*run)(const gl_deploy_options *opts);
+    const char *usage;
+} sub_verb;
+
+static const sub_verb sub_verbs[] = {
+    {"create", gl_deploy_create,
+     "deploy create --blue X --green Y [--name N] [--timeout SECONDS] [--pg-dump PATH]\n"
+     "              [--pgbouncer ADMIN_CONNINFO --pgbouncer-ini FILE --pgbouncer-db ALIAS]\n"
+     "  copy blue's schema to green, publish/subscribe with the initial copy, wait until\n"
+     "  every table is ready (--timeout, default 3600), fence green. Re-run to resume."},
+    {"status", gl_deploy_status,
+     "deploy status [--blue X --green Y]\n"
+     "  the deployment's state rebuilt from the servers: sync, lag, slot, fence, DDL drift,\n"
+     "  sequences, large objects, PgBouncer's target."},
+    {"cleanup", gl_deploy_cleanup,
+     "deploy cleanup [--blue X --green Y] [--force]\n"
+     "  drop the subscription, slots, publication and fence, then the record (refused during\n"
+     "  a switchover; --force cleans blue even when green is unreachable)."},
+};
+
+static void deploy_usage(FILE *out)
+{
+    fprintf(out, "usage: greenlight deploy <command> [options]\n\n");
+    for (size_t i = 0; i < sizeof(sub_verbs) / sizeof(sub_verbs[0]); i++)
+        fprintf(out, "%s\n\n", sub_verbs[i].usage);
+    fprintf(out,
+            "common options:\n"
+            "  --state DIR          the deployment's state directory (default $GREENLIGHT_STATE,\n"
+            "                       else ./greenlight-deploy)\n"
+            "  --format text|json   what to print on stdout (default text)\n"
+            "  --plugin-path DIR    where to find the schema plugin (repeatable)\n"
+            "  --blue/--green       libpq conninfo or URI; after create the recorded ones are used.\n"
+            "                       Passwords are never recorded: give them through PGPASSWORD,\n"
+            "                       ~/.pgpass or a service file (or in --blue/--green on each run)\n\n"
+            "exit: 0 done, 64 usage or a refused prerequisite, 69 a server is unavailable (or\n"
+            "--timeout ran out: re-run), 70 internal. See share/doc/deploy.md.\n");
+}
+
+int gl_cli_deploy(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"blue", required_argument, NULL, 'b'},
+        {"green", required_argument, NULL, 'g'},
+        {"name", required_argument, NULL, 'n'},
+        {"state", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 't'},
+        {"pg-dump", required_argument, NULL, 'D'},
+        {"pgbouncer", required_argument, NULL, 'B'},
+        {"pgbouncer-ini", required_argument, NULL, 'I'},
+        {"pgbouncer-db", required_argument, NULL, 'A'},
+        {"plugin-path", required_argument, NULL, 'P'},
+        {"force", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    gl_deploy_options opts;
+    const sub_verb *verb = NULL;
+    const char *format = "text", *state = NULL;
+    char msg[512];
+    int c;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        deploy_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? GL_EXIT_USAGE : 0;
+    }
+    for (size_t i = 0; i < sizeof(sub_verbs) / sizeof(sub_verbs[0]); i++)
+        if (strcmp(argv[1], sub_verbs[i].name) == 0)
+            verb = &sub_verbs[i];
+    if (verb == NULL) {
+        snprintf(msg, sizeof(msg), "unknown deploy command \"%s\" (create, status, cleanup)", argv[1]);
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+    }
+    gl_deploy_options_default(&opts);
+    optind = 1;
+    opterr = 0;
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': opts.blue = optarg; break;
+        case 'g': opts.green = optarg; break;
+        case 'n': opts.name = optarg; break;
+        case 's': state = optarg; break;
+        case 'f': format = optarg; break;
+        case 'D': opts.pg_dump = optarg; break;
+        case 'B': opts.pgbouncer_admin = optarg; break;
+        case 'I': opts.pgbouncer_ini = optarg; break;
+        case 'A': opts.pgbouncer_db = optarg; break;
+        case 'F': opts.force = 1; break;
+        case 'P':
+            if (opts.n_plugin_dirs == sizeof(opts.plugin_dirs) / sizeof(opts.plugin_dirs[0]))
+                return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
+            opts.plugin_dirs[opts.n_plugin_dirs++] = optarg;
+            break;
+        case 't': {
+            char *end;
+            long s = strtol(optarg, &end, 10);
+            if (*end != '\0' || s < 1 || s > 7 * 86400)
+                return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--timeout takes seconds (1 to 604800)");
+            opts.timeout_s = (unsigned)s;
+            break;
+        }
+        case 'h':
+            printf("usage: greenlight %s\n", verb->usage);
+            return 0;
+        default:
+            snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
+            return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--format must be text or json");
+    if (verb->run != gl_deploy_create &&
+        (opts.name || opts.pg_dump || opts.pgbouncer_admin || opts.pgbouncer_ini || opts.pgbouncer_db)) {
+        snprintf(msg, sizeof(msg), "--name, --pg-dump and --pgbouncer* belong to `deploy create`, not `deploy %s`", verb->name);
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+    }
+    if (verb->run != gl_deploy_cleanup && opts.force)
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--force belongs to `deploy cleanup`");
+    opts.json = strcmp(format, "json") == 0;
+    opts.progress = !opts.json && isatty(STDERR_FILENO);
+    opts.state_dir = gl_deploy_state_dir(state);
+    return verb->run(&opts);
+}

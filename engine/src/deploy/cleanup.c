@@ -1,0 +1,185 @@
+/*
+ * cleanup — `greenlight deploy cleanup`: removes the deployment in an order
+ * that never leaves a slot retaining WAL on blue without its owner:
+ *   1. green: DROP SUBSCRIPTION (which drops its slot on blue, connected)
+ *   2. blue: any slot of the deployment still there (terminating its walsender)
+ *   3. blue: DROP PUBLICATION
+ *   4. green: the fence (ALTER SYSTEM RESET default_transaction_read_only)
+ *   5. the record and its files
+ * The record says "deleting" from the start, so a killed cleanup re-runs.
+ * Refuses while a switchover is in progress. Green's copied tables stay.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deploy/deploy.h"
+#include "deploy/record.h"
+
+static void say(const gl_deploy_options *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const gl_deploy_options *opts, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (opts->json)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+static int drop_subscription(const gl_deploy_options *opts, gl_deploy_conn *green, const char *sub,
+                             gl_error *err)
+{
+    char *n = NULL, sql[256];
+    int rc = -1;
+
+    if (gl_deploy_sql_value(green, "looking for the subscription",
+                            "SELECT count(*) FROM pg_subscription WHERE subname = $1", 1, &sub, &n, err) != 0)
+        goto out;
+    if (strcmp(n, "0") != 0) {
+        snprintf(sql, sizeof(sql), "DROP SUBSCRIPTION %s", sub);
+        if (gl_deploy_sql(green, "dropping the subscription (and its slot on blue)", sql, 0, NULL, NULL, err) != 0)
+            goto out;
+        say(opts, "cleanup: dropped subscription %s on green (and its slot on blue)\n", sub);
+    }
+    rc = 0;
+out:
+    free(n);
+    return rc;
+}
+
+static int drop_slot(const gl_deploy_options *opts, gl_deploy_conn *blue, const char *slot, gl_error *err)
+{
+    char *n = NULL;
+    int rc = -1;
+
+    if (gl_deploy_sql_value(blue, "looking for the slot",
+                            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", 1, &slot,
+                            &n, err) != 0)
+        goto out;
+    if (strcmp(n, "0") != 0) {
+        if (gl_deploy_sql(blue, "stopping the slot's walsender",
+                          "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                          "WHERE slot_name = $1 AND active_pid IS NOT NULL", 1, &slot, NULL, err) != 0 ||
+            gl_deploy_sql(blue, "dropping the slot", "SELECT pg_drop_replication_slot($1)", 1, &slot,
+                          NULL, err) != 0)
+            goto out;
+        say(opts, "cleanup: dropped slot %s on blue\n", slot);
+    }
+    rc = 0;
+out:
+    free(n);
+    return rc;
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+    char path[4096];
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path))
+        (void)unlink(path);
+}
+
+int gl_deploy_cleanup(const gl_deploy_options *opts)
+{
+    gl_value *rec = NULL;
+    gl_deploy_conn blue, green;
+    gl_error err;
+    char sql[256];
+    const char *state, *name, *pub, *sub, *slot;
+    int lock_fd = -1, rc = GL_EXIT_INTERNAL, green_ok = 0;
+
+    memset(&blue, 0, sizeof(blue));
+    memset(&green, 0, sizeof(green));
+    gl_error_clear(&err);
+    if (gl_deploy_open(opts, &lock_fd, &rec, &err) != 0)
+        goto fail;
+    state = gl_deploy_record_string(rec, "state");
+    name = gl_deploy_record_string(rec, "name");
+    pub = gl_deploy_record_string(rec, "publication");
+    sub = gl_deploy_record_string(rec, "subscription");
+    slot = gl_deploy_record_string(rec, "slot");
+    if (strcmp(state, "switchover_in_progress") == 0) {
+        gl_error_set(&err, GL_EXIT_USAGE,
+                     "deployment %s has a switchover in progress: cleanup refuses. Let `greenlight "
+                     "deploy switchover` finish (re-run it), or `greenlight deploy rollback`, first", name);
+        goto fail;
+    }
+    if (gl_deploy_record_set_string(rec, "state", "deleting") != 0) {
+        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (gl_deploy_record_save(opts->state_dir, rec, &err) != 0)
+        goto fail;
+    if (gl_deploy_connect(&blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(rec, "blue"), "conninfo"), &err) != 0)
+        goto fail;
+    if (gl_deploy_connect(&green, "green", opts->green ? opts->green : gl_value_object_string(gl_value_object_get(rec, "green"), "conninfo"), &err) != 0) {
+        if (!opts->force)
+            goto fail;
+        fprintf(stderr, "greenlight: warning: %s\ngreenlight: --force: cleaning blue only; on green "
+                "later: ALTER SUBSCRIPTION %s DISABLE; ALTER SUBSCRIPTION %s SET (slot_name = NONE); "
+                "DROP SUBSCRIPTION %s; ALTER SYSTEM RESET default_transaction_read_only\n",
+                err.message, sub, sub, sub);
+        gl_error_clear(&err);
+    } else {
+        green_ok = 1;
+    }
+    if (green_ok && drop_subscription(opts, &green, sub, &err) != 0)
+        goto fail;
+    gl_deploy_kill_point("cleanup.subscription");
+    if (drop_slot(opts, &blue, slot, &err) != 0)
+        goto fail;
+    snprintf(sql, sizeof(sql), "DROP PUBLICATION IF EXISTS %s", pub);
+    if (gl_deploy_sql(&blue, "dropping the publication", sql, 0, NULL, NULL, &err) != 0)
+        goto fail;
+    say(opts, "cleanup: dropped publication %s on blue\n", pub);
+    gl_deploy_kill_point("cleanup.publication");
+    if (green_ok) {
+        if (gl_deploy_sql(&green, "lifting the fence", "ALTER SYSTEM RESET default_transaction_read_only",
+                          0, NULL, NULL, &err) != 0 ||
+            gl_deploy_sql(&green, "lifting the fence (reload)", "SELECT pg_reload_conf()", 0, NULL, NULL, &err) != 0)
+            goto fail;
+        say(opts, "cleanup: lifted the fence on green\n");
+    }
+    if (!green_ok) {
+        /* The record stays (state deleting) until green's side is gone too. */
+        gl_error_set(&err, GL_EXIT_UNAVAILABLE,
+                     "blue is clean; green was unreachable, so the record stays (deleting): re-run "
+                     "`greenlight deploy cleanup` when green is back");
+        goto fail;
+    }
+    remove_file(opts->state_dir, "schema-at-create.json");
+    remove_file(opts->state_dir, "schema.sql");
+    if (gl_deploy_record_remove(opts->state_dir, &err) != 0)
+        goto fail;
+    if (opts->json) {
+        gl_value *o = gl_value_object();
+        char *text = NULL;
+        if (o != NULL && gl_value_object_set(o, "name", gl_value_string(name)) == 0 &&
+            gl_value_object_set(o, "state", gl_value_string("deleted")) == 0)
+            text = gl_json_write(o, 1, NULL);
+        if (text == NULL) {
+            gl_value_free(o);
+            gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+            goto fail;
+        }
+        fputs(text, stdout);
+        free(text);
+        gl_value_free(o);
+    } else
+        printf("deployment %s: cleaned up (green's tables are kept; drop the database yourself if "
+               "you no longer want it)\n", name);
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "greenlight: error: %s\n", err.message);
+    rc = err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+out:
+    gl_deploy_disconnect(&blue);
+    gl_deploy_disconnect(&green);
+    gl_value_free(rec);
+    gl_deploy_unlock(lock_fd);
+    return rc;
+}

@@ -1,0 +1,573 @@
+/*
+ * create — `greenlight deploy create`: prerequisites, schema copy,
+ * publication, subscription, initial sync, fence, in that order. Each step is
+ * recorded when it completes; every step first looks at the servers, so a
+ * re-run after a failure or a kill finishes the job (or says what is in the way).
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect/snapshot.h"
+#include "deploy/deploy.h"
+#include "deploy/prereq.h"
+#include "deploy/record.h"
+#include "deploy/schema_copy.h"
+
+typedef struct create_run {
+    const gl_deploy_options *opts;
+    gl_value *rec;
+    gl_deploy_conn blue, green;
+    const char *blue_spec, *green_spec;
+    const char *pub, *sub, *slot;
+    int sync_updates;          /* progress display updates */
+    double sync_ms;
+} create_run;
+
+static void say(const create_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const create_run *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->opts->json)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static int save(create_run *r, gl_error *err)
+{
+    return gl_deploy_record_save(r->opts->state_dir, r->rec, err);
+}
+
+static int step(create_run *r, const char *done, const char *next, gl_error *err)
+{
+    if (gl_deploy_record_step(r->rec, done, next) != 0)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    if (save(r, err) != 0)
+        return -1;
+    gl_deploy_kill_point(done);
+    return 0;
+}
+
+/* Name from the database: lower case, [a-z0-9_], at most GL_DEPLOY_NAME_MAX. */
+static void default_name(const char *db, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (const char *c = db; *c && n + 1 < cap && n < GL_DEPLOY_NAME_MAX; c++) {
+        char ch = *c;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        out[n++] = ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) ? ch : '_';
+    }
+    out[n] = '\0';
+    if (n == 0)
+        snprintf(out, cap, "deployment");
+}
+
+static int exists(gl_deploy_conn *c, const char *sql, const char *name, int *out, gl_error *err)
+{
+    char *v = NULL;
+
+    if (gl_deploy_sql_value(c, "looking for the deployment's objects", sql, 1, &name, &v, err) != 0)
+        return -1;
+    *out = strcmp(v, "0") != 0 && v[0] != '\0';
+    free(v);
+    return 0;
+}
+
+static int do_schema(create_run *r, gl_error *err)
+{
+    char dump[4096], version[64], file[4096], *count = NULL;
+    gl_value *diffs = NULL;
+    int rc = -1;
+
+    if (gl_deploy_sql_value(&r->green, "looking at green's schema",
+                            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.relkind IN ('r','p','v','m','S','f') AND n.nspname NOT IN "
+                            "('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'",
+                            0, NULL, &count, err) != 0)
+        goto out;
+    if (strcmp(count, "0") != 0) {
+        if (gl_deploy_schema_diff(r->blue_spec, r->green_spec, r->opts->plugin_dirs,
+                                  r->opts->n_plugin_dirs, &diffs, err) != 0)
+            goto out;
+        if (gl_value_len(diffs) > 0) {
+            char list[2048] = "";
+            size_t n = 0;
+            for (size_t i = 0; i < gl_value_len(diffs) && i < 10; i++) {
+                const gl_value *d = gl_value_array_at(diffs, i);
+                int w = snprintf(list + n, sizeof(list) - n, "\n  - %s: %s",
+                                 gl_value_object_string(d, "object"), gl_value_object_string(d, "message"));
+                if (w < 0 || (size_t)w >= sizeof(list) - n)
+                    break;
+                n += (size_t)w;
+            }
+            gl_error_set(err, GL_EXIT_USAGE,
+                         "green's database %s is neither empty nor schema-equal to blue (%zu "
+                         "difference(s) found by the schema check):%s\nFix: give an empty database "
+                         "on green, or bring its schema in line with blue's",
+                         r->green.dbname, gl_value_len(diffs), list);
+            goto out;
+        }
+        say(r, "schema: green already holds blue's schema (the schema check finds no difference)");
+        rc = 0;
+        goto out;
+    }
+    if (gl_deploy_find_pg_dump(r->opts->pg_dump, r->blue.version_num, dump, sizeof(dump), version,
+                               sizeof(version), err) != 0)
+        goto out;
+    snprintf(file, sizeof(file), "%s/schema.sql", r->opts->state_dir);
+    say(r, "schema: copying blue's schema with %s (PostgreSQL %s) into green", dump, version);
+    if (gl_deploy_copy_schema(dump, &r->blue, &r->green, file, err) != 0)
+        goto out;
+    {
+        gl_value *copy = gl_value_object();
+        if (copy == NULL || gl_value_object_set(copy, "pg_dump", gl_value_string(dump)) != 0 ||
+            gl_value_object_set(copy, "version", gl_value_string(version)) != 0 ||
+            gl_value_object_set(copy, "file", gl_value_string(file)) != 0 ||
+            gl_value_object_set(r->rec, "schema_copy", copy) != 0) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(count);
+    gl_value_free(diffs);
+    return rc;
+}
+
+/* The schema (and large-object count) at create, for `status` to find drift. */
+static int save_baseline(create_run *r, gl_error *err)
+{
+    gl_check_options co;
+    gl_value *snap = NULL;
+    char path[4096], msg[1024], *lo = NULL;
+    int rc = -1;
+
+    gl_check_options_default(&co);
+    co.blue = r->blue_spec;
+    co.only_plugins = "schema";
+    co.plugin_dirs = r->opts->plugin_dirs;
+    co.n_plugin_dirs = r->opts->n_plugin_dirs;
+    if (gl_snapshot_take(&co, &snap, err) != 0)
+        goto out;
+    snprintf(path, sizeof(path), "%s/schema-at-create.json", r->opts->state_dir);
+    if (gl_json_write_file(snap, 0, path, msg, sizeof(msg)) != 0) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s: %s", path, msg);
+        goto out;
+    }
+    if (gl_deploy_sql_value(&r->blue, "counting large objects",
+                            "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL, &lo, err) != 0)
+        goto out;
+    if (gl_value_object_set(r->rec, "large_objects", gl_value_int(strtoll(lo, NULL, 10))) != 0) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(lo);
+    gl_value_free(snap);
+    return rc;
+}
+
+static int do_publication(create_run *r, gl_error *err)
+{
+    char *all = NULL, sql[256];
+    int rc = -1;
+
+    if (gl_deploy_sql_value(&r->blue, "looking for the publication",
+                            "SELECT coalesce((SELECT puballtables::text FROM pg_publication WHERE pubname = $1), 'none')",
+                            1, &r->pub, &all, err) != 0)
+        goto out;
+    if (strcmp(all, "false") == 0) {
+        gl_error_set(err, GL_EXIT_USAGE,
+                     "blue: publication %s exists but is not FOR ALL TABLES; greenlight did not "
+                     "make it. Fix: drop it, or choose another --name", r->pub);
+        goto out;
+    }
+    if (strcmp(all, "none") == 0) {
+        snprintf(sql, sizeof(sql), "CREATE PUBLICATION %s FOR ALL TABLES", r->pub);
+        if (gl_deploy_sql(&r->blue, "creating the publication", sql, 0, NULL, NULL, err) != 0)
+            goto out;
+        say(r, "publication: created %s on blue (all tables)", r->pub);
+    } else {
+        say(r, "publication: %s already on blue", r->pub);
+    }
+    rc = save_baseline(r, err);
+out:
+    free(all);
+    return rc;
+}
+
+static int do_subscription(create_run *r, gl_error *err)
+{
+    char msg[512], *conninfo = NULL, *literal = NULL, *sql = NULL, *active = NULL;
+    int have_sub, rc = -1;
+
+    if (exists(&r->green, "SELECT count(*) FROM pg_subscription WHERE subname = $1", r->sub,
+               &have_sub, err) != 0)
+        goto out;
+    if (have_sub) {
+        say(r, "subscription: %s already on green", r->sub);
+        rc = 0;
+        goto out;
+    }
+    /* A slot without its subscription: a create killed between the two. It
+     * is ours by name; drop it (when nothing uses it) and start over. */
+    if (gl_deploy_sql_value(&r->blue, "looking for the replication slot",
+                            "SELECT coalesce((SELECT active::text FROM pg_replication_slots WHERE slot_name = $1), 'none')",
+                            1, &r->slot, &active, err) != 0)
+        goto out;
+    if (strcmp(active, "true") == 0) {
+        gl_error_set(err, GL_EXIT_USAGE,
+                     "blue: replication slot %s is in use by another process, yet green has no "
+                     "subscription %s. Fix: find who uses the slot (pg_stat_replication), stop it, "
+                     "then re-run", r->slot, r->sub);
+        goto out;
+    }
+    if (strcmp(active, "false") == 0) {
+        if (gl_deploy_sql(&r->blue, "dropping the slot left by an interrupted create",
+                          "SELECT pg_drop_replication_slot($1)", 1, &r->slot, NULL, err) != 0)
+            goto out;
+        say(r, "subscription: dropped slot %s left on blue by an interrupted create", r->slot);
+    }
+    conninfo = gl_deploy_conninfo_for_subscription(r->blue.conn, msg, sizeof(msg));
+    if (conninfo == NULL) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
+        goto out;
+    }
+    literal = PQescapeLiteral(r->green.conn, conninfo, strlen(conninfo));
+    if (literal == NULL) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    size_t len = strlen(literal) + 3 * strlen(r->sub) + 256;
+    sql = malloc(len);
+    if (sql == NULL) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    snprintf(sql, len,
+             "CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION %s WITH (slot_name = %s, "
+             "copy_data = true, enabled = true)", r->sub, literal, r->pub, r->slot);
+    if (gl_deploy_sql(&r->green, "creating the subscription (green connects to blue)", sql, 0,
+                      NULL, NULL, err) != 0)
+        goto out;
+    say(r, "subscription: created %s on green (initial copy on)", r->sub);
+    rc = 0;
+out:
+    if (conninfo != NULL) {
+        memset(conninfo, 0, strlen(conninfo));
+        free(conninfo);
+    }
+    if (literal != NULL) {
+        memset(literal, 0, strlen(literal));
+        PQfreemem(literal);
+    }
+    if (sql != NULL) {
+        memset(sql, 0, strlen(sql));
+        free(sql);
+    }
+    free(active);
+    return rc;
+}
+
+static void human_bytes(double b, char *out, size_t cap)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+    size_t u = 0;
+
+    while (b >= 1024.0 && u < 4) {
+        b /= 1024.0;
+        u++;
+    }
+    snprintf(out, cap, u == 0 ? "%.0f %s" : "%.1f %s", b, unit[u]);
+}
+
+static int do_sync(create_run *r, gl_error *err)
+{
+    const double start = gl_time_ms();
+    const double limit = (double)r->opts->timeout_s * 1000.0;
+    double last_print = 0;
+    int rc = -1;
+
+    for (;;) {
+        PGresult *res = NULL;
+        long total, ready, sync_errors;
+        double copying;
+        char bytes[32];
+
+        if (gl_deploy_sql(&r->green, "watching the initial copy",
+                          "SELECT count(*), count(*) FILTER (WHERE r.srsubstate = 'r'),"
+                          " (SELECT coalesce(sum(bytes_processed), 0) FROM pg_stat_progress_copy p"
+                          "   WHERE p.datname = current_database()),"
+                          " (SELECT coalesce(sum(sync_error_count + apply_error_count), 0)"
+                          "   FROM pg_stat_subscription_stats st WHERE st.subname = $1)"
+                          " FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid"
+                          " WHERE s.subname = $1",
+                          1, &r->sub, &res, err) != 0)
+            goto out;
+        total = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+        ready = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+        copying = strtod(PQgetvalue(res, 0, 2), NULL);
+        sync_errors = strtol(PQgetvalue(res, 0, 3), NULL, 10);
+        PQclear(res);
+        human_bytes(copying, bytes, sizeof(bytes));
+        double now = gl_time_ms();
+        if (r->opts->progress && (now - last_print >= 250 || ready == total)) {
+            fprintf(stderr, "\rsync: %ld/%ld tables ready, %s in copies under way%s   ", ready,
+                    total, bytes, sync_errors ? " (workers reported errors: see green's log)" : "");
+            last_print = now;
+            r->sync_updates++;
+        }
+        if (ready == total) {
+            if (r->opts->progress)
+                fputc('\n', stderr);
+            r->sync_ms = now - start;
+            say(r, "sync: all %ld tables ready in %.1f s", total, r->sync_ms / 1000.0);
+            rc = 0;
+            goto out;
+        }
+        if (now - start > limit) {
+            if (r->opts->progress)
+                fputc('\n', stderr);
+            gl_error_set(err, GL_EXIT_UNAVAILABLE,
+                         "the initial copy did not finish within --timeout %u s (%ld of %ld tables "
+                         "ready%s). Nothing is undone: re-run `greenlight deploy create` to keep "
+                         "waiting, or `deploy status` to see which tables", r->opts->timeout_s,
+                         ready, total,
+                         sync_errors ? "; the subscription's workers reported errors: read green's "
+                                       "server log" : "");
+            goto out;
+        }
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+out:
+    return rc;
+}
+
+static int do_fence(create_run *r, gl_error *err)
+{
+    if (gl_deploy_sql(&r->green, "fencing green (ALTER SYSTEM)",
+                      "ALTER SYSTEM SET default_transaction_read_only = on", 0, NULL, NULL, err) != 0 ||
+        gl_deploy_sql(&r->green, "fencing green (reload)", "SELECT pg_reload_conf()", 0, NULL, NULL, err) != 0)
+        return -1;
+    say(r, "fence: green is read-only for everything but replication (default_transaction_read_only = on, system level)");
+    return 0;
+}
+
+static int print_result(create_run *r)
+{
+    if (r->opts->json) {
+        gl_value *out = gl_value_copy(r->rec);
+        if (out == NULL || gl_value_object_set(out, "sync_seconds", gl_value_number(r->sync_ms / 1000.0)) != 0 ||
+            gl_value_object_set(out, "progress_updates", gl_value_int(r->sync_updates)) != 0) {
+            gl_value_free(out);
+            return -1;
+        }
+        char *text = gl_json_write(out, 1, NULL);
+        gl_value_free(out);
+        if (text == NULL)
+            return -1;
+        fputs(text, stdout);
+        free(text);
+    } else {
+        printf("deployment %s: %s (publication %s on blue, subscription %s on green, green fenced)\n",
+               gl_deploy_record_string(r->rec, "name"), gl_deploy_record_string(r->rec, "state"),
+               r->pub, r->sub);
+    }
+    return 0;
+}
+
+/* Loads or starts the record; checks that the arguments match a recorded one. */
+static int begin(create_run *r, gl_error *err)
+{
+    const gl_deploy_options *o = r->opts;
+    char name[GL_DEPLOY_NAME_MAX + 1];
+    int rc = gl_deploy_record_load(o->state_dir, &r->rec, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        const char *recorded = gl_deploy_record_string(r->rec, "name");
+        const char *state = gl_deploy_record_string(r->rec, "state");
+        if (o->name != NULL && strcmp(o->name, recorded) != 0)
+            return gl_error_set(err, GL_EXIT_USAGE,
+                                "%s already holds deployment \"%s\", not \"%s\": use another --state "
+                                "DIR, or `greenlight deploy cleanup` it first", o->state_dir,
+                                recorded, o->name);
+        if (strcmp(state, "provisioning") != 0 && strcmp(state, "degraded") != 0 &&
+            strcmp(state, "available") != 0)
+            return gl_error_set(err, GL_EXIT_USAGE, "deployment \"%s\" is %s: create has nothing "
+                                "to do (see `greenlight deploy status`)", recorded, state);
+        r->blue_spec = o->blue ? o->blue : gl_value_object_string(gl_value_object_get(r->rec, "blue"), "conninfo");
+        r->green_spec = o->green ? o->green : gl_value_object_string(gl_value_object_get(r->rec, "green"), "conninfo");
+        return 0;
+    }
+    if (o->blue == NULL || o->green == NULL)
+        return gl_error_set(err, GL_EXIT_USAGE, "deploy create needs --blue and --green (no "
+                            "deployment recorded in %s yet)", o->state_dir);
+    r->blue_spec = o->blue;
+    r->green_spec = o->green;
+    if (o->name != NULL) {
+        size_t n = strlen(o->name);
+        if (n == 0 || n > GL_DEPLOY_NAME_MAX ||
+            strspn(o->name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+            return gl_error_set(err, GL_EXIT_USAGE, "--name \"%s\": use 1-%d characters of a-z, 0-9 "
+                                "and _ (it names the publication, subscription and slot)",
+                                o->name, GL_DEPLOY_NAME_MAX);
+        (void)name;
+    }
+    return 1; /* no record yet: made after the prerequisites pass */
+}
+
+static int make_record(create_run *r, gl_error *err)
+{
+    char name[GL_DEPLOY_NAME_MAX + 1];
+    gl_value *pgb = NULL;
+
+    if (r->opts->name != NULL)
+        snprintf(name, sizeof(name), "%s", r->opts->name);
+    else
+        default_name(r->blue.dbname, name, sizeof(name));
+    r->rec = gl_deploy_record_new(name, r->blue.dbname, r->blue.display, r->green.display);
+    if (r->rec == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    if (r->opts->pgbouncer_admin != NULL) {
+        char msg[512], *admin = gl_deploy_conninfo_strip(r->opts->pgbouncer_admin, msg, sizeof(msg));
+        if (admin == NULL)
+            return gl_error_set(err, GL_EXIT_USAGE, "--pgbouncer: %s", msg);
+        pgb = gl_value_object();
+        if (pgb == NULL || gl_value_object_set(pgb, "admin", gl_value_string(admin)) != 0 ||
+            gl_value_object_set(pgb, "ini", gl_value_string(r->opts->pgbouncer_ini)) != 0 ||
+            gl_value_object_set(pgb, "db", gl_value_string(r->opts->pgbouncer_db)) != 0 ||
+            gl_value_object_set(r->rec, "pgbouncer", pgb) != 0) {
+            free(admin);
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        }
+        free(admin);
+    }
+    return 0;
+}
+
+static int set_versions(create_run *r)
+{
+    return gl_value_object_set(gl_value_object_get_mut(r->rec, "blue"), "server_version",
+                               gl_value_string(r->blue.version)) != 0 ||
+           gl_value_object_set(gl_value_object_get_mut(r->rec, "green"), "server_version",
+                               gl_value_string(r->green.version)) != 0;
+}
+
+int gl_deploy_create(const gl_deploy_options *opts)
+{
+    create_run r;
+    gl_deploy_problems *problems = NULL;
+    gl_error err;
+    int lock_fd = -1, fresh, own_slot = 0, rc = GL_EXIT_INTERNAL;
+
+    memset(&r, 0, sizeof(r));
+    r.opts = opts;
+    gl_error_clear(&err);
+    if (opts->pgbouncer_admin != NULL && (opts->pgbouncer_ini == NULL || opts->pgbouncer_db == NULL)) {
+        gl_error_set(&err, GL_EXIT_USAGE, "--pgbouncer needs --pgbouncer-ini FILE and --pgbouncer-db ALIAS too");
+        goto fail;
+    }
+    if (gl_deploy_lock(opts->state_dir, &lock_fd, &err) != 0)
+        goto fail;
+    fresh = begin(&r, &err);
+    if (fresh < 0)
+        goto fail;
+    if (gl_deploy_connect(&r.blue, "blue", r.blue_spec, &err) != 0 ||
+        gl_deploy_connect(&r.green, "green", r.green_spec, &err) != 0)
+        goto fail_recorded;
+    if (fresh && make_record(&r, &err) != 0)
+        goto fail;
+    r.pub = gl_deploy_record_string(r.rec, "publication");
+    r.sub = gl_deploy_record_string(r.rec, "subscription");
+    r.slot = gl_deploy_record_string(r.rec, "slot");
+    if (set_versions(&r) != 0) {
+        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+        goto fail;
+    }
+
+    /* 1. prerequisites (read-only; on every run, before anything changes) */
+    if (exists(&r.blue, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", r.slot,
+               &own_slot, &err) != 0)
+        goto fail_recorded;
+    problems = calloc(1, sizeof(*problems));
+    if (problems == NULL) {
+        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (gl_deploy_prerequisites(&r.blue, &r.green, r.sub, own_slot,
+                                gl_deploy_record_done(r.rec, "schema"), problems, &err) != 0)
+        goto fail_recorded;
+    if (problems->n_warnings > 0 && !opts->json)
+        fprintf(stderr, "greenlight: warning: not replicated:\n%s", problems->warnings);
+    if (problems->n_refusals > 0) {
+        gl_error_set(&err, GL_EXIT_USAGE, "deploy create refused: %d prerequisite(s) not met, "
+                     "nothing was changed:\n%s", problems->n_refusals, problems->refusals);
+        size_t n = strlen(err.message);
+        if (n > 0 && err.message[n - 1] == '\n')
+            err.message[n - 1] = '\0';
+        goto fail_recorded;
+    }
+    say(&r, "prerequisites: met (blue %s, green %s)", r.blue.version, r.green.version);
+    if (!gl_deploy_record_done(r.rec, "prerequisites") && step(&r, "prerequisites", "schema", &err) != 0)
+        goto fail;
+
+    /* 2-6 */
+    if (!gl_deploy_record_done(r.rec, "schema") &&
+        (do_schema(&r, &err) != 0 || step(&r, "schema", "publication", &err) != 0))
+        goto fail_recorded;
+    if (!gl_deploy_record_done(r.rec, "publication") &&
+        (do_publication(&r, &err) != 0 || step(&r, "publication", "subscription", &err) != 0))
+        goto fail_recorded;
+    if (!gl_deploy_record_done(r.rec, "subscription") &&
+        (do_subscription(&r, &err) != 0 || step(&r, "subscription", "sync", &err) != 0))
+        goto fail_recorded;
+    if (!gl_deploy_record_done(r.rec, "sync") &&
+        (do_sync(&r, &err) != 0 || step(&r, "sync", "fence", &err) != 0))
+        goto fail_recorded;
+    if (!gl_deploy_record_done(r.rec, "fence") &&
+        (do_fence(&r, &err) != 0 || step(&r, "fence", "done", &err) != 0))
+        goto fail_recorded;
+    if (gl_deploy_record_set_string(r.rec, "state", "available") != 0 ||
+        gl_deploy_record_set_string(r.rec, "last_error", NULL) != 0 ||
+        gl_deploy_record_step(r.rec, "done", "done") != 0) {
+        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (save(&r, &err) != 0)
+        goto fail;
+    rc = print_result(&r) == 0 ? 0 : GL_EXIT_INTERNAL;
+    goto out;
+
+fail_recorded:
+    /* Keep what happened in the record (when there is one) for status and re-runs. */
+    if (r.rec != NULL && gl_deploy_record_done(r.rec, "prerequisites")) {
+        gl_error keep;
+        gl_error_clear(&keep);
+        if (gl_deploy_record_set_string(r.rec, "last_error", err.message) == 0)
+            (void)gl_deploy_record_save(opts->state_dir, r.rec, &keep);
+    }
+fail:
+    fprintf(stderr, "greenlight: error: %s\n", err.message);
+    rc = err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+out:
+    free(problems);
+    gl_deploy_disconnect(&r.blue);
+    gl_deploy_disconnect(&r.green);
+    gl_value_free(r.rec);
+    gl_deploy_unlock(lock_fd);
+    return rc;
+}

@@ -1,0 +1,84 @@
+/*
+ * deploy — the deployment lifecycle verbs: create, status, cleanup (and, from
+ * the switchover module, switchover and rollback). Each verb takes the lock on
+ * the state directory for its whole run, works from the record
+ * (deploy/record.h) and the servers, and returns a process exit code:
+ * 0 done, 64 refused (usage, configuration, a prerequisite with its fix),
+ * 69 a server is unavailable or --timeout ran out (re-run to continue),
+ * 70 internal failure. Messages never hold a password.
+ *
+ * Passwords: the record keeps conninfo without passwords. Every verb connects
+ * with --blue/--green when given, else with the recorded conninfo; libpq then
+ * takes the password from PGPASSWORD, ~/.pgpass or a service file.
+ */
+#ifndef GL_DEPLOY_H
+#define GL_DEPLOY_H
+
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "util/error.h"
+#include "value/value.h"
+
+typedef struct gl_deploy_options {
+    const char *state_dir;       /* resolved with gl_deploy_state_dir */
+    const char *blue;            /* conninfo/URI; NULL: the recorded one */
+    const char *green;
+    const char *name;            /* create: deployment name; NULL: from the database */
+    const char *pgbouncer_admin; /* create: PgBouncer admin console conninfo */
+    const char *pgbouncer_ini;
+    const char *pgbouncer_db;
+    const char *pg_dump;         /* create: pg_dump binary; NULL: search */
+    const char *plugin_dirs[32]; /* status: where to find the schema plugin */
+    size_t n_plugin_dirs;
+    unsigned timeout_s;          /* create: bound on the initial sync (default 3600) */
+    int json;                    /* --format json */
+    int force;                   /* cleanup: also when the record is missing */
+    int progress;                /* show progress on stderr (a terminal) */
+} gl_deploy_options;
+
+void gl_deploy_options_default(gl_deploy_options *opts);
+
+int gl_deploy_create(const gl_deploy_options *opts);
+int gl_deploy_status(const gl_deploy_options *opts);
+int gl_deploy_cleanup(const gl_deploy_options *opts);
+
+/* ---- shared by the verbs (engine/src/deploy/session.c) ---------------- */
+
+/* One writable session on a side, for the lifecycle verbs only (the gate's
+ * sessions stay read-only). application_name=greenlight-deploy, lock_timeout 5s. */
+typedef struct gl_deploy_conn {
+    const char *side;        /* "blue" or "green" */
+    PGconn *conn;
+    char *display;           /* conninfo without password, for messages */
+    char *password;          /* the password libpq used, to scrub; never printed */
+    int version_num;
+    char version[32];
+    char dbname[128];
+} gl_deploy_conn;
+
+/* Connects; GL_EXIT_UNAVAILABLE when the server cannot be reached,
+ * GL_EXIT_USAGE for a malformed conninfo. */
+int gl_deploy_connect(gl_deploy_conn *c, const char *side, const char *spec, gl_error *err);
+void gl_deploy_disconnect(gl_deploy_conn *c);
+
+/* Runs sql (with optional text parameters). *out receives the result (caller
+ * PQclear()s) when out is non-NULL. Errors name the side and what was being
+ * done (`doing`), scrubbed of the password; the exit code follows the SQLSTATE:
+ * privileges 64, connection/timeouts 69, anything else 70. */
+int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                  const char *const *params, PGresult **out, gl_error *err);
+
+/* First column of the first row as a malloc'd string ("" for NULL/no row). */
+int gl_deploy_sql_value(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                        const char *const *params, char **out, gl_error *err);
+
+/* A test hook: when GREENLIGHT_DEPLOY_KILL_AT equals point, the process
+ * SIGKILLs itself (to prove a killed verb re-runs to completion). */
+void gl_deploy_kill_point(const char *point);
+
+/* Opens the record under the lock; 1 when there is none (message set). */
+int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, gl_error *err);
+
+#endif

@@ -1,0 +1,171 @@
+/* session — writable libpq sessions for the lifecycle verbs, with messages
+ * that name the side and never carry a password. */
+#include "deploy/deploy.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/target.h"
+#include "deploy/record.h"
+
+void gl_deploy_options_default(gl_deploy_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->timeout_s = 3600;
+}
+
+void gl_deploy_kill_point(const char *point)
+{
+    const char *at = getenv("GREENLIGHT_DEPLOY_KILL_AT");
+
+    if (at != NULL && strcmp(at, point) == 0) {
+        fprintf(stderr, "greenlight: GREENLIGHT_DEPLOY_KILL_AT=%s: killing myself (test hook)\n", point);
+        fflush(stderr);
+        kill(getpid(), SIGKILL);
+    }
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+int gl_deploy_connect(gl_deploy_conn *c, const char *side, const char *spec, gl_error *err)
+{
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {spec, "greenlight-deploy", "10", NULL};
+    static const char *const setup[] = {
+        "SET default_transaction_read_only = off", "SET lock_timeout = '5s'",
+        "SET statement_timeout = '300s'", "SET idle_in_transaction_session_timeout = '60s'",
+        "SET client_min_messages = warning",
+    };
+    char msg[512];
+    const char *p, *sv;
+
+    memset(c, 0, sizeof(*c));
+    c->side = side;
+    if (spec == NULL || spec[0] == '\0')
+        return gl_error_set(err, GL_EXIT_USAGE, "--%s is empty: give a libpq conninfo or URI", side);
+    c->display = gl_deploy_conninfo_strip(spec, msg, sizeof(msg));
+    if (c->display == NULL)
+        return gl_error_set(err, GL_EXIT_USAGE, "--%s: %s", side, msg);
+    c->conn = PQconnectdbParams(keys, vals, 1);
+    p = c->conn ? PQpass(c->conn) : NULL;
+    if (p != NULL && p[0] != '\0') {
+        c->password = strdup(p);
+        if (c->password == NULL)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    }
+    if (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) {
+        gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s (%s) is unavailable: %s", side, c->display,
+                     c->conn ? PQerrorMessage(c->conn) : "out of memory");
+        gl_scrub_secret(err->message, sizeof(err->message), c->password);
+        trim(err->message);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
+        if (gl_deploy_sql(c, "setting up the session", setup[i], 0, NULL, NULL, err) != 0)
+            return -1;
+    c->version_num = PQserverVersion(c->conn);
+    sv = PQparameterStatus(c->conn, "server_version");
+    snprintf(c->version, sizeof(c->version), "%s", sv ? sv : "");
+    snprintf(c->dbname, sizeof(c->dbname), "%s", PQdb(c->conn));
+    return 0;
+}
+
+void gl_deploy_disconnect(gl_deploy_conn *c)
+{
+    if (c->conn != NULL)
+        PQfinish(c->conn);
+    free(c->display);
+    if (c->password != NULL) {
+        memset(c->password, 0, strlen(c->password));
+        free(c->password);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+static int exit_for_sqlstate(const char *state)
+{
+    if (state == NULL)
+        return GL_EXIT_UNAVAILABLE; /* no result: the connection broke */
+    if (strcmp(state, "42501") == 0)
+        return GL_EXIT_USAGE; /* insufficient_privilege: the fix is a GRANT */
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 || strcmp(state, "55P03") == 0)
+        return GL_EXIT_UNAVAILABLE;
+    return GL_EXIT_INTERNAL;
+}
+
+int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                  const char *const *params, PGresult **out, gl_error *err)
+{
+    PGresult *res;
+    ExecStatusType st;
+
+    if (out != NULL)
+        *out = NULL;
+    res = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    st = PQresultStatus(res);
+    if (res == NULL || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)) {
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+        gl_error_set(err, exit_for_sqlstate(state), "%s (%s): %s failed: %s%s%s", c->side,
+                     c->display, doing, m ? m : PQerrorMessage(c->conn), hint ? " Hint: " : "",
+                     hint ? hint : "");
+        if (state != NULL && strcmp(state, "42501") == 0) {
+            size_t n = strlen(err->message);
+            snprintf(err->message + n, sizeof(err->message) - n,
+                     " (connect as a role with that privilege, e.g. a superuser, or GRANT it)");
+        }
+        gl_scrub_secret(err->message, sizeof(err->message), c->password);
+        trim(err->message);
+        PQclear(res);
+        return -1;
+    }
+    if (out != NULL)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}
+
+int gl_deploy_sql_value(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                        const char *const *params, char **out, gl_error *err)
+{
+    PGresult *res = NULL;
+
+    *out = NULL;
+    if (gl_deploy_sql(c, doing, sql, nparams, params, &res, err) != 0)
+        return -1;
+    *out = strdup(PQntuples(res) > 0 && PQnfields(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    if (*out == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return 0;
+}
+
+int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, gl_error *err)
+{
+    int rc;
+
+    *rec = NULL;
+    if (gl_deploy_lock(opts->state_dir, lock_fd, err) != 0)
+        return -1;
+    rc = gl_deploy_record_load(opts->state_dir, rec, err);
+    if (rc == 1)
+        gl_error_set(err, GL_EXIT_USAGE,
+                     "no deployment in %s (no %s there): create one with `greenlight deploy create`, "
+                     "or give the right --state DIR / GREENLIGHT_STATE", opts->state_dir,
+                     GL_DEPLOY_RECORD_FILE);
+    if (rc != 0) {
+        gl_deploy_unlock(*lock_fd);
+        *lock_fd = -1;
+    }
+    return rc;
+}
