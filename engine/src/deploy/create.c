@@ -47,6 +47,11 @@ static int save(create_run *r, gl_error *err)
 
 static int step(create_run *r, const char *done, const char *next, gl_error *err)
 {
+    char point[64];
+
+    /* Test hooks: the step's work is done but not recorded, then recorded. */
+    snprintf(point, sizeof(point), "%s.unrecorded", done);
+    gl_deploy_kill_point(point);
     if (gl_deploy_record_step(r->rec, done, next) != 0)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     if (save(r, err) != 0)
@@ -80,6 +85,41 @@ static int exists(gl_deploy_conn *c, const char *sql, const char *name, int *out
     *out = strcmp(v, "0") != 0 && v[0] != '\0';
     free(v);
     return 0;
+}
+
+/* With the schema already on green, the initial copy needs its tables empty
+ * (rows there would collide with the copy). Names the first table with rows. */
+static int green_tables_empty(create_run *r, gl_error *err)
+{
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (gl_deploy_sql(&r->green, "looking for rows on green",
+                      "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+                      " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND n.nspname NOT IN"
+                      " ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1",
+                      0, NULL, &res, err) != 0)
+        goto out;
+    for (int i = 0; i < PQntuples(res); i++) {
+        char sql[1024], *any = NULL;
+        snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM %s)::text", PQgetvalue(res, i, 0));
+        if (gl_deploy_sql_value(&r->green, "looking for rows on green", sql, 0, NULL, &any, err) != 0)
+            goto out;
+        int has_rows = strcmp(any, "true") == 0;
+        free(any);
+        if (has_rows) {
+            gl_error_set(err, GL_EXIT_USAGE,
+                         "green already holds blue's schema, but table %s on green has rows: the "
+                         "initial copy would collide with them. Fix: TRUNCATE green's tables, or "
+                         "start from an empty database on green", PQgetvalue(res, i, 0));
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    return rc;
 }
 
 static int do_schema(create_run *r, gl_error *err)
@@ -116,6 +156,8 @@ static int do_schema(create_run *r, gl_error *err)
                          r->green.dbname, gl_value_len(diffs), list);
             goto out;
         }
+        if (green_tables_empty(r, err) != 0)
+            goto out;
         say(r, "schema: green already holds blue's schema (the schema check finds no difference)");
         rc = 0;
         goto out;
