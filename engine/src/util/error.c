@@ -10,16 +10,47 @@
 
 #include <openssl/evp.h>
 
+/* Formats into a scratch buffer first: an argument may be err->message
+ * itself (vsnprintf into its own source is undefined behaviour). */
 int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
 {
+    char msg[sizeof(err->message)];
     va_list ap;
 
     if (err == NULL)
         return -1;
-    err->exit_code = exit_code;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    err->exit_code = exit_code;
+    memcpy(err->message, msg, sizeof(msg));
+    return -1;
+}
+
+int gl_error_prefix(gl_error *err, const char *fmt, ...)
+{
+    char prefix[sizeof(err->message)];
+    char msg[sizeof(err->message)];
+    va_list ap;
+
+    if (err == NULL)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    va_end(ap);
+    /* prefix, ": ", then as much of the old message as fits */
+    size_t at = strlen(prefix);
+    memcpy(msg, prefix, at);
+    if (at + 2 < sizeof(msg)) {
+        memcpy(msg + at, ": ", 2);
+        at += 2;
+    }
+    size_t rest = strnlen(err->message, sizeof(err->message) - 1);
+    if (rest > sizeof(msg) - 1 - at)
+        rest = sizeof(msg) - 1 - at;
+    memcpy(msg + at, err->message, rest);
+    msg[at + rest] = '\0';
+    memcpy(err->message, msg, sizeof(msg));
     return -1;
 }
 

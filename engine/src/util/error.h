@@ -23,9 +23,14 @@ typedef struct gl_error {
     char message[2048];
 } gl_error;
 
-/* Sets the message and exit code; returns -1. */
+/* Sets the message and exit code; returns -1. The arguments may include
+ * err->message itself. */
 int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Puts "<formatted prefix>: " before the current message, keeping the exit
+ * code; returns -1. e.g. gl_error_prefix(err, "--policy") */
+int gl_error_prefix(gl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void gl_error_clear(gl_error *err);
 
 /* Current time as RFC 3339 UTC with milliseconds into buf (>= 32 bytes). */
