@@ -85,7 +85,7 @@ int gl_waivers_load(const char *path, gl_value **out, gl_error *err)
     gl_value *list = NULL;
 
     *out = NULL;
-    if (gl_json_parse_file(path, &list, msg, sizeof(msg)) != 0)
+    if (gl_json_parse_file_limit(path, GL_WAIVERS_MAX_FILE, &list, msg, sizeof(msg)) != 0)
         return gl_error_set(err, GL_EXIT_USAGE, "--waivers: %s", msg);
     if (gl_value_kind_of(list) != GL_VALUE_ARRAY) {
         gl_value_free(list);

@@ -308,9 +308,24 @@ out:
 
 int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t errlen)
 {
+    return gl_json_parse_file_limit(path, GL_JSON_MAX_FILE, out, errbuf, errlen);
+}
+
+/* "N MiB" when the limit is whole mebibytes, else "N bytes". */
+static void limit_text(size_t max, char *buf, size_t len)
+{
+    if (max % (1024u * 1024u) == 0)
+        snprintf(buf, len, "%zu MiB", max / (1024u * 1024u));
+    else
+        snprintf(buf, len, "%zu bytes", max);
+}
+
+int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, char *errbuf,
+                             size_t errlen)
+{
     char *text = NULL;
     size_t len = 0, cap = 0;
-    char perr[256];
+    char perr[256], limit[32];
     struct stat st;
     int fd = -1;
     int rc = -1;
@@ -319,6 +334,9 @@ int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t er
         errlen = 0;   /* snprintf(NULL, 0, ...) is allowed: errors just go unreported */
     if (out != NULL)
         *out = NULL;
+    if (max_bytes == 0 || max_bytes > GL_JSON_MAX_FILE)
+        max_bytes = GL_JSON_MAX_FILE;
+    limit_text(max_bytes, limit, sizeof(limit));
     if (path == NULL || out == NULL) {
         snprintf(errbuf, errlen, "cannot read JSON: no file given");
         goto out;
@@ -328,9 +346,9 @@ int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t er
         snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
         goto out;
     }
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > GL_JSON_MAX_FILE) {
-        snprintf(errbuf, errlen, "%s: too large (%ju bytes; the limit is %u MiB)", path,
-                 (uintmax_t)st.st_size, GL_JSON_MAX_FILE / (1024u * 1024u));
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
+        snprintf(errbuf, errlen, "%s: too large (%ju bytes; the limit is %s)", path,
+                 (uintmax_t)st.st_size, limit);
         goto out;
     }
     /* Sized from fstat, but read to EOF: pipes and growing files work too. */
@@ -345,13 +363,12 @@ int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t er
         if (len == cap) {
             size_t ncap = cap * 2;
             char *grown;
-            if (cap > GL_JSON_MAX_FILE) {
-                snprintf(errbuf, errlen, "%s: too large (more than %u MiB)", path,
-                         GL_JSON_MAX_FILE / (1024u * 1024u));
+            if (cap > max_bytes) {
+                snprintf(errbuf, errlen, "%s: too large (more than %s)", path, limit);
                 goto out;
             }
-            if (ncap > (size_t)GL_JSON_MAX_FILE + 1)
-                ncap = (size_t)GL_JSON_MAX_FILE + 1;
+            if (ncap > max_bytes + 1)
+                ncap = max_bytes + 1;
             grown = realloc(text, ncap);
             if (grown == NULL) {
                 snprintf(errbuf, errlen, "cannot read %s: out of memory", path);
@@ -370,9 +387,8 @@ int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t er
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len > GL_JSON_MAX_FILE) {
-            snprintf(errbuf, errlen, "%s: too large (more than %u MiB)", path,
-                     GL_JSON_MAX_FILE / (1024u * 1024u));
+        if (len > max_bytes) {
+            snprintf(errbuf, errlen, "%s: too large (more than %s)", path, limit);
             goto out;
         }
     }

@@ -55,9 +55,39 @@ struct gl_value {
 
 _Static_assert(sizeof(struct gl_value) <= 32, "value nodes are counted in the 10,000s: keep them small");
 
+/* Every allocation of the tree goes through here, so a test can fail the
+ * Nth one (gl_value_set_allocator). */
+static gl_value_allocator allocator = {malloc, realloc, free};
+
+void gl_value_set_allocator(const gl_value_allocator *a)
+{
+    static const gl_value_allocator system = {malloc, realloc, free};
+
+    allocator = a != NULL ? *a : system;
+}
+
+static void *value_zalloc(size_t n)
+{
+    void *p = allocator.malloc_fn(n);
+
+    if (p != NULL)
+        memset(p, 0, n);
+    return p;
+}
+
+static char *value_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = allocator.malloc_fn(n);
+
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
 static gl_value *node_new(gl_value_kind kind)
 {
-    gl_value *v = calloc(1, sizeof(*v));
+    gl_value *v = value_zalloc(sizeof(*v));
     if (v == NULL)
         return NULL;
     v->kind = (uint8_t)kind;
@@ -101,7 +131,7 @@ gl_value *gl_value_string_len(const char *s, size_t len)
         return gl_value_null();
     if (len > SIZE_MAX - sizeof(*v) - 1)
         return NULL;
-    v = malloc(sizeof(*v) + len + 1);
+    v = allocator.malloc_fn(sizeof(*v) + len + 1);
     if (v == NULL)
         return NULL;
     v->kind = GL_VALUE_STRING;
@@ -138,7 +168,7 @@ gl_value *gl_value_stringf(const char *fmt, ...)
         v = gl_value_string_len(small, (size_t)n);
         goto out;
     }
-    big = malloc((size_t)n + 1);
+    big = allocator.malloc_fn((size_t)n + 1);
     if (big == NULL)
         goto out;
     va_start(ap, fmt);
@@ -148,7 +178,7 @@ gl_value *gl_value_stringf(const char *fmt, ...)
         goto out;
     v = gl_value_string_len(big, (size_t)n);
 out:
-    free(big);
+    allocator.free_fn(big);
     return v;
 }
 
@@ -171,16 +201,16 @@ void gl_value_free(gl_value *v)
     if (v->kind == GL_VALUE_ARRAY) {
         for (i = 0; i < v->u.arr.len; i++)
             gl_value_free(v->u.arr.items[i]);
-        free(v->u.arr.items);
+        allocator.free_fn(v->u.arr.items);
     } else if (v->kind == GL_VALUE_OBJECT) {
         for (i = 0; i < v->u.obj.len; i++) {
-            free(v->u.obj.members[i].key);
+            allocator.free_fn(v->u.obj.members[i].key);
             gl_value_free(v->u.obj.members[i].val);
         }
-        free(v->u.obj.members);
-        free(v->u.obj.index);
+        allocator.free_fn(v->u.obj.members);
+        allocator.free_fn(v->u.obj.index);
     }
-    free(v);
+    allocator.free_fn(v);
 }
 
 /* ---- object index ---------------------------------------------------- */
@@ -202,7 +232,7 @@ static int index_build(gl_value *o, uint8_t bits)
 {
     size_t size = (size_t)1 << bits;
     size_t mask = size - 1;
-    uint32_t *index = calloc(size, sizeof(*index));
+    uint32_t *index = value_zalloc(size * sizeof(*index));
     uint32_t i;
 
     if (index == NULL)
@@ -214,7 +244,7 @@ static int index_build(gl_value *o, uint8_t bits)
             slot = (slot + 1) & mask;
         index[slot] = i + 1;
     }
-    free(o->u.obj.index);
+    allocator.free_fn(o->u.obj.index);
     o->u.obj.index = index;
     o->index_bits = bits;
     return 0;
@@ -301,7 +331,7 @@ int gl_value_array_push(gl_value *array, gl_value *item)
         gl_value **items;
         if (array->u.arr.cap >= GL_VALUE_MAX_ITEMS / 2)
             goto fail;
-        items = realloc(array->u.arr.items, (size_t)cap * sizeof(*items));
+        items = allocator.realloc_fn(array->u.arr.items, (size_t)cap * sizeof(*items));
         if (items == NULL)
             goto fail;
         array->u.arr.items = items;
@@ -333,7 +363,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
     }
     if (object->u.obj.len >= GL_VALUE_MAX_ITEMS || key_len == SIZE_MAX)
         goto fail;
-    copy = malloc(key_len + 1);
+    copy = allocator.malloc_fn(key_len + 1);
     if (copy == NULL)
         goto fail;
     memcpy(copy, key, key_len);
@@ -343,7 +373,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
         gl_member *members;
         if (object->u.obj.cap >= GL_VALUE_MAX_ITEMS / 2)
             goto fail;
-        members = realloc(object->u.obj.members, (size_t)cap * sizeof(*members));
+        members = allocator.realloc_fn(object->u.obj.members, (size_t)cap * sizeof(*members));
         if (members == NULL)
             goto fail;
         object->u.obj.members = members;
@@ -368,7 +398,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
     }
     return 0;
 fail:
-    free(copy);
+    allocator.free_fn(copy);
     gl_value_free(val);
     return -1;
 }
@@ -404,13 +434,13 @@ int gl_value_object_remove(gl_value *object, const char *key)
                 object->u.obj.index[s]--;
         }
     }
-    free(object->u.obj.members[pos].key);
+    allocator.free_fn(object->u.obj.members[pos].key);
     gl_value_free(object->u.obj.members[pos].val);
     memmove(&object->u.obj.members[pos], &object->u.obj.members[pos + 1],
             (size_t)(object->u.obj.len - pos - 1) * sizeof(gl_member));
     object->u.obj.len--;
     if (object->u.obj.len <= GL_VALUE_INDEX_MIN && object->u.obj.index != NULL) {
-        free(object->u.obj.index);
+        allocator.free_fn(object->u.obj.index);
         object->u.obj.index = NULL;
         object->index_bits = 0;
     }
@@ -453,7 +483,7 @@ gl_value *gl_value_copy(const gl_value *v)
         if (c == NULL)
             goto fail;
         if (v->u.arr.len > 0) {
-            c->u.arr.items = malloc((size_t)v->u.arr.len * sizeof(gl_value *));
+            c->u.arr.items = allocator.malloc_fn((size_t)v->u.arr.len * sizeof(gl_value *));
             if (c->u.arr.items == NULL)
                 goto fail;
             c->u.arr.cap = v->u.arr.len;
@@ -470,7 +500,7 @@ gl_value *gl_value_copy(const gl_value *v)
         if (c == NULL)
             goto fail;
         if (v->u.obj.len > 0) {
-            c->u.obj.members = malloc((size_t)v->u.obj.len * sizeof(gl_member));
+            c->u.obj.members = allocator.malloc_fn((size_t)v->u.obj.len * sizeof(gl_member));
             if (c->u.obj.members == NULL)
                 goto fail;
             c->u.obj.cap = v->u.obj.len;
@@ -478,19 +508,19 @@ gl_value *gl_value_copy(const gl_value *v)
         for (i = 0; i < v->u.obj.len; i++) {
             const gl_member *m = &v->u.obj.members[i];
             gl_member *n = &c->u.obj.members[i];
-            n->key = strdup(m->key);
+            n->key = value_strdup(m->key);
             if (n->key == NULL)
                 goto fail;
             n->val = gl_value_copy(m->val);
             if (n->val == NULL) {
-                free(n->key);
+                allocator.free_fn(n->key);
                 goto fail;
             }
             c->u.obj.len++;
         }
         if (v->u.obj.index != NULL) {
             size_t bytes = ((size_t)1 << v->index_bits) * sizeof(uint32_t);
-            c->u.obj.index = malloc(bytes);
+            c->u.obj.index = allocator.malloc_fn(bytes);
             if (c->u.obj.index == NULL)
                 goto fail;
             memcpy(c->u.obj.index, v->u.obj.index, bytes);
@@ -734,12 +764,12 @@ void gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl
     n = array->u.arr.len;
     if (n < 2)
         return;
-    tmp = malloc(n * sizeof(*tmp));
+    tmp = allocator.malloc_fn(n * sizeof(*tmp));
     if (tmp == NULL) {
         /* No memory for the merge buffer: still sort (stably), just slower. */
         insertion_sort(array->u.arr.items, n, cmp);
         return;
     }
     merge_sort(array->u.arr.items, tmp, n, cmp);
-    free(tmp);
+    allocator.free_fn(tmp);
 }

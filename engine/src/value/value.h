@@ -55,6 +55,17 @@ const gl_value *gl_value_object_value_at(const gl_value *object, size_t i);
 const char *gl_value_object_string(const gl_value *object, const char *key);
 
 int gl_value_equal(const gl_value *a, const gl_value *b);
+
+/* For failure-injection tests: every allocation the tree makes goes through
+ * these three (NULL restores malloc/realloc/free). They must be wrappers of
+ * malloc/realloc/free (values made before a switch are freed after it);
+ * switch from one thread while no other thread builds values. */
+typedef struct gl_value_allocator {
+    void *(*malloc_fn)(size_t size);
+    void *(*realloc_fn)(void *ptr, size_t size);
+    void (*free_fn)(void *ptr);
+} gl_value_allocator;
+void gl_value_set_allocator(const gl_value_allocator *allocator);
 /* Stable sort of an array with a comparator over items. */
 void gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b));
 
@@ -68,6 +79,10 @@ int gl_json_parse(const char *text, size_t len, gl_value **out, char *errbuf, si
 /* Reads a whole file (limit GL_JSON_MAX_FILE bytes); errors name the path. */
 #define GL_JSON_MAX_FILE (512u * 1024u * 1024u)
 int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t errlen);
+/* Same under a smaller limit of the caller's (0: GL_JSON_MAX_FILE); a larger
+ * file fails with "PATH: too large (N bytes; the limit is L)". */
+int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, char *errbuf,
+                             size_t errlen);
 
 /* Serialise. pretty: 2-space indent and a final newline. Object keys in
  * insertion order; NaN/Inf are written as null; integral doubles keep a ".0"
