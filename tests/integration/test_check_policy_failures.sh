@@ -34,4 +34,7 @@ assert_contains "$(json_get "$GL_TMP/memory/report.json" '.errors[0].message')" 
 [ ! -e /tmp/gl-escaped ] || gl_fail "policy escaped the sandbox"
 
 assert_exit 64 gl_check "$GL_TMP/none" --blue "$blue" --green "$green" --policy "$GL_TMP/does-not-exist.lua"
-assert_contains "$(cat "$GL_LAST_ERR")" "does-not-exist.lua"
+# The exact message: the path once, the reason, the usage hint (defect: the
+# prefix used to be formatted into itself, "--policy: --policy: d...").
+assert_eq "greenlight: error: --policy: cannot read $GL_TMP/does-not-exist.lua: No such file or directory
+(see \`greenlight check --help\`)" "$(cat "$GL_LAST_ERR")"

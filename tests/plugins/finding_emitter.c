@@ -24,6 +24,11 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl
     f.object = "test.object";
     f.blue = host->value_copy(host->object_get(b, "side"));
     f.green = host->value_copy(host->object_get(g, "side"));
+    if (f.blue == NULL || f.green == NULL) {
+        host->value_free(f.blue);
+        host->value_free(f.green);
+        return host->set_error(ctx, "out of memory");
+    }
     f.message = "a finding emitted for tests";
     return host->emit(ctx, &f);
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collect/loader.h"
+#include "plugin/loader.h"
 
 static gl_plugin_set load_from(const char *name)
 {

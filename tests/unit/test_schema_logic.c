@@ -8,7 +8,7 @@
 
 #include "../../plugins/schema/filter.c"
 #include "../../plugins/schema/normalise.c"
-#include "collect/host.h"
+#include "plugin/host.h"
 #include "value/value.h"
 
 static int widening(const char *from, const char *to)

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "compare/runner.h"
+#include "run/run.h"
 #include "report/report.h"
 #include "value/value.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "collect/loader.h"
+#include "plugin/loader.h"
 #include "value/value.h"
 
 int gl_cli_plugins(int argc, char **argv)

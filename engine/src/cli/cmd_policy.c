@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "compare/runner.h"
+#include "run/run.h"
 #include "judge/policy.h"
 #include "judge/suite.h"
 #include "value/value.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "collect/snapshot.h"
+#include "run/snapshot.h"
 #include "value/value.h"
 
 int gl_cli_snapshot(int argc, char **argv)

@@ -1,51 +1,8 @@
 /*
- * runner — one gate run: open both sides, collect facts with every plugin,
- * compare them into findings, ask the policy for a decision, and build the
- * report (a gl_value matching share/schema/report.schema.json).
- *
- * Fail closed: any failure after the arguments were accepted still yields a
- * report whose decision is never `switchover`; the exit code says why
- * (GL_EXIT_UNAVAILABLE, GL_EXIT_INTERNAL) or follows the decision.
+ * Transitional: the gate moved to run/ (run/run.h, run/stages.h). Include
+ * "run/run.h" directly; this header goes away once nothing includes it.
  */
 #ifndef GL_RUNNER_H
 #define GL_RUNNER_H
-
-#include <stddef.h>
-
-#include "collect/loader.h"
-#include "collect/target.h"
-#include "util/error.h"
-
-typedef struct gl_check_options {
-    const char *blue;                 /* conninfo, URI or snapshot path */
-    const char *green;
-    const char *policy_path;          /* NULL: the shipped default.lua */
-    const char *change_path;          /* NULL: no declared change */
-    const char *config_path;          /* NULL: no configuration file */
-    const char *waivers_path;         /* NULL: no waivers (judge/waiver.h) */
-    const char *save_input_path;      /* NULL: do not save the policy input */
-    const char *const *plugin_dirs;   /* --plugin-path, in order */
-    size_t n_plugin_dirs;
-    const char *only_plugins;         /* comma-separated names, or NULL for all */
-    int verbose;
-    gl_target_options target;
-} gl_check_options;
-
-void gl_check_options_default(gl_check_options *opts);
-
-/*
- * Runs the gate. Returns 0 with *out_report set and *out_exit the process
- * exit code, or -1 (no report) for usage errors found before anything ran:
- * err->exit_code is then GL_EXIT_USAGE or GL_EXIT_INTERNAL.
- */
-int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
-                 gl_error *err);
-
-/* The shipped default policy path (source tree when run from a build, else
- * the install directory). */
-const char *gl_default_policy_path(void);
-
-/* Loads and validates the optional JSON config: {"plugins": {name: {...}}}. */
-int gl_config_load(const char *path, gl_value **out, gl_error *err);
-
+#include "run/run.h"
 #endif

@@ -1,9 +1,9 @@
 /*
- * findings — ordering, stable ids and the severity summary of a run's
+ * order — ordering, stable ids and the severity summary of a run's
  * findings (arrays of finding objects as the host emits them).
  */
-#ifndef GL_FINDINGS_H
-#define GL_FINDINGS_H
+#ifndef GL_RUN_FINDINGS_H
+#define GL_RUN_FINDINGS_H
 
 #include "greenlight/plugin.h"
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "collect/loader.h"
+#include "plugin/loader.h"
 #include "collect/target.h"
 #include "util/error.h"
 

@@ -5,10 +5,10 @@
  *   {"greenlight_snapshot": 1, "greenlight_version", "taken_at", "target",
  *    "server_version", "server_version_num", "plugins": {name: {"version", "facts"}}}
  */
-#ifndef GL_SNAPSHOT_H
-#define GL_SNAPSHOT_H
+#ifndef GL_RUN_SNAPSHOT_H
+#define GL_RUN_SNAPSHOT_H
 
-#include "compare/runner.h"
+#include "run/run.h"
 
 /* Collects every selected plugin on opts->blue (the one target) and returns
  * the snapshot value. Errors: GL_EXIT_UNAVAILABLE, GL_EXIT_USAGE, GL_EXIT_INTERNAL. */

@@ -1,10 +1,10 @@
-#include "collect/snapshot.h"
+#include "run/snapshot.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "collect/invoke.h"
-#include "collect/loader.h"
+#include "plugin/invoke.h"
+#include "plugin/loader.h"
 #include "value/value.h"
 
 int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err)

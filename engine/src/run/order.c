@@ -1,11 +1,14 @@
 /*
- * findings.c — the order, ids and counts of a run's findings.
+ * order.c — stage 4: the order, ids and waivers of a run's findings, and
+ * their counts for the report.
  */
-#include "compare/findings.h"
+#include "run/order.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "judge/waiver.h"
+#include "run/stages.h"
 #include "value/value.h"
 
 static int severity_rank(const char *s)
@@ -81,6 +84,7 @@ gl_value *gl_findings_summary(const gl_value *findings)
     static const char *const sev[] = {"info", "warning", "error", "critical"};
     int64_t counts[4] = {0, 0, 0, 0};
     gl_value *s = gl_value_object(), *by = gl_value_object();
+    int bad = 0;
 
     for (size_t i = 0; i < gl_value_len(findings); i++) {
         int r = severity_rank(gl_value_object_string(gl_value_array_at(findings, i), "severity"));
@@ -88,8 +92,28 @@ gl_value *gl_findings_summary(const gl_value *findings)
             counts[r]++;
     }
     for (int i = 0; i < 4; i++)
-        gl_value_object_set(by, sev[i], gl_value_int(counts[i]));
-    gl_value_object_set(s, "findings", gl_value_int((int64_t)gl_value_len(findings)));
-    gl_value_object_set(s, "by_severity", by);
+        bad |= gl_value_object_set(by, sev[i], gl_value_int(counts[i])) != 0;
+    bad |= gl_value_object_set(s, "findings", gl_value_int((int64_t)gl_value_len(findings))) != 0;
+    bad |= gl_value_object_set(s, "by_severity", by) != 0;
+    if (bad) {
+        gl_value_free(s);
+        return NULL;
+    }
     return s;
+}
+
+int gl_run_findings_order(gl_run *run, gl_error *err)
+{
+    char today[16];
+
+    gl_findings_sort(run->findings);
+    if (gl_findings_assign_ids(run->findings) != 0)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    /* waivers mark the findings that fired, before the policy sees them */
+    gl_waivers_today(today, sizeof(today));
+    if (run->waivers != NULL
+            ? gl_waivers_apply(run->waivers, run->findings, today, &run->waiver_list, err) != 0
+            : (run->waiver_list = gl_value_array()) == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return 0;
 }

@@ -2,12 +2,12 @@
  * invoke.c — calling into plugins: one gl_ctx per call, errors copied out,
  * selection and configuration of plugins for a run.
  */
-#include "collect/invoke.h"
+#include "plugin/invoke.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "collect/host.h"
+#include "plugin/host.h"
 #include "value/value.h"
 
 const gl_value *gl_plugin_config(const gl_value *config, const char *name)

@@ -1,4 +1,4 @@
-#include "collect/loader.h"
+#include "plugin/loader.h"
 
 #include <dirent.h>
 #include <dlfcn.h>

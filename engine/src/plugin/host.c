@@ -1,4 +1,4 @@
-#include "collect/host.h"
+#include "plugin/host.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -230,46 +230,48 @@ static const char *severity_name(gl_severity s)
     return NULL;
 }
 
+/* emit owns f->blue, f->green and f->details from the first line on: each
+ * is either placed in the finding or freed, on every path. */
 static int host_emit(gl_ctx *ctx, const gl_finding *f)
 {
-    gl_value *obj = NULL;
+    gl_value *obj = NULL, *blue, *green, *details;
     const char *sev;
-    int rc = -1;
+    int bad;
 
     if (f == NULL)
         return host_set_error(ctx, "emit: finding is NULL");
+    blue = f->blue;
+    green = f->green;
+    details = f->details;
     sev = severity_name(f->severity);
     if (!valid_code(f->code) || sev == NULL || f->message == NULL) {
         host_set_error(ctx, "emit: invalid finding (code \"%s\" must be [a-z0-9_.]+, severity "
                        "0-3, message required)", f->code ? f->code : "(null)");
-        gl_value_free(f->blue);
-        gl_value_free(f->green);
-        gl_value_free(f->details);
+        gl_value_free(blue);
+        gl_value_free(green);
+        gl_value_free(details);
         return -1;
     }
+    /* object_set takes its value on failure too, so every member is handed
+     * over even after an earlier one failed. */
     obj = gl_value_object();
-    if (obj == NULL || gl_value_object_set(obj, "id", gl_value_null()) != 0 ||
-        gl_value_object_set(obj, "check", gl_value_string(ctx->plugin_name)) != 0 ||
-        gl_value_object_set(obj, "code", gl_value_string(f->code)) != 0 ||
-        gl_value_object_set(obj, "severity", gl_value_string(sev)) != 0 ||
-        gl_value_object_set(obj, "object", gl_value_string(f->object ? f->object : "")) != 0 ||
-        gl_value_object_set(obj, "blue", f->blue ? f->blue : gl_value_null()) != 0 ||
-        gl_value_object_set(obj, "green", f->green ? f->green : gl_value_null()) != 0 ||
-        gl_value_object_set(obj, "message", gl_value_string(f->message)) != 0 ||
-        gl_value_object_set(obj, "details", f->details ? f->details : gl_value_object()) != 0) {
-        host_set_error(ctx, "out of memory emitting a finding");
-        goto out;
+    bad = obj == NULL;
+    bad |= gl_value_object_set(obj, "id", gl_value_null()) != 0;
+    bad |= gl_value_object_set(obj, "check", gl_value_string(ctx->plugin_name)) != 0;
+    bad |= gl_value_object_set(obj, "code", gl_value_string(f->code)) != 0;
+    bad |= gl_value_object_set(obj, "severity", gl_value_string(sev)) != 0;
+    bad |= gl_value_object_set(obj, "object", gl_value_string(f->object ? f->object : "")) != 0;
+    bad |= gl_value_object_set(obj, "blue", blue ? blue : gl_value_null()) != 0;
+    bad |= gl_value_object_set(obj, "green", green ? green : gl_value_null()) != 0;
+    bad |= gl_value_object_set(obj, "message", gl_value_string(f->message)) != 0;
+    bad |= gl_value_object_set(obj, "details", details ? details : gl_value_object()) != 0;
+    if (bad) {
+        gl_value_free(obj);
+        return host_set_error(ctx, "out of memory emitting a finding");
     }
-    if (gl_value_array_push(ctx->findings, obj) != 0) {
-        obj = NULL;
-        host_set_error(ctx, "out of memory emitting a finding");
-        goto out;
-    }
-    obj = NULL;
-    rc = 0;
-out:
-    gl_value_free(obj);
-    return rc;
+    if (gl_value_array_push(ctx->findings, obj) != 0)   /* frees obj */
+        return host_set_error(ctx, "out of memory emitting a finding");
+    return 0;
 }
 
 static void host_progress(gl_ctx *ctx, size_t done, size_t total, const char *label)

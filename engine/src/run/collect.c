@@ -1,0 +1,111 @@
+/*
+ * collect.c — stage 2: open both sides and collect every selected plugin's
+ * facts on each (from the live server, or from a snapshot file). A side that
+ * cannot be opened is recorded (stage "connect") and its plugins skipped.
+ */
+#include "run/stages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/invoke.h"
+
+static int open_targets(gl_run *run, gl_error *err)
+{
+    const char *specs[2] = {run->opts->blue, run->opts->green};
+
+    for (int s = 0; s < 2; s++) {
+        gl_error terr;
+        gl_error_clear(&terr);
+        if (gl_target_open(&run->targets[s], (gl_side)s, specs[s], &run->opts->target, &terr) == 0)
+            continue;
+        if (terr.exit_code == GL_EXIT_USAGE) {
+            *err = terr;
+            return -1;
+        }
+        run->unavailable = run->unavailable || terr.exit_code == GL_EXIT_UNAVAILABLE;
+        run->internal = run->internal || terr.exit_code != GL_EXIT_UNAVAILABLE;
+        if (gl_run_error_push(run, "connect", gl_side_name((gl_side)s), NULL, terr.message) != 0)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    }
+    return 0;
+}
+
+/* One plugin's facts on both sides into side_facts; sets p->status and
+ * p->message when it fails or is skipped. -1 only when out of memory. */
+static int collect_plugin(gl_run *run, gl_run_plugin *p, gl_value *side_facts[2])
+{
+    const gl_plugin *d = p->loaded->desc;
+    gl_target **targets = run->targets;
+
+    if (d->collect_pair != NULL && targets[0] && targets[1] && targets[0]->conn && targets[1]->conn) {
+        if (gl_plugin_collect_pair(d, targets, run->config, run->opts->verbose, side_facts,
+                                   p->message, sizeof(p->message)) != 0)
+            p->status = "failed";
+    }
+    for (int s = 0; s < 2 && strcmp(p->status, "ok") == 0 && side_facts[s] == NULL; s++) {
+        const gl_value *snap;
+        int prefix;
+
+        if (targets[s] == NULL) {
+            p->status = "skipped";
+            snprintf(p->message, sizeof(p->message), "the %s side is unavailable",
+                     gl_side_name((gl_side)s));
+            return 0;
+        }
+        if (targets[s]->snapshot != NULL) {
+            snap = gl_target_snapshot_facts(targets[s], d->name);
+            if (snap == NULL) {
+                p->status = "failed";
+                snprintf(p->message, sizeof(p->message),
+                         "the %s snapshot %s has no facts from plugin %s: take the snapshot again "
+                         "with this plugin installed",
+                         gl_side_name((gl_side)s), targets[s]->display, d->name);
+                return 0;
+            }
+            side_facts[s] = gl_value_copy(snap);
+            if (side_facts[s] == NULL)
+                return -1;
+            continue;
+        }
+        prefix = snprintf(p->message, sizeof(p->message), "collect on %s: ", gl_side_name((gl_side)s));
+        if (gl_plugin_collect(d, targets, (gl_side)s, run->config, run->opts->verbose,
+                              &side_facts[s], p->message + prefix,
+                              sizeof(p->message) - (size_t)prefix) != 0)
+            p->status = "failed";
+    }
+    return 0;
+}
+
+int gl_run_collect(gl_run *run, gl_error *err)
+{
+    if (open_targets(run, err) != 0)
+        return -1;
+    run->ran = calloc(run->plugins.count ? run->plugins.count : 1, sizeof(*run->ran));
+    if (run->ran == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    for (size_t i = 0; i < run->plugins.count; i++) {
+        const gl_loaded_plugin *lp = &run->plugins.items[i];
+        gl_run_plugin *p;
+        gl_value *side_facts[2] = {NULL, NULL};
+        double t0 = gl_time_ms();
+        int rc;
+
+        if (lp->state != GL_PLUGIN_LOADED || !gl_plugin_wanted(run->opts->only_plugins, lp->desc->name))
+            continue;
+        p = &run->ran[run->n_ran++];
+        p->loaded = lp;
+        p->status = "ok";
+        rc = collect_plugin(run, p, side_facts);
+        for (int s = 0; s < 2; s++)
+            if (side_facts[s] != NULL &&
+                gl_value_object_set(gl_value_object_get_mut(run->facts, gl_side_name((gl_side)s)),
+                                    lp->desc->name, side_facts[s]) != 0)
+                rc = -1;
+        p->duration_ms = gl_time_ms() - t0;
+        if (rc != 0)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory collecting %s", lp->desc->name);
+    }
+    return 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * judge.c — stage 5: build the policy input (findings, facts, change,
+ * waivers, errors), save it when asked, and evaluate the policy. A policy
+ * that fails yields `hold` and an error (stage "policy"): the judge never
+ * turns a failure into a decision of its own.
+ */
+#include "run/stages.h"
+
+#include <string.h>
+
+#include "judge/policy.h"
+
+static gl_value *hold_decision(void)
+{
+    gl_value *d = gl_value_object();
+
+    if (d == NULL || gl_value_object_set(d, "action", gl_value_string("hold")) != 0 ||
+        gl_value_object_set(d, "reasons", gl_value_array()) != 0) {
+        gl_value_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* The Lua source of the policy bytes as luaL_loadfile would read them: a
+ * UTF-8 BOM and a first line starting with '#' are skipped (the newline is
+ * kept, so line numbers in messages stay those of the file). */
+static const char *lua_source(const char *text, size_t len, size_t *out_len)
+{
+    size_t at = 0;
+
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        at = 3;
+    if (at < len && text[at] == '#')
+        while (at < len && text[at] != '\n')
+            at++;
+    *out_len = len - at;
+    return text + at;
+}
+
+int gl_run_judge(gl_run *run, gl_error *err)
+{
+    const char *source;
+    size_t source_len;
+    gl_policy_limits limits;
+    char perr[4096];
+
+    /* Every part must arrive: a policy that saw an input missing its
+     * findings could authorise what it should not. */
+    int bad = (run->input = gl_value_object()) == NULL;
+    bad |= gl_value_object_set(run->input, "findings", gl_value_copy(run->findings)) != 0;
+    bad |= gl_value_object_set(run->input, "facts", run->facts) != 0;
+    run->facts = NULL;
+    bad |= gl_value_object_set(run->input, "change", gl_value_copy(run->change)) != 0;
+    bad |= gl_value_object_set(run->input, "waivers", gl_value_copy(run->waiver_list)) != 0;
+    bad |= gl_value_object_set(run->input, "errors", gl_value_copy(run->errors)) != 0;
+    if (bad)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory building the policy input");
+    if (run->opts->save_input_path != NULL) {
+        char serr[1024];
+        if (gl_json_write_file(run->input, 1, run->opts->save_input_path, serr, sizeof(serr)) != 0) {
+            run->internal = 1;
+            if (gl_run_error_push(run, "report", NULL, NULL, serr) != 0)
+                return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        }
+    }
+    gl_policy_limits_default(&limits);
+    /* The exact bytes that were hashed for the report (policy.sha256), never
+     * the file read again: it may have changed since. */
+    source = lua_source(run->policy_text, run->policy_len, &source_len);
+    if (gl_policy_evaluate_source(source, source_len, run->policy_path, run->input, &limits,
+                                  &run->decision, perr, sizeof(perr)) != 0) {
+        run->decision = hold_decision();
+        if (gl_run_error_push(run, "policy", NULL, NULL, perr) != 0)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    }
+    if (run->decision == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return 0;
+}

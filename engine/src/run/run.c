@@ -1,0 +1,96 @@
+/*
+ * run.c — gl_check_run: the gate as one page of stage calls (run/stages.h),
+ * and the run's setup and teardown.
+ */
+#include "run/stages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+static void uuid4(char out[37])
+{
+    unsigned char b[16];
+    static const char hex[] = "0123456789abcdef";
+    int o = 0;
+
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        memset(b, 0, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+void gl_run_init(gl_run *run, const gl_check_options *opts)
+{
+    memset(run, 0, sizeof(*run));
+    run->opts = opts;
+    run->exit_code = GL_EXIT_HOLD;
+    run->t0_ms = gl_time_ms();
+    gl_time_rfc3339(run->started_at, sizeof(run->started_at));
+    uuid4(run->run_id);
+}
+
+void gl_run_free(gl_run *run)
+{
+    for (int s = 0; s < 2; s++)
+        gl_target_free(run->targets[s]);
+    gl_plugins_free(&run->plugins);
+    free(run->ran);
+    free(run->policy_text);
+    gl_value_free(run->config);
+    gl_value_free(run->change);
+    gl_value_free(run->waivers);
+    gl_value_free(run->facts);
+    gl_value_free(run->findings);
+    gl_value_free(run->errors);
+    gl_value_free(run->waiver_list);
+    gl_value_free(run->input);
+    gl_value_free(run->decision);
+    memset(run, 0, sizeof(*run));
+}
+
+int gl_run_error_push(gl_run *run, const char *stage, const char *side, const char *plugin,
+                      const char *message)
+{
+    gl_value *e = gl_value_object();
+
+    if (e == NULL || gl_value_object_set(e, "stage", gl_value_string(stage)) != 0 ||
+        gl_value_object_set(e, "side", gl_value_string(side)) != 0 ||
+        gl_value_object_set(e, "plugin", gl_value_string(plugin)) != 0 ||
+        gl_value_object_set(e, "message", gl_value_string(message)) != 0) {
+        gl_value_free(e);
+        return -1;
+    }
+    return gl_value_array_push(run->errors, e);
+}
+
+int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
+                 gl_error *err)
+{
+    gl_run run;
+    int rc = -1;
+
+    *out_report = NULL;
+    gl_run_init(&run, opts);
+    if (gl_run_inputs_load(&run, err) != 0 ||
+        gl_run_collect(&run, err) != 0 ||
+        gl_run_compare(&run, err) != 0 ||
+        gl_run_findings_order(&run, err) != 0 ||
+        gl_run_judge(&run, err) != 0 ||
+        gl_run_outcome(&run, err) != 0 ||
+        gl_run_report_build(&run, out_report, err) != 0)
+        goto out;
+    *out_exit = run.exit_code;
+    rc = 0;
+out:
+    gl_run_free(&run);
+    return rc;
+}

@@ -1,0 +1,118 @@
+/* The host table plugins call (engine/src/plugin/host.c): emit owns the
+ * values a finding hands over, on every path, out of memory included. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/host.h"
+#include "value/value.h"
+
+static long alloc_count, alloc_fail_at, alloc_live;
+
+static void *counting_malloc(size_t n)
+{
+    void *p;
+
+    if (++alloc_count == alloc_fail_at)
+        return NULL;
+    p = malloc(n);
+    alloc_live += p != NULL;
+    return p;
+}
+
+static void *counting_realloc(void *old, size_t n)
+{
+    void *p;
+
+    if (++alloc_count == alloc_fail_at)
+        return NULL;
+    p = realloc(old, n);
+    alloc_live += p != NULL && old == NULL;
+    return p;
+}
+
+static void counting_free(void *p)
+{
+    alloc_live -= p != NULL;
+    free(p);
+}
+
+static const gl_value_allocator counting = {counting_malloc, counting_realloc, counting_free};
+
+/* Emits one finding with blue, green and details while the Nth allocation
+ * fails, for every N: each run either emits the whole finding or fails with
+ * "out of memory emitting a finding", and leaves no value behind. */
+Test(host, emit_frees_what_it_was_handed_when_out_of_memory)
+{
+    const gl_host *host = gl_host_table();
+    gl_target *targets[2] = {NULL, NULL};
+    long n;
+
+    gl_value_set_allocator(&counting);
+    for (n = 1;; n++) {
+        gl_value *findings, *config;
+        gl_ctx ctx;
+        gl_finding f = {0};
+        int rc;
+
+        alloc_count = 0;
+        alloc_fail_at = 0;
+        alloc_live = 0;
+        findings = gl_value_array();
+        config = gl_value_object();
+        f.code = "test.code";
+        f.severity = GL_SEVERITY_WARNING;
+        f.object = "public.t";
+        f.message = "a test finding";
+        f.blue = gl_value_string("blue value");
+        f.green = gl_value_string("green value");
+        f.details = gl_value_object();
+        cr_assert_eq(gl_value_object_set(f.details, "k", gl_value_int(1)), 0);
+        gl_ctx_init(&ctx, "test", targets, config, findings, 0);
+        alloc_count = 0;
+        alloc_fail_at = n;
+        rc = host->emit(&ctx, &f);
+        alloc_fail_at = 0;
+        if (rc == 0) {
+            cr_assert_eq(gl_value_len(findings), 1);
+        } else {
+            cr_assert_str_eq(host->last_error(&ctx), "out of memory emitting a finding");
+            cr_assert_eq(gl_value_len(findings), 0);
+        }
+        gl_ctx_destroy(&ctx);
+        gl_value_free(findings);
+        gl_value_free(config);
+        cr_assert_eq(alloc_live, 0, "allocation %ld failed: %ld blocks leaked", n, alloc_live);
+        if (rc == 0 && alloc_count < n)
+            break;
+    }
+    gl_value_set_allocator(NULL);
+    cr_assert_gt(n, 10);
+}
+
+Test(host, emit_of_an_invalid_finding_frees_its_values)
+{
+    const gl_host *host = gl_host_table();
+    gl_target *targets[2] = {NULL, NULL};
+    gl_value *findings, *config;
+    gl_ctx ctx;
+    gl_finding f = {0};
+
+    gl_value_set_allocator(&counting);
+    alloc_live = 0;
+    findings = gl_value_array();
+    config = gl_value_object();
+    f.code = "Bad Code";
+    f.message = "m";
+    f.blue = gl_value_int(1);
+    f.details = gl_value_object();
+    gl_ctx_init(&ctx, "test", targets, config, findings, 0);
+    cr_assert_eq(host->emit(&ctx, &f), -1);
+    cr_assert_str_eq(host->last_error(&ctx), "emit: invalid finding (code \"Bad Code\" must be "
+                     "[a-z0-9_.]+, severity 0-3, message required)");
+    gl_ctx_destroy(&ctx);
+    gl_value_free(findings);
+    gl_value_free(config);
+    gl_value_set_allocator(NULL);
+    cr_assert_eq(alloc_live, 0);
+}
