@@ -15,7 +15,7 @@
 #include "act/rds.h"
 #include "aws/rds.h"
 #include "cli/cli.h"
-#include "compare/runner.h"
+#include "run/run.h"
 #include "report/report.h"
 #include "value/value.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collect/snapshot.h"
+#include "run/snapshot.h"
 #include "deploy/deploy.h"
 #include "deploy/prereq.h"
 #include "deploy/record.h"

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "collect/target.h"
-#include "compare/runner.h"
+#include "run/run.h"
 #include "deploy/record.h"
 
 extern char **environ;
