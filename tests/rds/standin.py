@@ -363,6 +363,8 @@ def verify_signature(config, method, path, headers, body):
     names = signed.split(";")
     if "host" not in names or "x-amz-date" not in names:
         raise Fault("SignatureDoesNotMatch", "host and x-amz-date must be signed", 403)
+    if headers.get("X-Amz-Security-Token") is not None and "x-amz-security-token" not in names:
+        raise Fault("IncompleteSignature", "X-Amz-Security-Token must be signed", 403)
     token = config.get("session_token")
     if token:
         if "x-amz-security-token" not in names or headers.get("X-Amz-Security-Token") != token:

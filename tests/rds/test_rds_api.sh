@@ -99,6 +99,10 @@ assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "wrongSECRETwrongSECR
 AWS_ACCESS_KEY_ID=AKIDUNKNOWN assert_exit 64 gl_rds status --deployment "$id"
 assert_contains "$(cat "$GL_LAST_ERR")" "AWS does not know the access key AKIDUNKNOWN (from environment (AWS_ACCESS_KEY_ID)): check the credentials (InvalidClientTokenId"
 assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "$GL_RDS_SECRET"
+# A session token is sent signed and never shown, even when the call fails.
+AWS_SESSION_TOKEN=sEsSiOnToKeNvAlUe assert_exit 0 gl_rds status --deployment "$id"
+AWS_SESSION_TOKEN=sEsSiOnToKeNvAlUe AWS_SECRET_ACCESS_KEY=wrongSECRETwrongSECRETwrong assert_exit 64 gl_rds status --deployment "$id"
+assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "sEsSiOnToKeN"
 # The same credentials from a profile file.
 printf '[ops]\naws_access_key_id = AKIDGLSTANDIN\naws_secret_access_key = %s\n' "$GL_RDS_SECRET" >"$GL_TMP/credentials"
 printf '[profile ops]\nregion = us-east-1\n' >"$GL_TMP/config"
