@@ -26,6 +26,13 @@ assert_eq switchover "$(jq -r .decision.action "$GL_LAST_OUT")"
 assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "hUnTeR2sEcReT"
 assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "$GL_RDS_SECRET"
 assert_eq 0 "$(rds_count SwitchoverBlueGreenDeployment)" "check never switches over"
+# --conninfo cannot redirect the gate to other servers than the deployment's.
+assert_exit 64 gl_rds check --deployment "$id" --dbname pagila --conninfo "user=postgres host=/tmp"
+assert_contains "$(cat "$GL_LAST_ERR")" "--conninfo may not set host: the deployment's endpoints and --dbname say where to connect"
+assert_exit 64 gl_rds check --deployment "$id" --dbname pagila --conninfo "user=postgres dbname=other"
+assert_contains "$(cat "$GL_LAST_ERR")" "--conninfo may not set dbname"
+assert_exit 64 gl_rds check --deployment "$id" --dbname pagila --conninfo "user='unterminated"
+assert_contains "$(cat "$GL_LAST_ERR")" "--conninfo is not a libpq conninfo: unterminated quoted string in connection info string"
 
 # --- a held gate never calls SwitchoverBlueGreenDeployment ---------------------
 assert_exit 1 gl_rds switchover --deployment "$id" --dbname pagila --no-color --out "$GL_TMP/held"

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "util/error.h"
 
 /* Quotes value for a conninfo string ('…' with \ and ' escaped). */
@@ -46,9 +48,42 @@ static int side_conninfo(gl_rds_client *c, const char *arn, const char *side, co
     return 0;
 }
 
+/* The extra keywords must not say where to connect: the deployment does. */
+static int check_extra(const char *extra, gl_error *err)
+{
+    static const char *const owned[] = {"host", "hostaddr", "port", "dbname", "service", NULL};
+    char *msg = NULL;
+    PQconninfoOption *opts;
+    int rc = 0;
+
+    if (extra == NULL)
+        return 0;
+    if (strstr(extra, "://") != NULL)
+        return gl_error_set(err, GL_EXIT_USAGE, "--conninfo takes keywords (user=... sslmode=...), not a URI");
+    opts = PQconninfoParse(extra, &msg);
+    if (opts == NULL) {
+        gl_error_set(err, GL_EXIT_USAGE, "--conninfo is not a libpq conninfo: %s", msg ? msg : "out of memory");
+        PQfreemem(msg);
+        return -1;
+    }
+    for (PQconninfoOption *o = opts; o->keyword != NULL && rc == 0; o++) {
+        if (o->val == NULL)
+            continue;
+        for (size_t i = 0; owned[i]; i++)
+            if (strcmp(o->keyword, owned[i]) == 0)
+                rc = gl_error_set(err, GL_EXIT_USAGE,
+                                  "--conninfo may not set %s: the deployment's endpoints and --dbname say where to connect",
+                                  o->keyword);
+    }
+    PQconninfoFree(opts);
+    return rc;
+}
+
 int gl_rds_act_conninfo(gl_rds_client *c, const gl_rds_deployment *d, const char *dbname, const char *extra,
                         char *blue, char *green, size_t len, gl_error *err)
 {
+    if (check_extra(extra, err) != 0)
+        return -1;
     if (side_conninfo(c, d->source, "source (blue)", dbname, extra, blue, len, err) != 0)
         return -1;
     return side_conninfo(c, d->target, "target (green)", dbname, extra, green, len, err);
