@@ -10,6 +10,7 @@ int gl_cli_plugins(int argc, char **argv);
 int gl_cli_policy(int argc, char **argv);
 int gl_cli_rds(int argc, char **argv);
 int gl_cli_deploy(int argc, char **argv);
+int gl_cli_report(int argc, char **argv);
 
 /* Prints "greenlight: error: MSG" (and a hint to --help) and returns code. */
 int gl_cli_fail(const char *verb, int code, const char *msg);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "run/run.h"
 #include "report/report.h"
 #include "value/value.h"
@@ -31,13 +32,11 @@ static void check_usage(FILE *out)
             "  --config FILE         plugin configuration (JSON; see share/doc/configuration.md)\n"
             "  --waivers FILE        accepted findings (JSON; see checks/waivers.example.json)\n"
             "  --save-input FILE     save the policy input (JSON) for `greenlight policy eval`\n"
-            "  --format text|json    what to print on stdout (default text)\n"
-            "  --out DIR             write DIR/report.json (schema: share/schema/report.schema.json)\n"
+            GL_CLI_OUTPUT_HELP
             "  --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
             "  --plugins a,b         run only these plugins\n"
             "  --statement-timeout MS  per-statement limit on both sides (default 30000)\n"
             "  -v, --verbose         log what plugins do (twice for debug)\n"
-            "  --no-color            never colour the decision\n"
             "\n"
             "exit: 0 switchover, 1 hold, 2 rollback, 64 usage, 69 a side is unavailable, 70 internal\n");
 }
@@ -52,24 +51,23 @@ int gl_cli_check(int argc, char **argv)
         {"config", required_argument, NULL, 'C'},
         {"waivers", required_argument, NULL, 'W'},
         {"save-input", required_argument, NULL, 'I'},
-        {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},
         {"plugin-path", required_argument, NULL, 'P'},
         {"plugins", required_argument, NULL, 'L'},
         {"statement-timeout", required_argument, NULL, 'T'},
         {"verbose", no_argument, NULL, 'v'},
-        {"no-color", no_argument, NULL, 'N'},
+        GL_CLI_OUTPUT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     gl_check_options opts;
     const char *dirs[MAX_PLUGIN_DIRS];
-    const char *format = "text", *out_dir = NULL;
+    gl_cli_output output;
     gl_value *report = NULL;
     gl_error err;
-    int c, exit_code = GL_EXIT_INTERNAL, color = isatty(STDOUT_FILENO);
+    int c, exit_code = GL_EXIT_INTERNAL;
 
     gl_check_options_default(&opts);
+    gl_cli_output_init(&output);
     gl_error_clear(&err);
     optind = 1;
     opterr = 0;
@@ -82,11 +80,8 @@ int gl_cli_check(int argc, char **argv)
         case 'C': opts.config_path = optarg; break;
         case 'W': opts.waivers_path = optarg; break;
         case 'I': opts.save_input_path = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': out_dir = optarg; break;
         case 'L': opts.only_plugins = optarg; break;
         case 'v': opts.verbose++; break;
-        case 'N': color = 0; break;
         case 'P':
             if (opts.n_plugin_dirs == MAX_PLUGIN_DIRS)
                 return gl_cli_fail("check", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
@@ -103,6 +98,8 @@ int gl_cli_check(int argc, char **argv)
         case 'h': check_usage(stdout); return 0;
         default: {
             char msg[256];
+            if (gl_cli_output_option(&output, c, optarg))
+                break;
             snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
             return gl_cli_fail("check", GL_EXIT_USAGE, msg);
         }
@@ -113,8 +110,8 @@ int gl_cli_check(int argc, char **argv)
         snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
         return gl_cli_fail("check", GL_EXIT_USAGE, msg);
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return gl_cli_fail("check", GL_EXIT_USAGE, "--format must be text or json");
+    if (gl_cli_output_validate(&output, &err) != 0)
+        return gl_cli_fail("check", GL_EXIT_USAGE, err.message);
     if (opts.blue == NULL || opts.green == NULL)
         return gl_cli_fail("check", GL_EXIT_USAGE, "check needs --blue and --green");
     opts.plugin_dirs = dirs;
@@ -122,25 +119,7 @@ int gl_cli_check(int argc, char **argv)
     if (gl_check_run(&opts, &report, &exit_code, &err) != 0)
         return gl_cli_fail("check", err.exit_code ? err.exit_code : GL_EXIT_INTERNAL, err.message);
 
-    if (strcmp(format, "json") == 0) {
-        char *text = gl_json_write(report, 1, NULL);
-        if (text == NULL) {
-            gl_value_free(report);
-            return gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory writing the report");
-        }
-        fputs(text, stdout);
-        fputc('\n', stdout);
-        free(text);
-    } else {
-        gl_report_print_text(report, stdout, color);
-    }
-    if (out_dir != NULL) {
-        if (gl_report_write_dir(report, out_dir, &err) != 0) {
-            gl_value_free(report);
-            return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
-        }
-        fprintf(stderr, "report: %s/report.json\n", out_dir);
-    }
+    exit_code = gl_cli_output_finish(&output, report, exit_code);
     gl_value_free(report);
     fflush(stdout);
     return exit_code;

@@ -25,6 +25,7 @@ static void usage(FILE *out)
             "  policy    test|eval            test policies (*_test.lua), explain one decision\n"
             "  rds       create|status|check|switchover|delete   the gate in front of Amazon RDS blue/green\n"
             "  deploy    create|status|cleanup  blue/green deployment lifecycle (share/doc/deploy.md)\n"
+            "  report    --from FILE          re-render a saved report.json (--format, --out)\n"
             "  version                        print the version and plugin ABI\n"
             "\n"
             "X and Y are libpq conninfo strings or URIs (PG* variables, .pgpass and service\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return gl_cli_rds(argc - 1, argv + 1);
     if (strcmp(verb, "deploy") == 0)
         return gl_cli_deploy(argc - 1, argv + 1);
+    if (strcmp(verb, "report") == 0)
+        return gl_cli_report(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("greenlight %s (plugin ABI %d.%d)\n", GL_VERSION, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
         return 0;

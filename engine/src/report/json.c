@@ -6,7 +6,7 @@
 #include "report/report.h"
 #include "value/value.h"
 
-static int make_dir(const char *dir, gl_error *err)
+int gl_report_make_dir(const char *dir, gl_error *err)
 {
     char path[4096];
     size_t len = strlen(dir);
@@ -31,7 +31,7 @@ int gl_report_write_dir(const gl_value *report, const char *dir, gl_error *err)
 {
     char path[4096], msg[1024];
 
-    if (make_dir(dir, err) != 0)
+    if (gl_report_make_dir(dir, err) != 0)
         return -1;
     snprintf(path, sizeof(path), "%s/report.json", dir);
     if (gl_json_write_file(report, 1, path, msg, sizeof(msg)) != 0)

@@ -42,6 +42,12 @@ double gl_time_ms(void);
  * over max_bytes. Errors name the path. */
 int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len, gl_error *err);
 
+/* Writes len bytes to path atomically: a temp file beside it (mode 0666 &
+ * ~umask), fsync, rename. On error returns -1 with "cannot write PATH: why"
+ * in errbuf and leaves no temp file behind. */
+int gl_file_write_atomic(const char *path, const void *data, size_t len, char *errbuf,
+                         size_t errlen);
+
 /* SHA-256 of a buffer as 64 lowercase hex characters (OpenSSL). */
 int gl_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -12,6 +12,7 @@
  * text (yajl_gen_number prints its argument verbatim, separators included).
  */
 #include "value/value.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -645,14 +646,9 @@ char *gl_json_write(const gl_value *v, int pretty, size_t *out_len)
 int gl_json_write_file(const gl_value *v, int pretty, const char *path, char *errbuf,
                        size_t errlen)
 {
-    static atomic_ulong counter;
     write_ctx w;
     char *text = NULL;
-    char *tmp = NULL;
-    size_t len = 0, off = 0, tmp_size;
-    int fd = -1;
-    int attempt;
-    int created = 0;
+    size_t len = 0;
     int rc = -1;
 
     if (errbuf == NULL)
@@ -668,57 +664,8 @@ int gl_json_write_file(const gl_value *v, int pretty, const char *path, char *er
         snprintf(errbuf, errlen, "cannot write %s: %s", path, w.error);
         goto out;
     }
-    /* Temp file beside the target so rename() is atomic (same filesystem);
-     * created 0666 & ~umask like the final file would be. */
-    tmp_size = strlen(path) + 64;
-    tmp = malloc(tmp_size);
-    if (tmp == NULL) {
-        snprintf(errbuf, errlen, "cannot write %s: out of memory", path);
-        goto out;
-    }
-    for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        snprintf(tmp, tmp_size, "%s.tmp.%ld.%lu", path, (long)getpid(),
-                 (unsigned long)atomic_fetch_add(&counter, 1));
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto out;
-    }
-    created = 1;
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
-            goto out;
-        }
-        off += (size_t)n;
-    }
-    if (fsync(fd) != 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
+    rc = gl_file_write_atomic(path, text, len, errbuf, errlen);
 out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0 && created)
-        unlink(tmp);
-    free(tmp);
     free(text);
     return rc;
 }
