@@ -10,8 +10,8 @@
 . "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
 gl_require_bin
 
-blue=$(gl_conninfo blue pagila)
-green=$(gl_conninfo green pagila)
+blue=$(gl_conninfo blue "$GL_DB")
+green=$(gl_conninfo green "$GL_DB")
 schema=$GL_SOURCE_DIR/share/schema/policy-input.schema.json
 
 # -- save the input of a real run, validate it, replay it ---------------------

@@ -213,7 +213,7 @@ gl_pg_load_sql() { # DIR DB FILE...
 # CREATE DATABASE NAME TEMPLATE T on the server at HOST:PORT. A template must
 # have no other session; retry briefly in case one is just disconnecting.
 gl_pg_clone_db() { # HOST PORT NAME [TEMPLATE]
-  local host=$1 port=$2 name=$3 template=${4:-pagila_template} tries err
+  local host=$1 port=$2 name=$3 template=${4:-gltest_template} tries err
   for ((tries = 0; tries < 10; tries++)); do
     if err=$(PGPASSWORD=$GL_TEST_PASSWORD "$GL_PSQL" -X -q -v ON_ERROR_STOP=1 -h "$host" -p "$port" \
       -U postgres -d postgres -c "CREATE DATABASE \"$name\" TEMPLATE \"$template\"" 2>&1); then

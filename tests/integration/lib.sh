@@ -3,14 +3,19 @@
 #
 #   #!/usr/bin/env bash
 #   . "$(dirname "$0")/../../tests/integration/lib.sh"   # path from the test
-#   db=$(gl_clone_db blue mytest)        # a private copy of Pagila on blue
+#   db=$(gl_clone_db blue mytest)        # a private copy of the test database on blue
 #   assert_exit 0 "$GL_BIN" check --blue "$(gl_conninfo blue "$db")" ...
 #   assert_contains "$(cat "$GL_LAST_OUT")" "switchover"
 #
 # What it gives:
-#   - the fixture's servers: GL_BLUE, GL_GREEN (conninfo, dbname=pagila),
+#   - the fixture's servers: GL_BLUE, GL_GREEN (conninfo, dbname=$GL_DB),
 #     GL_BLUE_HOST/PORT, GL_GREEN_HOST/PORT, GL_PSQL, GL_TEST_PASSWORD...
 #     (see tests/harness/clusters.sh), from $GL_CLUSTER_STATE/env.sh
+#   - GL_DB: the dataset this run uses, "gltest" (tests/data/gltest, always
+#     there) or "pagila" when ctest runs the test's Pagila variant
+#     (GL_DATASET=pagila; the test skips with exit 77 and one line saying why
+#     when Pagila is not loaded). See tests/README-data.md.
+#   - gl_require_shared PATH...: skip (exit 77) when a file from ../shared is absent
 #   - GL_BIN (the greenlight binary; default <build>/bin/greenlight),
 #     GL_SOURCE_DIR (the repo)
 #   - GL_TMP: a per-test temp dir, removed on exit (GL_KEEP_TMP=1 keeps it)
@@ -74,9 +79,46 @@ fi
 . "$GL_CLUSTER_STATE/env.sh"
 # shellcheck source=../harness/pg.sh
 . "$GL_SOURCE_DIR/tests/harness/pg.sh"
-GL_BUILD_DIR=${GL_BUILD_DIR:-$GL_SOURCE_DIR/build-ci}
-GL_BIN=${GL_BIN:-$GL_BUILD_DIR/bin/greenlight}
-export GL_BIN GL_BUILD_DIR GL_SOURCE_DIR
+
+# Exit code ctest counts as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+GL_SKIP_CODE=77
+
+# gl_skip REASON: skip the whole test, saying why in one line.
+gl_skip() {
+  trap - ERR EXIT
+  [ -n "${GL_TMP:-}" ] && rm -rf "$GL_TMP"
+  printf 'SKIP %s: %s\n' "$GL_TEST_NAME" "$*"
+  exit "$GL_SKIP_CODE"
+}
+
+# The dataset: gltest unless ctest runs the Pagila variant of a test.
+GL_DB=${GL_DATASET:-gltest}
+case "$GL_DB" in
+  gltest) ;;
+  pagila)
+    [ "${GL_HAVE_PAGILA:-0}" = 1 ] || gl_skip "Pagila suite skipped: ${GL_PAGILA_SKIP_REASON:-Pagila is not loaded}"
+    GL_BLUE="host=$GL_BLUE_HOST port=$GL_BLUE_PORT user=postgres dbname=pagila"
+    GL_GREEN="host=$GL_GREEN_HOST port=$GL_GREEN_PORT user=postgres dbname=pagila"
+    GL_BLUE_TCP="host=127.0.0.1 port=$GL_BLUE_PORT user=postgres dbname=pagila"
+    GL_GREEN_TCP="host=127.0.0.1 port=$GL_GREEN_PORT user=postgres dbname=pagila"
+    ;;
+  *) gl_fail "GL_DATASET must be gltest or pagila, got '$GL_DB'" ;;
+esac
+export GL_DB GL_BLUE GL_GREEN GL_BLUE_TCP GL_GREEN_TCP
+
+# The shared material beside the checkout (CI has it, a user's clone does not).
+GL_SHARED_DIR=$(cd "$GL_SOURCE_DIR/.." && pwd)/shared
+export GL_SHARED_DIR
+
+# gl_require_shared PATH...: each PATH (relative to $GL_SHARED_DIR) must exist,
+# or the whole test is skipped with one line saying which file is missing. Call
+# it directly, not in $(...); then use "$GL_SHARED_DIR/PATH".
+gl_require_shared() {
+  local p
+  for p in "$@"; do
+    [ -e "$GL_SHARED_DIR/$p" ] || gl_skip "needs ../shared/$p, which is absent beside this checkout (CI has it)"
+  done
+}
 
 # --- assertions --------------------------------------------------------------
 
@@ -186,12 +228,13 @@ gl_unique_name() {
   printf '%s_%s_%s\n' "$1" "$$" "$RANDOM"
 }
 
-# gl_clone_db SIDE NAME [TEMPLATE]: CREATE DATABASE NAME (a copy of Pagila by
-# default), dropped when the test exits. Prints NAME. Cheap: a file copy.
+# gl_clone_db SIDE NAME [TEMPLATE]: CREATE DATABASE NAME (a copy of the
+# dataset $GL_DB by default), dropped when the test exits. Prints NAME. Cheap:
+# a file copy.
 gl_clone_db() {
   local hp
   hp=$(gl__side "$1")
-  gl_pg_clone_db "${hp% *}" "${hp#* }" "$2" "${3:-pagila_template}" || gl_fail "could not create database $2 on $1"
+  gl_pg_clone_db "${hp% *}" "${hp#* }" "$2" "${3:-${GL_DB}_template}" || gl_fail "could not create database $2 on $1"
   printf '%s:%s\n' "$1" "$2" >>"$GL_TMP/.cloned-dbs"
   printf '%s\n' "$2"
 }

@@ -8,7 +8,7 @@ gl_require_bin
 a=$(gl_clone_db blue "$(gl_unique_name ext_a)")
 gl_sql blue "$a" "CREATE EXTENSION adminpack" >/dev/null
 printf '{"id":"CHG-1","kind":"major_upgrade","target_version":"17"}' >"$GL_TMP/change.json"
-assert_exit 1 gl_check "$GL_TMP/r" --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo green pagila)" \
+assert_exit 1 gl_check "$GL_TMP/r" --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo green "$GL_DB")" \
   --change "$GL_TMP/change.json"
 r=$GL_TMP/r/report.json
 assert_report_valid "$r"

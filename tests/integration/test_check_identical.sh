@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two identical databases on the same PostgreSQL 15: no drift, the default
 # policy authorises the switchover (exit 0) and the report is schema-valid.
+# gl-datasets: gltest pagila
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin
 tp=$GL_BUILD_DIR/test-plugins
-blue=$(gl_conninfo blue pagila)
+blue=$(gl_conninfo blue "$GL_DB")
 
 assert_exit 0 "$GL_BIN" plugins
 assert_contains "$(cat "$GL_LAST_OUT")" "parameters"

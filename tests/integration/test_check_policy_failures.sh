@@ -6,8 +6,8 @@
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin
 
-blue=$(gl_conninfo blue pagila)
-green=$(gl_conninfo blue pagila)  # identical: the default policy would say switchover
+blue=$(gl_conninfo blue "$GL_DB")
+green=$(gl_conninfo blue "$GL_DB")  # identical: the default policy would say switchover
 
 write_policy() { printf '%s\n' "$2" >"$GL_TMP/$1.lua"; }
 write_policy syntax 'return { name = "t", rules = { broken = function(input) return gl.hold( end } }'

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Blue PostgreSQL 15 -> green 17, Pagila on both: a major upgrade. Undeclared
-# -> hold; declared -> switchover; green older than blue -> rollback (exit 2).
+# Blue PostgreSQL 15 -> green 17, the same dataset on both: a major upgrade.
+# Undeclared -> hold; declared -> switchover; green older than blue -> rollback
+# (exit 2).
+# gl-datasets: gltest pagila
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin
 
-blue=$(gl_conninfo blue pagila)
-green=$(gl_conninfo green pagila)
+blue=$(gl_conninfo blue "$GL_DB")
+green=$(gl_conninfo green "$GL_DB")
 
 assert_exit 1 gl_check "$GL_TMP/undeclared" --blue "$blue" --green "$green"
 r=$GL_TMP/undeclared/report.json

@@ -12,7 +12,7 @@ finding() { # REPORT CODE OBJECT JQ
 }
 
 # --- 15 -> 17 ---
-run_check "$GL_TMP/up" --blue "$(gl_conninfo blue pagila)" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/up" --blue "$(gl_conninfo blue "$GL_DB")" --green "$(gl_conninfo green "$GL_DB")"
 r=$GL_TMP/up/report.json
 assert_report_valid "$r"
 assert_eq 1 "$(json_get "$r" '[.findings[] | select(.code | startswith("engine_version.") and (endswith("upgrade") or endswith("downgrade")))] | length')"
@@ -24,7 +24,7 @@ assert_contains "$(finding "$r" engine_version.major_upgrade server .green)" "17
 assert_eq 0 "$(json_get "$r" '[.findings[] | select(.code | (startswith("engine_version.extension") or startswith("engine_version.parameter")) and . != "engine_version.parameter.default_changed")] | length')" "Pagila needs nothing 17 lacks"
 
 # --- 17 -> 15 ---
-run_check "$GL_TMP/down" --blue "$(gl_conninfo green pagila)" --green "$(gl_conninfo blue pagila)"
+run_check "$GL_TMP/down" --blue "$(gl_conninfo green "$GL_DB")" --green "$(gl_conninfo blue "$GL_DB")"
 assert_eq critical "$(finding "$GL_TMP/down/report.json" engine_version.downgrade server .severity)"
 
 # --- extensions and parameters ---
@@ -56,7 +56,7 @@ run_check "$GL_TMP/ext2" --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninf
 assert_eq 0 "$(json_get "$GL_TMP/ext2/report.json" '[.findings[] | select(.object == "myapp.tenant")] | length')"
 
 # --- minor steps, from a snapshot edited into a newer minor ---
-assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue pagila)" -o "$GL_TMP/blue.json" --plugins engine_version
+assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$GL_DB")" -o "$GL_TMP/blue.json" --plugins engine_version
 F='.plugins.engine_version.facts'
 jq "$F.server_version_num = ($F.server_version_num + 1) | $F.server_version = \"15.99\"" "$GL_TMP/blue.json" >"$GL_TMP/newer.json"
 run_check "$GL_TMP/minor" --blue "$GL_TMP/blue.json" --green "$GL_TMP/newer.json"

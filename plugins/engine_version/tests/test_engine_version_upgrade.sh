@@ -18,13 +18,13 @@ count() { # REPORT JQ-SELECT
   json_get "$1" "[.findings[] | select($2)] | length"
 }
 
-# --- Pagila 15 -> 17: nothing from the readiness checks above info/warning ---
-run_check "$GL_TMP/pagila" --blue "$(gl_conninfo blue pagila)" --green "$(gl_conninfo green pagila)"
-r=$GL_TMP/pagila/report.json
-assert_eq 0 "$(count "$r" '.severity == "error" or .severity == "critical"')" "Pagila 15 -> 17 has no blocker"
+# --- $GL_DB 15 -> 17: nothing from the readiness checks above info/warning ---
+run_check "$GL_TMP/same_db" --blue "$(gl_conninfo blue "$GL_DB")" --green "$(gl_conninfo green "$GL_DB")"
+r=$GL_TMP/same_db/report.json
+assert_eq 0 "$(count "$r" '.severity == "error" or .severity == "critical"')" "$GL_DB 15 -> 17 has no blocker"
 assert_eq 0 "$(count "$r" '.code | startswith("engine_version.upgrade.")')"
 assert_eq 0 "$(count "$r" '.code | startswith("engine_version.build_setting.")')" "same build settings"
-assert_eq 0 "$(count "$r" '.code == "engine_version.statistics.missing"')" "the fixture analyzed Pagila"
+assert_eq 0 "$(count "$r" '.code == "engine_version.statistics.missing"')" "the fixture analyzed $GL_DB"
 # krb_server_keyfile's built-in default differs between Debian's 15 and the embedded 17
 assert_eq info "$(finding "$r" engine_version.parameter.default_changed defaults .severity)"
 assert_contains "$(finding "$r" engine_version.parameter.default_changed defaults '[.details.parameters[].name] | join(",")')" "krb_server_keyfile"
@@ -42,7 +42,7 @@ gl_sql blue "$b" "
   CREATE TABLE up_acl (id int, a aclitem[]);
   CREATE TABLE up_sys (id int, r pg_catalog.pg_class);
   CREATE MATERIALIZED VIEW up_mv AS SELECT 'now'::regproc AS f;" >/dev/null
-run_check "$GL_TMP/types" --blue "$(gl_conninfo blue "$b")" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/types" --blue "$(gl_conninfo blue "$b")" --green "$(gl_conninfo green "$GL_DB")"
 r=$GL_TMP/types/report.json
 assert_eq error "$(finding "$r" engine_version.upgrade.reg_type public.up_reg.fn .severity)"
 assert_eq regproc "$(finding "$r" engine_version.upgrade.reg_type public.up_reg.fn .blue)"
@@ -63,7 +63,7 @@ run_check "$GL_TMP/types_same" --blue "$(gl_conninfo blue "$b")" --green "$(gl_c
 assert_eq 0 "$(count "$GL_TMP/types_same/report.json" '.code | startswith("engine_version.upgrade.")')"
 
 # --- version ranges of the <= 13 checks, from an edited snapshot of blue ---
-assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue pagila)" -o "$GL_TMP/blue.json" --plugins engine_version
+assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$GL_DB")" -o "$GL_TMP/blue.json" --plugins engine_version
 F='.plugins.engine_version.facts'
 jq "$F.upgrade_objects = [{kind: \"postfix_operator\", schema: \"public\", name: \"!!(bigint,NONE)\"},
                           {kind: \"encoding_conversion\", schema: \"public\", name: \"my_conv\"}]
@@ -71,21 +71,21 @@ jq "$F.upgrade_objects = [{kind: \"postfix_operator\", schema: \"public\", name:
   "$GL_TMP/blue.json" >"$GL_TMP/objects15.json"
 jq "$F.server_version_num = 130010 | $F.server_version = \"13.10\"" "$GL_TMP/objects15.json" >"$GL_TMP/objects13.json"
 jq "$F.server_version_num = 110020 | $F.server_version = \"11.20\"" "$GL_TMP/objects15.json" >"$GL_TMP/objects11.json"
-run_check "$GL_TMP/from13" --blue "$GL_TMP/objects13.json" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/from13" --blue "$GL_TMP/objects13.json" --green "$(gl_conninfo green "$GL_DB")"
 r=$GL_TMP/from13/report.json
 assert_eq error "$(finding "$r" engine_version.upgrade.postfix_operator 'public.!!(bigint,NONE)' .severity)"
 assert_eq "blue < 14 <= green" "$(finding "$r" engine_version.upgrade.postfix_operator 'public.!!(bigint,NONE)' .details.applies_to)"
 assert_eq error "$(finding "$r" engine_version.upgrade.encoding_conversion public.my_conv .severity)"
 assert_eq 0 "$(count "$r" '.code == "engine_version.upgrade.sql_identifier"')" "sql_identifier broke in 12: not crossed from 13"
-run_check "$GL_TMP/from11" --blue "$GL_TMP/objects11.json" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/from11" --blue "$GL_TMP/objects11.json" --green "$(gl_conninfo green "$GL_DB")"
 assert_eq error "$(finding "$GL_TMP/from11/report.json" engine_version.upgrade.sql_identifier public.t.c .severity)" "crossed from 11"
-run_check "$GL_TMP/from15" --blue "$GL_TMP/objects15.json" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/from15" --blue "$GL_TMP/objects15.json" --green "$(gl_conninfo green "$GL_DB")"
 assert_eq 0 "$(count "$GL_TMP/from15/report.json" '.code | startswith("engine_version.upgrade.")')" "15 -> 17 crosses none of them"
 
 # --- extensions: update paths from blue's version, switchover risks ---
 e=$(gl_clone_db blue "$(gl_unique_name evu_e)")
 gl_sql blue "$e" "CREATE EXTENSION hstore VERSION '1.4'" >/dev/null
-run_check "$GL_TMP/ext" --blue "$(gl_conninfo blue "$e")" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/ext" --blue "$(gl_conninfo blue "$e")" --green "$(gl_conninfo green "$GL_DB")"
 r=$GL_TMP/ext/report.json
 assert_eq warning "$(finding "$r" engine_version.extension.not_installed hstore .severity)"
 assert_eq "CREATE EXTENSION hstore VERSION '1.4';" "$(finding "$r" engine_version.extension.not_installed hstore '.details.fix | sub("^In green.s database: "; "")')"
@@ -96,7 +96,7 @@ assert_contains "$(finding "$r" engine_version.extension.update_available hstore
 assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$e")" -o "$GL_TMP/ext.json" --plugins engine_version
 jq "$F.extensions_installed.hstore = \"0.9\" | $F.extensions_installed.pg_cron = \"1.6\" | $F.extensions_installed.citus = \"12.1\"" \
   "$GL_TMP/ext.json" >"$GL_TMP/ext_edit.json"
-run_check "$GL_TMP/ext2" --blue "$GL_TMP/ext_edit.json" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/ext2" --blue "$GL_TMP/ext_edit.json" --green "$(gl_conninfo green "$GL_DB")"
 r=$GL_TMP/ext2/report.json
 assert_eq warning "$(finding "$r" engine_version.extension.no_update_path hstore .severity)" "green cannot update from 0.9"
 assert_contains "$(finding "$r" engine_version.extension.no_update_path hstore .details.fix)" "pg_extension_update_paths('hstore')"
@@ -143,7 +143,7 @@ gl_sql green postgres "CREATE DATABASE \"$ig\" TEMPLATE template0 LOCALE_PROVIDE
 printf 'green:%s\n' "$ig" >>"$GL_TMP/.cloned-dbs"
 gl_sql green "$ig" "CREATE TABLE names (n text); CREATE INDEX names_n ON names (n)" >/dev/null
 gl_sql green postgres "UPDATE pg_database SET datcollversion = '0.1' WHERE datname = '$ig'" >/dev/null
-run_check "$GL_TMP/dbcoll" --blue "$(gl_conninfo blue pagila)" --green "$(gl_conninfo green "$ig")"
+run_check "$GL_TMP/dbcoll" --blue "$(gl_conninfo blue "$GL_DB")" --green "$(gl_conninfo green "$ig")"
 r=$GL_TMP/dbcoll/report.json
 assert_eq warning "$(finding "$r" engine_version.database_locale.differs locale_provider .severity)"
 assert_eq c "$(finding "$r" engine_version.database_locale.differs locale_provider .blue)"
@@ -154,9 +154,9 @@ assert_eq public.names_n "$(finding "$r" engine_version.collation.database_versi
 assert_contains "$(finding "$r" engine_version.collation.database_version_mismatch "$ig" .details.fix)" "ALTER DATABASE $ig REFRESH COLLATION VERSION"
 
 # --- build settings, from an edited snapshot of green ---
-assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo green pagila)" -o "$GL_TMP/green.json" --plugins engine_version
+assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo green "$GL_DB")" -o "$GL_TMP/green.json" --plugins engine_version
 jq "$F.build.block_size = \"16384\" | $F.build.data_checksums = \"on\"" "$GL_TMP/green.json" >"$GL_TMP/green_build.json"
-run_check "$GL_TMP/build" --blue "$(gl_conninfo blue pagila)" --green "$GL_TMP/green_build.json"
+run_check "$GL_TMP/build" --blue "$(gl_conninfo blue "$GL_DB")" --green "$GL_TMP/green_build.json"
 r=$GL_TMP/build/report.json
 assert_eq error "$(finding "$r" engine_version.build_setting.differs block_size .severity)"
 assert_eq 8192 "$(finding "$r" engine_version.build_setting.differs block_size .blue)"
@@ -196,16 +196,16 @@ DATA
 printf '{"plugins": {"engine_version": {"data_file": "%s"}}}' "$GL_TMP/data.txt" >"$GL_TMP/config.json"
 p=$(gl_clone_db blue "$(gl_unique_name evu_p)")
 gl_sql blue postgres "ALTER DATABASE \"$p\" SET force_parallel_mode = on" >/dev/null
-run_check "$GL_TMP/data" --config "$GL_TMP/config.json" --blue "$(gl_conninfo blue "$e")" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/data" --config "$GL_TMP/config.json" --blue "$(gl_conninfo blue "$e")" --green "$(gl_conninfo green "$GL_DB")"
 assert_eq "A test reason." "$(finding "$GL_TMP/data/report.json" engine_version.extension.switchover_risk hstore .details.reason)"
-run_check "$GL_TMP/data2" --config "$GL_TMP/config.json" --blue "$(gl_conninfo blue "$p")" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/data2" --config "$GL_TMP/config.json" --blue "$(gl_conninfo blue "$p")" --green "$(gl_conninfo green "$GL_DB")"
 assert_eq my_successor "$(finding "$GL_TMP/data2/report.json" engine_version.parameter.removed force_parallel_mode .details.renamed_to)"
-run_check "$GL_TMP/data3" --blue "$(gl_conninfo blue "$p")" --green "$(gl_conninfo green pagila)"
+run_check "$GL_TMP/data3" --blue "$(gl_conninfo blue "$p")" --green "$(gl_conninfo green "$GL_DB")"
 assert_eq debug_parallel_query "$(finding "$GL_TMP/data3/report.json" engine_version.parameter.removed force_parallel_mode .details.renamed_to)" "embedded data without the setting"
 assert_contains "$(finding "$GL_TMP/data3/report.json" engine_version.parameter.removed force_parallel_mode .details.fix)" "set debug_parallel_query instead of force_parallel_mode"
 # a broken data file fails the plugin (the run holds), naming the line
 printf 'format 1\nparameter 16\n' >"$GL_TMP/bad.txt"
 printf '{"plugins": {"engine_version": {"data_file": "%s"}}}' "$GL_TMP/bad.txt" >"$GL_TMP/bad.json"
 assert_exit 70 "$GL_BIN" check --no-color --plugins engine_version --config "$GL_TMP/bad.json" --out "$GL_TMP/bad" \
-  --blue "$(gl_conninfo blue pagila)" --green "$(gl_conninfo green pagila)"
+  --blue "$(gl_conninfo blue "$GL_DB")" --green "$(gl_conninfo green "$GL_DB")"
 assert_contains "$(json_get "$GL_TMP/bad/report.json" '.errors[0].message')" "line 2"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# policies/major_upgrade.lua through the real CLI and servers: Pagila 15 -> 17
+# policies/major_upgrade.lua through the real CLI and servers: gltest 15 -> 17
 # is authorised; a downgrade rolls back; a column pg_upgrade refuses blocks
 # (hold) with its fix in the reason; a table green never analyzed needs a
 # human (hold, with the vacuumdb command); info findings are no reason; a
@@ -21,10 +21,10 @@ reason_of() { # REPORT FINDING-ID: the message of the reason naming it
   json_get "$1" "[.decision.reasons[] | select(.findings | index(\"$2\"))] | .[0].message"
 }
 
-blue=$(gl_conninfo blue pagila)
-green=$(gl_conninfo green pagila)
+blue=$(gl_conninfo blue "$GL_DB")
+green=$(gl_conninfo green "$GL_DB")
 
-# --- Pagila 15 -> 17, every check: nothing blocks, nothing needs a human ---
+# --- gltest 15 -> 17, every check: nothing blocks, nothing needs a human ---
 decide 0 "$GL_TMP/ok" --blue "$blue" --green "$green"
 r=$GL_TMP/ok/report.json
 assert_eq switchover "$(json_get "$r" .decision.action)"

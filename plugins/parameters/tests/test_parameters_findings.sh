@@ -44,7 +44,7 @@ assert_eq 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)" "a malformed ignore setting
 assert_contains "$(jq -r '.errors[].message' "$GL_TMP/bad/report.json")" 'must be an array'
 
 # --- offline: a snapshot of blue, edited into a green ---
-assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue pagila)" -o "$GL_TMP/blue.json" --plugins parameters
+assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$GL_DB")" -o "$GL_TMP/blue.json" --plugins parameters
 S='.plugins.parameters.facts.settings'
 jq "$S.shared_buffers.setting = (($S.shared_buffers.setting | tonumber) * 8 | tostring) | $S.shared_buffers.unit = \"kB\"
   | $S.effective_cache_size.setting = \"1048576\" | $S.effective_cache_size.source = \"configuration file\"

@@ -16,9 +16,9 @@ b=$(gl_clone_db green "$(gl_unique_name qr_pgss_b)")
 gl_sql blue "$a" "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 gl_sql blue "$a" "SELECT pg_stat_statements_reset()" >/dev/null
 # The statements "the application" ran on blue (constants become $1 in pg_stat_statements).
-for id in 7 8 9; do gl_sql blue "$a" "SELECT title FROM film WHERE film_id = $id" >/dev/null; done
-gl_sql blue "$a" "SELECT count(*) FROM rental r JOIN payment p ON p.rental_id = r.rental_id" >/dev/null
-gl_sql blue "$a" "UPDATE film SET title = title WHERE film_id = 1" >/dev/null
+for id in 7 8 9; do gl_sql blue "$a" "SELECT title FROM event WHERE event_id = $id" >/dev/null; done
+gl_sql blue "$a" "SELECT count(*) FROM booking b JOIN ticket t ON t.booking_id = b.booking_id AND t.booked_at = b.booked_at" >/dev/null
+gl_sql blue "$a" "UPDATE event SET title = title WHERE event_id = 1" >/dev/null
 conn_a=$(gl_conninfo blue "$a")
 conn_b=$(gl_conninfo green "$b")
 
@@ -36,7 +36,7 @@ nc=$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparab
 assert_contains "$nc" "PostgreSQL 15"
 assert_contains "$nc" "GENERIC_PLAN"
 assert_contains "$nc" "both sides on 16+"
-assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .blue')" 'film_id = $1'
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .blue')" 'event_id = $1'
 assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.not_comparable") | .object')" "pgss."
 # Nothing else: the UPDATE, the reset and greenlight's own catalog queries are not imported.
 assert_eq 0 "$(qr_count "$r" query_regression.query_refused)" "writers are skipped, not refused"
@@ -47,7 +47,7 @@ assert_eq 1 "$(json_get "$r" '.findings[] | select(.code == "query_regression.sc
 # With a params file (matched by fingerprint, not by text: other spacing and a constant).
 cat >"$GL_TMP/params.json" <<'JSON'
 {"format": "greenlight-workload/1", "queries": [
-  {"name": "film_title", "sql": "select title from film   where film_id = 42", "params": [[7], [8]]}
+  {"name": "event_title", "sql": "select title from event   where event_id = 42", "params": [[7], [8]]}
 ]}
 JSON
 jq -n --arg p "$GL_TMP/params.json" '{plugins: {query_regression: {samples: 5, warmup: 1, pg_stat_statements: {top: 10, params: $p}}}}' >"$GL_TMP/c2.json"
@@ -75,10 +75,10 @@ x=$(gl_clone_db green "$(gl_unique_name qr_pgss_x)")
 y=$(gl_clone_db green "$(gl_unique_name qr_pgss_y)")
 gl_sql green "$x" "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 for id in 7 8; do
-  gl_sql green "$x" "SELECT title FROM film WHERE film_id = $id" >/dev/null
-  gl_sql green "$x" "SELECT rental_id FROM rental WHERE inventory_id = $id" >/dev/null
+  gl_sql green "$x" "SELECT title FROM event WHERE event_id = $id" >/dev/null
+  gl_sql green "$x" "SELECT ticket_id FROM ticket WHERE booking_id = $id" >/dev/null
 done
-gl_sql green "$y" "DROP INDEX idx_fk_inventory_id" >/dev/null
+gl_sql green "$y" "DROP INDEX ticket_booking_idx" >/dev/null
 "$GL_BIN" check --no-color --out "$GL_TMP/o4" --plugins query_regression --config "$GL_TMP/c1.json" \
   --blue "$(gl_conninfo green "$x")" --green "$(gl_conninfo green "$y")" >"$GL_TMP/stdout4" 2>&1 || true
 r=$GL_TMP/o4/report.json
@@ -91,6 +91,6 @@ assert_eq 0 "$(json_get "$r" '.findings[] | select(.code == "query_regression.sc
 pc='.findings[] | select(.code == "query_regression.plan_changed")'
 assert_eq 1 "$(json_get "$r" "[$pc] | length")" "only the statement over the dropped index changed plan"
 assert_contains "$(json_get "$r" "$pc | .object")" "pgss."
-assert_contains "$(json_get "$r" "$pc | .blue")" "idx_fk_inventory_id" "blue's generic plan uses the index"
-assert_not_contains "$(json_get "$r" "$pc | .green")" "idx_fk_inventory_id"
+assert_contains "$(json_get "$r" "$pc | .blue")" "ticket_booking_idx" "blue's generic plan uses the index"
+assert_not_contains "$(json_get "$r" "$pc | .green")" "ticket_booking_idx"
 assert_contains "$(json_get "$r" "$pc | .green")" "Seq Scan"

@@ -12,16 +12,16 @@ gl_require_bin
 
 a=$(gl_clone_db blue "$(gl_unique_name qr_reg_a)")
 b=$(gl_clone_db blue "$(gl_unique_name qr_reg_b)")
-gl_sql blue "$b" "DROP INDEX idx_fk_inventory_id" >/dev/null
-gl_sql blue "$b" "ALTER VIEW film_list RENAME TO film_list_orig" >/dev/null
-gl_sql blue "$b" "CREATE VIEW film_list AS SELECT fid, title, description, category, price + 1 AS price, length, rating, actors FROM film_list_orig" >/dev/null
+gl_sql blue "$b" "DROP INDEX ticket_booking_idx" >/dev/null
+gl_sql blue "$b" "ALTER VIEW event_listing RENAME TO event_listing_orig" >/dev/null
+gl_sql blue "$b" "CREATE VIEW event_listing AS SELECT event_id, title, genre, venue, city, starts_at, base_price + 1 AS base_price FROM event_listing_orig" >/dev/null
 
 cat >"$GL_TMP/workload.json" <<'JSON'
 {"format": "greenlight-workload/1", "queries": [
-  {"name": "rentals_of_copy", "sql": "SELECT rental_id, rental_date FROM rental WHERE inventory_id = $1 ORDER BY rental_id",
+  {"name": "tickets_of_booking", "sql": "SELECT ticket_id, seat_no FROM ticket WHERE booking_id = $1 ORDER BY ticket_id",
    "params": [[367]], "thresholds": {"samples": 15, "min_effect_ms": 0.2}},
-  {"name": "action_films", "sql": "SELECT fid, title, price FROM film_list WHERE category = 'Action' ORDER BY fid"},
-  {"name": "untouched", "sql": "SELECT count(*) FROM actor"}
+  {"name": "circus_events", "sql": "SELECT event_id, title, base_price FROM event_listing WHERE genre = 'Circus' ORDER BY event_id"},
+  {"name": "untouched", "sql": "SELECT count(*) FROM venue"}
 ]}
 JSON
 qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json"
@@ -32,16 +32,16 @@ r=$GL_TMP/out/report.json
 assert_report_valid "$r"
 
 # The dropped index: plan shape names it on blue only; the query is slower.
-assert_contains "$(qr_codes_for "$r" rentals_of_copy)" "query_regression.plan_changed"
-assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "rentals_of_copy") | .blue')" "idx_fk_inventory_id"
-assert_not_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "rentals_of_copy") | .green')" "idx_fk_inventory_id"
-assert_contains "$(qr_codes_for "$r" rentals_of_copy)" "query_regression.latency_regressed" "a seq scan of rental instead of an index scan is judged slower"
-assert_eq 15 "$(json_get "$r" '.findings[] | select(.code == "query_regression.latency_regressed" and .object == "rentals_of_copy") | .green.samples')" "per-query samples threshold"
-assert_not_contains "$(qr_codes_for "$r" rentals_of_copy)" "result_mismatch" "same rows without the index"
+assert_contains "$(qr_codes_for "$r" tickets_of_booking)" "query_regression.plan_changed"
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "tickets_of_booking") | .blue')" "ticket_booking_idx"
+assert_not_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed" and .object == "tickets_of_booking") | .green')" "ticket_booking_idx"
+assert_contains "$(qr_codes_for "$r" tickets_of_booking)" "query_regression.latency_regressed" "a seq scan of ticket instead of an index scan is judged slower"
+assert_eq 15 "$(json_get "$r" '.findings[] | select(.code == "query_regression.latency_regressed" and .object == "tickets_of_booking") | .green.samples')" "per-query samples threshold"
+assert_not_contains "$(qr_codes_for "$r" tickets_of_booking)" "result_mismatch" "same rows without the index"
 
 # The changed view: same row count, different rows, first difference shown. Its
 # latency verdict is not asserted: the view does one more addition per row, noise decides.
-mm='.findings[] | select(.object == "action_films" and .code == "query_regression.result_mismatch")'
+mm='.findings[] | select(.object == "circus_events" and .code == "query_regression.result_mismatch")'
 assert_eq 1 "$(json_get "$r" "[$mm] | length")" "the changed view is a result mismatch"
 assert_eq critical "$(json_get "$r" "$mm | .severity")"
 assert_eq 0 "$(json_get "$r" "$mm | .details.first_difference")"

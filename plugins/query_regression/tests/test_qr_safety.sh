@@ -8,25 +8,25 @@
 gl_require_bin
 
 a=$(gl_clone_db blue "$(gl_unique_name qr_safe)")
-gl_sql blue "$a" "CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS \$\$ INSERT INTO category (name) VALUES ('sneaky') RETURNING 1 \$\$" >/dev/null
-before=$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM category")
-seq_before=$(gl_sql blue "$a" "SELECT last_value FROM category_category_id_seq")
+gl_sql blue "$a" "CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS \$\$ INSERT INTO venue (name, city, capacity) VALUES ('sneaky', 'Lyon', 1) RETURNING 1 \$\$" >/dev/null
+before=$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM venue")
+seq_before=$(gl_sql blue "$a" "SELECT last_value FROM venue_venue_id_seq")
 
 cat >"$GL_TMP/workload.json" <<'JSON'
 {"format": "greenlight-workload/1", "queries": [
-  {"name": "insert", "sql": "INSERT INTO category (name) VALUES ('evil')"},
-  {"name": "update", "sql": "UPDATE category SET name = 'evil'"},
-  {"name": "delete", "sql": "DELETE FROM category"},
-  {"name": "writing_cte", "sql": "WITH d AS (DELETE FROM category RETURNING *) SELECT count(*) FROM d"},
-  {"name": "nested_writing_cte", "sql": "SELECT * FROM (WITH u AS (UPDATE category SET name = 'x' RETURNING 1) SELECT * FROM u) s"},
-  {"name": "for_update", "sql": "SELECT * FROM category FOR UPDATE"},
-  {"name": "select_into", "sql": "SELECT * INTO evil_copy FROM category"},
-  {"name": "nextval", "sql": "SELECT nextval('category_category_id_seq')"},
-  {"name": "two_statements", "sql": "SELECT 1; DELETE FROM category"},
-  {"name": "ddl", "sql": "DROP TABLE category"},
+  {"name": "insert", "sql": "INSERT INTO venue (name, city, capacity) VALUES ('evil', 'Lyon', 1)"},
+  {"name": "update", "sql": "UPDATE venue SET name = 'evil'"},
+  {"name": "delete", "sql": "DELETE FROM venue"},
+  {"name": "writing_cte", "sql": "WITH d AS (DELETE FROM venue RETURNING *) SELECT count(*) FROM d"},
+  {"name": "nested_writing_cte", "sql": "SELECT * FROM (WITH u AS (UPDATE venue SET name = 'x' RETURNING 1) SELECT * FROM u) s"},
+  {"name": "for_update", "sql": "SELECT * FROM venue FOR UPDATE"},
+  {"name": "select_into", "sql": "SELECT * INTO evil_copy FROM venue"},
+  {"name": "nextval", "sql": "SELECT nextval('venue_venue_id_seq')"},
+  {"name": "two_statements", "sql": "SELECT 1; DELETE FROM venue"},
+  {"name": "ddl", "sql": "DROP TABLE venue"},
   {"name": "not_sql", "sql": "SELEKT everything"},
   {"name": "hidden_writer", "sql": "SELECT sneaky()"},
-  {"name": "fine", "sql": "SELECT category_id, name FROM category ORDER BY category_id"}
+  {"name": "fine", "sql": "SELECT genre_id, name FROM genre ORDER BY genre_id"}
 ]}
 JSON
 # Latency is not what this test is about: 3 samples on a shared machine can differ by chance.
@@ -53,7 +53,7 @@ assert_contains "$hw" "on blue" "query_failed names the side"
 assert_contains "$(json_get "$r" '.findings[] | select(.object == "hidden_writer") | .blue')" "cannot execute INSERT"
 assert_eq "" "$(qr_codes_for "$r" fine)" "the read-only query runs and matches itself"
 
-assert_eq "$before" "$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM category")" "blue's data unchanged"
-assert_eq "$seq_before" "$(gl_sql blue "$a" "SELECT last_value FROM category_category_id_seq")" "blue's sequence unchanged"
+assert_eq "$before" "$(gl_sql blue "$a" "SELECT count(*) || ':' || sum(hashtext(name)) FROM venue")" "blue's data unchanged"
+assert_eq "$seq_before" "$(gl_sql blue "$a" "SELECT last_value FROM venue_venue_id_seq")" "blue's sequence unchanged"
 assert_eq "" "$(gl_sql blue "$a" "SELECT to_regclass('evil_copy')")" "no table created"
 assert_eq 0 "$(gl_sql blue "$a" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'")" "no transaction left open"

@@ -4,7 +4,7 @@
     schema_random.py SEED N ROLE OUTDIR
 
 writes OUTDIR/setup.sql (objects to create on both sides: a scratch schema
-"rnd" next to Pagila), OUTDIR/changes.sql (N changes to apply to green only)
+"rnd" next to the test database), OUTDIR/changes.sql (N changes to apply to green only)
 and OUTDIR/expected.txt (the findings those changes must give, one
 "code severity object" per line, sorted). ROLE is an existing role that
 ownership changes may use.
@@ -231,18 +231,20 @@ def other_changes():
                            [("schema.publication.definition_changed", "warning", "rnd_pub")])),
         ("newschema", lambda r: ("CREATE SCHEMA rnd_extra;", [("schema.namespace.added", "info", "rnd_extra")])),
         ("rnd", lambda r: ("COMMENT ON SCHEMA rnd IS 'random';", [("schema.comment.changed", "info", "rnd")])),
-        ("public.actor", lambda r: ("ALTER TABLE public.actor ADD COLUMN nickname text;",
-                                    [("schema.column.added", "info", "public.actor.nickname")])),
-        ("public.film", lambda r: ("COMMENT ON TABLE public.film IS 'films';",
-                                   [("schema.comment.changed", "info", "public.film")])),
-        ("public.rental", lambda r: ("CREATE INDEX rental_return_idx ON public.rental (return_date);",
-                                     [("schema.index.added", "info", "public.rental_return_idx")])),
-        ("public.customer", lambda r: ("ALTER TABLE public.customer DISABLE TRIGGER last_updated;",
-                                       [("schema.trigger.enabled_changed", "error", "public.customer.last_updated")])),
-        ("public.mpaa_rating", lambda r: ("ALTER TYPE public.mpaa_rating ADD VALUE 'X';",
-                                          [("schema.type.enum.label_added", "info", "public.mpaa_rating")])),
-        ("public.film", lambda r: ("ALTER TABLE public.film ALTER COLUMN replacement_cost TYPE numeric(7,2);",
-                                   [("schema.column.type_changed", "warning", "public.film.replacement_cost")])),
+        ("public.customer", lambda r: ("ALTER TABLE public.customer ADD COLUMN nickname text;",
+                                       [("schema.column.added", "info", "public.customer.nickname")])),
+        ("public.event", lambda r: ("COMMENT ON TABLE public.event IS 'shows';",
+                                    [("schema.comment.changed", "info", "public.event")])),
+        ("public.ticket", lambda r: ("CREATE INDEX ticket_seat_idx ON public.ticket (seat_no);",
+                                     [("schema.index.added", "info", "public.ticket_seat_idx")])),
+        ("public.venue", lambda r: ("ALTER TABLE public.venue ALTER COLUMN capacity TYPE bigint;",
+                                    [("schema.column.type_changed", "warning", "public.venue.capacity")])),
+        ("public.booking_status", lambda r: ("ALTER TYPE public.booking_status ADD VALUE 'waitlisted';",
+                                             [("schema.type.enum.label_added", "info", "public.booking_status")])),
+        ("public.review", lambda r: ("ALTER TABLE public.review ALTER COLUMN body TYPE varchar(500);",
+                                     [("schema.column.type_changed", "warning", "public.review.body")])),
+        ("public.trg", lambda r: ("ALTER TABLE public.customer DISABLE TRIGGER customer_last_updated;",
+                                  [("schema.trigger.enabled_changed", "error", "public.customer.customer_last_updated")])),
     ]
     return ch
 

@@ -81,12 +81,15 @@ for side in blue green; do
   jq -r '.plugins.schema.facts.indexes | to_entries[] | select(.value | split("\u001f")[1] | startswith("CONSTRAINT ") | not)
          | "\(.key)|\(.value | split("\u001f")[1])"' "$GL_TMP/$side.snap" | LC_ALL=C sort >"$GL_TMP/$side.actual"
   LC_ALL=C sort -o "$GL_TMP/$side.expected" "$GL_TMP/$side.expected"
-  # The setup's 48 indexes and Pagila's own are all there...
+  # The setup's 48 indexes and the test database's own are all there...
   assert_eq 1 "$([ "$(wc -l <"$GL_TMP/$side.expected")" -ge 70 ] && echo 1)" "$side: index count"
   # ...and each definition is pg_get_indexdef's, byte for byte.
   assert_eq "" "$(diff "$GL_TMP/$side.expected" "$GL_TMP/$side.actual")" "$side: definitions equal pg_get_indexdef"
 done
 
-# The same indexes on 15 and 17 give no finding.
-schema_check "$GL_TMP/cmp.json" "$GL_TMP/blue.snap" "$GL_TMP/green.snap"
+# The same indexes on 15 and 17 give no finding. (The test database publishes
+# all tables, and some of the setup's have no primary key: readiness is
+# test_schema_replication.sh's business.)
+printf '{"plugins": {"schema": {"replication_readiness": "never"}}}' >"$GL_TMP/config.json"
+schema_check "$GL_TMP/cmp.json" "$GL_TMP/blue.snap" "$GL_TMP/green.snap" --config "$GL_TMP/config.json"
 assert_eq "" "$(schema_findings "$GL_TMP/cmp.json")" "15 vs 17 with every index kind"

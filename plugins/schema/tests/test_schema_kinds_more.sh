@@ -160,7 +160,11 @@ assert_eq "" "$(schema_findings "$GL_TMP/seq2.json" | grep replication || true)"
 # "added" (a partition's columns follow its parent and are not collected).
 pa=$(gl_clone_db blue "$(gl_unique_name detach_a)")
 pb=$(gl_clone_db blue "$(gl_unique_name detach_b)")
-gl_sql blue "$pb" "ALTER TABLE public.payment DETACH PARTITION public.payment_p2022_07" >/dev/null
+for db in "$pa" "$pb"; do
+  gl_sql blue "$db" "CREATE TABLE public.booking_2030 PARTITION OF public.booking
+    FOR VALUES FROM ('2030-01-01 00:00:00+00') TO ('2031-01-01 00:00:00+00')" >/dev/null
+done
+gl_sql blue "$pb" "ALTER TABLE public.booking DETACH PARTITION public.booking_2030" >/dev/null
 schema_check "$GL_TMP/detach.json" "$(gl_conninfo blue "$pa")" "$(gl_conninfo blue "$pb")"
-assert_contains "$(schema_findings "$GL_TMP/detach.json")" "partition_parent_changed error public.payment_p2022_07"
+assert_contains "$(schema_findings "$GL_TMP/detach.json")" "partition_parent_changed error public.booking_2030"
 assert_not_contains "$(schema_findings "$GL_TMP/detach.json")" "schema.column.added"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Randomised: N random DDL changes of many kinds (schema_random.py, seeded;
 # GL_SCHEMA_SEED and GL_SCHEMA_CHANGES override) are applied to green, a
-# clone of blue (both Pagila on the PostgreSQL 15 server, so pg_dump 15 reads
+# clone of blue (both the test database on the PostgreSQL 15 server, so pg_dump 15 reads
 # both). Asserts:
 #   1. the findings are exactly the changes' expected ones (code, severity,
 #      object): every change is reported and nothing else is;
