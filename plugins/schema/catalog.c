@@ -99,7 +99,12 @@ static const char columns_sql[] =
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') "
     "AND NOT c.relispartition AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
 
-/* Constraints cloned onto partitions (conparentid <> 0) follow their parent's. */
+/*
+ * Constraints cloned onto partitions (conparentid <> 0) follow their parent's.
+ * NOT NULL constraints (contype 'n': domains from PostgreSQL 17, columns from
+ * 18) are left out: nullability is compared as the column's or the domain's
+ * "not null", which every version has, so 15 and 17 describe it alike.
+ */
 static const char constraints_sql[] =
     "SELECT n.nspname, COALESCE(c.relname, t.typname), k.conname, "
     "n.nspname || '.' || COALESCE(c.relname, t.typname), k.contype, "
@@ -109,7 +114,7 @@ static const char constraints_sql[] =
     "LEFT JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
     "LEFT JOIN pg_catalog.pg_type t ON t.oid = k.contypid "
     DESC_JOIN("ds", "pg_catalog.pg_constraint", "k.oid", "0")
-    "WHERE (k.conrelid <> 0 OR k.contypid <> 0) AND k.conparentid = 0 AND" NS_FILTER
+    "WHERE (k.conrelid <> 0 OR k.contypid <> 0) AND k.conparentid = 0 AND k.contype <> 'n' AND" NS_FILTER
     "AND" NOT_EXT("pg_catalog.pg_class", "k.conrelid") "AND" NOT_EXT("pg_catalog.pg_type", "k.contypid");
 
 /*
@@ -312,10 +317,12 @@ static const char policies_sql[] =
     "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE" NS_FILTER;
 
+/* A FOR ALL TABLES publication lists no tables: its tables are whatever exist. */
 static const char publications_sql[] =
     "SELECT p.pubname, p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, "
-    "p.pubviaroot, pg_catalog.array_to_string(ARRAY(SELECT pt.schemaname || '.' || pt.tablename "
-    "  FROM pg_catalog.pg_publication_tables pt WHERE pt.pubname = p.pubname ORDER BY 1), ',') "
+    "p.pubviaroot, CASE WHEN p.puballtables THEN '' ELSE "
+    "pg_catalog.array_to_string(ARRAY(SELECT pt.schemaname || '.' || pt.tablename "
+    "  FROM pg_catalog.pg_publication_tables pt WHERE pt.pubname = p.pubname ORDER BY 1), ',') END "
     "FROM pg_catalog.pg_publication p";
 
 static const char large_objects_sql[] = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata";
