@@ -15,7 +15,7 @@ a=$(gl_clone_db blue "$(gl_unique_name qr_off_a)")
 b=$(gl_clone_db blue "$(gl_unique_name qr_off_b)")
 cat >"$GL_TMP/workload.json" <<'JSON'
 {"format": "greenlight-workload/1", "queries": [
-  {"name": "categories", "sql": "SELECT category_id, name FROM category ORDER BY category_id"}
+  {"name": "genres", "sql": "SELECT genre_id, name FROM genre ORDER BY genre_id"}
 ]}
 JSON
 qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json" '.samples = 3 | .warmup = 0'
@@ -56,7 +56,7 @@ assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regressio
 jq '.plugins.query_regression.facts.cases[0].name = "renamed"' "$GL_TMP/b.json" >"$GL_TMP/b-renamed.json"
 assert_exit 1 offline "$GL_TMP/renamed" "$GL_TMP/a.json" "$GL_TMP/b-renamed.json"
 r=$GL_TMP/renamed/report.json
-assert_eq query_regression.one_side_only "$(qr_codes_for "$r" categories)" "blue-only case"
+assert_eq query_regression.one_side_only "$(qr_codes_for "$r" genres)" "blue-only case"
 assert_eq query_regression.one_side_only "$(qr_codes_for "$r" renamed)" "green-only case"
 
 # Offline thresholds: the same validation as live.

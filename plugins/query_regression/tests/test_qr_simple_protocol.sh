@@ -19,14 +19,14 @@ for db in "$a" "$b"; do
   gl_sql green postgres "ALTER DATABASE \"$db\" SET standard_conforming_strings = off" >/dev/null
   gl_sql green postgres "ALTER DATABASE \"$db\" SET escape_string_warning = off" >/dev/null
 done
-count() { gl_sql green "$1" "SELECT count(*) FROM category WHERE name = 'pwned'"; }
+count() { gl_sql green "$1" "SELECT count(*) FROM genre WHERE name = 'pwned'"; }
 
 # One SELECT for libpg_query; on a standard_conforming_strings=off server over the
 # simple protocol: EXPLAIN ... 'a\', '; COMMIT; BEGIN READ WRITE; INSERT ...; COMMIT; SELECT 1 --'
 cat >"$GL_TMP/workload.json" <<'JSON'
 {"format": "greenlight-workload/1", "queries": [
-  {"name": "hidden", "sql": "SELECT $1::int AS n, 'a\\', '; COMMIT; BEGIN READ WRITE; INSERT INTO category (name) VALUES ($$pwned$$); COMMIT; SELECT 1 --'"},
-  {"name": "film_by_id", "sql": "SELECT title FROM film WHERE film_id = $1"}
+  {"name": "hidden", "sql": "SELECT $1::int AS n, 'a\\', '; COMMIT; BEGIN READ WRITE; INSERT INTO genre (genre_id, name) VALUES (99, $$pwned$$); COMMIT; SELECT 1 --'"},
+  {"name": "event_by_id", "sql": "SELECT title FROM event WHERE event_id = $1"}
 ]}
 JSON
 qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json" '.samples = 3 | .warmup = 0'
@@ -38,7 +38,7 @@ assert_report_valid "$r"
 assert_eq 0 "$(count "$a")" "nothing was inserted on blue"
 assert_eq 0 "$(count "$b")" "nothing was inserted on green"
 # The ordinary $n statement is still compared by its generic plan on both 17s.
-assert_eq "" "$(qr_codes_for "$r" film_by_id)" "the generic plan of film_by_id is compared and equal"
+assert_eq "" "$(qr_codes_for "$r" event_by_id)" "the generic plan of event_by_id is compared and equal"
 # The server refuses the text as several commands (or, on a session that pins
 # standard_conforming_strings, plans it as the one SELECT it then is).
 case "$(qr_codes_for "$r" hidden)" in
