@@ -15,10 +15,10 @@ assert_exit 64 gl_rds create --target-engine-version 17.2
 assert_contains "$(cat "$GL_LAST_ERR")" "rds create needs --source ARN and --target-engine-version V"
 assert_exit 64 gl_rds create --source prod-db --target-engine-version 17.2
 assert_contains "$(cat "$GL_LAST_ERR")" "--source must be the ARN of a DB cluster or instance"
-assert_exit 64 gl_rds switchover --deployment bgd-x --dbname pagila --timeout 29
+assert_exit 64 gl_rds switchover --deployment bgd-x --dbname "$GL_DB" --timeout 29
 assert_contains "$(cat "$GL_LAST_ERR")" "--timeout must be 30 to 3600 seconds (RDS SwitchoverTimeout)"
-assert_exit 64 gl_rds switchover --deployment bgd-x --dbname pagila --timeout 3601
-assert_exit 64 gl_rds status --deployment bgd-x --dbname pagila
+assert_exit 64 gl_rds switchover --deployment bgd-x --dbname "$GL_DB" --timeout 3601
+assert_exit 64 gl_rds status --deployment bgd-x --dbname "$GL_DB"
 assert_contains "$(cat "$GL_LAST_ERR")" "--dbname and the gate's options belong to \`rds check\` and \`rds switchover\`, not \`rds status\`"
 assert_exit 64 gl_rds delete --deployment "bgd x"
 assert_contains "$(cat "$GL_LAST_ERR")" "--deployment must be a blue/green deployment identifier"
