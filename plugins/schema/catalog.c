@@ -118,6 +118,10 @@ static const char constraints_sql[] =
     "AND" NOT_EXT("pg_catalog.pg_class", "k.conrelid") "AND" NOT_EXT("pg_catalog.pg_type", "k.contypid");
 
 /*
+ * An index attached to a partitioned table's index (relispartition) follows
+ * its parent, as cloned constraints and triggers do: one finding about the
+ * parent's index, not one per partition.
+ *
  * An index that backs a constraint is described by that constraint
  * (pg_get_constraintdef prints its columns, INCLUDE, WITH and tablespace).
  *
@@ -151,6 +155,7 @@ static const char constraints_sql[] =
     "  FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "           \
     "  JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "                                \
     "  WHERE x.indexprs IS NULL AND x.indpred IS NULL AND ic.reloptions IS NULL "                 \
+    "  AND NOT ic.relispartition "                                                                \
     nulls_not_distinct " AND" NS_FILTER                                                           \
     "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.indexrelid " \
     "   AND k.contype IN ('p', 'u', 'x'))) u "                                                    \
@@ -208,7 +213,7 @@ static const char constraints_sql[] =
     "  AND k.contype IN ('p', 'u', 'x') "                                                         \
     "LEFT JOIN plain p ON p.indexrelid = x.indexrelid "                                           \
     DESC_JOIN("ds", "pg_catalog.pg_class", "ic.oid", "0")                                         \
-    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid")
+    "WHERE NOT ic.relispartition AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid")
 
 /* NULLS NOT DISTINCT (15) is printed by pg_get_indexdef: those indexes fall back. */
 static const char indexes_sql[] = INDEXES_SQL("AND NOT x.indnullsnotdistinct");
@@ -254,7 +259,12 @@ static const char views_sql[] =
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
     "WHERE c.relkind IN ('v', 'm') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
 
-/* pg_get_functiondef refuses aggregates: they are described by signature. */
+/*
+ * pg_get_functiondef refuses aggregates: they are described by signature.
+ * Functions a type made for itself (a range type's constructors and its
+ * multirange's: internal dependency on the type) come and go with the type,
+ * which is compared instead.
+ */
 static const char functions_sql[] =
     "SELECT n.nspname, p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', p.prokind, "
     "CASE WHEN p.prokind = 'a' THEN 'AGGREGATE ' || pg_catalog.pg_get_function_arguments(p.oid) "
@@ -264,7 +274,10 @@ static const char functions_sql[] =
     "ds.description "
     "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
     DESC_JOIN("ds", "pg_catalog.pg_proc", "p.oid", "0")
-    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_proc", "p.oid");
+    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_proc", "p.oid")
+    "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
+    "'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.refclassid = "
+    "'pg_catalog.pg_type'::pg_catalog.regclass AND d.deptype = 'i')";
 
 /* Triggers cloned onto partitions (tgparentid <> 0) follow their parent's. */
 static const char triggers_sql[] =
@@ -390,7 +403,7 @@ static const schema_field type_fields[] = {
     { "definition", SCHEMA_FIELD_ENUM_LABELS, "definition_changed", GL_SEVERITY_WARNING },
     F_OWNER, F_ACL, F_COMMENT,
 };
-static const schema_field extension_fields[] = {
+static const schema_field extension_fields[] = {   /* EXTENSION_SCHEMA_FIELD: "schema" */
     F("version", "version_changed", WARNING), F("schema", "schema_changed", WARNING),
 };
 static const schema_field policy_fields[] = {
@@ -407,16 +420,20 @@ static const schema_field publication_fields[] = {
 
 #define KIND(key, stem, noun, sql, nid, hs, pf, pk, pk2, drop, add, fields)                     \
     { key, stem, noun, sql, nid, hs, pf, pk, pk2, GL_SEVERITY_##drop, GL_SEVERITY_##add,        \
-      fields, COUNT(fields), NULL }
+      fields, COUNT(fields), NULL, -1 }
 #define KIND_BEFORE_15(key, stem, noun, sql, sql14, nid, hs, pf, pk, pk2, drop, add, fields)    \
     { key, stem, noun, sql, nid, hs, pf, pk, pk2, GL_SEVERITY_##drop, GL_SEVERITY_##add,        \
-      fields, COUNT(fields), sql14 }
+      fields, COUNT(fields), sql14, -1 }
+/* An extension is named without a schema, but lives in one: the schema filters
+ * (include_schemas, exclude_schemas) apply to its "schema" field (1). */
+#define EXTENSION_SCHEMA_FIELD 1
 
 /* Parents come before children: diff.c relies on "tables" being known when
  * it looks at columns. */
 const schema_kind schema_kinds[] = {
     KIND("schemas", "namespace", "schema", schemas_sql, 1, 1, -1, NULL, NULL, ERROR, INFO, schema_fields),
-    KIND("extensions", "extension", "extension", extensions_sql, 1, 0, -1, NULL, NULL, ERROR, INFO, extension_fields),
+    { "extensions", "extension", "extension", extensions_sql, 1, 0, -1, NULL, NULL, GL_SEVERITY_ERROR,
+      GL_SEVERITY_INFO, extension_fields, COUNT(extension_fields), NULL, EXTENSION_SCHEMA_FIELD },
     KIND("types", "type", "type", types_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, type_fields),
     KIND("tables", "table", "table", tables_sql, 2, 1, -1, NULL, NULL, CRITICAL, INFO, table_fields),
     KIND("columns", "column", "column", columns_sql, 3, 1, 0, "tables", NULL, CRITICAL, INFO, column_fields),
@@ -439,6 +456,29 @@ const schema_kind *schema_kind_find(const char *key)
         if (strcmp(schema_kinds[i].key, key) == 0)
             return &schema_kinds[i];
     return NULL;
+}
+
+const char *schema_kind_schema_of(const schema_kind *kind, const char *identity,
+                                  const schema_record *r, char *buf, size_t cap)
+{
+    const char *at = identity;
+    size_t len;
+
+    if (kind->has_schema) {
+        const char *dot = strchr(identity, '.');
+
+        len = dot != NULL ? (size_t)(dot - identity) : strlen(identity);
+    } else if (kind->schema_field >= 0 && kind->schema_field < r->n) {
+        at = r->at[kind->schema_field];
+        len = r->len[kind->schema_field];
+    } else {
+        return NULL;
+    }
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(buf, at, len);
+    buf[len] = '\0';
+    return buf;
 }
 
 /* ------------------------------------------------------------------ rows */
@@ -509,7 +549,12 @@ static int kind_row(void *userdata, int ncols, const char *const *names,
     parent = kind->parent_field >= 0 && !is_null[kind->n_ident + kind->parent_field]
                  ? values[kind->n_ident + kind->parent_field]
                  : NULL;
-    if (schema_filter_excludes(st->filter, kind->has_schema ? values[0] : NULL, ident, parent))
+    if (schema_filter_excludes(st->filter,
+                               kind->has_schema ? values[0]
+                               : kind->schema_field >= 0 && !is_null[kind->n_ident + kind->schema_field]
+                                   ? values[kind->n_ident + kind->schema_field]
+                                   : NULL,
+                               ident, parent))
         return 0;
 
     rec = ident + ident_len + 1;

@@ -468,24 +468,15 @@ static int excluded(const diff_state *st, const schema_kind *kind, const char *i
                     const schema_record *r)
 {
     char schema[256], parent[1024];
-    const char *dot = strchr(ident, '.');
-    size_t len;
     int has_parent = kind->parent_field >= 0 && r->len[kind->parent_field] < sizeof(parent);
 
-    schema[0] = '\0';
-    if (kind->has_schema) {
-        len = dot != NULL ? (size_t)(dot - ident) : strlen(ident);
-        if (len >= sizeof(schema))
-            len = sizeof(schema) - 1;
-        memcpy(schema, ident, len);
-        schema[len] = '\0';
-    }
     if (has_parent) {
         memcpy(parent, r->at[kind->parent_field], r->len[kind->parent_field]);
         parent[r->len[kind->parent_field]] = '\0';
     }
-    return schema_filter_excludes(st->filter, kind->has_schema ? schema : NULL, ident,
-                                  has_parent ? parent : NULL);
+    return schema_filter_excludes(st->filter,
+                                  schema_kind_schema_of(kind, ident, r, schema, sizeof(schema)),
+                                  ident, has_parent ? parent : NULL);
 }
 
 static int diff_kind(diff_state *st, const schema_kind *kind)

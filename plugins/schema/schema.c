@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SCHEMA_VERSION "1.0.0"
 
@@ -119,14 +121,66 @@ out:
     return rc;
 }
 
+/* 1 when `v` is a JSON integer in [lo, hi]. */
+static int int_in(const gl_host *host, const gl_value *v, int64_t lo, int64_t hi)
+{
+    return v != NULL && host->value_kind(v) == GL_VALUE_INT && host->value_get_int(v) >= lo &&
+           host->value_get_int(v) <= hi;
+}
+
+/*
+ * Facts come from a snapshot file as often as from a live collect: anything
+ * but the exact shape collect writes is a plugin error (so the decision is
+ * hold), never read as "no objects". Every member is known, every kind is
+ * present and an object of strings, each record has its kind's field count.
+ */
 static int check_facts(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side)
 {
-    int64_t format = host->value_get_int(host->object_get(facts, "format"));
+    const gl_value *format = host->object_get(facts, "format");
 
-    if (host->value_kind(facts) != GL_VALUE_OBJECT || format != SCHEMA_FACTS_FORMAT)
+    if (host->value_kind(facts) != GL_VALUE_OBJECT || !int_in(host, format, SCHEMA_FACTS_FORMAT,
+                                                               SCHEMA_FACTS_FORMAT))
         return host->set_error(ctx, "schema: %s facts are not schema facts of format %d (got %lld): "
                                     "take the snapshot again with this version",
-                               side, SCHEMA_FACTS_FORMAT, (long long)format);
+                               side, SCHEMA_FACTS_FORMAT,
+                               (long long)host->value_get_int(format));
+    if (!int_in(host, host->object_get(facts, "server_version_num"), 90000, 9999999))
+        return host->set_error(ctx, "schema: %s facts: \"server_version_num\" must be a server "
+                                    "version number such as 150004", side);
+    if (!int_in(host, host->object_get(facts, "large_objects"), 0, INT64_MAX))
+        return host->set_error(ctx, "schema: %s facts: \"large_objects\" must be a count (an "
+                                    "integer >= 0)", side);
+    for (size_t i = 0; i < host->value_len(facts); i++) {
+        const char *key = host->object_key_at(facts, i);
+
+        if (strcmp(key, "format") != 0 && strcmp(key, "server_version_num") != 0 &&
+            strcmp(key, "large_objects") != 0 && schema_kind_find(key) == NULL)
+            return host->set_error(ctx, "schema: %s facts: unknown member \"%s\"", side, key);
+    }
+    for (size_t k = 0; k < schema_kinds_count; k++) {
+        const schema_kind *kind = &schema_kinds[k];
+        const gl_value *objects = host->object_get(facts, kind->key);
+
+        if (objects == NULL || host->value_kind(objects) != GL_VALUE_OBJECT)
+            return host->set_error(ctx, "schema: %s facts: \"%s\" must be an object of %s "
+                                        "records (%s)", side, kind->key, kind->noun,
+                                   objects == NULL ? "missing" : "wrong type");
+        for (size_t i = 0; i < host->value_len(objects); i++) {
+            const gl_value *rec = host->object_value_at(objects, i);
+            const char *text = host->value_get_string(rec);
+            int fields = 1;
+
+            if (text == NULL || host->value_kind(rec) != GL_VALUE_STRING)
+                return host->set_error(ctx, "schema: %s facts: %s \"%s\" is not a record string",
+                                       side, kind->noun, host->object_key_at(objects, i));
+            for (const char *c = strchr(text, SCHEMA_SEP); c != NULL; c = strchr(c + 1, SCHEMA_SEP))
+                fields++;
+            if (fields != kind->n_fields)
+                return host->set_error(ctx, "schema: %s facts: %s \"%s\" has %d fields, expected "
+                                            "%d", side, kind->noun,
+                                       host->object_key_at(objects, i), fields, kind->n_fields);
+        }
+    }
     return 0;
 }
 

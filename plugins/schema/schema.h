@@ -60,6 +60,8 @@ typedef struct schema_kind {
     const schema_field *fields;
     int n_fields;
     const char *sql_before_15; /* the query for servers 13 and 14, or NULL: sql */
+    int schema_field;          /* field naming the schema the object lives in when its
+                                * identity has none (an extension's), or -1 */
 } schema_kind;
 
 extern const schema_kind schema_kinds[];
@@ -97,6 +99,10 @@ typedef struct schema_filter {
 
 int schema_filter_load(gl_ctx *ctx, const gl_host *host, schema_filter *out);
 void schema_filter_free(schema_filter *f);
+/* The schema an object of `kind` is filtered by: the identity's first part,
+ * the kind's schema field, or NULL (kinds without one); `buf` holds it. */
+const char *schema_kind_schema_of(const schema_kind *kind, const char *identity,
+                                  const schema_record *r, char *buf, size_t cap);
 /* 1 when the object is excluded. `schema` may be NULL (kinds without one). */
 int schema_filter_excludes(const schema_filter *f, const char *schema, const char *identity,
                            const char *parent);
