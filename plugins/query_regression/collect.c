@@ -71,6 +71,7 @@ typedef struct qr_run {
     char *import_problem;  /* pg_stat_statements could not be read */
     size_t nrel;
     size_t progress_done, progress_total;
+    gl_value *role[2];     /* {name, superuser} of each live side */
 } qr_run;
 
 static const char *side_name(int s)
@@ -246,6 +247,44 @@ static int build_cases(qr_run *r)
     }
     r->ncases = k;
     return 0;
+}
+
+/*
+ * The allow rule (allow.c) on every live side, before anything runs: a case
+ * whose statement can call a volatile or denied function on either side is
+ * refused, naming the function and the side.
+ */
+static int allow_cases(qr_run *r)
+{
+    const char **sqls = calloc(r->ncases ? r->ncases : 1, sizeof(char *));
+    char **reasons = calloc(r->ncases ? r->ncases : 1, sizeof(char *));
+    int rc = -1;
+
+    if (sqls == NULL || reasons == NULL) {
+        r->host->set_error(r->ctx, "out of memory");
+        goto out;
+    }
+    for (int s = 0; s < 2; s++) {
+        if (!r->live[s])
+            continue;
+        for (size_t i = 0; i < r->ncases; i++)
+            sqls[i] = r->cases[i].refused[0] == '\0' ? r->cases[i].q->sql : NULL;
+        if (gl_qr__allow_check(r->ctx, r->host, (gl_side)s, sqls, r->ncases, reasons) != 0)
+            goto out;
+        for (size_t i = 0; i < r->ncases; i++) {
+            if (reasons[i] != NULL)
+                snprintf(r->cases[i].refused, sizeof(r->cases[i].refused), "refused: %s", reasons[i]);
+            free(reasons[i]);
+            reasons[i] = NULL;
+        }
+        if (gl_qr__role(r->ctx, r->host, (gl_side)s, &r->role[s]) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(sqls);
+    free(reasons);
+    return rc;
 }
 
 /* -------------------------------------------------------------- running */
@@ -633,6 +672,8 @@ static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *an
               (r->import_problem != NULL &&
                set(h, imp, "problem", h->value_string(r->import_problem)));
     }
+    if (!bad && r->role[side] != NULL)
+        bad = set(h, f, "role", h->value_copy(r->role[side]));
     cases = bad ? NULL : h->value_array();
     if (bad || set(h, f, "cases", cases) != 0)
         goto fail;
@@ -672,6 +713,8 @@ static void run_free(qr_run *r)
     free(r->relations);
     free(r->cases);
     free(r->import_problem);
+    r->host->value_free(r->role[0]);
+    r->host->value_free(r->role[1]);
     gl_qr_workload_free(r->workload);
 }
 
@@ -730,7 +773,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
                           &r.import_skipped, &r.import_problem) != 0)
             goto out;
     }
-    if (build_cases(&r) != 0)
+    if (build_cases(&r) != 0 || allow_cases(&r) != 0)
         goto out;
     for (int s = 0; s < 2; s++)
         if (r.live[s]) {

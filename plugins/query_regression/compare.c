@@ -392,6 +392,27 @@ static int compare_statistics(gl_ctx *ctx, const gl_host *h, const gl_value *gre
     return 0;
 }
 
+/* A superuser can run what the allow rule cannot see into (a stable function that calls
+ * dblink, a C function): warn, pointing at the least-privilege role. */
+static int compare_roles(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl_value *green)
+{
+    for (int s = 0; s < 2; s++) {
+        const gl_value *role = h->object_get(s == 0 ? blue : green, "role");
+        const char *name = h->value_get_string(h->object_get(role, "name"));
+        char msg[512];
+        if (!h->value_get_bool(h->object_get(role, "superuser")))
+            continue;
+        snprintf(msg, sizeof(msg), "the workload ran on %s as %s, a superuser: run the check as a "
+                 "least-privilege role (pg_read_all_data or SELECT on the workload's tables, no "
+                 "superuser, no pg_signal_backend; share/doc/checks/query_regression.md)",
+                 s == 0 ? "blue" : "green", name ? name : "?");
+        if (emit(ctx, h, "query_regression.superuser", GL_SEVERITY_WARNING, s == 0 ? "blue" : "green",
+                 NULL, NULL, NULL, msg) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
 {
     gl_value *details = h->value_object();
@@ -479,7 +500,7 @@ int gl_qr__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl
                  "pg_stat_statements", NULL, NULL, NULL, problem) != 0)
             return -1;
     }
-    if (compare_statistics(ctx, h, green) != 0)
+    if (compare_statistics(ctx, h, green) != 0 || compare_roles(ctx, h, blue, green) != 0)
         return -1;
     return emit_score(ctx, h, &n);
 }

@@ -132,6 +132,9 @@ int gl_qr__facts_check(gl_ctx *ctx, const gl_host *h, const gl_value *facts, con
         member(&v, facts, "facts", "role", GL_VALUE_OBJECT, 0) ||
         member(&v, facts, "facts", "calibration", GL_VALUE_OBJECT, 0))
         return -1;
+    if (member(&v, h->object_get(facts, "role"), "role", "superuser", GL_VALUE_BOOL, 0) ||
+        member(&v, h->object_get(facts, "role"), "role", "name", GL_VALUE_STRING, 0))
+        return -1;
     if (thresholds(&v, h->object_get(facts, "settings"), "settings", 0) != 0 ||
         member(&v, h->object_get(facts, "settings"), "settings", "interleaved", GL_VALUE_BOOL, 0))
         return -1;

@@ -103,6 +103,31 @@ int gl_qr_placeholders(const char *sql);
  * information_schema): monitoring, not the application's workload. */
 int gl_qr_catalog_only(const char *sql);
 
+/* NULL-terminated fnmatch globs of function names refused whatever their volatility. */
+extern const char *const gl_qr_denied_families[];
+
+typedef enum gl_qr_ref_kind {
+    GL_QR_REF_FUNCTION = 0,   /* a call: name(...) */
+    GL_QR_REF_OPERATOR,       /* an operator (BETWEEN adds <= and >=) */
+    GL_QR_REF_TYPE            /* a cast target: its input and cast functions run */
+} gl_qr_ref_kind;
+
+typedef struct gl_qr_ref {
+    gl_qr_ref_kind kind;
+    char *schema;             /* NULL when unqualified */
+    char *name;
+} gl_qr_ref;
+
+typedef struct gl_qr_refs {
+    gl_qr_ref *items;
+    size_t count, cap;
+} gl_qr_refs;
+
+/* Appends (deduplicated) the functions, operators and cast targets `sql` names
+ * to refs (zeroed by the caller). 0, or -1 (does not parse, out of memory). */
+int gl_qr_references(const char *sql, gl_qr_refs *refs);
+void gl_qr_refs_free(gl_qr_refs *refs);
+
 /* ------------------------------------------------------------------ import */
 
 #define GL_QR_MAX_IMPORT 500
@@ -297,6 +322,17 @@ int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const
  */
 int gl_qr__readiness(gl_ctx *ctx, const gl_host *host, gl_side side, char **relations,
                      size_t nrel, int analyze, gl_value **out_missing, gl_value **out_analyzed);
+
+/*
+ * The allow rule on one side (allow.c): for each of n statements (NULL ones
+ * skipped), reasons[i] is set (malloc, the caller's) when it can call a
+ * function that side marks volatile or one of gl_qr_denied_families. 0, or -1
+ * with the host error set (the check itself failed: nothing may run).
+ */
+int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const char *const *sqls,
+                       size_t n, char **reasons);
+/* The connected role on one side: {name, superuser} (*out NULL when not found). */
+int gl_qr__role(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out);
 
 /* Validates one side's facts (kinds, sections, threshold ranges); 0 or -1 with the error set. */
 int gl_qr__facts_check(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side);

@@ -1,6 +1,6 @@
 /*
- * Safety: a workload statement runs only when libpg_query parses it as one
- * plain SELECT. The parse tree (libpg_query's JSON, read with yajl_tree) is
+ * Safety, parser half (the server half is allow.c): a workload statement runs
+ * only when libpg_query parses it as one plain SELECT. The parse tree (libpg_query's JSON, read with yajl_tree) is
  * walked whole, so a forbidden construct nested in a subquery or CTE is found
  * too. Refused:
  *   - anything but exactly one statement, or a statement other than SELECT
@@ -8,33 +8,44 @@
  *   - SELECT ... INTO (creates a table);
  *   - FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE (takes row locks, writes xmax);
  *   - data-modifying statements anywhere (WITH x AS (DELETE ... RETURNING ...));
- *   - calls to functions known to write or act on the server (deny_list).
- * Limits (documented): a user-defined function that writes is not visible in
- * the parse tree; the READ ONLY transaction the statement runs in (and the
- * read-only session) is what stops it.
+ *   - calls to functions of the denied families (gl_qr_denied_families).
+ * gl_qr_references lists the functions, operators and cast targets the
+ * statement names, for allow.c to resolve on each server: only functions the
+ * server marks immutable or stable may run.
  */
 #include "qr.h"
 #include "json_get.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pg_query.h>
 #include <yajl/yajl_tree.h>
 
-/* Exact names, and prefixes ending in '*'. Schema qualification is ignored. */
-static const char *const deny_list[] = {
+/*
+ * Function families refused whatever the server says of their volatility:
+ * they change server state or run SQL text the parser never sees (several are
+ * marked stable: table_to_xml, txid_current...). Globs (fnmatch); schema
+ * qualification is ignored. The same list is checked against the functions
+ * the server resolves names, operators and casts to (allow.c).
+ */
+const char *const gl_qr_denied_families[] = {
     "nextval", "setval", "currval", "lastval",
     "pg_advisory_*", "pg_try_advisory_*",
     "lo_*", "loread", "lowrite",
     "dblink*",
+    "query_to_xml*", "cursor_to_xml*", "table_to_xml*", "schema_to_xml*", "database_to_xml*",
+    "ts_stat",
     "pg_notify", "set_config",
     "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile*",
     "pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message",
     "pg_create_*_replication_slot", "pg_drop_replication_slot", "pg_copy_*_replication_slot",
-    "pg_replication_origin_*", "pg_stat_reset*", "pg_stat_statements_reset*", "pg_promote",
-    "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_file_*",
-    "txid_current", "pg_current_xact_id",
+    "pg_replication_slot_advance", "pg_logical_slot_*", "pg_replication_origin_*",
+    "brin_summarize*", "brin_desummarize*", "gin_clean_pending_list",
+    "pg_stat_reset*", "pg_stat_statements_reset*", "pg_promote",
+    "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_file_*", "pg_stat_file",
+    "txid_current*", "pg_current_xact_id*",
     "pg_sleep*",
     "pg_import_system_collations", "pg_backup_*", "pg_start_backup", "pg_stop_backup",
     "pg_wal_replay_*", "pg_log_backend_memory_contexts",
@@ -43,30 +54,38 @@ static const char *const deny_list[] = {
 
 static int denied(const char *name)
 {
-    for (const char *const *d = deny_list; *d; d++) {
-        size_t n = strlen(*d);
-        if ((*d)[n - 1] == '*') {
-            if (strncmp(name, *d, n - 1) == 0)
-                return 1;
-        } else if (strcmp(name, *d) == 0) {
+    for (const char *const *d = gl_qr_denied_families; *d; d++)
+        if (fnmatch(*d, name, 0) == 0)
             return 1;
-        }
-    }
     return 0;
 }
 
-/* The unqualified function name of a FuncCall node (its last funcname item). */
-static const char *func_name(yajl_val funccall)
+/* The last String of a name list (funcname, operator name, type names), and the one
+ * before it as *schema (NULL when unqualified). */
+static const char *name_of(yajl_val names, const char **schema)
 {
-    yajl_val names = gl_qr__json_get(funccall, "funcname"), last, s;
+    const char *parts[2] = {NULL, NULL};
 
+    if (schema != NULL)
+        *schema = NULL;
     if (!YAJL_IS_ARRAY(names) || names->u.array.len == 0)
         return NULL;
-    last = names->u.array.values[names->u.array.len - 1];
-    s = gl_qr__json_get(gl_qr__json_get(last, "String"), "sval");
-    if (s == NULL)
-        s = gl_qr__json_get(gl_qr__json_get(last, "String"), "str");    /* libpg_query 13 spelling */
-    return YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
+    for (size_t k = 0; k < 2 && k < names->u.array.len; k++) {
+        yajl_val item = names->u.array.values[names->u.array.len - 1 - k];
+        yajl_val s = gl_qr__json_get(gl_qr__json_get(item, "String"), "sval");
+        if (s == NULL)
+            s = gl_qr__json_get(gl_qr__json_get(item, "String"), "str");    /* libpg_query 13 spelling */
+        parts[k] = YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
+    }
+    if (schema != NULL)
+        *schema = parts[1];
+    return parts[0];
+}
+
+/* The unqualified function name of a FuncCall node. */
+static const char *func_name(yajl_val funccall)
+{
+    return name_of(gl_qr__json_get(funccall, "funcname"), NULL);
 }
 
 /* Returns 1 and a reason when the subtree holds a forbidden construct. */
@@ -107,7 +126,8 @@ static int walk(yajl_val v, int depth, char *reason, size_t len)
         if (strcmp(key, "FuncCall") == 0) {
             const char *name = func_name(child);
             if (name != NULL && denied(name)) {
-                snprintf(reason, len, "it calls %s(), which writes or acts on the server", name);
+                snprintf(reason, len, "it calls %s(), which changes server state or runs SQL "
+                         "text the check cannot see", name);
                 return 1;
             }
         }
@@ -219,14 +239,39 @@ int gl_qr_placeholders(const char *sql)
     return n;
 }
 
-/* Counts RangeVar nodes and those naming a system relation (pg_*, pg_catalog, information_schema). */
-static void count_relations(yajl_val v, int depth, int *all, int *system)
+/* 1 when `name` is the name of a CommonTableExpr anywhere in the tree. */
+static int is_cte(yajl_val v, const char *name, int depth)
+{
+    if (depth > 10000)
+        return 0;
+    if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++)
+            if (is_cte(v->u.array.values[i], name, depth + 1))
+                return 1;
+    } else if (YAJL_IS_OBJECT(v)) {
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            yajl_val child = v->u.object.values[i];
+            if (strcmp(v->u.object.keys[i], "CommonTableExpr") == 0) {
+                yajl_val n = gl_qr__json_get(child, "ctename");
+                if (YAJL_IS_STRING(n) && n->u.string != NULL && strcmp(n->u.string, name) == 0)
+                    return 1;
+            }
+            if (is_cte(child, name, depth + 1))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Counts RangeVar nodes and those naming a system relation (pg_*, pg_catalog,
+ * information_schema); a reference to a CTE of the statement counts as neither. */
+static void count_relations(yajl_val root, yajl_val v, int depth, int *all, int *system)
 {
     if (depth > 10000)
         return;
     if (YAJL_IS_ARRAY(v)) {
         for (size_t i = 0; i < v->u.array.len; i++)
-            count_relations(v->u.array.values[i], depth + 1, all, system);
+            count_relations(root, v->u.array.values[i], depth + 1, all, system);
     } else if (YAJL_IS_OBJECT(v)) {
         for (size_t i = 0; i < v->u.object.len; i++) {
             yajl_val child = v->u.object.values[i];
@@ -234,12 +279,14 @@ static void count_relations(yajl_val v, int depth, int *all, int *system)
                 yajl_val rel = gl_qr__json_get(child, "relname"), schema = gl_qr__json_get(child, "schemaname");
                 const char *r = YAJL_IS_STRING(rel) ? YAJL_GET_STRING(rel) : "";
                 const char *sc = YAJL_IS_STRING(schema) ? YAJL_GET_STRING(schema) : "";
+                if (sc[0] == '\0' && is_cte(root, r, 0))
+                    continue;
                 (*all)++;
                 if (strncmp(r, "pg_", 3) == 0 || strcmp(sc, "pg_catalog") == 0 ||
                     strcmp(sc, "information_schema") == 0)
                     (*system)++;
             }
-            count_relations(child, depth + 1, all, system);
+            count_relations(root, child, depth + 1, all, system);
         }
     }
 }
@@ -254,8 +301,122 @@ int gl_qr_catalog_only(const char *sql)
     if (parsed.error == NULL)
         root = yajl_tree_parse(parsed.parse_tree, yerr, sizeof(yerr));
     if (root != NULL)
-        count_relations(root, 0, &all, &system);
+        count_relations(root, root, 0, &all, &system);
     yajl_tree_free(root);
     pg_query_free_parse_result(parsed);
     return all > 0 && all == system;
+}
+
+/* ------------------------------------------------------------ references */
+
+static int add_ref(gl_qr_refs *refs, gl_qr_ref_kind kind, const char *schema, const char *name)
+{
+    gl_qr_ref *r;
+
+    if (name == NULL)
+        return 0;
+    for (size_t i = 0; i < refs->count; i++) {
+        r = &refs->items[i];
+        if (r->kind == kind && strcmp(r->name, name) == 0 &&
+            ((r->schema == NULL && schema == NULL) ||
+             (r->schema != NULL && schema != NULL && strcmp(r->schema, schema) == 0)))
+            return 0;
+    }
+    if (refs->count == refs->cap) {
+        size_t cap = refs->cap ? refs->cap * 2 : 16;
+        gl_qr_ref *grown = realloc(refs->items, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        refs->items = grown;
+        refs->cap = cap;
+    }
+    r = &refs->items[refs->count];
+    r->kind = kind;
+    r->name = strdup(name);
+    r->schema = schema != NULL ? strdup(schema) : NULL;
+    if (r->name == NULL || (schema != NULL && r->schema == NULL)) {
+        free(r->name);
+        free(r->schema);
+        return -1;
+    }
+    refs->count++;
+    return 0;
+}
+
+/* An operator name list; BETWEEN and its variants compare with <= and >=. */
+static int add_operator(gl_qr_refs *refs, yajl_val names)
+{
+    const char *schema, *name = name_of(names, &schema);
+
+    if (name == NULL)
+        return 0;
+    if ((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z'))
+        return add_ref(refs, GL_QR_REF_OPERATOR, NULL, "<=") ||
+               add_ref(refs, GL_QR_REF_OPERATOR, NULL, ">=");
+    return add_ref(refs, GL_QR_REF_OPERATOR, schema, name);
+}
+
+static int collect_refs(yajl_val v, int depth, gl_qr_refs *refs)
+{
+    if (depth > 10000)
+        return 0;
+    if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++)
+            if (collect_refs(v->u.array.values[i], depth + 1, refs) != 0)
+                return -1;
+        return 0;
+    }
+    if (!YAJL_IS_OBJECT(v))
+        return 0;
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        const char *key = v->u.object.keys[i], *schema = NULL, *name;
+        yajl_val child = v->u.object.values[i];
+        int rc = 0;
+
+        if (strcmp(key, "FuncCall") == 0) {
+            name = name_of(gl_qr__json_get(child, "funcname"), &schema);
+            rc = add_ref(refs, GL_QR_REF_FUNCTION, schema, name);
+        } else if (strcmp(key, "A_Expr") == 0) {
+            rc = add_operator(refs, gl_qr__json_get(child, "name"));
+        } else if (strcmp(key, "SubLink") == 0) {
+            rc = add_operator(refs, gl_qr__json_get(child, "operName"));
+        } else if (strcmp(key, "SortBy") == 0) {
+            rc = add_operator(refs, gl_qr__json_get(child, "useOp"));
+        } else if (strcmp(key, "TypeCast") == 0) {
+            yajl_val tn = gl_qr__json_get(child, "typeName");
+            if (gl_qr__json_get(tn, "TypeName") != NULL)
+                tn = gl_qr__json_get(tn, "TypeName");
+            name = name_of(gl_qr__json_get(tn, "names"), &schema);
+            rc = add_ref(refs, GL_QR_REF_TYPE, schema, name);
+        }
+        if (rc != 0 || collect_refs(child, depth + 1, refs) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int gl_qr_references(const char *sql, gl_qr_refs *refs)
+{
+    PgQueryParseResult parsed = pg_query_parse(sql);
+    yajl_val root = NULL;
+    char yerr[128];
+    int rc = -1;
+
+    if (parsed.error == NULL)
+        root = yajl_tree_parse(parsed.parse_tree, yerr, sizeof(yerr));
+    if (root != NULL)
+        rc = collect_refs(root, 0, refs);
+    yajl_tree_free(root);
+    pg_query_free_parse_result(parsed);
+    return rc;
+}
+
+void gl_qr_refs_free(gl_qr_refs *refs)
+{
+    for (size_t i = 0; i < refs->count; i++) {
+        free(refs->items[i].name);
+        free(refs->items[i].schema);
+    }
+    free(refs->items);
+    memset(refs, 0, sizeof(*refs));
 }

@@ -121,3 +121,64 @@ Test(qr_safety, catalog_only_statements_are_recognised)
     cr_assert_eq(gl_qr_catalog_only("SELECT count(*) FROM rental"), 0);
     cr_assert_eq(gl_qr_catalog_only("SELECT 1"), 0, "no relation at all is not monitoring");
 }
+
+Test(qr_safety, catalog_only_sees_through_ctes)
+{
+    /* greenlight's own allow-rule query names its CTEs r and cand: still catalog-only. */
+    cr_assert_eq(gl_qr_catalog_only("WITH r AS (SELECT oid FROM pg_catalog.pg_proc), cand AS "
+                                    "(SELECT * FROM r) SELECT * FROM r JOIN cand USING (oid)"), 1);
+    cr_assert_eq(gl_qr_catalog_only("WITH r AS (SELECT 1) SELECT * FROM r JOIN film ON true"), 0);
+}
+
+static int has_ref(const gl_qr_refs *refs, gl_qr_ref_kind kind, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < refs->count; i++)
+        if (refs->items[i].kind == kind && strcmp(refs->items[i].name, name) == 0 &&
+            ((schema == NULL && refs->items[i].schema == NULL) ||
+             (schema != NULL && refs->items[i].schema != NULL && strcmp(schema, refs->items[i].schema) == 0)))
+            return 1;
+    return 0;
+}
+
+Test(qr_safety, references_name_calls_operators_and_casts)
+{
+    gl_qr_refs refs = {0};
+
+    cr_assert_eq(gl_qr_references(
+        "SELECT a.x::int4, b.y::public.mpaa_rating[], c BETWEEN 1 AND 2, d = ANY (SELECT 1), "
+        "public.f(1), count(*), e OPERATOR(pg_catalog.+) 1, z LIKE $1 "
+        "FROM t, LATERAL g(t.a) ORDER BY a USING <", &refs), 0);
+    cr_assert(has_ref(&refs, GL_QR_REF_TYPE, NULL, "int4"));
+    cr_assert(has_ref(&refs, GL_QR_REF_TYPE, "public", "mpaa_rating"));
+    cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "<="), "BETWEEN is <= and >=");
+    cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, ">="));
+    cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "="), "= ANY (subquery)");
+    cr_assert(has_ref(&refs, GL_QR_REF_FUNCTION, "public", "f"));
+    cr_assert(has_ref(&refs, GL_QR_REF_FUNCTION, NULL, "count"));
+    cr_assert(has_ref(&refs, GL_QR_REF_FUNCTION, NULL, "g"), "a function in FROM");
+    cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, "pg_catalog", "+"));
+    cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "~~"), "LIKE");
+    cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "<"), "ORDER BY ... USING <");
+    size_t n = refs.count;
+    cr_assert_eq(gl_qr_references("SELECT count(*) FROM t", &refs), 0);
+    cr_assert_eq(refs.count, n, "references are deduplicated");
+    gl_qr_refs_free(&refs);
+    cr_assert_eq(gl_qr_references("SELEKT", &refs), -1);
+    gl_qr_refs_free(&refs);
+}
+
+Test(qr_safety, stable_families_are_refused_by_name)
+{
+    char reason[512];
+    int ordered;
+    const char *const calls[] = {"SELECT table_to_xml('t', true, false, '')",
+                                 "SELECT query_to_xml('SELECT 1', true, false, '')",
+                                 "SELECT txid_current()", "SELECT * FROM ts_stat('SELECT v FROM t')",
+                                 "SELECT pg_create_logical_replication_slot('s', 'p')",
+                                 "SELECT pg_logical_slot_get_changes('s', NULL, NULL)",
+                                 "SELECT brin_summarize_new_values('i')", NULL};
+    for (const char *const *c = calls; *c; c++) {
+        cr_assert_eq(check(*c, &ordered, reason), 1, "%s passed", *c);
+        cr_assert(strstr(reason, "changes server state or runs SQL text") != NULL, "%s: %s", *c, reason);
+    }
+}
