@@ -85,7 +85,7 @@ r=$GL_TMP/o4/report.json
 assert_report_valid "$r"
 assert_eq ok "$(json_get "$r" '.plugins[] | select(.name == "query_regression") | .status')" "plugin status (17 vs 17)"
 assert_eq 0 "$(qr_count "$r" query_regression.not_comparable)" "17 against 17: generic plans make \$n statements comparable"
-assert_eq 0 "$(qr_count "$r" query_regression.query_failed)" "EXPLAIN (GENERIC_PLAN) runs over the simple protocol"
+assert_eq 0 "$(qr_count "$r" query_regression.query_failed)" "generic plans (PREPARE + EXPLAIN EXECUTE) run"
 assert_eq 2 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.plan_only')" "both statements compared by plan only"
 assert_eq 0 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.judged')" "nothing runs without values"
 pc='.findings[] | select(.code == "query_regression.plan_changed")'
@@ -94,3 +94,10 @@ assert_contains "$(json_get "$r" "$pc | .object")" "pgss."
 assert_contains "$(json_get "$r" "$pc | .blue")" "ticket_booking_idx" "blue's generic plan uses the index"
 assert_not_contains "$(json_get "$r" "$pc | .green")" "ticket_booking_idx"
 assert_contains "$(json_get "$r" "$pc | .green")" "Seq Scan"
+# A plan change with no latency evidence (nothing is timed without values) holds by itself.
+pu='.findings[] | select(.code == "query_regression.plan_changed_unmeasured")'
+assert_eq 1 "$(json_get "$r" "[$pu] | length")" "the unmeasured plan change is a finding"
+assert_eq error "$(json_get "$r" "$pu | .severity")"
+assert_eq "$(json_get "$r" "$pc | .object")" "$(json_get "$r" "$pu | .object")"
+assert_contains "$(json_get "$r" "$pu | .message")" "no latency measurement says the new plan is as fast (not timed)"
+assert_eq hold "$(json_get "$r" .decision.action)" "the default policy holds on it"
