@@ -40,6 +40,8 @@ static void deploy_usage(FILE *out)
     fprintf(out, "usage: greenlight deploy <command> [options]\n\n");
     for (size_t i = 0; i < sizeof(sub_verbs) / sizeof(sub_verbs[0]); i++)
         fprintf(out, "%s\n\n", sub_verbs[i].usage);
+    fprintf(out, "deploy switchover|rollback [--timeout SECONDS] [--dry-run] ...\n"
+                 "  move clients to green through PgBouncer, or back to blue (--help for each)\n\n");
     fprintf(out,
             "common options:\n"
             "  --state DIR          the deployment's state directory (default $GREENLIGHT_STATE,\n"
@@ -77,6 +79,8 @@ int gl_cli_deploy(int argc, char **argv)
     char msg[512];
     int c;
 
+    if (argc >= 2 && (strcmp(argv[1], "switchover") == 0 || strcmp(argv[1], "rollback") == 0))
+        return gl_cli_deploy_switch(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         deploy_usage(argc < 2 ? stderr : stdout);

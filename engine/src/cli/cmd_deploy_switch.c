@@ -1,0 +1,121 @@
+/*
+ * `greenlight deploy switchover|rollback`: option parsing for the two verbs
+ * that move the serving side (engine/src/deploy/switch.h). cmd_deploy.c
+ * dispatches here.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "deploy/record.h"
+#include "deploy/switch.h"
+
+#define MAX_PLUGIN_DIRS 32
+
+static void switch_usage(FILE *out, int rollback)
+{
+    if (rollback)
+        fprintf(out,
+                "usage: greenlight deploy rollback [--state DIR] [--timeout SECONDS] [--dry-run]\n"
+                "  back from green to blue over the reverse replication; no acknowledged write is\n"
+                "  lost, and a fresh forward path is left for the next switchover.\n");
+    else
+        fprintf(out,
+                "usage: greenlight deploy switchover [--state DIR] [--timeout SECONDS] [--dry-run]\n"
+                "         [--policy P] [--change FILE] [--config FILE] [--waivers FILE]\n"
+                "         [--plugin-path DIR]... [--out DIR] [--format text|json]\n"
+                "  run the gate; when it authorises: PAUSE PgBouncer, fence blue, wait until green\n"
+                "  applied blue's last write, copy sequences, create the reverse slot, record the\n"
+                "  commit point, point PgBouncer at green and RESUME, subscribe blue to green.\n");
+    fprintf(out,
+            "\n"
+            "  --timeout SECONDS   bound from PAUSE to the commit point (default 30); past it, or on\n"
+            "                      any failure before it, every step is undone and the source serves\n"
+            "  --dry-run           run the checks (and the gate) and print the plan with the\n"
+            "                      expected pause; change nothing\n"
+            "  --blue/--green X    conninfo to use instead of the recorded ones (passwords come from\n"
+            "                      PGPASSWORD, ~/.pgpass or a service file)\n"
+            "\n"
+            "exit: 0 done; 1 hold, 2 rollback recommended (the gate refused; nothing changed);\n"
+            "64 refused (state, configuration); 69 a server or PgBouncer unavailable or the timeout\n"
+            "ran out (undone: re-run); 70 internal. See share/doc/deploy.md.\n");
+}
+
+int gl_cli_deploy_switch(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"state", required_argument, NULL, 's'},
+        {"timeout", required_argument, NULL, 't'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"blue", required_argument, NULL, 'b'},
+        {"green", required_argument, NULL, 'g'},
+        {"policy", required_argument, NULL, 'p'},
+        {"change", required_argument, NULL, 'c'},
+        {"config", required_argument, NULL, 'C'},
+        {"waivers", required_argument, NULL, 'W'},
+        {"plugin-path", required_argument, NULL, 'P'},
+        {"out", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dirs[MAX_PLUGIN_DIRS];
+    const char *format = "text", *state = NULL;
+    int rollback = strcmp(argv[0], "rollback") == 0;
+    const char *verb = rollback ? "deploy rollback" : "deploy switchover";
+    gl_switch_options o;
+    char msg[256];
+    int c;
+
+    gl_switch_options_default(&o);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's': state = optarg; break;
+        case 'n': o.dry_run = 1; break;
+        case 'b': o.blue = optarg; break;
+        case 'g': o.green = optarg; break;
+        case 'p': o.gate.policy_path = optarg; break;
+        case 'c': o.gate.change_path = optarg; break;
+        case 'C': o.gate.config_path = optarg; break;
+        case 'W': o.gate.waivers_path = optarg; break;
+        case 'o': o.out_dir = optarg; break;
+        case 'f': format = optarg; break;
+        case 'P':
+            if (o.gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
+                return gl_cli_fail(verb, GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
+            dirs[o.gate.n_plugin_dirs++] = optarg;
+            break;
+        case 't': {
+            char *end;
+            long s = strtol(optarg, &end, 10);
+            if (*end != '\0' || s < 1 || s > 3600)
+                return gl_cli_fail(verb, GL_EXIT_USAGE, "--timeout takes seconds (1 to 3600)");
+            o.timeout_s = (unsigned)s;
+            break;
+        }
+        case 'h': switch_usage(stdout, rollback); return 0;
+        default:
+            snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
+            return gl_cli_fail(verb, GL_EXIT_USAGE, msg);
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
+        return gl_cli_fail(verb, GL_EXIT_USAGE, msg);
+    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
+    if (rollback && (o.gate.policy_path || o.gate.change_path || o.gate.config_path ||
+                     o.gate.waivers_path || o.gate.n_plugin_dirs || o.out_dir))
+        return gl_cli_fail(verb, GL_EXIT_USAGE, "the gate's options (--policy, --change, --config, "
+                           "--waivers, --plugin-path, --out) belong to `deploy switchover`: a "
+                           "rollback runs no gate");
+    o.gate.plugin_dirs = dirs;
+    o.json = strcmp(format, "json") == 0;
+    o.state_dir = gl_deploy_state_dir(state);
+    return rollback ? gl_deploy_rollback(&o) : gl_deploy_switchover(&o);
+}

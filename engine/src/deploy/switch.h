@@ -1,0 +1,58 @@
+/*
+ * switch — moving the serving side of a deployment through PgBouncer:
+ * `deploy switchover` (blue -> green) and `deploy rollback` (green -> blue)
+ * are the same ten steps in opposite directions (share/doc/deploy.md):
+ *
+ *   gate, pause, fence, lsn, catchup, sequences, slot,
+ *   COMMIT POINT, repoint, cleanup
+ *
+ * The record's "switchover" object says which operation runs, its step, and
+ * whether the commit point was passed. Before it, any failure or the timeout
+ * undoes every step (the source serves again, PgBouncer resumed); after it
+ * the operation only goes forward. A run that was killed or lost a connection
+ * is finished or undone by the next deploy verb (gl_deploy_switch_recover).
+ *
+ * Exit codes: 0 done, 1/2/69/70 the gate did not authorise (its report says
+ * why), 64 refused (state, configuration, PgBouncer session pooling), 69 a
+ * server or PgBouncer unavailable or the timeout ran out (undone), 70 internal.
+ *
+ * Test hook (never for production): GREENLIGHT_DEPLOY_KILL_AT=OP:STEP (OP is
+ * switchover or rollback, STEP one of the names above or "done") SIGKILLs
+ * greenlight just before that step, to prove crash safety.
+ */
+#ifndef GL_DEPLOY_SWITCH_H
+#define GL_DEPLOY_SWITCH_H
+
+#include <stdio.h>
+
+#include "compare/runner.h"
+#include "util/error.h"
+#include "value/value.h"
+
+typedef struct gl_switch_options {
+    const char *state_dir;   /* resolved (gl_deploy_state_dir) */
+    const char *blue;        /* conninfo overrides; NULL: the recorded ones */
+    const char *green;
+    unsigned timeout_s;      /* bound from PAUSE to the commit point; default 30 */
+    int dry_run;
+    int json;                /* --format json: one JSON summary on stdout */
+    const char *out_dir;     /* the gate's report directory, or NULL */
+    gl_check_options gate;   /* policy, change, config, waivers, plugin path */
+} gl_switch_options;
+
+void gl_switch_options_default(gl_switch_options *o);
+
+int gl_deploy_switchover(const gl_switch_options *o);
+int gl_deploy_rollback(const gl_switch_options *o);
+
+/*
+ * For every deploy verb, with the lock held and the record loaded: when the
+ * record shows an interrupted switchover or rollback, finishes it (commit
+ * point passed) or undoes it (not passed) and saves the record. Returns 0
+ * (nothing to do, or done; *what says which when non-NULL: "", "finished",
+ * "undone") or -1 with err (the record keeps saying what is left).
+ */
+int gl_deploy_switch_recover(const char *state_dir, gl_value *rec, const char *blue,
+                             const char *green, const char **what, gl_error *err);
+
+#endif
