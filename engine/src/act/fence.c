@@ -67,11 +67,18 @@ PGresult *gl_act_query(PGconn *conn, const char *label, const char *what, const 
 
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return res;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int gone;
+
     if (res != NULL && PQresultErrorMessage(res)[0] != '\0')
         first_line(msg, sizeof(msg), PQresultErrorMessage(res));
     else
         first_line(msg, sizeof(msg), PQerrorMessage(conn));
-    gl_error_set(err, PQstatus(conn) == CONNECTION_OK ? GL_EXIT_INTERNAL : GL_EXIT_UNAVAILABLE,
+    /* Lost connections and shutdowns (class 08, 57P01-57P03) mean the
+     * server is unavailable, not that greenlight failed. */
+    gone = PQstatus(conn) != CONNECTION_OK || state == NULL ||
+           strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0;
+    gl_error_set(err, gone ? GL_EXIT_UNAVAILABLE : GL_EXIT_INTERNAL,
                  "%s: %s failed: %s", label, what, msg);
     PQclear(res);
     return NULL;

@@ -25,7 +25,7 @@ static void switch_usage(FILE *out, int rollback)
         fprintf(out,
                 "usage: greenlight deploy switchover [--state DIR] [--timeout SECONDS] [--dry-run]\n"
                 "         [--policy P] [--change FILE] [--config FILE] [--waivers FILE]\n"
-                "         [--plugin-path DIR]... [--out DIR] [--format text|json]\n"
+                "         [--plugin-path DIR]... [--plugins A,B] [--out DIR] [--format text|json]\n"
                 "  run the gate; when it authorises: PAUSE PgBouncer, fence blue, wait until green\n"
                 "  applied blue's last write, copy sequences, create the reverse slot, record the\n"
                 "  commit point, point PgBouncer at green and RESUME, subscribe blue to green.\n");
@@ -56,6 +56,7 @@ int gl_cli_deploy_switch(int argc, char **argv)
         {"config", required_argument, NULL, 'C'},
         {"waivers", required_argument, NULL, 'W'},
         {"plugin-path", required_argument, NULL, 'P'},
+        {"plugins", required_argument, NULL, 'L'},
         {"out", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -83,6 +84,7 @@ int gl_cli_deploy_switch(int argc, char **argv)
         case 'C': o.gate.config_path = optarg; break;
         case 'W': o.gate.waivers_path = optarg; break;
         case 'o': o.out_dir = optarg; break;
+        case 'L': o.gate.only_plugins = optarg; break;
         case 'f': format = optarg; break;
         case 'P':
             if (o.gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
@@ -110,9 +112,10 @@ int gl_cli_deploy_switch(int argc, char **argv)
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
     if (rollback && (o.gate.policy_path || o.gate.change_path || o.gate.config_path ||
-                     o.gate.waivers_path || o.gate.n_plugin_dirs || o.out_dir))
+                     o.gate.waivers_path || o.gate.n_plugin_dirs || o.gate.only_plugins ||
+                     o.out_dir))
         return gl_cli_fail(verb, GL_EXIT_USAGE, "the gate's options (--policy, --change, --config, "
-                           "--waivers, --plugin-path, --out) belong to `deploy switchover`: a "
+                           "--waivers, --plugin-path, --plugins, --out) belong to `deploy switchover`: a "
                            "rollback runs no gate");
     o.gate.plugin_dirs = dirs;
     o.json = strcmp(format, "json") == 0;

@@ -9,6 +9,7 @@
 
 #include "collect/target.h"
 #include "deploy/record.h"
+#include "deploy/switch.h"
 
 void gl_deploy_options_default(gl_deploy_options *opts)
 {
@@ -163,6 +164,14 @@ int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, 
                      "no deployment in %s (no %s there): create one with `greenlight deploy create`, "
                      "or give the right --state DIR / GREENLIGHT_STATE", opts->state_dir,
                      GL_DEPLOY_RECORD_FILE);
+    /* A switchover or rollback that was interrupted is finished or undone
+     * first, so no verb ever leaves PgBouncer paused (deploy/switch.h). */
+    if (rc == 0 && gl_deploy_switch_recover(opts->state_dir, *rec, opts->blue, opts->green, NULL,
+                                            err) != 0) {
+        gl_value_free(*rec);
+        *rec = NULL;
+        rc = -1;
+    }
     if (rc != 0) {
         gl_deploy_unlock(*lock_fd);
         *lock_fd = -1;

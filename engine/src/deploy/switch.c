@@ -230,12 +230,30 @@ int gl_switch__record_set(gl_switch_run *r, const char *key, gl_value *val, int 
     return save ? gl_deploy_record_save(r->dir, r->rec, err) : 0;
 }
 
+/* Test hook (share/doc/deploy.md, never for production): when
+ * GREENLIGHT_DEPLOY_HOOK_AT names this point, run GREENLIGHT_DEPLOY_HOOK_CMD
+ * with /bin/sh and wait for it, so tests can stop a server or cut a
+ * connection at an exact step. */
+static void hook_point(const char *point)
+{
+    const char *at = getenv("GREENLIGHT_DEPLOY_HOOK_AT");
+    const char *cmd = getenv("GREENLIGHT_DEPLOY_HOOK_CMD");
+
+    if (at == NULL || cmd == NULL || strcmp(at, point) != 0)
+        return;
+    fprintf(stderr, "greenlight: GREENLIGHT_DEPLOY_HOOK_AT=%s: running the test hook\n", point);
+    fflush(NULL);
+    if (system(cmd) != 0)
+        fprintf(stderr, "greenlight: the test hook failed\n");
+}
+
 /* Marks a step as begun (printed by the caller) and fires the test hook. */
 void gl_switch__step(gl_switch_run *r, const char *step)
 {
     char point[64];
 
     snprintf(point, sizeof(point), "%s:%s", r->op, step);
+    hook_point(point);
     gl_deploy_kill_point(point);
     r->step = step;
     r->step_t0 = gl_time_ms();
@@ -351,6 +369,7 @@ int gl_switch__undo(gl_switch_run *r, gl_error *err)
             *err = e;
         ok = 0;
     }
+    r->undo_src_ok = ok;
     /* destination: the old path streaming again, no new slot */
     gl_error_clear(&e);
     snprintf(sql, sizeof(sql), "ALTER SUBSCRIPTION %s ENABLE", r->old_path->sub);

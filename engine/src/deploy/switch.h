@@ -25,7 +25,7 @@
 
 #include <stdio.h>
 
-#include "compare/runner.h"
+#include "run/run.h"
 #include "util/error.h"
 #include "value/value.h"
 

@@ -32,6 +32,7 @@ typedef struct gl_switch_run {
     const char *step;
     double step_t0, gap_t0, gap_ms;
     char lsn[64];
+    int undo_src_ok;               /* set by undo: the source serves again */
     FILE *out;                     /* step lines (stderr with --format json) */
     int quiet;
 } gl_switch_run;

@@ -76,14 +76,19 @@ static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
     return 0;
 }
 
-/* Round trip to a server in ms (for the dry run's estimate). */
+/* Round trip to a server in ms, the best of three (for the dry run). */
 static double round_trip(gl_deploy_conn *c)
 {
-    double t0 = gl_time_ms();
+    double best = 1e9;
     gl_error ignored;
 
-    (void)gl_switch__sql(c, "measuring the round trip", "SELECT 1", NULL, &ignored);
-    return gl_time_ms() - t0;
+    for (int i = 0; i < 3; i++) {
+        double t0 = gl_time_ms();
+        (void)gl_switch__sql(c, "measuring the round trip", "SELECT 1", NULL, &ignored);
+        if (gl_time_ms() - t0 < best)
+            best = gl_time_ms() - t0;
+    }
+    return best;
 }
 
 static void print_plan(gl_switch_run *r, long long lag_bytes)
@@ -248,8 +253,11 @@ int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
                     r->src_side, r->gap_ms);
             (void)gl_switch__record_end(r, "undone", err.message, &undo_err);
         } else {
-            fprintf(stderr, "greenlight: error: %s during step %s. Undoing it failed too (%s): "
-                    "re-run any `greenlight deploy` verb to finish the undo\n", r->op, r->step,
+            fprintf(stderr, "greenlight: error: %s during step %s. %s; undoing the rest failed "
+                    "(%s): re-run any `greenlight deploy` verb to finish the undo\n", r->op,
+                    r->step, r->undo_src_ok ? (r->to_green ? "Blue serves, PgBouncer resumed"
+                                                           : "Green serves, PgBouncer resumed")
+                                            : "The source may not serve yet",
                     undo_err.message);
             (void)gl_switch__record_end(r, "undo_incomplete", err.message, &undo_err);
         }
