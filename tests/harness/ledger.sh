@@ -53,7 +53,7 @@ gl_ledger_check() { # DIR PSQL...
   # client -> acknowledged count; the commit times, for the longest gap.
   values=$(cat "$dir"/ledger_log.* 2>/dev/null | awk '{n[$1]++} END {for (c in n) printf "%s(%d,%d)", (i++ ? "," : ""), c, n[c]}')
   acked=$(cat "$dir"/ledger_log.* 2>/dev/null | wc -l)
-  gap=$(cat "$dir"/ledger_log.* 2>/dev/null | awk '{printf "%d%06d\n", $5, $6}' | sort -n |
+  gap=$(cat "$dir"/ledger_log.* 2>/dev/null | awk 'NF >= 6 && $5 > 1000000000 {printf "%d%06d\n", $5, $6}' | sort -n |
     awk 'NR > 1 && $1 - p > m {m = $1 - p} {p = $1} END {printf "%.1f", m / 1000}')
   errors=$(grep -c -E 'aborted|error|FATAL' "$dir/pgbench.out" || true)
   if [ -z "$values" ]; then

@@ -119,25 +119,26 @@ serving green
 assert_exit 0 rollback
 serving blue
 
-# The timeout runs out before the commit point (green stops applying): undone.
-assert_exit 69 env GREENLIGHT_DEPLOY_HOOK_AT=switchover:lsn \
-  GREENLIGHT_DEPLOY_HOOK_CMD="$GL_PSQL -X -q -h $green_dir -p $(gl_pg_port "$green_dir") -U postgres -d app -c 'ALTER SUBSCRIPTION greenlight_app DISABLE'" \
+# The timeout runs out before the commit point: green's apply worker waits on
+# a lock, so green never reaches blue's final position. Everything undone.
+gpsql="$GL_PSQL -X -q -h $green_dir -p $(gl_pg_port "$green_dir") -U postgres -d app"
+bpsql="$GL_PSQL -X -q -h $BG/blue -p $(gl_pg_port "$BG/blue") -U postgres -d app"
+assert_exit 69 env GREENLIGHT_DEPLOY_HOOK_AT=switchover:pause \
+  GREENLIGHT_DEPLOY_HOOK_CMD="($gpsql -c 'SET default_transaction_read_only = off' -c 'BEGIN' -c 'LOCK TABLE shop.categories IN ACCESS EXCLUSIVE MODE' -c 'SELECT pg_sleep(8)' -c 'COMMIT' >/dev/null 2>&1 &) ; sleep 0.5; $bpsql -c \"INSERT INTO shop.categories VALUES (950, 'waits for a lock on green')\"" \
   "$GL_BIN" deploy switchover --state "$S" "${GATE[@]}" --timeout 2
 assert_contains "$(cat "$GL_LAST_ERR")" "the 2 s timeout ran out"
 assert_contains "$(cat "$GL_LAST_ERR")" "Everything was undone: blue serves, PgBouncer resumed"
 assert_eq rolled_back "$(state)" "the state before the attempt"
 serving blue
-assert_eq t "$(green_sql "SELECT subenabled FROM pg_subscription WHERE subname = 'greenlight_app'")" "the undo re-enabled the subscription"
+assert_eq t "$(green_sql "SELECT subenabled FROM pg_subscription WHERE subname = 'greenlight_app'")" "the forward subscription still runs"
 
 # The admin connection is cut mid-PAUSE: greenlight killed while PAUSE waits
 # for an open transaction; the next verb (status) resumes the pool.
-psql_pgb -c "SELECT pg_sleep(3)" >/dev/null &
-holder=$!
-sleep 0.3
 assert_exit 137 env GREENLIGHT_DEPLOY_HOOK_AT=switchover:pause \
-  GREENLIGHT_DEPLOY_HOOK_CMD='(sleep 1; kill -9 $PPID) >/dev/null 2>&1 &' \
+  GREENLIGHT_DEPLOY_HOOK_CMD="($GL_PSQL -X -q -c 'SELECT pg_sleep(4)' '$CLIENT' >/dev/null 2>&1 &); sleep 0.5; (sleep 1; kill -9 \$PPID) >/dev/null 2>&1 &" \
   "$GL_BIN" deploy switchover --state "$S" "${GATE[@]}"
-wait "$holder"
+assert_contains "$(cat "$GL_LAST_ERR")" "running the test hook"
+sleep 4
 assert_eq 1 "$(gl_pgb_admin "$X" "SHOW DATABASES" | awk -F'|' '$1 == "app" {print $12}')" "the pool is left paused"
 assert_exit 0 "$GL_BIN" deploy status --state "$S"
 assert_contains "$(cat "$GL_LAST_ERR")" "before its commit point: undoing it"
