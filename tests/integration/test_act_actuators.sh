@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$GL_SOURCE_DIR/tests/harness/pgbouncer.sh"
 
-act_bin=$GL_BUILD_DIR/test-act/act_actuators
+act_bin=${GL_BUILD_DIR:-$(dirname "$GL_BIN")/..}/test-act/act_actuators
 [ -x "$act_bin" ] || gl_fail "no $act_bin: build the project first"
 
 chmod 755 "$GL_TMP"
