@@ -41,6 +41,11 @@
     " LEFT JOIN pg_catalog.pg_description " alias " ON " alias ".objoid = " oidexpr " AND "   \
     alias ".classoid = '" catalog "'::pg_catalog.regclass AND " alias ".objsubid = " subid " "
 
+/* Storage parameters and view options (fillfactor, autovacuum_*, check_option,
+ * security_barrier...), sorted: the order they were set in does not matter. */
+#define RELOPTIONS(col)                                                                       \
+    "pg_catalog.array_to_string(ARRAY(SELECT o FROM pg_catalog.unnest(" col ") o ORDER BY 1), ',')"
+
 static const char schemas_sql[] =
     "SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), " ACL_OR_DEFAULT("n.nspacl", "n", "n.nspowner") ", "
     "ds.description "
@@ -58,7 +63,7 @@ static const char tables_sql[] =
     "  WHERE x.indrelid = c.oid AND x.indisreplident), "
     "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'), "
     "c.relrowsecurity, c.relforcerowsecurity, pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
-    "ds.description "
+    "ds.description, " RELOPTIONS("c.reloptions") " "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
     "WHERE c.relkind IN ('r', 'p', 'f') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
@@ -72,7 +77,9 @@ static const char tables_sql[] =
  * context (relid 0): with it, pg_get_expr opens and locks every table, which
  * was a third of this query's time at 10,000 tables and holds one lock per
  * table until the statement ends. A generated column's expression refers to
- * columns and needs the table.
+ * columns and needs the table; it is a field of its own (a changed expression
+ * rewrites what every row holds: an error, where a default is a warning).
+ * The statistics target is kept when set (15 says -1, 17 NULL for "default").
  *
  * Partitions' columns are the parent's: listing them would repeat every column
  * finding once per partition. Collations and storage are kept only when they
@@ -81,14 +88,16 @@ static const char tables_sql[] =
 static const char columns_sql[] =
     "SELECT n.nspname, c.relname, a.attname, n.nspname || '.' || c.relname, "
     "pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-    "pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated <> '' THEN ad.adrelid ELSE 0 END), "
+    "CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END, "
     "a.attidentity, a.attgenerated, "
     "CASE WHEN a.attcollation <> t.typcollation THEN (SELECT co.collname FROM pg_catalog.pg_collation co "
     "  WHERE co.oid = a.attcollation) END, "
     "CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, "
     "CASE WHEN dc.dropped IS NULL THEN a.attnum ELSE a.attnum - (SELECT pg_catalog.count(*) "
     "  FROM pg_catalog.unnest(dc.dropped) x WHERE x < a.attnum) END, " ACL("a.attacl") ", "
-    "ds.description "
+    "ds.description, "
+    "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, "
+    "CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::pg_catalog.text END "
     "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
@@ -248,7 +257,7 @@ static const char views_sql[] =
     "  '([.^$*+?()\\[\\]{}|\\\\])', '\\\\\\1', 'g') || '\\.', '\\1', 'g') "
     "  ELSE pg_catalog.pg_get_viewdef(c.oid, true) END, "
     "pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
-    "ds.description "
+    "ds.description, " RELOPTIONS("c.reloptions") " "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN LATERAL (SELECT pg_catalog.count(DISTINCT d.refobjid) AS n, pg_catalog.min(r.relname) AS rel "
     "  FROM pg_catalog.pg_rewrite rw JOIN pg_catalog.pg_depend d "
@@ -289,6 +298,16 @@ static const char triggers_sql[] =
     DESC_JOIN("ds", "pg_catalog.pg_trigger", "g.oid", "0")
     "WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND" NS_FILTER
     "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
+
+/* Rules (CREATE RULE) on tables and views; a view's own _RETURN rule is its
+ * definition, compared as the view's. */
+static const char rules_sql[] =
+    "SELECT n.nspname, c.relname, r.rulename, n.nspname || '.' || c.relname, "
+    "pg_catalog.pg_get_ruledef(r.oid, true), r.ev_enabled, ds.description "
+    "FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_rewrite", "r.oid", "0")
+    "WHERE r.rulename <> '_RETURN' AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
 
 /* Enum labels are joined by 0x1e so the diff can tell added, removed and
  * reordered labels apart; other types get a one-line definition. */
@@ -358,14 +377,15 @@ static const schema_field table_fields[] = {
     { "has_primary_key", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO },
     F("row_security", "schema.rls.enabled_changed", ERROR),
     F("force_row_security", "schema.rls.forced_changed", ERROR),
-    F_OWNER, F_ACL, F_COMMENT,
+    F_OWNER, F_ACL, F_COMMENT, F("options", "options_changed", WARNING),
 };
 static const schema_field column_fields[] = {
     F_PARENT, F("type", "type_changed", ERROR), F("not_null", "nullability_changed", ERROR),
     F("default", "default_changed", WARNING), F("identity", "identity_changed", WARNING),
     F("generated", "generated_changed", ERROR), F("collation", "collation_changed", WARNING),
     F("storage", "storage_changed", INFO), F("position", "position_changed", INFO),
-    F_ACL, F_COMMENT,
+    F_ACL, F_COMMENT, F("generation_expression", "generation_expression_changed", ERROR),
+    F("statistics_target", "statistics_target_changed", INFO),
 };
 static const schema_field constraint_fields[] = {
     F_PARENT, F("type", "type_changed", ERROR), F("definition", "definition_changed", ERROR),
@@ -388,13 +408,17 @@ static const schema_field sequence_fields[] = {
 };
 static const schema_field view_fields[] = {
     F("kind", "kind_changed", WARNING), F("definition", "definition_changed", WARNING),
-    F_OWNER, F_ACL, F_COMMENT,
+    F_OWNER, F_ACL, F_COMMENT, F("options", "options_changed", WARNING),
 };
 static const schema_field function_fields[] = {
     F("kind", "kind_changed", ERROR), F("definition", "definition_changed", WARNING),
     F_OWNER, F_ACL, F_COMMENT,
 };
 static const schema_field trigger_fields[] = {
+    F_PARENT, F("definition", "definition_changed", WARNING),
+    F("enabled", "enabled_changed", WARNING), F_COMMENT,
+};
+static const schema_field rule_fields[] = {
     F_PARENT, F("definition", "definition_changed", WARNING),
     F("enabled", "enabled_changed", WARNING), F_COMMENT,
 };
@@ -438,11 +462,12 @@ const schema_kind schema_kinds[] = {
     KIND("tables", "table", "table", tables_sql, 2, 1, -1, NULL, NULL, CRITICAL, INFO, table_fields),
     KIND("columns", "column", "column", columns_sql, 3, 1, 0, "tables", NULL, CRITICAL, INFO, column_fields),
     KIND("constraints", "constraint", "constraint", constraints_sql, 3, 1, 0, "tables", "types", WARNING, ERROR, constraint_fields),
-    KIND_BEFORE_15("indexes", "index", "index", indexes_sql, indexes_sql_v13, 2, 1, 0, "tables", NULL, WARNING, INFO, index_fields),
+    KIND_BEFORE_15("indexes", "index", "index", indexes_sql, indexes_sql_v13, 2, 1, 0, "tables", "views", WARNING, INFO, index_fields),
     KIND("sequences", "sequence", "sequence", sequences_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, sequence_fields),
     KIND("views", "view", "view", views_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, view_fields),
     KIND("functions", "function", "function", functions_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, function_fields),
-    KIND("triggers", "trigger", "trigger", triggers_sql, 3, 1, 0, "tables", NULL, ERROR, WARNING, trigger_fields),
+    KIND("triggers", "trigger", "trigger", triggers_sql, 3, 1, 0, "tables", "views", ERROR, WARNING, trigger_fields),
+    KIND("rules", "rule", "rule", rules_sql, 3, 1, 0, "tables", "views", WARNING, WARNING, rule_fields),
     KIND("policies", "rls.policy", "row-level security policy", policies_sql, 3, 1, 0, "tables", NULL, WARNING, WARNING, policy_fields),
     KIND("publications", "publication", "publication", publications_sql, 1, 0, -1, NULL, NULL, WARNING, INFO, publication_fields),
 };

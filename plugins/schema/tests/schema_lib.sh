@@ -21,3 +21,15 @@ schema_check() {
 schema_findings() {
   jq -r '.findings[] | select(.check == "schema") | "\(.code) \(.severity) \(.object)"' "$1" | sort
 }
+
+# schema_pair PREFIX SETUP CONFIG: two clones of the dataset on blue, SETUP run
+# in both, compared once with CONFIG (must give no finding). Sets SCHEMA_A
+# (blue's database) and SCHEMA_B (green's: apply the changes there).
+schema_pair() {
+  SCHEMA_A=$(gl_clone_db blue "$(gl_unique_name "${1}_a")")
+  SCHEMA_B=$(gl_clone_db blue "$(gl_unique_name "${1}_b")")
+  gl_sql blue "$SCHEMA_A" "$2" >/dev/null
+  gl_sql blue "$SCHEMA_B" "$2" >/dev/null
+  schema_check "$GL_TMP/before.json" "$(gl_conninfo blue "$SCHEMA_A")" "$(gl_conninfo blue "$SCHEMA_B")" --config "$3"
+  assert_eq "" "$(schema_findings "$GL_TMP/before.json")" "same setup on both sides"
+}
