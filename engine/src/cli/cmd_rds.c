@@ -269,6 +269,14 @@ static void write_action(const rds_args *a, const char *action, const gl_rds_dep
     gl_value_free(v);
 }
 
+static int decision_is_switchover(const gl_value *report)
+{
+    const gl_value *decision = gl_value_object_get(report, "decision");
+    const char *action = decision ? gl_value_object_string(decision, "action") : NULL;
+
+    return action != NULL && strcmp(action, "switchover") == 0;
+}
+
 /* check and switchover: the gate against the deployment's endpoints. */
 static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
 {
@@ -312,7 +320,10 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
     }
     if (!is_switch)
         goto out;
-    if (exit_code != GL_EXIT_SWITCHOVER) {
+    /* Both must say so: the exit code and the report's decision. */
+    if (exit_code != GL_EXIT_SWITCHOVER || !decision_is_switchover(report)) {
+        if (exit_code == GL_EXIT_SWITCHOVER)
+            exit_code = GL_EXIT_INTERNAL;
         fprintf(stderr, "greenlight: not switching over: the gate did not authorise it (exit %d); "
                         "SwitchoverBlueGreenDeployment was not called\n", exit_code);
         write_action(a, "refused", d, "the gate did not authorise the switchover");
