@@ -35,9 +35,11 @@ assert_exit 64 gl_rds check --deployment "$id" --dbname "$GL_DB" --conninfo "use
 assert_contains "$(cat "$GL_LAST_ERR")" "--conninfo is not a libpq conninfo: unterminated quoted string in connection info string"
 
 # --- a held gate never calls SwitchoverBlueGreenDeployment ---------------------
-assert_exit 1 gl_rds switchover --deployment "$id" --dbname "$GL_DB" --no-color --out "$GL_TMP/held"
+assert_exit 1 gl_rds switchover --deployment "$id" --dbname "$GL_DB" --no-color --out "$GL_TMP/held" --format text,junit
 assert_contains "$(cat "$GL_LAST_ERR")" "greenlight: not switching over: the gate did not authorise it (exit 1); SwitchoverBlueGreenDeployment was not called"
 assert_eq hold "$(json_get "$GL_TMP/held/report.json" .decision.action)"
+assert_file_exists "$GL_TMP/held/report.junit.xml"
+assert_exit 64 gl_rds check --deployment "$id" --dbname "$GL_DB" --format yaml
 assert_eq refused "$(json_get "$GL_TMP/held/rds.json" .action)"
 assert_eq AVAILABLE "$(json_get "$GL_TMP/held/rds.json" .status)"
 assert_eq 0 "$(rds_count SwitchoverBlueGreenDeployment)" "hold: no Switchover call"

@@ -15,6 +15,7 @@
 #include "act/rds.h"
 #include "aws/rds.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "run/run.h"
 #include "report/report.h"
 #include "value/value.h"
@@ -25,8 +26,9 @@
 typedef struct rds_args {
     const char *sub;
     const char *endpoint_url, *region, *deployment, *dbname, *source, *engine_version, *name, *param_group;
-    const char *conninfo_extra, *format, *out_dir;
-    int delete_target, timeout_s, color;
+    const char *conninfo_extra;
+    int delete_target, timeout_s;
+    gl_cli_output output;    /* --format, --out, --no-color (shared with check) */
     int given_gate;          /* a gate option was given */
     gl_check_options gate;
     const char *dirs[MAX_PLUGIN_DIRS];
@@ -46,7 +48,8 @@ static void rds_usage(FILE *out)
             "every verb:  --endpoint-url URL   RDS API endpoint (default https://rds.REGION.amazonaws.com)\n"
             "             --region R           else AWS_REGION, AWS_DEFAULT_REGION, the profile's region\n"
             "gate options (check, switchover): --policy FILE --change FILE --config FILE --waivers FILE\n"
-            "             --out DIR --format text|json --plugin-path DIR --plugins a,b -v --no-color\n"
+            "             --plugin-path DIR --plugins a,b -v, and as `check`:\n"
+            GL_CLI_OUTPUT_HELP
             "             --conninfo 'KEYWORDS'   extra libpq keywords for both sides (user=, sslmode=, ...);\n"
             "                                  else PGUSER, PGPASSWORD, ~/.pgpass as libpq finds them\n"
             "--timeout: SwitchoverTimeout, 30 to 3600 seconds (default 300); greenlight follows the\n"
@@ -88,13 +91,11 @@ static int parse_args(int argc, char **argv, rds_args *a)
         {"change", required_argument, NULL, 'c'},
         {"config", required_argument, NULL, 'C'},
         {"waivers", required_argument, NULL, 'W'},
-        {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},
         {"plugin-path", required_argument, NULL, 'P'},
         {"plugins", required_argument, NULL, 'L'},
         {"verbose", no_argument, NULL, 'v'},
-        {"no-color", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
+        GL_CLI_OUTPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -126,11 +127,8 @@ static int parse_args(int argc, char **argv, rds_args *a)
         case 'c': a->gate.change_path = optarg; a->given_gate = 1; break;
         case 'C': a->gate.config_path = optarg; a->given_gate = 1; break;
         case 'W': a->gate.waivers_path = optarg; a->given_gate = 1; break;
-        case 'f': a->format = optarg; a->given_gate = 1; break;
-        case 'o': a->out_dir = optarg; a->given_gate = 1; break;
         case 'L': a->gate.only_plugins = optarg; a->given_gate = 1; break;
         case 'v': a->gate.verbose++; break;
-        case 'N': a->color = 0; break;
         case 'P':
             if (a->gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
                 return fail("too many --plugin-path options (limit 32)");
@@ -139,6 +137,11 @@ static int parse_args(int argc, char **argv, rds_args *a)
             break;
         case 'h': rds_usage(stdout); return 0;
         default:
+            if (gl_cli_output_option(&a->output, c, optarg)) {
+                if (c != GL_CLI_OPT_NO_COLOR)
+                    a->given_gate = 1;
+                break;
+            }
             snprintf(msg, sizeof(msg), "unknown or incomplete option \"%.200s\"", argv[optind - 1]);
             return fail(msg);
         }
@@ -151,7 +154,7 @@ static int parse_args(int argc, char **argv, rds_args *a)
 }
 
 /* Refuses options that belong to other verbs. */
-static int check_verb_options(const rds_args *a)
+static int check_verb_options(rds_args *a)
 {
     int is_create = strcmp(a->sub, "create") == 0, is_delete = strcmp(a->sub, "delete") == 0;
     int is_switch = strcmp(a->sub, "switchover") == 0, gated = is_switch || strcmp(a->sub, "check") == 0;
@@ -193,8 +196,9 @@ static int check_verb_options(const rds_args *a)
             snprintf(msg, sizeof(msg), "rds %s needs --dbname DB (the database the gate checks on both sides)", a->sub);
             return fail(msg);
         }
-        if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0)
-            return fail("--format must be text or json");
+        gl_error err;
+        if (gl_cli_output_validate(&a->output, &err) != 0)
+            return fail(err.message);
     }
     return -1;
 }
@@ -213,35 +217,13 @@ static void default_name(char *out, size_t len)
     strftime(out, len, "greenlight-%Y%m%d-%H%M%S", &tm);
 }
 
-/* Prints the report as `check` does and writes DIR/report.json. */
-static int emit_report(const rds_args *a, const gl_value *report, gl_error *err)
-{
-    if (strcmp(a->format, "json") == 0) {
-        char *text = gl_json_write(report, 1, NULL);
-        if (text == NULL)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory writing the report");
-        fputs(text, stdout);
-        fputc('\n', stdout);
-        free(text);
-    } else {
-        gl_report_print_text(report, stdout, a->color);
-    }
-    fflush(stdout);
-    if (a->out_dir != NULL) {
-        if (gl_report_write_dir(report, a->out_dir, err) != 0)
-            return -1;
-        fprintf(stderr, "report: %s/report.json\n", a->out_dir);
-    }
-    return 0;
-}
-
 /* DIR/rds.json: what greenlight did with the deployment (no secrets). */
 static void write_action(const rds_args *a, const char *action, const gl_rds_deployment *d, const char *error)
 {
     gl_value *v = gl_value_object(), *members = gl_value_array();
     char path[4096], errbuf[256];
 
-    if (a->out_dir == NULL || v == NULL || members == NULL) {
+    if (a->output.out_dir == NULL || v == NULL || members == NULL) {
         gl_value_free(v);
         gl_value_free(members);
         return;
@@ -263,7 +245,7 @@ static void write_action(const rds_args *a, const char *action, const gl_rds_dep
     gl_value_object_set(v, "target", gl_value_string(d->target));
     gl_value_object_set(v, "members", members);
     gl_value_object_set(v, "error", gl_value_string(error));
-    snprintf(path, sizeof(path), "%s/rds.json", a->out_dir);
+    snprintf(path, sizeof(path), "%s/rds.json", a->output.out_dir);
     if (gl_json_write_file(v, 1, path, errbuf, sizeof(errbuf)) != 0)
         fprintf(stderr, "greenlight: warning: %s\n", errbuf);
     gl_value_free(v);
@@ -314,9 +296,13 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
         exit_code = gl_cli_fail("rds", err->exit_code ? err->exit_code : GL_EXIT_INTERNAL, err->message);
         goto out;
     }
-    if (emit_report(a, report, err) != 0) {
-        exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, err->message);
-        goto out;
+    {
+        int gate_exit = exit_code;
+        /* Prints and writes every format (report.json first); an output that
+         * cannot be written turns the exit into GL_EXIT_INTERNAL. */
+        exit_code = gl_cli_output_finish(&a->output, report, exit_code);
+        if (exit_code != gate_exit)
+            goto out;
     }
     if (!is_switch)
         goto out;
@@ -365,9 +351,8 @@ int gl_cli_rds(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     gl_check_options_default(&a.gate);
-    a.format = "text";
+    gl_cli_output_init(&a.output);
     a.timeout_s = 0;
-    a.color = isatty(STDOUT_FILENO);
     gl_error_clear(&err);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         rds_usage(argc < 2 ? stderr : stdout);
