@@ -192,3 +192,60 @@ Test(qr_workload, description_is_a_known_key)
     cr_assert_eq(w->count, 1);
     gl_qr_workload_free(w);
 }
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Every file of tests/data/workload/<dir>: the C parser and the JSON Schema
+ * (share/schema/workload.schema.json, python3-jsonschema) must both accept
+ * (valid/) or both refuse (invalid/). */
+static void corpus_agrees(const char *dir, int valid)
+{
+    char path[1024], cmd[3072];
+    const char *relative = dir;
+    struct dirent *ent;
+    DIR *d;
+    int count = 0;
+
+    /* "checks/NAME": the shipped workload of a check directory. */
+    if (strncmp(dir, "checks/", 7) == 0)
+        snprintf(path, sizeof(path), "%s/%s", GL_TEST_SOURCE_DIR, relative);
+    else
+        snprintf(path, sizeof(path), "%s/tests/data/workload/%s", GL_TEST_SOURCE_DIR, dir);
+    d = opendir(path);
+    cr_assert_not_null(d, "no corpus %s", path);
+    while ((ent = readdir(d)) != NULL) {
+        gl_qr_workload *w = NULL;
+        char err[512] = "", file[2048];
+        int rc;
+
+        if (strstr(ent->d_name, ".json") == NULL ||
+            (strncmp(dir, "checks/", 7) == 0 && strcmp(ent->d_name, "workload.json") != 0))
+            continue;
+        snprintf(file, sizeof(file), "%s/%s", path, ent->d_name);
+        rc = gl_qr_workload_load(file, &w, err, sizeof(err));
+        gl_qr_workload_free(w);
+        cr_assert_eq(rc == 0, valid, "C parser %s %s: %s", valid ? "refused" : "accepted", file, err);
+        snprintf(cmd, sizeof(cmd), "python3 %s/tests/integration/validate.py "
+                 "%s/share/schema/workload.schema.json '%s' >/dev/null 2>&1",
+                 GL_TEST_SOURCE_DIR, GL_TEST_SOURCE_DIR, file);
+        rc = system(cmd);
+        cr_assert_eq(rc == 0, valid, "JSON Schema %s %s", valid ? "refused" : "accepted", file);
+        count++;
+    }
+    closedir(d);
+    cr_assert_geq(count, strncmp(dir, "checks/", 7) == 0 ? 1 : 2, "only %d files in %s", count, path);
+}
+
+Test(qr_workload, schema_and_parser_agree_on_valid_files)
+{
+    corpus_agrees("valid", 1);
+    corpus_agrees("checks/gltest", 1);
+    corpus_agrees("checks/pagila", 1);
+}
+
+Test(qr_workload, schema_and_parser_agree_on_invalid_files)
+{
+    corpus_agrees("invalid", 0);
+}
