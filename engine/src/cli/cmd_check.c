@@ -33,6 +33,7 @@ static void check_usage(FILE *out)
             "  --waivers FILE        accepted findings (JSON; see checks/waivers.example.json)\n"
             "  --save-input FILE     save the policy input (JSON) for `greenlight policy eval`\n"
             GL_CLI_OUTPUT_HELP
+            GL_CLI_EVIDENCE_HELP
             "  --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
             "  --plugins a,b         run only these plugins\n"
             "  --statement-timeout MS  per-statement limit on both sides (default 30000)\n"
@@ -56,6 +57,7 @@ int gl_cli_check(int argc, char **argv)
         {"statement-timeout", required_argument, NULL, 'T'},
         {"verbose", no_argument, NULL, 'v'},
         GL_CLI_OUTPUT_LONGOPTS,
+        GL_CLI_EVIDENCE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -67,7 +69,7 @@ int gl_cli_check(int argc, char **argv)
     int c, exit_code = GL_EXIT_INTERNAL;
 
     gl_check_options_default(&opts);
-    gl_cli_output_init(&output);
+    gl_cli_output_init(&output, "check");
     gl_error_clear(&err);
     optind = 1;
     opterr = 0;
@@ -115,6 +117,8 @@ int gl_cli_check(int argc, char **argv)
     if (opts.blue == NULL || opts.green == NULL)
         return gl_cli_fail("check", GL_EXIT_USAGE, "check needs --blue and --green");
     opts.plugin_dirs = dirs;
+    if (gl_cli_output_check_policy(&output, opts.policy_path ? opts.policy_path : gl_default_policy_path(), &err) != 0)
+        return gl_cli_fail("check", GL_EXIT_USAGE, err.message);
 
     if (gl_check_run(&opts, &report, &exit_code, &err) != 0)
         return gl_cli_fail("check", err.exit_code ? err.exit_code : GL_EXIT_INTERNAL, err.message);

@@ -60,7 +60,8 @@ int gl_cli_report(int argc, char **argv)
     char msg[1024];
     int c, rc;
 
-    gl_cli_output_init(&output);
+    gl_cli_output_init(&output, "report");
+    output.policy_pub = NULL; /* re-rendering runs no policy */
     gl_error_clear(&err);
     optind = 1;
     opterr = 0;

@@ -26,6 +26,9 @@ static void usage(FILE *out)
             "  rds       create|status|check|switchover|delete   the gate in front of Amazon RDS blue/green\n"
             "  deploy    create|status|cleanup  blue/green deployment lifecycle (share/doc/deploy.md)\n"
             "  report    --from FILE          re-render a saved report.json (--format, --out)\n"
+            "  keygen    --out KEY            new Ed25519 key pair for signed records and policies\n"
+            "  verify    FILE --pub KEY.pub   check a signed decision record or audit log\n"
+            "  sign-policy --key KEY POLICY   sign a policy (checked with --policy-pub)\n"
             "  version                        print the version and plugin ABI\n"
             "\n"
             "X and Y are libpq conninfo strings or URIs (PG* variables, .pgpass and service\n"
@@ -55,6 +58,12 @@ int main(int argc, char **argv)
         return gl_cli_deploy(argc - 1, argv + 1);
     if (strcmp(verb, "report") == 0)
         return gl_cli_report(argc - 1, argv + 1);
+    if (strcmp(verb, "keygen") == 0)
+        return gl_cli_keygen(argc - 1, argv + 1);
+    if (strcmp(verb, "sign-policy") == 0)
+        return gl_cli_sign_policy(argc - 1, argv + 1);
+    if (strcmp(verb, "verify") == 0)
+        return gl_cli_verify(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("greenlight %s (plugin ABI %d.%d)\n", GL_VERSION, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
         return 0;

@@ -1,18 +1,23 @@
 #include "cli/output.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "evidence/evidence.h"
+#include "value/value.h"
 
-void gl_cli_output_init(gl_cli_output *o)
+void gl_cli_output_init(gl_cli_output *o, const char *verb)
 {
     const char *no_color = getenv("NO_COLOR");
+    const char *policy_pub = getenv("GREENLIGHT_POLICY_PUB");
 
+    memset(o, 0, sizeof(*o));
+    o->verb = verb;
     o->format = "text";
-    o->out_dir = NULL;
     o->color = isatty(STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
-    o->formats.n = 0;
+    o->policy_pub = policy_pub && *policy_pub ? policy_pub : NULL;
 }
 
 int gl_cli_output_option(gl_cli_output *o, int c, const char *arg)
@@ -21,21 +26,86 @@ int gl_cli_output_option(gl_cli_output *o, int c, const char *arg)
     case GL_CLI_OPT_FORMAT: o->format = arg; return 1;
     case GL_CLI_OPT_OUT: o->out_dir = arg; return 1;
     case GL_CLI_OPT_NO_COLOR: o->color = 0; return 1;
+    case GL_CLI_OPT_SIGN_KEY: o->sign_key = arg; return 1;
+    case GL_CLI_OPT_AUDIT_LOG: o->audit_log = arg; return 1;
+    case GL_CLI_OPT_POLICY_PUB: o->policy_pub = arg; return 1;
     default: return 0;
     }
 }
 
 int gl_cli_output_validate(gl_cli_output *o, gl_error *err)
 {
+    gl_evidence_key *key = NULL;
+
     if (gl_report_formats_parse(o->format, &o->formats, err) != 0)
         return -1;
     if (o->out_dir != NULL && *o->out_dir == '\0')
         return gl_error_set(err, GL_EXIT_USAGE, "--out needs a directory name");
+    if (o->audit_log != NULL && o->sign_key == NULL)
+        return gl_error_set(err, GL_EXIT_USAGE,
+                            "--audit-log needs --sign-key KEY: an unsigned log proves nothing (make a key with `greenlight keygen --out KEY`)");
+    if (o->sign_key != NULL && o->out_dir == NULL && o->audit_log == NULL)
+        return gl_error_set(err, GL_EXIT_USAGE,
+                            "--sign-key needs --out DIR (writes DIR/decision.json) or --audit-log FILE");
+    if (o->sign_key != NULL) {
+        if (gl_evidence_key_load_private(o->sign_key, &key, err) != 0)
+            return gl_error_set(err, GL_EXIT_USAGE, "--sign-key: %.1900s", err->message);
+        gl_evidence_key_free(key);
+    }
     return 0;
+}
+
+int gl_cli_output_check_policy(gl_cli_output *o, const char *policy_path, gl_error *err)
+{
+    if (o->policy_pub == NULL)
+        return 0;
+    return gl_evidence_policy_verify(policy_path, o->policy_pub, o->policy_sha256, err);
+}
+
+/* Signs the run's record: into the audit log (which sets seq and prev) and/or
+ * DIR/decision.json. */
+static int write_record(gl_cli_output *o, const gl_value *report, gl_error *err)
+{
+    gl_evidence_key *key = NULL;
+    gl_value *record = NULL, *env = NULL;
+    char *line = NULL, path[4096], msg[1024];
+    size_t len = 0;
+    int rc = -1;
+
+    if (gl_evidence_key_load_private(o->sign_key, &key, err) != 0 ||
+        gl_evidence_record_build(report, o->verb, &record, err) != 0)
+        goto out;
+    if (o->audit_log != NULL) {
+        if (gl_evidence_log_append(o->audit_log, record, key, &env, err) != 0)
+            goto out;
+    } else if (gl_evidence_record_sign(record, key, &env, err) != 0) {
+        goto out;
+    }
+    if (o->out_dir != NULL) {
+        line = gl_evidence_canonical(env, &len);
+        if (line == NULL) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "cannot serialise the decision record");
+            goto out;
+        }
+        line[len++] = '\n';
+        snprintf(path, sizeof(path), "%s/decision.json", o->out_dir);
+        if (gl_file_write_atomic(path, line, len, msg, sizeof(msg)) != 0) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(line);
+    gl_value_free(env);
+    gl_value_free(record);
+    gl_evidence_key_free(key);
+    return rc;
 }
 
 int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code)
 {
+    const char *ran = gl_value_object_string(gl_value_object_get(report, "policy"), "sha256");
     gl_error err;
 
     gl_error_clear(&err);
@@ -43,5 +113,16 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
         return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
     if (o->out_dir != NULL)
         fprintf(stderr, "report: %s/report.json\n", o->out_dir);
+    if (o->sign_key != NULL) {
+        if (write_record(o, report, &err) != 0)
+            return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
+        if (o->out_dir != NULL)
+            fprintf(stderr, "signed record: %s/decision.json\n", o->out_dir);
+        if (o->audit_log != NULL)
+            fprintf(stderr, "audit log: %s\n", o->audit_log);
+    }
+    if (o->policy_pub != NULL && (ran == NULL || strcmp(ran, o->policy_sha256) != 0))
+        return gl_cli_fail(NULL, GL_EXIT_USAGE,
+                           "the policy changed between its signature check and the run: not authorised");
     return exit_code;
 }

@@ -1,6 +1,7 @@
 /*
  * output — the output and evidence options every deciding verb shares
- * (--format, --out, --no-color), parsed in one place so `check`, the
+ * (--format, --out, --no-color, --sign-key, --audit-log, --policy-pub),
+ * parsed in one place so `check`, the
  * deployment verbs and the rds verbs accept the same flags. A verb adds
  * GL_CLI_OUTPUT_LONGOPTS to its getopt_long table, hands unknown option
  * codes to gl_cli_output_option(), and ends with gl_cli_output_finish().
@@ -12,17 +13,27 @@
 #include <stdio.h>
 
 #include "report/report.h"
+#include "util/error.h"
 
 enum {
     GL_CLI_OPT_FORMAT = 0x1000,
     GL_CLI_OPT_OUT,
     GL_CLI_OPT_NO_COLOR,
+    GL_CLI_OPT_SIGN_KEY,
+    GL_CLI_OPT_AUDIT_LOG,
+    GL_CLI_OPT_POLICY_PUB,
 };
 
 #define GL_CLI_OUTPUT_LONGOPTS                                             \
     {"format", required_argument, NULL, GL_CLI_OPT_FORMAT},                \
     {"out", required_argument, NULL, GL_CLI_OPT_OUT},                      \
     {"no-color", no_argument, NULL, GL_CLI_OPT_NO_COLOR}
+
+/* Deciding verbs also take the evidence options. */
+#define GL_CLI_EVIDENCE_LONGOPTS                                           \
+    {"sign-key", required_argument, NULL, GL_CLI_OPT_SIGN_KEY},            \
+    {"audit-log", required_argument, NULL, GL_CLI_OPT_AUDIT_LOG},          \
+    {"policy-pub", required_argument, NULL, GL_CLI_OPT_POLICY_PUB}
 
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \
@@ -32,21 +43,40 @@ enum {
     "                        (report.txt, report.junit.xml, report.sarif, report.md, ...)\n"   \
     "  --no-color            never colour the text output (NO_COLOR is honoured too)\n"
 
+#define GL_CLI_EVIDENCE_HELP                                                                    \
+    "  --sign-key KEY        sign a decision record (Ed25519 key from `greenlight keygen`):\n"   \
+    "                        DIR/decision.json with --out, and/or a line of --audit-log\n"      \
+    "  --audit-log FILE      append the signed record to FILE (hash-chained JSON lines)\n"     \
+    "  --policy-pub KEY      refuse (exit 64) a policy without a valid POLICY.sig by KEY\n"    \
+    "                        (default $GREENLIGHT_POLICY_PUB)\n"
+
 typedef struct gl_cli_output {
+    const char *verb;            /* recorded in decision records */
     const char *format;          /* the raw --format list */
     const char *out_dir;         /* NULL: nothing written to disk */
     int color;                   /* colour text on stdout */
+    const char *sign_key;        /* NULL: no decision record */
+    const char *audit_log;       /* NULL: no audit log */
+    const char *policy_pub;      /* NULL: policies need no signature */
+    char policy_sha256[65];      /* what gl_cli_output_check_policy verified */
     gl_report_formats formats;   /* parsed by gl_cli_output_validate */
 } gl_cli_output;
 
-/* Defaults: text, no directory, colour when stdout is a TTY and NO_COLOR is unset. */
-void gl_cli_output_init(gl_cli_output *o);
+/* Defaults: text, no directory, colour when stdout is a TTY and NO_COLOR is
+ * unset, policy key from $GREENLIGHT_POLICY_PUB. */
+void gl_cli_output_init(gl_cli_output *o, const char *verb);
 /* Returns 1 when c is an output option (consumed), 0 when it is not. */
 int gl_cli_output_option(gl_cli_output *o, int c, const char *arg);
-/* After parsing: checks the format list. Usage errors name the flag. */
+/* After parsing: checks the format list, that the signing key loads and that
+ * --sign-key has somewhere to go. Usage errors name the flag. */
 int gl_cli_output_validate(gl_cli_output *o, gl_error *err);
-/* Prints and writes every format. Returns exit_code, or GL_EXIT_INTERNAL
- * (after printing the error) when an output could not be written. */
+/* With a policy key configured: the policy must carry a valid POLICY.sig
+ * (exit 64 otherwise). Without one: nothing to do. */
+int gl_cli_output_check_policy(gl_cli_output *o, const char *policy_path, gl_error *err);
+/* Prints and writes every format, then the signed record and audit line.
+ * Returns exit_code, or (after printing the error) GL_EXIT_INTERNAL when an
+ * output or record could not be written, GL_EXIT_USAGE when the policy that
+ * ran is not the one whose signature was verified. */
 int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "run/stages.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "judge/policy.h"
@@ -56,6 +57,14 @@ int gl_run_judge(gl_run *run, gl_error *err)
     bad |= gl_value_object_set(run->input, "errors", gl_value_copy(run->errors)) != 0;
     if (bad)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory building the policy input");
+    {
+        /* Signed decision records name the input by the digest of exactly the
+         * bytes --save-input writes. */
+        char *input_json = gl_json_write(run->input, 1, NULL);
+        if (input_json != NULL)
+            gl_sha256_hex(input_json, strlen(input_json), run->input_sha256);
+        free(input_json);
+    }
     if (run->opts->save_input_path != NULL) {
         char serr[1024];
         if (gl_json_write_file(run->input, 1, run->opts->save_input_path, serr, sizeof(serr)) != 0) {

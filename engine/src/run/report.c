@@ -91,6 +91,8 @@ static gl_value *policy_value(const gl_run *run)
 
     bad |= gl_value_object_set(pv, "path", gl_value_string(run->policy_path)) != 0;
     bad |= gl_value_object_set(pv, "sha256", gl_value_string(run->policy_sha256)) != 0;
+    bad |= gl_value_object_set(pv, "input_sha256", run->input_sha256[0] ? gl_value_string(run->input_sha256)
+                                                                       : gl_value_null()) != 0;
     if (bad) {
         gl_value_free(pv);
         return NULL;

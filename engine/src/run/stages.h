@@ -44,6 +44,7 @@ typedef struct gl_run {
     char *policy_text;                   /* the exact bytes hashed and evaluated */
     size_t policy_len;
     char policy_sha256[65];
+    char input_sha256[65];               /* of the policy input as --save-input writes it (judge) */
     gl_value *config;                    /* {"plugins": {...}} (never NULL after inputs) */
     gl_value *change;                    /* the declared change, or null */
     gl_value *waivers;                   /* the waiver file, or NULL */
