@@ -309,6 +309,18 @@ static const char rules_sql[] =
     DESC_JOIN("ds", "pg_catalog.pg_rewrite", "r.oid", "0")
     "WHERE r.rulename <> '_RETURN' AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
 
+/* Collations (CREATE COLLATION) in user schemas. 15 names an ICU locale
+ * colliculocale, 17 colllocale, and only 16+ has collicurules: read through
+ * to_jsonb so one query serves both and the same collation reads the same. */
+static const char collations_sql[] =
+    "SELECT n.nspname, co.collname, co.collprovider, co.collisdeterministic, co.collcollate, "
+    "co.collctype, COALESCE(pg_catalog.to_jsonb(co) ->> 'colliculocale', "
+    "pg_catalog.to_jsonb(co) ->> 'colllocale'), pg_catalog.to_jsonb(co) ->> 'collicurules', "
+    "pg_catalog.pg_get_userbyid(co.collowner), ds.description "
+    "FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace "
+    DESC_JOIN("ds", "pg_catalog.pg_collation", "co.oid", "0")
+    "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_collation", "co.oid");
+
 /* Enum labels are joined by 0x1e so the diff can tell added, removed and
  * reordered labels apart; other types get a one-line definition. */
 static const char types_sql[] =
@@ -418,6 +430,12 @@ static const schema_field trigger_fields[] = {
     F_PARENT, F("definition", "definition_changed", WARNING),
     F("enabled", "enabled_changed", WARNING), F_COMMENT,
 };
+static const schema_field collation_fields[] = {
+    F("provider", "definition_changed", ERROR), F("deterministic", "definition_changed", ERROR),
+    F("collate", "definition_changed", ERROR), F("ctype", "definition_changed", ERROR),
+    F("locale", "definition_changed", ERROR), F("icu_rules", "definition_changed", ERROR),
+    F_OWNER, F_COMMENT,
+};
 static const schema_field rule_fields[] = {
     F_PARENT, F("definition", "definition_changed", WARNING),
     F("enabled", "enabled_changed", WARNING), F_COMMENT,
@@ -458,6 +476,7 @@ const schema_kind schema_kinds[] = {
     KIND("schemas", "namespace", "schema", schemas_sql, 1, 1, -1, NULL, NULL, ERROR, INFO, schema_fields),
     { "extensions", "extension", "extension", extensions_sql, 1, 0, -1, NULL, NULL, GL_SEVERITY_ERROR,
       GL_SEVERITY_INFO, extension_fields, COUNT(extension_fields), NULL, EXTENSION_SCHEMA_FIELD },
+    KIND("collations", "collation", "collation", collations_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, collation_fields),
     KIND("types", "type", "type", types_sql, 2, 1, -1, NULL, NULL, ERROR, INFO, type_fields),
     KIND("tables", "table", "table", tables_sql, 2, 1, -1, NULL, NULL, CRITICAL, INFO, table_fields),
     KIND("columns", "column", "column", columns_sql, 3, 1, 0, "tables", NULL, CRITICAL, INFO, column_fields),

@@ -25,7 +25,7 @@
 #include <stddef.h>
 
 #define SCHEMA_SEP '\037'
-#define SCHEMA_FACTS_FORMAT 3
+#define SCHEMA_FACTS_FORMAT 4
 #define SCHEMA_MAX_FIELDS 24
 
 /* How a field is compared and which code a difference gets. */
