@@ -199,12 +199,8 @@ int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const cha
         }
         for (size_t k = 0; k < per[i].count; k++) {
             int seen = 0;
-            for (size_t j = 0; j < all.count && !seen; j++) {
-                const gl_qr_ref *x = &all.items[j], *y = &per[i].items[k];
-                seen = x->kind == y->kind && strcmp(x->name, y->name) == 0 &&
-                       ((!x->schema && !y->schema) ||
-                        (x->schema && y->schema && strcmp(x->schema, y->schema) == 0));
-            }
+            for (size_t j = 0; j < all.count && !seen; j++)
+                seen = gl_qr_ref_equal(&all.items[j], &per[i].items[k]);
             if (seen)
                 continue;
             if (all.count == all.cap) {
@@ -248,11 +244,8 @@ int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const cha
         for (size_t k = 0; k < per[i].count && reasons[i] == NULL; k++) {
             const gl_qr_ref *y = &per[i].items[k];
             for (size_t j = 0; j < all.count; j++) {
-                const gl_qr_ref *x = &all.items[j];
                 char text[600];
-                if (x->kind != y->kind || strcmp(x->name, y->name) != 0 ||
-                    !((!x->schema && !y->schema) ||
-                      (x->schema && y->schema && strcmp(x->schema, y->schema) == 0)))
+                if (!gl_qr_ref_equal(&all.items[j], y))
                     continue;
                 if (a.v[j].volatile_fn == NULL && a.v[j].family_fn == NULL)
                     break;

@@ -127,6 +127,8 @@ typedef struct gl_qr_refs {
  * to refs (zeroed by the caller). 0, or -1 (does not parse, out of memory). */
 int gl_qr_references(const char *sql, gl_qr_refs *refs);
 void gl_qr_refs_free(gl_qr_refs *refs);
+/* 1 when two references name the same thing (kind, schema or none, name). */
+int gl_qr_ref_equal(const gl_qr_ref *a, const gl_qr_ref *b);
 
 /* ------------------------------------------------------------------ import */
 

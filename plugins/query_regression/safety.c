@@ -309,19 +309,22 @@ int gl_qr_catalog_only(const char *sql)
 
 /* ------------------------------------------------------------ references */
 
+int gl_qr_ref_equal(const gl_qr_ref *a, const gl_qr_ref *b)
+{
+    return a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
+           ((a->schema == NULL && b->schema == NULL) ||
+            (a->schema != NULL && b->schema != NULL && strcmp(a->schema, b->schema) == 0));
+}
+
 static int add_ref(gl_qr_refs *refs, gl_qr_ref_kind kind, const char *schema, const char *name)
 {
-    gl_qr_ref *r;
+    gl_qr_ref *r, want = {kind, (char *)schema, (char *)name};
 
     if (name == NULL)
         return 0;
-    for (size_t i = 0; i < refs->count; i++) {
-        r = &refs->items[i];
-        if (r->kind == kind && strcmp(r->name, name) == 0 &&
-            ((r->schema == NULL && schema == NULL) ||
-             (r->schema != NULL && schema != NULL && strcmp(r->schema, schema) == 0)))
+    for (size_t i = 0; i < refs->count; i++)
+        if (gl_qr_ref_equal(&refs->items[i], &want))
             return 0;
-    }
     if (refs->count == refs->cap) {
         size_t cap = refs->cap ? refs->cap * 2 : 16;
         gl_qr_ref *grown = realloc(refs->items, cap * sizeof(*grown));
