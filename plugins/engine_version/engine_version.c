@@ -111,7 +111,7 @@ static int settings_row(void *userdata, int ncols, const char *const *names,
         return oom(st);
     if (host->array_push(st->b, host->value_string(values[0])) != 0)
         return oom(st);
-    if (is_null[2] || !gl_ev__source_is_operator(values[2]))
+    if (is_null[2] || !engine_version_source_is_operator(values[2]))
         return 0;
     row = host->value_object();
     if (row == NULL)
@@ -269,11 +269,11 @@ static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side
                      host->value_object(), NULL, NULL) != 0 ||
         collect_into(&st, side, available_sql, available_row, "extensions_available",
                      host->value_object(), NULL, NULL) != 0 ||
-        gl_ev__collect_rows(ctx, host, side, defaults_sql, st.facts, "settings_defaults") != 0 ||
-        gl_ev__collect_rows(ctx, host, side, update_paths_sql, st.facts,
+        engine_version_collect_rows(ctx, host, side, defaults_sql, st.facts, "settings_defaults") != 0 ||
+        engine_version_collect_rows(ctx, host, side, update_paths_sql, st.facts,
                             "extension_update_paths") != 0 ||
-        gl_ev__collect_upgrade(ctx, host, side, num, st.facts) != 0 ||
-        gl_ev__collect_storage(ctx, host, side, num, st.facts) != 0)
+        engine_version_collect_upgrade(ctx, host, side, num, st.facts) != 0 ||
+        engine_version_collect_storage(ctx, host, side, num, st.facts) != 0)
         goto out;
     *out_facts = st.facts;
     st.facts = NULL;
@@ -286,7 +286,7 @@ out:
 /* ------------------------------------------------------------------ compare */
 
 /* "15.10" from "15.10 (Debian 15.10-1.pgdg120+1)"; from the number when absent. */
-static void short_version(const gl_host *host, const gl_value *facts, const gl_ev_version *v,
+static void short_version(const gl_host *host, const gl_value *facts, const engine_version_version *v,
                           char *buf, size_t buflen)
 {
     const char *s = host->value_get_string(host->object_get(facts, "server_version"));
@@ -297,31 +297,31 @@ static void short_version(const gl_host *host, const gl_value *facts, const gl_e
         snprintf(buf, buflen, "%.*s", (int)(len < 64 ? len : 64), s);
         return;
     }
-    gl_ev__version_string(v, buf, buflen);
+    engine_version_version_string(v, buf, buflen);
 }
 
 static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                           const gl_value *green)
 {
-    gl_ev_version vb, vg;
+    engine_version_version vb, vg;
     gl_value *details = NULL, *hb = NULL, *hg = NULL;
     char sb[80], sg[80], mb[16], mg[16], message[512];
     const char *code, *fix;
     gl_severity sev;
-    gl_ev_change change;
+    engine_version_change change;
 
-    if (gl_ev__read_version(ctx, host, blue, "blue", &vb) != 0 ||
-        gl_ev__read_version(ctx, host, green, "green", &vg) != 0)
+    if (engine_version_read_version(ctx, host, blue, "blue", &vb) != 0 ||
+        engine_version_read_version(ctx, host, green, "green", &vg) != 0)
         return -1;
-    change = gl_ev__version_change(&vb, &vg);
-    if (change == GL_EV_SAME)
+    change = engine_version_version_change(&vb, &vg);
+    if (change == ENGINE_VERSION_SAME)
         return 0;
     short_version(host, blue, &vb, sb, sizeof(sb));
     short_version(host, green, &vg, sg, sizeof(sg));
-    gl_ev__version_major_string(&vb, mb, sizeof(mb));
-    gl_ev__version_major_string(&vg, mg, sizeof(mg));
+    engine_version_version_major_string(&vb, mb, sizeof(mb));
+    engine_version_version_major_string(&vg, mg, sizeof(mg));
     switch (change) {
-    case GL_EV_DOWNGRADE:
+    case ENGINE_VERSION_DOWNGRADE:
         code = "engine_version.downgrade";
         sev = GL_SEVERITY_CRITICAL;
         snprintf(message, sizeof(message),
@@ -330,7 +330,7 @@ static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue
         fix = "Do not switch: point green at a server running blue's PostgreSQL version or "
               "newer (roll back to blue if green already serves).";
         break;
-    case GL_EV_MAJOR_UPGRADE:
+    case ENGINE_VERSION_MAJOR_UPGRADE:
         code = "engine_version.major_upgrade";
         sev = GL_SEVERITY_WARNING;
         snprintf(message, sizeof(message),
@@ -367,9 +367,9 @@ static int compare_server(gl_ctx *ctx, const gl_host *host, const gl_value *blue
         host->object_set(details, "green_server_version",
                          host->value_string(host->value_get_string(
                              host->object_get(green, "server_version")))) != 0 ||
-        gl_ev__set_str(host, details, "fix", fix) != 0)
-        return gl_ev__nomem(ctx, host, details, hb, hg);
-    return gl_ev__emit(ctx, host, code, sev, "server", hb, hg, details, message);
+        engine_version_set_str(host, details, "fix", fix) != 0)
+        return engine_version_nomem(ctx, host, details, hb, hg);
+    return gl_plugin_emit(ctx, host, code, sev, "server", hb, hg, details, message);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -412,13 +412,13 @@ static const char *update_path(const gl_host *host, const gl_value *paths, const
     *out_default = NULL;
     for (size_t i = 0; i < host->value_len(paths); i++) {
         const gl_value *r = host->array_at(paths, i);
-        const char *n = gl_ev__get(host, r, "name"), *src = gl_ev__get(host, r, "source");
+        const char *n = engine_version_get(host, r, "name"), *src = engine_version_get(host, r, "source");
 
         if (n == NULL || strcmp(n, name) != 0)
             continue;
-        *out_default = gl_ev__get(host, r, "default_version");
+        *out_default = engine_version_get(host, r, "default_version");
         if (src != NULL && from != NULL && strcmp(src, from) == 0)
-            path = gl_ev__get(host, r, "path");
+            path = engine_version_get(host, r, "path");
     }
     if (*out_default != NULL && from != NULL && strcmp(*out_default, from) == 0)
         return "";
@@ -468,12 +468,12 @@ static int compare_update_path(gl_ctx *ctx, const gl_host *host, const char *nam
     hb = host->value_string(bv);
     hg = host->value_string(dv);
     if (details == NULL || hb == NULL || hg == NULL ||
-        gl_ev__set_str(host, details, "blue_version", bv) != 0 ||
-        gl_ev__set_str(host, details, "green_default_version", dv) != 0 ||
-        gl_ev__set_str(host, details, "update_path", path) != 0 ||
-        gl_ev__set_str(host, details, "fix", fix) != 0)
-        return gl_ev__nomem(ctx, host, details, hb, hg);
-    return gl_ev__emit(ctx, host,
+        engine_version_set_str(host, details, "blue_version", bv) != 0 ||
+        engine_version_set_str(host, details, "green_default_version", dv) != 0 ||
+        engine_version_set_str(host, details, "update_path", path) != 0 ||
+        engine_version_set_str(host, details, "fix", fix) != 0)
+        return engine_version_nomem(ctx, host, details, hb, hg);
+    return gl_plugin_emit(ctx, host,
                        ok ? "engine_version.extension.update_available"
                           : "engine_version.extension.no_update_path",
                        ok ? GL_SEVERITY_INFO : GL_SEVERITY_WARNING, name, hb, hg, details,
@@ -481,10 +481,10 @@ static int compare_update_path(gl_ctx *ctx, const gl_host *host, const char *nam
 }
 
 /* An extension the data file says needs a human at switchover. */
-static int compare_extension_note(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+static int compare_extension_note(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,
                                   const char *name, const char *bv)
 {
-    const gl_ev_extension_note *note = gl_ev__data_extension(data, name);
+    const engine_version_extension_note *note = engine_version_data_extension(data, name);
     gl_value *details, *hb;
     char message[1024];
 
@@ -494,10 +494,10 @@ static int compare_extension_note(gl_ctx *ctx, const gl_host *host, const gl_ev_
              "switchover: %s", name, note->reason);
     details = host->value_object();
     hb = host->value_string(bv);
-    if (details == NULL || hb == NULL || gl_ev__set_str(host, details, "reason", note->reason) != 0 ||
-        gl_ev__set_str(host, details, "fix", note->reason) != 0)
-        return gl_ev__nomem(ctx, host, details, hb, NULL);
-    return gl_ev__emit(ctx, host, "engine_version.extension.switchover_risk",
+    if (details == NULL || hb == NULL || engine_version_set_str(host, details, "reason", note->reason) != 0 ||
+        engine_version_set_str(host, details, "fix", note->reason) != 0)
+        return engine_version_nomem(ctx, host, details, hb, NULL);
+    return gl_plugin_emit(ctx, host, "engine_version.extension.switchover_risk",
                        severity_of(note->severity), name, hb, NULL, details, message);
 }
 
@@ -515,7 +515,7 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
 
     if (details == NULL || hb == NULL ||
         host->object_set(details, "blue_version", host->value_string(blue_version)) != 0)
-        return gl_ev__nomem(ctx, host, details, hb, hg);
+        return engine_version_nomem(ctx, host, details, hb, hg);
     if (gi != NULL) {
         const char *gv = host->value_get_string(gi);
         int c;
@@ -525,7 +525,7 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
             host->value_free(hb);
             return compare_update_path(ctx, host, name, blue_version, paths);
         }
-        c = gl_ev__extension_version_cmp(gv, blue_version);
+        c = engine_version_extension_version_cmp(gv, blue_version);
         if (c < 0)
             snprintf(fix, sizeof(fix), "On green: ALTER EXTENSION %s UPDATE TO '%s' (install the "
                      "package that ships it first if needed), or test the application with %s.",
@@ -538,11 +538,11 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
             host->object_set(details, "green_version", host->value_string(gv)) != 0 ||
             host->object_set(details, "direction",
                              host->value_string(c < 0 ? "older" : "newer")) != 0 ||
-            gl_ev__set_str(host, details, "fix", fix) != 0)
-            return gl_ev__nomem(ctx, host, details, hb, hg);
+            engine_version_set_str(host, details, "fix", fix) != 0)
+            return engine_version_nomem(ctx, host, details, hb, hg);
         snprintf(message, sizeof(message), "Extension %s is version %s on blue and %s (%s) on "
                  "green.", name, bv, gv, c < 0 ? "older" : "newer");
-        return gl_ev__emit(ctx, host, "engine_version.extension.version_changed",
+        return gl_plugin_emit(ctx, host, "engine_version.extension.version_changed",
                             c < 0 ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO, name, hb, hg, details,
                             message);
     }
@@ -566,12 +566,12 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
         if (host->object_set(details, "available_versions", host->value_copy(ga)) != 0 ||
             host->object_set(details, "blue_version_available",
                              host->value_bool(has_blue_version)) != 0 ||
-            gl_ev__set_str(host, details, "green_default_version", dv) != 0 ||
-            gl_ev__set_str(host, details, "fix", fix) != 0)
-            return gl_ev__nomem(ctx, host, details, hb, hg);
+            engine_version_set_str(host, details, "green_default_version", dv) != 0 ||
+            engine_version_set_str(host, details, "fix", fix) != 0)
+            return engine_version_nomem(ctx, host, details, hb, hg);
         snprintf(message, sizeof(message), "Extension %s (%s on blue) is available on green but "
                  "not installed: CREATE EXTENSION it in green before switching.", name, bv);
-        if (gl_ev__emit(ctx, host, "engine_version.extension.not_installed",
+        if (gl_plugin_emit(ctx, host, "engine_version.extension.not_installed",
                         GL_SEVERITY_WARNING, name, hb, NULL, details, message) != 0)
             return -1;
         return compare_update_path(ctx, host, name, blue_version, paths);
@@ -579,15 +579,15 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
     snprintf(fix, sizeof(fix), "Install the package that provides extension %s (version %s) on "
              "green's server, then CREATE EXTENSION %s in green's database; or drop it on blue "
              "if nothing uses it.", name, bv, name);
-    if (gl_ev__set_str(host, details, "fix", fix) != 0)
-        return gl_ev__nomem(ctx, host, details, hb, hg);
+    if (engine_version_set_str(host, details, "fix", fix) != 0)
+        return engine_version_nomem(ctx, host, details, hb, hg);
     snprintf(message, sizeof(message), "Extension %s (%s on blue) is neither installed nor "
              "available on green: install its package on the green server.", name, bv);
-    return gl_ev__emit(ctx, host, "engine_version.extension.missing", GL_SEVERITY_CRITICAL, name,
+    return gl_plugin_emit(ctx, host, "engine_version.extension.missing", GL_SEVERITY_CRITICAL, name,
                         hb, NULL, details, message);
 }
 
-static int compare_extensions(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+static int compare_extensions(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,
                               const gl_value *blue, const gl_value *green)
 {
     const gl_value *bi = host->object_get(blue, "extensions_installed");
@@ -633,11 +633,11 @@ static int db_role_entries(const gl_host *host, const gl_value *db_role, const c
     return 0;
 }
 
-static int compare_parameter(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+static int compare_parameter(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,
                              const char *name, const gl_value *blue_setting,
                              const gl_value *db_role)
 {
-    const gl_ev_renamed_parameter *renamed = gl_ev__data_parameter(data, name);
+    const engine_version_renamed_parameter *renamed = engine_version_data_parameter(data, name);
     int custom = strchr(name, '.') != NULL;
     gl_value *details = host->value_object();
     gl_value *places = host->value_array();
@@ -677,7 +677,7 @@ static int compare_parameter(gl_ctx *ctx, const gl_host *host, const gl_ev_data 
         (renamed != NULL &&
          (host->object_set(details, "removed_in", host->value_string(renamed->removed_in)) != 0 ||
           host->object_set(details, "note", host->value_string(renamed->note)) != 0)) ||
-        gl_ev__set_str(host, details, "fix", fix) != 0)
+        engine_version_set_str(host, details, "fix", fix) != 0)
         goto oom;
     if (renamed != NULL && renamed->renamed_to != NULL)
         snprintf(message, sizeof(message), "Parameter %s is set on blue but green's PostgreSQL "
@@ -692,11 +692,11 @@ static int compare_parameter(gl_ctx *ctx, const gl_host *host, const gl_ev_data 
                  "no longer has it: remove it from green's configuration.%s%s", name,
                  renamed ? " " : "", renamed ? renamed->note : "");
     /* A dotted name belongs to a module: its absence is the module's, not the engine's. */
-    return gl_ev__emit(ctx, host, "engine_version.parameter.removed",
+    return gl_plugin_emit(ctx, host, "engine_version.parameter.removed",
                         custom ? GL_SEVERITY_WARNING : GL_SEVERITY_ERROR, name, hb, NULL, details,
                         message);
 oom:
-    return gl_ev__nomem(ctx, host, details, places, hb);
+    return engine_version_nomem(ctx, host, details, places, hb);
 }
 
 /* 1 when a settings_db_role array sets name (case-insensitively). */
@@ -711,7 +711,7 @@ static int set_in_db_role(const gl_host *host, const gl_value *db_role, const ch
     return 0;
 }
 
-static int compare_parameters(gl_ctx *ctx, const gl_host *host, const gl_ev_data *data,
+static int compare_parameters(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,
                               const gl_value *blue, const gl_value *green)
 {
     const gl_value *nondefault = host->object_get(blue, "settings_nondefault");
@@ -773,7 +773,7 @@ static const gl_value *setting_row(const gl_host *host, const gl_value *rows, co
 {
     for (size_t i = 0; i < host->value_len(rows); i++) {
         const gl_value *r = host->array_at(rows, i);
-        const char *n = gl_ev__get(host, r, "name");
+        const char *n = engine_version_get(host, r, "name");
 
         if (n != NULL && strcmp(n, name) == 0)
             return r;
@@ -797,7 +797,7 @@ static int compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_value *bl
     const gl_value *brows = host->object_get(blue, "settings_defaults");
     const gl_value *grows = host->object_get(green, "settings_defaults");
     gl_value *list = NULL, *details = NULL, *count = NULL;
-    gl_ev_text names = { 0 };
+    engine_version_text names = { 0 };
     char message[1024];
     int rc;
 
@@ -809,25 +809,25 @@ static int compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_value *bl
         goto oom;
     for (size_t i = 0; i < host->value_len(brows); i++) {
         const gl_value *b = host->array_at(brows, i), *g;
-        const char *name = gl_ev__get(host, b, "name");
+        const char *name = engine_version_get(host, b, "name");
         gl_value *item;
 
-        if (name == NULL || !same_text(gl_ev__get(host, b, "source"), "default"))
+        if (name == NULL || !same_text(engine_version_get(host, b, "source"), "default"))
             continue;
         g = setting_row(host, grows, name);
-        if (g == NULL || (same_text(gl_ev__get(host, b, "boot_val"), gl_ev__get(host, g, "boot_val")) &&
-                          same_text(gl_ev__get(host, b, "unit"), gl_ev__get(host, g, "unit"))))
+        if (g == NULL || (same_text(engine_version_get(host, b, "boot_val"), engine_version_get(host, g, "boot_val")) &&
+                          same_text(engine_version_get(host, b, "unit"), engine_version_get(host, g, "unit"))))
             continue;
         item = host->value_object();
         if (item == NULL || host->array_push(list, item) != 0 ||
-            gl_ev__set_str(host, item, "name", name) != 0 ||
-            gl_ev__set_str(host, item, "blue", gl_ev__get(host, b, "boot_val")) != 0 ||
-            gl_ev__set_str(host, item, "green", gl_ev__get(host, g, "boot_val")) != 0 ||
-            gl_ev__set_str(host, item, "unit_blue", gl_ev__get(host, b, "unit")) != 0 ||
-            gl_ev__set_str(host, item, "unit_green", gl_ev__get(host, g, "unit")) != 0 ||
-            gl_ev__set_str(host, item, "source_green", gl_ev__get(host, g, "source")) != 0)
+            engine_version_set_str(host, item, "name", name) != 0 ||
+            engine_version_set_str(host, item, "blue", engine_version_get(host, b, "boot_val")) != 0 ||
+            engine_version_set_str(host, item, "green", engine_version_get(host, g, "boot_val")) != 0 ||
+            engine_version_set_str(host, item, "unit_blue", engine_version_get(host, b, "unit")) != 0 ||
+            engine_version_set_str(host, item, "unit_green", engine_version_get(host, g, "unit")) != 0 ||
+            engine_version_set_str(host, item, "source_green", engine_version_get(host, g, "source")) != 0)
             goto oom;
-        gl_ev__text_add(&names, "%s%s", names.len > 0 ? ", " : "", name);
+        engine_version_text_add(&names, "%s%s", names.len > 0 ? ", " : "", name);
     }
     if (host->value_len(list) == 0) {
         host->value_free(list);
@@ -837,7 +837,7 @@ static int compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_value *bl
         goto oom;
     snprintf(message, sizeof(message), "%zu built-in default(s) differ between blue's and "
              "green's PostgreSQL for settings blue leaves at default: %.600s.",
-             host->value_len(list), gl_ev__text_str(&names));
+             host->value_len(list), engine_version_text_str(&names));
     details = host->value_object();
     count = host->value_int((int64_t)host->value_len(list));
     if (details == NULL || count == NULL)
@@ -845,26 +845,26 @@ static int compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_value *bl
     rc = host->object_set(details, "parameters", list);
     list = NULL;
     if (rc != 0 ||
-        gl_ev__set_str(host, details, "fix", "Review each against the release notes; to keep "
+        engine_version_set_str(host, details, "fix", "Review each against the release notes; to keep "
                        "blue's behaviour set blue's value on green explicitly (ALTER SYSTEM SET "
                        "name = value).") != 0)
         goto oom;
-    gl_ev__text_free(&names);
-    return gl_ev__emit(ctx, host, "engine_version.parameter.default_changed", GL_SEVERITY_INFO,
+    engine_version_text_free(&names);
+    return gl_plugin_emit(ctx, host, "engine_version.parameter.default_changed", GL_SEVERITY_INFO,
                        "defaults", NULL, count, details, message);
 oom:
-    gl_ev__text_free(&names);
+    engine_version_text_free(&names);
     host->value_free(list);
-    return gl_ev__nomem(ctx, host, details, count, NULL);
+    return engine_version_nomem(ctx, host, details, count, NULL);
 }
 
 /*
  * The data file: the plugin's "data_file" setting when given (read now),
  * else the copy embedded at build time.
  */
-static int load_data(gl_ctx *ctx, const gl_host *host, gl_ev_data *out)
+static int load_data(gl_ctx *ctx, const gl_host *host, engine_version_data *out)
 {
-    const char *path = gl_ev__get(host, host->config(ctx), "data_file");
+    const char *path = engine_version_get(host, host->config(ctx), "data_file");
     char err[256];
     char *text = NULL;
     size_t len = 0;
@@ -872,7 +872,7 @@ static int load_data(gl_ctx *ctx, const gl_host *host, gl_ev_data *out)
     int rc = -1;
 
     if (path == NULL) {
-        if (gl_ev__data_parse((const char *)gl_ev__embedded_data, gl_ev__embedded_data_len, out,
+        if (engine_version_data_parse((const char *)engine_version_embedded_data, engine_version_embedded_data_len, out,
                               err, sizeof(err)) != 0)
             return host->set_error(ctx, "engine_version: the embedded data file is invalid (%s); "
                                    "rebuild the plugin", err);
@@ -895,7 +895,7 @@ static int load_data(gl_ctx *ctx, const gl_host *host, gl_ev_data *out)
                         "bytes", path, DATA_FILE_MAX);
         goto out;
     }
-    if (gl_ev__data_parse(text, len, out, err, sizeof(err)) != 0) {
+    if (engine_version_data_parse(text, len, out, err, sizeof(err)) != 0) {
         host->set_error(ctx, "engine_version: data_file %s: %s", path, err);
         goto out;
     }
@@ -910,7 +910,7 @@ out:
 static int engine_version_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                                   const gl_value *green)
 {
-    gl_ev_data data;
+    engine_version_data data;
     int rc = -1;
 
     if (load_data(ctx, host, &data) != 0)
@@ -919,22 +919,17 @@ static int engine_version_compare(gl_ctx *ctx, const gl_host *host, const gl_val
         compare_extensions(ctx, host, &data, blue, green) != 0 ||
         compare_parameters(ctx, host, &data, blue, green) != 0 ||
         compare_defaults(ctx, host, blue, green) != 0 ||
-        gl_ev__compare_upgrade(ctx, host, blue, green) != 0 ||
-        gl_ev__compare_storage(ctx, host, blue, green) != 0)
+        engine_version_compare_upgrade(ctx, host, blue, green) != 0 ||
+        engine_version_compare_storage(ctx, host, blue, green) != 0)
         goto out;
     rc = 0;
 out:
-    gl_ev__data_free(&data);
+    engine_version_data_free(&data);
     return rc;
 }
 
-static const gl_plugin engine_version_plugin =
-    GL_PLUGIN_INIT("engine_version", ENGINE_VERSION_VERSION,
-                   "Checks major-upgrade readiness: version step, pg_upgrade blockers, extensions, "
-                   "parameters, build settings, collations, statistics",
-                   engine_version_collect, engine_version_compare);
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &engine_version_plugin;
-}
+GL_PLUGIN_DEFINE(.name = "engine_version", .version = ENGINE_VERSION_VERSION,
+                 .description =
+    "Checks major-upgrade readiness: version step, pg_upgrade blockers, extensions, "
+    "parameters, build settings, collations, statistics",
+                 .collect = engine_version_collect, .compare = engine_version_compare)

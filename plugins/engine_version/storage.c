@@ -80,7 +80,7 @@ static const char statistics_sql_fmt[] =
     "  WHERE s.schemaname = n.nspname AND s.tablename = c.relname)) d"
     " ORDER BY \"table\" COLLATE \"C\"";
 
-int gl_ev__collect_storage(gl_ctx *ctx, const gl_host *host, gl_side side, int version_num,
+int engine_version_collect_storage(gl_ctx *ctx, const gl_host *host, gl_side side, int version_num,
                            gl_value *facts)
 {
     char sql[4096];
@@ -94,7 +94,7 @@ int gl_ev__collect_storage(gl_ctx *ctx, const gl_host *host, gl_side side, int v
              v15 ? "pg_catalog.pg_database_collation_actual_version(d.oid)" : "NULL::text");
     if (host->query_rows(ctx, side, sql, 0, NULL, &rows) != 0)
         return host->set_error(ctx, "engine_version: reading the build settings failed: %s",
-                               host->last_error(ctx));
+                               gl_plugin_last_error(ctx, host));
     row = host->array_at(rows, 0);
     if (row == NULL) {
         host->value_free(rows);
@@ -110,11 +110,11 @@ int gl_ev__collect_storage(gl_ctx *ctx, const gl_host *host, gl_side side, int v
     snprintf(sql, sizeof(sql), index_collations_sql_fmt,
              v15 ? "d.datlocprovider::text" : "'c'", v15 ? "d.datcollversion" : "NULL::text",
              v15 ? "pg_catalog.pg_database_collation_actual_version(d.oid)" : "NULL::text");
-    if (gl_ev__collect_rows(ctx, host, side, sql, facts, "index_collations") != 0)
+    if (engine_version_collect_rows(ctx, host, side, sql, facts, "index_collations") != 0)
         return -1;
     snprintf(sql, sizeof(sql), statistics_sql_fmt,
              version_num >= 140000 ? "AND c.reltuples <> 0" : "");
-    return gl_ev__collect_rows(ctx, host, side, sql, facts, "statistics_missing");
+    return engine_version_collect_rows(ctx, host, side, sql, facts, "statistics_missing");
 }
 
 /* ------------------------------------------------------------- build settings */
@@ -174,7 +174,7 @@ static int compare_build(gl_ctx *ctx, const gl_host *host, const gl_value *bb, c
 {
     for (size_t i = 0; i < sizeof(build_settings) / sizeof(build_settings[0]); i++) {
         const build_setting *s = &build_settings[i];
-        const char *b = gl_ev__get(host, bb, s->name), *g = gl_ev__get(host, gb, s->name);
+        const char *b = engine_version_get(host, bb, s->name), *g = engine_version_get(host, gb, s->name);
         int locale = s->severity != GL_SEVERITY_ERROR;
         char message[768];
         gl_value *details, *hb, *hg;
@@ -190,11 +190,11 @@ static int compare_build(gl_ctx *ctx, const gl_host *host, const gl_value *bb, c
         hb = host->value_string(b);
         hg = host->value_string(g);
         if (details == NULL || hb == NULL || hg == NULL ||
-            gl_ev__set_str(host, details, "database_blue", gl_ev__get(host, bb, "database")) != 0 ||
-            gl_ev__set_str(host, details, "database_green", gl_ev__get(host, gb, "database")) != 0 ||
-            gl_ev__set_str(host, details, "fix", s->fix) != 0)
-            return gl_ev__nomem(ctx, host, details, hb, hg);
-        if (gl_ev__emit(ctx, host,
+            engine_version_set_str(host, details, "database_blue", engine_version_get(host, bb, "database")) != 0 ||
+            engine_version_set_str(host, details, "database_green", engine_version_get(host, gb, "database")) != 0 ||
+            engine_version_set_str(host, details, "fix", s->fix) != 0)
+            return engine_version_nomem(ctx, host, details, hb, hg);
+        if (gl_plugin_emit(ctx, host,
                         locale ? "engine_version.database_locale.differs"
                                : "engine_version.build_setting.differs",
                         s->severity, s->name, hb, hg, details, message) != 0)
@@ -227,33 +227,33 @@ static int same(const char *a, const char *b)
 
 /* Indexes of rows using collation `name`, as a value array and as "a, b" text. */
 static int indexes_of(const gl_host *host, const gl_value *rows, const char *name,
-                      gl_value *list, gl_ev_text *text)
+                      gl_value *list, engine_version_text *text)
 {
     for (size_t i = 0; i < host->value_len(rows); i++) {
         const gl_value *r = host->array_at(rows, i);
-        const char *ix = gl_ev__get(host, r, "index");
+        const char *ix = engine_version_get(host, r, "index");
 
-        if (ix == NULL || !same(gl_ev__get(host, r, "collation"), name))
+        if (ix == NULL || !same(engine_version_get(host, r, "collation"), name))
             continue;
         if (host->array_push(list, host->value_string(ix)) != 0)
             return -1;
-        gl_ev__text_add(text, "%s%s", text->len > 0 ? ", " : "", ix);
+        engine_version_text_add(text, "%s%s", text->len > 0 ? ", " : "", ix);
     }
     return text->failed ? -1 : 0;
 }
 
 /* The fix for indexes built under another version of `collation`. */
-static void reindex_fix(gl_ev_text *fix, const char *collation, const char *database,
-                        const gl_ev_text *indexes, int refresh)
+static void reindex_fix(engine_version_text *fix, const char *collation, const char *database,
+                        const engine_version_text *indexes, int refresh)
 {
-    gl_ev__text_add(fix, "REINDEX INDEX CONCURRENTLY each of: %s", gl_ev__text_str(indexes));
+    engine_version_text_add(fix, "REINDEX INDEX CONCURRENTLY each of: %s", engine_version_text_str(indexes));
     if (!refresh)
-        gl_ev__text_add(fix, ".");
+        engine_version_text_add(fix, ".");
     else if (strcmp(collation, "default") == 0)
-        gl_ev__text_add(fix, "; then ALTER DATABASE %s REFRESH COLLATION VERSION.",
+        engine_version_text_add(fix, "; then ALTER DATABASE %s REFRESH COLLATION VERSION.",
                         database ? database : "<database>");
     else
-        gl_ev__text_add(fix, "; then ALTER COLLATION %s REFRESH VERSION.", collation);
+        engine_version_text_add(fix, "; then ALTER COLLATION %s REFRESH VERSION.", collation);
 }
 
 /*
@@ -266,10 +266,10 @@ static int compare_recorded(gl_ctx *ctx, const gl_host *host, const gl_value *ro
 {
     for (size_t i = 0; i < host->value_len(rows); i++) {
         const gl_value *r = host->array_at(rows, i);
-        const char *name = gl_ev__get(host, r, "collation");
-        const char *rec = gl_ev__get(host, r, "version"), *act = gl_ev__get(host, r, "actual");
+        const char *name = engine_version_get(host, r, "collation");
+        const char *rec = engine_version_get(host, r, "version"), *act = engine_version_get(host, r, "actual");
         int is_green = strcmp(side, "green") == 0, seen = 0;
-        gl_ev_text indexes = { 0 }, fix = { 0 };
+        engine_version_text indexes = { 0 }, fix = { 0 };
         gl_value *details = NULL, *list = NULL, *hb = NULL, *hg = NULL;
         char message[1024];
         int rc;
@@ -279,7 +279,7 @@ static int compare_recorded(gl_ctx *ctx, const gl_host *host, const gl_value *ro
             strcmp(rec, act) == 0)
             continue;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = same(gl_ev__get(host, host->array_at(rows, j), "collation"), name);
+            seen = same(engine_version_get(host, host->array_at(rows, j), "collation"), name);
         if (seen)
             continue;   /* one finding per collation, listing all its indexes */
         details = host->value_object();
@@ -296,25 +296,25 @@ static int compare_recorded(gl_ctx *ctx, const gl_host *host, const gl_value *ro
                  host->value_len(list));
         rc = host->object_set(details, "indexes", list);
         list = NULL;
-        if (rc != 0 || fix.failed || gl_ev__set_str(host, details, "side", side) != 0 ||
-            gl_ev__set_str(host, details, "provider", gl_ev__get(host, r, "provider")) != 0 ||
-            gl_ev__set_str(host, details, "recorded_version", rec) != 0 ||
-            gl_ev__set_str(host, details, "actual_version", act) != 0 ||
-            gl_ev__set_str(host, details, "fix", gl_ev__text_str(&fix)) != 0)
+        if (rc != 0 || fix.failed || engine_version_set_str(host, details, "side", side) != 0 ||
+            engine_version_set_str(host, details, "provider", engine_version_get(host, r, "provider")) != 0 ||
+            engine_version_set_str(host, details, "recorded_version", rec) != 0 ||
+            engine_version_set_str(host, details, "actual_version", act) != 0 ||
+            engine_version_set_str(host, details, "fix", engine_version_text_str(&fix)) != 0)
             goto oom;
-        gl_ev__text_free(&indexes);
-        gl_ev__text_free(&fix);
+        engine_version_text_free(&indexes);
+        engine_version_text_free(&fix);
         /* blue's value is what was recorded, green's what runs; on blue both are blue's */
-        if (gl_ev__emit(ctx, host, "engine_version.collation.version_mismatch",
+        if (gl_plugin_emit(ctx, host, "engine_version.collation.version_mismatch",
                         is_green ? GL_SEVERITY_ERROR : GL_SEVERITY_WARNING, name, hb, hg,
                         details, message) != 0)
             return -1;
         continue;
 oom:
-        gl_ev__text_free(&indexes);
-        gl_ev__text_free(&fix);
+        engine_version_text_free(&indexes);
+        engine_version_text_free(&fix);
         host->value_free(list);
-        return gl_ev__nomem(ctx, host, details, hb, hg);
+        return engine_version_nomem(ctx, host, details, hb, hg);
     }
     return 0;
 }
@@ -327,10 +327,10 @@ oom:
 static int compare_database_version(gl_ctx *ctx, const gl_host *host, const gl_value *build,
                                     const gl_value *rows, const char *side)
 {
-    const char *db = gl_ev__get(host, build, "database");
-    const char *rec = gl_ev__get(host, build, "collversion");
-    const char *act = gl_ev__get(host, build, "actual_collversion");
-    gl_ev_text indexes = { 0 }, fix = { 0 };
+    const char *db = engine_version_get(host, build, "database");
+    const char *rec = engine_version_get(host, build, "collversion");
+    const char *act = engine_version_get(host, build, "actual_collversion");
+    engine_version_text indexes = { 0 }, fix = { 0 };
     gl_value *details = NULL, *list = NULL, *hb = NULL, *hg = NULL;
     char message[1024];
     int rc;
@@ -347,7 +347,7 @@ static int compare_database_version(gl_ctx *ctx, const gl_host *host, const gl_v
     if (indexes.len > 0)
         reindex_fix(&fix, "default", db, &indexes, 1);
     else
-        gl_ev__text_add(&fix, "REINDEX DATABASE %s (no index names the default collation "
+        engine_version_text_add(&fix, "REINDEX DATABASE %s (no index names the default collation "
                         "directly; expressions may), then ALTER DATABASE %s REFRESH COLLATION "
                         "VERSION.", db ? db : "<database>", db ? db : "<database>");
     snprintf(message, sizeof(message),
@@ -356,29 +356,29 @@ static int compare_database_version(gl_ctx *ctx, const gl_host *host, const gl_v
              "corrupt.", side, db ? db : "?", rec, act, host->value_len(list));
     rc = host->object_set(details, "indexes", list);
     list = NULL;
-    if (rc != 0 || fix.failed || gl_ev__set_str(host, details, "side", side) != 0 ||
-        gl_ev__set_str(host, details, "provider", gl_ev__get(host, build, "locale_provider")) != 0 ||
-        gl_ev__set_str(host, details, "recorded_version", rec) != 0 ||
-        gl_ev__set_str(host, details, "actual_version", act) != 0 ||
-        gl_ev__set_str(host, details, "fix", gl_ev__text_str(&fix)) != 0)
+    if (rc != 0 || fix.failed || engine_version_set_str(host, details, "side", side) != 0 ||
+        engine_version_set_str(host, details, "provider", engine_version_get(host, build, "locale_provider")) != 0 ||
+        engine_version_set_str(host, details, "recorded_version", rec) != 0 ||
+        engine_version_set_str(host, details, "actual_version", act) != 0 ||
+        engine_version_set_str(host, details, "fix", engine_version_text_str(&fix)) != 0)
         goto oom;
-    gl_ev__text_free(&indexes);
-    gl_ev__text_free(&fix);
-    return gl_ev__emit(ctx, host, "engine_version.collation.database_version_mismatch",
+    engine_version_text_free(&indexes);
+    engine_version_text_free(&fix);
+    return gl_plugin_emit(ctx, host, "engine_version.collation.database_version_mismatch",
                        strcmp(side, "green") == 0 ? GL_SEVERITY_ERROR : GL_SEVERITY_WARNING,
                        db ? db : "database", hb, hg, details, message);
 oom:
-    gl_ev__text_free(&indexes);
-    gl_ev__text_free(&fix);
+    engine_version_text_free(&indexes);
+    engine_version_text_free(&fix);
     host->value_free(list);
-    return gl_ev__nomem(ctx, host, details, hb, hg);
+    return engine_version_nomem(ctx, host, details, hb, hg);
 }
 
 /* The first row of rows for collation name, or NULL. */
 static const gl_value *row_of(const gl_host *host, const gl_value *rows, const char *name)
 {
     for (size_t i = 0; i < host->value_len(rows); i++)
-        if (same(gl_ev__get(host, host->array_at(rows, i), "collation"), name))
+        if (same(engine_version_get(host, host->array_at(rows, i), "collation"), name))
             return host->array_at(rows, i);
     return NULL;
 }
@@ -393,9 +393,9 @@ static int compare_across(gl_ctx *ctx, const gl_host *host, const gl_value *brow
 {
     for (size_t i = 0; i < host->value_len(brows); i++) {
         const gl_value *b = host->array_at(brows, i), *g;
-        const char *name = gl_ev__get(host, b, "collation");
+        const char *name = engine_version_get(host, b, "collation");
         const char *bp, *gp, *bv, *gv;
-        gl_ev_text indexes = { 0 }, fix = { 0 };
+        engine_version_text indexes = { 0 }, fix = { 0 };
         gl_value *details = NULL, *list = NULL, *hb = NULL, *hg = NULL;
         char message[1024];
         int rc;
@@ -405,10 +405,10 @@ static int compare_across(gl_ctx *ctx, const gl_host *host, const gl_value *brow
         g = row_of(host, grows, name);
         if (g == NULL)
             continue;
-        bp = gl_ev__get(host, b, "provider");
-        gp = gl_ev__get(host, g, "provider");
-        bv = gl_ev__get(host, b, "actual");
-        gv = gl_ev__get(host, g, "actual");
+        bp = engine_version_get(host, b, "provider");
+        gp = engine_version_get(host, g, "provider");
+        bv = engine_version_get(host, b, "actual");
+        gv = engine_version_get(host, g, "actual");
         if (same(bp, gp) && (bv == NULL || gv == NULL || strcmp(bv, gv) == 0))
             continue;
         details = host->value_object();
@@ -419,7 +419,7 @@ static int compare_across(gl_ctx *ctx, const gl_host *host, const gl_value *brow
             indexes_of(host, grows, name, list, &indexes) != 0)
             goto oom;
         reindex_fix(&fix, name, database, &indexes, 0);
-        gl_ev__text_add(&fix, " Needed when green's data files came from blue (pg_upgrade, "
+        engine_version_text_add(&fix, " Needed when green's data files came from blue (pg_upgrade, "
                         "physical copy); after a logical copy the indexes are green's own but "
                         "ORDER BY results may change: test the application.");
         snprintf(message, sizeof(message),
@@ -429,21 +429,21 @@ static int compare_across(gl_ctx *ctx, const gl_host *host, const gl_value *brow
                  gv ? gv : "(unversioned)", host->value_len(list));
         rc = host->object_set(details, "indexes", list);
         list = NULL;
-        if (rc != 0 || fix.failed || gl_ev__set_str(host, details, "provider_blue", bp) != 0 ||
-            gl_ev__set_str(host, details, "provider_green", gp) != 0 ||
-            gl_ev__set_str(host, details, "fix", gl_ev__text_str(&fix)) != 0)
+        if (rc != 0 || fix.failed || engine_version_set_str(host, details, "provider_blue", bp) != 0 ||
+            engine_version_set_str(host, details, "provider_green", gp) != 0 ||
+            engine_version_set_str(host, details, "fix", engine_version_text_str(&fix)) != 0)
             goto oom;
-        gl_ev__text_free(&indexes);
-        gl_ev__text_free(&fix);
-        if (gl_ev__emit(ctx, host, "engine_version.collation.version_changed",
+        engine_version_text_free(&indexes);
+        engine_version_text_free(&fix);
+        if (gl_plugin_emit(ctx, host, "engine_version.collation.version_changed",
                         GL_SEVERITY_WARNING, name, hb, hg, details, message) != 0)
             return -1;
         continue;
 oom:
-        gl_ev__text_free(&indexes);
-        gl_ev__text_free(&fix);
+        engine_version_text_free(&indexes);
+        engine_version_text_free(&fix);
         host->value_free(list);
-        return gl_ev__nomem(ctx, host, details, hb, hg);
+        return engine_version_nomem(ctx, host, details, hb, hg);
     }
     return 0;
 }
@@ -455,7 +455,7 @@ static int compare_statistics(gl_ctx *ctx, const gl_host *host, const gl_value *
 {
     size_t n = host->value_len(gmissing);
     gl_value *details = NULL, *tables = NULL, *regressed = NULL, *hg = NULL;
-    gl_ev_text list = { 0 }, fix = { 0 };
+    engine_version_text list = { 0 }, fix = { 0 };
     char message[1024];
     int rc;
 
@@ -467,20 +467,20 @@ static int compare_statistics(gl_ctx *ctx, const gl_host *host, const gl_value *
     if (details == NULL || tables == NULL || regressed == NULL)
         goto oom;
     for (size_t i = 0; i < n; i++) {
-        const char *t = gl_ev__get(host, host->array_at(gmissing, i), "table");
+        const char *t = engine_version_get(host, host->array_at(gmissing, i), "table");
 
         if (t == NULL)
             continue;
         if (host->array_push(tables, host->value_string(t)) != 0)
             goto oom;
-        gl_ev__text_add(&list, "%s%s", list.len > 0 ? ", " : "", t);
+        engine_version_text_add(&list, "%s%s", list.len > 0 ? ", " : "", t);
         /* blue had statistics for it (or does not have it): green plans worse than blue */
-        if (!gl_ev__rows_have(host, bmissing, "table", t) &&
+        if (!engine_version_rows_have(host, bmissing, "table", t) &&
             host->array_push(regressed, host->value_string(t)) != 0)
             goto oom;
     }
-    gl_ev__text_add(&fix, "On green: vacuumdb --analyze-in-stages --dbname=%s (or ANALYZE %s;)",
-                    database ? database : "<database>", gl_ev__text_str(&list));
+    engine_version_text_add(&fix, "On green: vacuumdb --analyze-in-stages --dbname=%s (or ANALYZE %s;)",
+                    database ? database : "<database>", engine_version_text_str(&list));
     if (list.failed || fix.failed)
         goto oom;
     snprintf(message, sizeof(message),
@@ -495,26 +495,26 @@ static int compare_statistics(gl_ctx *ctx, const gl_host *host, const gl_value *
         rc = host->object_set(details, "analyzed_on_blue", regressed);
         regressed = NULL;
     }
-    if (rc != 0 || hg == NULL || gl_ev__set_str(host, details, "fix", gl_ev__text_str(&fix)) != 0)
+    if (rc != 0 || hg == NULL || engine_version_set_str(host, details, "fix", engine_version_text_str(&fix)) != 0)
         goto oom;
-    gl_ev__text_free(&list);
-    gl_ev__text_free(&fix);
+    engine_version_text_free(&list);
+    engine_version_text_free(&fix);
     {
         const gl_value *r = host->object_get(details, "analyzed_on_blue");
 
-        return gl_ev__emit(ctx, host, "engine_version.statistics.missing",
+        return gl_plugin_emit(ctx, host, "engine_version.statistics.missing",
                            host->value_len(r) > 0 ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO,
                            database ? database : "database", NULL, hg, details, message);
     }
 oom:
-    gl_ev__text_free(&list);
-    gl_ev__text_free(&fix);
+    engine_version_text_free(&list);
+    engine_version_text_free(&fix);
     host->value_free(tables);
     host->value_free(regressed);
-    return gl_ev__nomem(ctx, host, details, hg, NULL);
+    return engine_version_nomem(ctx, host, details, hg, NULL);
 }
 
-int gl_ev__compare_storage(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+int engine_version_compare_storage(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                            const gl_value *green)
 {
     const gl_value *bb = host->object_get(blue, "build"), *gb = host->object_get(green, "build");
@@ -522,7 +522,7 @@ int gl_ev__compare_storage(gl_ctx *ctx, const gl_host *host, const gl_value *blu
     const gl_value *gi = host->object_get(green, "index_collations");
     const gl_value *bs = host->object_get(blue, "statistics_missing");
     const gl_value *gs = host->object_get(green, "statistics_missing");
-    const char *bdb = gl_ev__get(host, bb, "database"), *gdb = gl_ev__get(host, gb, "database");
+    const char *bdb = engine_version_get(host, bb, "database"), *gdb = engine_version_get(host, gb, "database");
 
     if (host->value_kind(bb) != GL_VALUE_OBJECT || host->value_kind(gb) != GL_VALUE_OBJECT ||
         host->value_kind(bi) != GL_VALUE_ARRAY || host->value_kind(gi) != GL_VALUE_ARRAY ||

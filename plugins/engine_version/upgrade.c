@@ -166,7 +166,7 @@ static const char objects_sql_oids[] =
 static const char objects_sql_tail[] =
     ") x ORDER BY kind, schema COLLATE \"C\", name COLLATE \"C\"";
 
-int gl_ev__collect_upgrade(gl_ctx *ctx, const gl_host *host, gl_side side, int version_num,
+int engine_version_collect_upgrade(gl_ctx *ctx, const gl_host *host, gl_side side, int version_num,
                            gl_value *facts)
 {
     char sql[sizeof(columns_sql_head) + sizeof(columns_sql_multirange) + sizeof(columns_sql_tail) +
@@ -174,11 +174,11 @@ int gl_ev__collect_upgrade(gl_ctx *ctx, const gl_host *host, gl_side side, int v
 
     snprintf(sql, sizeof(sql), "%s%s%s", columns_sql_head,
              version_num >= 140000 ? columns_sql_multirange : "", columns_sql_tail);
-    if (gl_ev__collect_rows(ctx, host, side, sql, facts, "upgrade_columns") != 0)
+    if (engine_version_collect_rows(ctx, host, side, sql, facts, "upgrade_columns") != 0)
         return -1;
     snprintf(sql, sizeof(sql), "%s%s%s", objects_sql,
              version_num < 120000 ? objects_sql_oids : "", objects_sql_tail);
-    return gl_ev__collect_rows(ctx, host, side, sql, facts, "upgrade_objects");
+    return engine_version_collect_rows(ctx, host, side, sql, facts, "upgrade_objects");
 }
 
 static const upgrade_kind *kind_of(const char *name)
@@ -200,18 +200,18 @@ static const char *relkind_word(const char *relkind)
 
 /* One finding for one row of blue's facts. `column` is NULL for upgrade_objects. */
 static int emit_row(gl_ctx *ctx, const gl_host *host, const upgrade_kind *k, const gl_value *row,
-                    int is_column, const gl_ev_version *vb, const gl_ev_version *vg)
+                    int is_column, const engine_version_version *vb, const engine_version_version *vg)
 {
-    const char *schema = gl_ev__get(host, row, "schema");
-    const char *name = gl_ev__get(host, row, is_column ? "relation" : "name");
-    const char *column = is_column ? gl_ev__get(host, row, "column") : NULL;
-    const char *type = is_column ? gl_ev__get(host, row, "type") : NULL;
+    const char *schema = engine_version_get(host, row, "schema");
+    const char *name = engine_version_get(host, row, is_column ? "relation" : "name");
+    const char *column = is_column ? engine_version_get(host, row, "column") : NULL;
+    const char *type = is_column ? engine_version_get(host, row, "type") : NULL;
     char code[96], object[512], message[1024], range[64], mb[16], mg[16];
     gl_value *details = host->value_object();
     gl_value *hb = NULL;
 
-    gl_ev__version_major_string(vb, mb, sizeof(mb));
-    gl_ev__version_major_string(vg, mg, sizeof(mg));
+    engine_version_version_major_string(vb, mb, sizeof(mb));
+    engine_version_version_major_string(vg, mg, sizeof(mg));
     if (k->first_bad_num > 0)
         snprintf(range, sizeof(range), "blue < %s <= green", k->first_bad);
     else
@@ -222,7 +222,7 @@ static int emit_row(gl_ctx *ctx, const gl_host *host, const upgrade_kind *k, con
                  column ? column : "?");
         snprintf(message, sizeof(message),
                  "Column %s of %s %s.%s has type %s, which uses %s: pg_upgrade from %s to %s "
-                 "refuses it.", column ? column : "?", relkind_word(gl_ev__get(host, row, "relkind")),
+                 "refuses it.", column ? column : "?", relkind_word(engine_version_get(host, row, "relkind")),
                  schema ? schema : "?", name ? name : "?", type ? type : "?", k->what, mb, mg);
     } else {
         snprintf(object, sizeof(object), "%s.%s", schema ? schema : "?", name ? name : "?");
@@ -230,30 +230,30 @@ static int emit_row(gl_ctx *ctx, const gl_host *host, const upgrade_kind *k, con
                  object, k->what, mb, mg);
     }
     hb = host->value_string(is_column ? type : name);
-    if (details == NULL || hb == NULL || gl_ev__set_str(host, details, "kind", k->kind) != 0 ||
-        gl_ev__set_str(host, details, "schema", schema) != 0 ||
-        gl_ev__set_str(host, details, is_column ? "relation" : "name", name) != 0 ||
+    if (details == NULL || hb == NULL || engine_version_set_str(host, details, "kind", k->kind) != 0 ||
+        engine_version_set_str(host, details, "schema", schema) != 0 ||
+        engine_version_set_str(host, details, is_column ? "relation" : "name", name) != 0 ||
         (is_column &&
-         (gl_ev__set_str(host, details, "relkind", gl_ev__get(host, row, "relkind")) != 0 ||
-          gl_ev__set_str(host, details, "column", column) != 0 ||
-          gl_ev__set_str(host, details, "type", type) != 0)) ||
-        gl_ev__set_str(host, details, "applies_to", range) != 0 ||
+         (engine_version_set_str(host, details, "relkind", engine_version_get(host, row, "relkind")) != 0 ||
+          engine_version_set_str(host, details, "column", column) != 0 ||
+          engine_version_set_str(host, details, "type", type) != 0)) ||
+        engine_version_set_str(host, details, "applies_to", range) != 0 ||
         host->object_set(details, "first_bad_version",
                          k->first_bad_num > 0 ? host->value_string(k->first_bad)
                                               : host->value_null()) != 0 ||
-        gl_ev__set_str(host, details, "fix", k->fix) != 0)
-        return gl_ev__nomem(ctx, host, details, hb, NULL);
-    return gl_ev__emit(ctx, host, code, GL_SEVERITY_ERROR, object, hb, NULL, details, message);
+        engine_version_set_str(host, details, "fix", k->fix) != 0)
+        return engine_version_nomem(ctx, host, details, hb, NULL);
+    return gl_plugin_emit(ctx, host, code, GL_SEVERITY_ERROR, object, hb, NULL, details, message);
 }
 
 static int compare_rows(gl_ctx *ctx, const gl_host *host, const gl_value *rows, int is_column,
-                        const gl_ev_version *vb, const gl_ev_version *vg)
+                        const engine_version_version *vb, const engine_version_version *vg)
 {
     for (size_t i = 0; i < host->value_len(rows); i++) {
         const gl_value *row = host->array_at(rows, i);
-        const upgrade_kind *k = kind_of(gl_ev__get(host, row, "kind"));
+        const upgrade_kind *k = kind_of(engine_version_get(host, row, "kind"));
 
-        if (k == NULL || !gl_ev__crosses(vb, vg, k->first_bad_num))
+        if (k == NULL || !engine_version_crosses(vb, vg, k->first_bad_num))
             continue;
         if (emit_row(ctx, host, k, row, is_column, vb, vg) != 0)
             return -1;
@@ -261,13 +261,13 @@ static int compare_rows(gl_ctx *ctx, const gl_host *host, const gl_value *rows, 
     return 0;
 }
 
-int gl_ev__compare_upgrade(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+int engine_version_compare_upgrade(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                            const gl_value *green)
 {
-    gl_ev_version vb, vg;
+    engine_version_version vb, vg;
 
-    if (gl_ev__read_version(ctx, host, blue, "blue", &vb) != 0 ||
-        gl_ev__read_version(ctx, host, green, "green", &vg) != 0)
+    if (engine_version_read_version(ctx, host, blue, "blue", &vb) != 0 ||
+        engine_version_read_version(ctx, host, green, "green", &vg) != 0)
         return -1;
     /* Missing rows mean the check did not run: say so rather than pass silently. */
     if (host->value_kind(host->object_get(blue, "upgrade_columns")) != GL_VALUE_ARRAY ||

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-int gl_ev__version_from_num(int num, gl_ev_version *out)
+int engine_version_version_from_num(int num, engine_version_version *out)
 {
     memset(out, 0, sizeof(*out));
     if (num <= 0)
@@ -27,7 +27,7 @@ int gl_ev__version_from_num(int num, gl_ev_version *out)
     return 0;
 }
 
-int gl_ev__version_major_string(const gl_ev_version *v, char *buf, size_t buflen)
+int engine_version_version_major_string(const engine_version_version *v, char *buf, size_t buflen)
 {
     if (buflen == 0)
         return -1;
@@ -38,7 +38,7 @@ int gl_ev__version_major_string(const gl_ev_version *v, char *buf, size_t buflen
     return 0;
 }
 
-int gl_ev__version_string(const gl_ev_version *v, char *buf, size_t buflen)
+int engine_version_version_string(const engine_version_version *v, char *buf, size_t buflen)
 {
     if (buflen == 0)
         return -1;
@@ -49,16 +49,16 @@ int gl_ev__version_string(const gl_ev_version *v, char *buf, size_t buflen)
     return 0;
 }
 
-gl_ev_change gl_ev__version_change(const gl_ev_version *blue, const gl_ev_version *green)
+engine_version_change engine_version_version_change(const engine_version_version *blue, const engine_version_version *green)
 {
     if (green->num < blue->num)
-        return GL_EV_DOWNGRADE;
+        return ENGINE_VERSION_DOWNGRADE;
     /* pre-10 majors (96) are below every 10+ major (10..) only via num; compare nums */
     if (green->num == blue->num)
-        return GL_EV_SAME;
+        return ENGINE_VERSION_SAME;
     if (green->major != blue->major || green->pre10 != blue->pre10)
-        return GL_EV_MAJOR_UPGRADE;
-    return GL_EV_MINOR_UPGRADE;
+        return ENGINE_VERSION_MAJOR_UPGRADE;
+    return ENGINE_VERSION_MINOR_UPGRADE;
 }
 
 /* Compares two digit runs as numbers without overflow: longer (sans leading zeros) is bigger. */
@@ -77,7 +77,7 @@ static int cmp_digits(const char *a, size_t alen, const char *b, size_t blen)
     return memcmp(a, b, alen);
 }
 
-int gl_ev__extension_version_cmp(const char *a, const char *b)
+int engine_version_extension_version_cmp(const char *a, const char *b)
 {
     while (*a != '\0' && *b != '\0') {
         int da = isdigit((unsigned char)*a), db = isdigit((unsigned char)*b);
@@ -108,7 +108,7 @@ int gl_ev__extension_version_cmp(const char *a, const char *b)
     return isalpha((unsigned char)*a) ? -1 : 1;
 }
 
-int gl_ev__source_is_operator(const char *source)
+int engine_version_source_is_operator(const char *source)
 {
     static const char *const not_operator[] = {
         "default", "override", "client", "session", "interactive", "test",
@@ -122,9 +122,9 @@ int gl_ev__source_is_operator(const char *source)
     return 1;
 }
 
-int gl_ev__crosses(const gl_ev_version *blue, const gl_ev_version *green, int first_bad_num)
+int engine_version_crosses(const engine_version_version *blue, const engine_version_version *green, int first_bad_num)
 {
-    if (gl_ev__version_change(blue, green) != GL_EV_MAJOR_UPGRADE)
+    if (engine_version_version_change(blue, green) != ENGINE_VERSION_MAJOR_UPGRADE)
         return 0;
     if (first_bad_num <= 0)
         return 1;
@@ -201,7 +201,7 @@ static int is_severity(const char *s)
 }
 
 /* Parses one non-comment line into data. Returns 0, or -1 with errbuf set. */
-static int parse_line(char *line, int lineno, int *seen_format, gl_ev_data *data, char *errbuf,
+static int parse_line(char *line, int lineno, int *seen_format, engine_version_data *data, char *errbuf,
                       size_t errlen)
 {
     char *f[DATA_MAX_FIELDS + 1] = { 0 };
@@ -218,7 +218,7 @@ static int parse_line(char *line, int lineno, int *seen_format, gl_ev_data *data
         return 0;
     }
     if (strcmp(f[0], "parameter") == 0) {
-        gl_ev_renamed_parameter *p;
+        engine_version_renamed_parameter *p;
 
         if (n != 5) {
             set_err(errbuf, errlen, "line %d: %s", lineno,
@@ -230,7 +230,7 @@ static int parse_line(char *line, int lineno, int *seen_format, gl_ev_data *data
                 set_err(errbuf, errlen, "line %d: parameter name %s is not lower-case", lineno, f[2]);
                 return -1;
             }
-        if (gl_ev__data_parameter(data, f[2]) != NULL) {
+        if (engine_version_data_parameter(data, f[2]) != NULL) {
             set_err(errbuf, errlen, "line %d: parameter %s is listed twice", lineno, f[2]);
             return -1;
         }
@@ -247,7 +247,7 @@ static int parse_line(char *line, int lineno, int *seen_format, gl_ev_data *data
         return 0;
     }
     if (strcmp(f[0], "extension") == 0) {
-        gl_ev_extension_note *e;
+        engine_version_extension_note *e;
 
         if (n < 4) {
             set_err(errbuf, errlen, "line %d: %s", lineno,
@@ -263,7 +263,7 @@ static int parse_line(char *line, int lineno, int *seen_format, gl_ev_data *data
                     f[2]);
             return -1;
         }
-        if (gl_ev__data_extension(data, f[1]) != NULL) {
+        if (engine_version_data_extension(data, f[1]) != NULL) {
             set_err(errbuf, errlen, "line %d: extension %s is listed twice", lineno, f[1]);
             return -1;
         }
@@ -284,7 +284,7 @@ oom:
     return -1;
 }
 
-int gl_ev__data_parse(const char *text, size_t len, gl_ev_data *out, char *errbuf, size_t errlen)
+int engine_version_data_parse(const char *text, size_t len, engine_version_data *out, char *errbuf, size_t errlen)
 {
     char *copy = NULL, *line, *next;
     int lineno = 0, seen_format = 0, rc = -1;
@@ -319,11 +319,11 @@ int gl_ev__data_parse(const char *text, size_t len, gl_ev_data *out, char *errbu
 out:
     free(copy);
     if (rc != 0)
-        gl_ev__data_free(out);
+        engine_version_data_free(out);
     return rc;
 }
 
-void gl_ev__data_free(gl_ev_data *data)
+void engine_version_data_free(engine_version_data *data)
 {
     for (size_t i = 0; i < data->nparameters; i++) {
         free(data->parameters[i].name);
@@ -341,7 +341,7 @@ void gl_ev__data_free(gl_ev_data *data)
     memset(data, 0, sizeof(*data));
 }
 
-const gl_ev_renamed_parameter *gl_ev__data_parameter(const gl_ev_data *data, const char *name)
+const engine_version_renamed_parameter *engine_version_data_parameter(const engine_version_data *data, const char *name)
 {
     if (data == NULL || name == NULL)
         return NULL;
@@ -351,7 +351,7 @@ const gl_ev_renamed_parameter *gl_ev__data_parameter(const gl_ev_data *data, con
     return NULL;
 }
 
-const gl_ev_extension_note *gl_ev__data_extension(const gl_ev_data *data, const char *name)
+const engine_version_extension_note *engine_version_data_extension(const engine_version_data *data, const char *name)
 {
     if (data == NULL || name == NULL)
         return NULL;

@@ -10,7 +10,7 @@
  * version itself (engine_version reports it); the settings greenlight's own
  * read-only session sets; and per-session or per-transaction state.
  */
-const char *const gl_param__default_ignore[] = {
+const char *const parameters_default_ignore[] = {
     /* identity and location of the instance */
     "port",
     "listen_addresses",
@@ -52,7 +52,7 @@ const char *const gl_param__default_ignore[] = {
     NULL
 };
 
-int gl_param__glob_match(const char *pattern, const char *name)
+int parameters_glob_match(const char *pattern, const char *name)
 {
     const char *star = NULL;   /* last `*` seen, to backtrack to */
     const char *resume = NULL; /* where in name that `*` resumes */
@@ -79,7 +79,7 @@ int gl_param__glob_match(const char *pattern, const char *name)
     return *pattern == '\0';
 }
 
-char *gl_param__ignore_line(char *line)
+char *parameters_ignore_line(char *line)
 {
     char *hash = strchr(line, '#');
     char *end;

@@ -9,19 +9,19 @@
 #include <stddef.h>
 
 /* NULL-terminated built-in patterns. */
-extern const char *const gl_param__default_ignore[];
+extern const char *const parameters_default_ignore[];
 
 /*
  * 1 when name matches pattern: `*` is any run of characters, `?` one
  * character, everything else itself, case-insensitively (setting names are
  * case-insensitive in PostgreSQL: TimeZone = timezone).
  */
-int gl_param__glob_match(const char *pattern, const char *name);
+int parameters_glob_match(const char *pattern, const char *name);
 
 /*
  * Trims one line of an ignore file in place: strips `#` comments and blanks.
  * Returns the pattern, or NULL when the line holds none.
  */
-char *gl_param__ignore_line(char *line);
+char *parameters_ignore_line(char *line);
 
 #endif

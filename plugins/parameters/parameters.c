@@ -8,6 +8,7 @@
  * Codes and severities: share/doc/checks/parameters.md.
  */
 #include <greenlight/plugin.h>
+#include <greenlight/plugin_util.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -244,7 +245,7 @@ static int ignore_add_file(gl_ctx *ctx, const gl_host *host, ignore_list *l, con
             host->set_error(ctx, "parameters: ignore_file %s line %d is too long", path, lineno);
             goto out;
         }
-        pattern = gl_param__ignore_line(line);
+        pattern = parameters_ignore_line(line);
         if (pattern != NULL && ignore_add(ctx, host, l, pattern) != 0)
             goto out;
     }
@@ -281,8 +282,8 @@ static int ignore_load(gl_ctx *ctx, const gl_host *host, ignore_list *l)
         if (ignore_add_file(ctx, host, l, path) != 0)
             return -1;
     } else {
-        for (size_t i = 0; gl_param__default_ignore[i] != NULL; i++)
-            if (ignore_add(ctx, host, l, gl_param__default_ignore[i]) != 0)
+        for (size_t i = 0; parameters_default_ignore[i] != NULL; i++)
+            if (ignore_add(ctx, host, l, parameters_default_ignore[i]) != 0)
                 return -1;
     }
     if (add != NULL && ignore_add_array(ctx, host, l, add, "ignore_add") != 0)
@@ -293,7 +294,7 @@ static int ignore_load(gl_ctx *ctx, const gl_host *host, ignore_list *l)
 static int is_ignored(const ignore_list *l, const char *name)
 {
     for (size_t i = 0; i < l->count; i++)
-        if (gl_param__glob_match(l->patterns[i], name))
+        if (parameters_glob_match(l->patterns[i], name))
             return 1;
     return 0;
 }
@@ -302,7 +303,7 @@ static int is_ignored(const ignore_list *l, const char *name)
 
 typedef struct side_setting {
     const gl_value *obj;
-    gl_param_value value;
+    parameters_value value;
     const char *source;
     const char *context;
 } side_setting;
@@ -318,21 +319,21 @@ static void read_setting(const gl_host *host, const gl_value *obj, side_setting 
 }
 
 /* The value a person reads in a finding: "128MB", "on", or null. */
-static gl_value *human_value(const gl_host *host, const gl_param_value *v)
+static gl_value *human_value(const gl_host *host, const parameters_value *v)
 {
     char buf[512];
 
-    if (gl_param__format_value(v, buf, sizeof(buf)) != 0)
+    if (parameters_format_value(v, buf, sizeof(buf)) != 0)
         return host->value_null();
     return host->value_string(buf);
 }
 
 /* The normalised value for details: a number (bytes, microseconds) or text. */
-static gl_value *normal_value(const gl_host *host, const gl_param_value *v)
+static gl_value *normal_value(const gl_host *host, const parameters_value *v)
 {
-    gl_param_normal n;
+    parameters_normal n;
 
-    gl_param__normalise(v, &n);
+    parameters_normalise(v, &n);
     if (n.is_null)
         return host->value_null();
     if (!n.numeric)
@@ -343,9 +344,9 @@ static gl_value *normal_value(const gl_host *host, const gl_param_value *v)
     return host->value_number(n.number);
 }
 
-static const char *unit_name(gl_param_unit_kind kind)
+static const char *unit_name(parameters_unit_kind kind)
 {
-    return kind == GL_PARAM_UNIT_MEMORY ? "bytes" : kind == GL_PARAM_UNIT_TIME ? "microseconds"
+    return kind == PARAMETERS_UNIT_MEMORY ? "bytes" : kind == PARAMETERS_UNIT_TIME ? "microseconds"
                                                                                : NULL;
 }
 
@@ -353,15 +354,6 @@ static const char *unit_name(gl_param_unit_kind kind)
 static int set_str(const gl_host *host, gl_value *obj, const char *key, const char *s)
 {
     return host->object_set(obj, key, s != NULL ? host->value_string(s) : host->value_null());
-}
-
-static int emit_finding(gl_ctx *ctx, const gl_host *host, const char *code, gl_severity sev,
-                        const char *object, gl_value *blue, gl_value *green, gl_value *details,
-                        const char *message)
-{
-    gl_finding f = { code, sev, object, blue, green, message, details };
-
-    return host->emit(ctx, &f);
 }
 
 /* A human value for a message: quoted when empty so "" is visible, "null" when null. */
@@ -376,16 +368,16 @@ static int compare_both(gl_ctx *ctx, const gl_host *host, const char *name, cons
                         const side_setting *g)
 {
     gl_value *details = NULL, *hb = NULL, *hg = NULL;
-    gl_param_normal nb, ng, *numeric_side;
+    parameters_normal nb, ng, *numeric_side;
     char message[1024];
     int both_default, unit_differs;
 
-    if (gl_param__values_equal(&b->value, &g->value))
+    if (parameters_values_equal(&b->value, &g->value))
         return 0;
     both_default = b->source != NULL && g->source != NULL && strcmp(b->source, "default") == 0 &&
                    strcmp(g->source, "default") == 0;
-    gl_param__normalise(&b->value, &nb);
-    gl_param__normalise(&g->value, &ng);
+    parameters_normalise(&b->value, &nb);
+    parameters_normalise(&g->value, &ng);
     /* the side whose number has a unit names normalised_unit (-1 on the other has none) */
     numeric_side = nb.numeric && !nb.sentinel ? &nb : ng.numeric && !ng.sentinel ? &ng : NULL;
     details = host->value_object();
@@ -414,7 +406,7 @@ static int compare_both(gl_ctx *ctx, const gl_host *host, const char *name, cons
              both_default ? "%s has a different built-in default: %s on blue, %s on green."
                           : "%s differs: %s on blue, %s on green.",
              name, shown(host, hb), shown(host, hg));
-    return emit_finding(ctx, host,
+    return gl_plugin_emit(ctx, host,
                         both_default ? "parameters.default_changed" : "parameters.changed",
                         both_default ? GL_SEVERITY_INFO : GL_SEVERITY_WARNING, name, hb, hg,
                         details, message);
@@ -448,16 +440,16 @@ static int compare_one_side(gl_ctx *ctx, const gl_host *host, const char *name,
     if (side == GL_SIDE_BLUE) {
         code = "parameters.only_on_blue";
         /* Somebody set it on blue and green will not know it: that setting is lost. */
-        sev = gl_param__source_is_builtin(s->source) ? GL_SEVERITY_INFO : GL_SEVERITY_WARNING;
+        sev = parameters_source_is_builtin(s->source) ? GL_SEVERITY_INFO : GL_SEVERITY_WARNING;
         snprintf(message, sizeof(message),
                  "%s exists on blue (%s, source %s) but green does not know it.", name,
                  shown(host, human), s->source ? s->source : "unknown");
-        return emit_finding(ctx, host, code, sev, name, human, NULL, details, message);
+        return gl_plugin_emit(ctx, host, code, sev, name, human, NULL, details, message);
     }
     code = "parameters.only_on_green";
     snprintf(message, sizeof(message), "%s is new on green (%s, source %s).", name,
              shown(host, human), s->source ? s->source : "unknown");
-    return emit_finding(ctx, host, code, GL_SEVERITY_INFO, name, NULL, human, details, message);
+    return gl_plugin_emit(ctx, host, code, GL_SEVERITY_INFO, name, NULL, human, details, message);
 }
 
 static int compare_pending(gl_ctx *ctx, const gl_host *host, const char *name,
@@ -481,7 +473,7 @@ static int compare_pending(gl_ctx *ctx, const gl_host *host, const char *name,
     snprintf(message, sizeof(message),
              "%s was changed on %s but needs a restart to take effect; the running value is "
              "not the configured one.", name, side_name);
-    return emit_finding(ctx, host, "parameters.pending_restart", GL_SEVERITY_WARNING, name,
+    return gl_plugin_emit(ctx, host, "parameters.pending_restart", GL_SEVERITY_WARNING, name,
                         side == GL_SIDE_BLUE ? human : NULL, side == GL_SIDE_GREEN ? human : NULL,
                         details, message);
 }
@@ -575,12 +567,7 @@ out:
     return rc;
 }
 
-static const gl_plugin parameters_plugin =
-    GL_PLUGIN_INIT("parameters", PARAMETERS_VERSION,
-                   "Compares server parameters (pg_settings) between blue and green, by unit",
-                   parameters_collect, parameters_compare);
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &parameters_plugin;
-}
+GL_PLUGIN_DEFINE(.name = "parameters", .version = PARAMETERS_VERSION,
+                 .description =
+                     "Compares server parameters (pg_settings) between blue and green, by unit",
+                 .collect = parameters_collect, .compare = parameters_compare)

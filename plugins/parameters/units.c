@@ -15,26 +15,26 @@
 
 typedef struct unit_def {
     const char *name;
-    gl_param_unit_kind kind;
+    parameters_unit_kind kind;
     double factor;   /* base quantities per unit */
 } unit_def;
 
 /* Largest first: format_quantity takes the first unit that divides exactly. */
 static const unit_def memory_units[] = {
-    { "TB", GL_PARAM_UNIT_MEMORY, 1099511627776.0 },
-    { "GB", GL_PARAM_UNIT_MEMORY, 1073741824.0 },
-    { "MB", GL_PARAM_UNIT_MEMORY, 1048576.0 },
-    { "kB", GL_PARAM_UNIT_MEMORY, 1024.0 },
-    { "B", GL_PARAM_UNIT_MEMORY, 1.0 },
+    { "TB", PARAMETERS_UNIT_MEMORY, 1099511627776.0 },
+    { "GB", PARAMETERS_UNIT_MEMORY, 1073741824.0 },
+    { "MB", PARAMETERS_UNIT_MEMORY, 1048576.0 },
+    { "kB", PARAMETERS_UNIT_MEMORY, 1024.0 },
+    { "B", PARAMETERS_UNIT_MEMORY, 1.0 },
 };
 
 static const unit_def time_units[] = {
-    { "d", GL_PARAM_UNIT_TIME, 86400000000.0 },
-    { "h", GL_PARAM_UNIT_TIME, 3600000000.0 },
-    { "min", GL_PARAM_UNIT_TIME, 60000000.0 },
-    { "s", GL_PARAM_UNIT_TIME, 1000000.0 },
-    { "ms", GL_PARAM_UNIT_TIME, 1000.0 },
-    { "us", GL_PARAM_UNIT_TIME, 1.0 },
+    { "d", PARAMETERS_UNIT_TIME, 86400000000.0 },
+    { "h", PARAMETERS_UNIT_TIME, 3600000000.0 },
+    { "min", PARAMETERS_UNIT_TIME, 60000000.0 },
+    { "s", PARAMETERS_UNIT_TIME, 1000000.0 },
+    { "ms", PARAMETERS_UNIT_TIME, 1000.0 },
+    { "us", PARAMETERS_UNIT_TIME, 1.0 },
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -65,14 +65,14 @@ static const unit_def *find_unit(const char *name)
     return NULL;
 }
 
-int gl_param__unit_parse(const char *unit, gl_param_unit_kind *kind, double *factor)
+int parameters_unit_parse(const char *unit, parameters_unit_kind *kind, double *factor)
 {
     const char *p = unit;
     double multiplier = 1.0;
     const unit_def *def;
 
     if (unit == NULL || unit[0] == '\0') {
-        *kind = GL_PARAM_UNIT_NONE;
+        *kind = PARAMETERS_UNIT_NONE;
         *factor = 1.0;
         return 0;
     }
@@ -113,12 +113,12 @@ static int read_number(const char *text, double *out, const char **rest)
     return 0;
 }
 
-int gl_param__parse_quantity(const char *text, const char *default_unit,
-                             gl_param_unit_kind *kind, double *out)
+int parameters_parse_quantity(const char *text, const char *default_unit,
+                             parameters_unit_kind *kind, double *out)
 {
     const char *rest = NULL;
     double number, factor;
-    gl_param_unit_kind k;
+    parameters_unit_kind k;
     char unit[8];
     size_t len;
 
@@ -132,7 +132,7 @@ int gl_param__parse_quantity(const char *text, const char *default_unit,
     if (read_number(text, &number, &rest) != 0)
         return -1;
     if (*rest == '\0')
-        return gl_param__unit_parse(default_unit, kind, &factor) == 0
+        return parameters_unit_parse(default_unit, kind, &factor) == 0
                    ? (*out = number * factor, 0) : -1;
     len = strcspn(rest, " \t\r\n");
     if (len >= sizeof(unit))
@@ -145,14 +145,14 @@ int gl_param__parse_quantity(const char *text, const char *default_unit,
     /* Only a plain unit here: "8kB" as a typed unit is not PostgreSQL syntax. */
     if (*rest != '\0' || isdigit((unsigned char)unit[0]))
         return -1;
-    if (gl_param__unit_parse(unit, &k, &factor) != 0)
+    if (parameters_unit_parse(unit, &k, &factor) != 0)
         return -1;
     /* "128MB" for a time setting is an error in the server too. */
     if (default_unit != NULL && default_unit[0] != '\0') {
-        gl_param_unit_kind want;
+        parameters_unit_kind want;
         double ignored;
 
-        if (gl_param__unit_parse(default_unit, &want, &ignored) != 0 || want != k)
+        if (parameters_unit_parse(default_unit, &want, &ignored) != 0 || want != k)
             return -1;
     }
     *kind = k;
@@ -160,17 +160,17 @@ int gl_param__parse_quantity(const char *text, const char *default_unit,
     return 0;
 }
 
-int gl_param__format_quantity(gl_param_unit_kind kind, double base, char *buf, size_t buflen)
+int parameters_format_quantity(parameters_unit_kind kind, double base, char *buf, size_t buflen)
 {
     const unit_def *table = NULL;
     size_t n = 0;
 
     if (buflen == 0)
         return -1;
-    if (kind == GL_PARAM_UNIT_MEMORY) {
+    if (kind == PARAMETERS_UNIT_MEMORY) {
         table = memory_units;
         n = N_OF(memory_units);
-    } else if (kind == GL_PARAM_UNIT_TIME) {
+    } else if (kind == PARAMETERS_UNIT_TIME) {
         table = time_units;
         n = N_OF(time_units);
     }
@@ -221,12 +221,12 @@ static void copy_lower(char *dst, size_t dstlen, const char *src)
     dst[i] = '\0';
 }
 
-void gl_param__normalise(const gl_param_value *v, gl_param_normal *out)
+void parameters_normalise(const parameters_value *v, parameters_normal *out)
 {
     const char *rest = NULL;
     const char *canon;
     double number, factor;
-    gl_param_unit_kind kind;
+    parameters_unit_kind kind;
 
     memset(out, 0, sizeof(*out));
     if (v->setting == NULL) {
@@ -234,7 +234,7 @@ void gl_param__normalise(const gl_param_value *v, gl_param_normal *out)
         return;
     }
     if (is_numeric_vartype(v->vartype) && read_number(v->setting, &number, &rest) == 0 &&
-        *rest == '\0' && gl_param__unit_parse(v->unit, &kind, &factor) == 0) {
+        *rest == '\0' && parameters_unit_parse(v->unit, &kind, &factor) == 0) {
         out->numeric = 1;
         out->kind = kind;
         if (number < 0) {
@@ -261,12 +261,12 @@ void gl_param__normalise(const gl_param_value *v, gl_param_normal *out)
     snprintf(out->text, sizeof(out->text), "%s", v->setting);
 }
 
-int gl_param__values_equal(const gl_param_value *blue, const gl_param_value *green)
+int parameters_values_equal(const parameters_value *blue, const parameters_value *green)
 {
-    gl_param_normal b, g;
+    parameters_normal b, g;
 
-    gl_param__normalise(blue, &b);
-    gl_param__normalise(green, &g);
+    parameters_normalise(blue, &b);
+    parameters_normalise(green, &g);
     if (b.is_null || g.is_null)
         return b.is_null && g.is_null;
     if (b.numeric && g.numeric) {
@@ -276,7 +276,7 @@ int gl_param__values_equal(const gl_param_value *blue, const gl_param_value *gre
             return b.sentinel && g.sentinel && b.number == g.number;
         /* A unit of one kind on one side and another kind on the other is a
          * different setting in all but name. */
-        if (b.kind != g.kind && b.kind != GL_PARAM_UNIT_NONE && g.kind != GL_PARAM_UNIT_NONE)
+        if (b.kind != g.kind && b.kind != PARAMETERS_UNIT_NONE && g.kind != PARAMETERS_UNIT_NONE)
             return 0;
         scale = max_of(fabs(b.number), fabs(g.number));
         /* real settings print with %g: allow the last printed digit's rounding */
@@ -291,20 +291,20 @@ int gl_param__values_equal(const gl_param_value *blue, const gl_param_value *gre
     return strcmp(b.text, g.text) == 0;
 }
 
-int gl_param__format_value(const gl_param_value *v, char *buf, size_t buflen)
+int parameters_format_value(const parameters_value *v, char *buf, size_t buflen)
 {
-    gl_param_normal n;
+    parameters_normal n;
 
     if (buflen == 0 || v->setting == NULL)
         return -1;
-    gl_param__normalise(v, &n);
-    if (n.numeric && !n.sentinel && n.kind != GL_PARAM_UNIT_NONE)
-        return gl_param__format_quantity(n.kind, n.number, buf, buflen);
+    parameters_normalise(v, &n);
+    if (n.numeric && !n.sentinel && n.kind != PARAMETERS_UNIT_NONE)
+        return parameters_format_quantity(n.kind, n.number, buf, buflen);
     snprintf(buf, buflen, "%s", v->setting);
     return 0;
 }
 
-int gl_param__source_is_builtin(const char *source)
+int parameters_source_is_builtin(const char *source)
 {
     return source == NULL || strcmp(source, "default") == 0 || strcmp(source, "override") == 0;
 }

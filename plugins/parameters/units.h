@@ -12,18 +12,18 @@
 
 #include <stddef.h>
 
-typedef enum gl_param_unit_kind {
-    GL_PARAM_UNIT_NONE = 0,   /* no unit: compare the number itself */
-    GL_PARAM_UNIT_MEMORY,     /* base quantity: bytes */
-    GL_PARAM_UNIT_TIME        /* base quantity: microseconds */
-} gl_param_unit_kind;
+typedef enum parameters_unit_kind {
+    PARAMETERS_UNIT_NONE = 0,   /* no unit: compare the number itself */
+    PARAMETERS_UNIT_MEMORY,     /* base quantity: bytes */
+    PARAMETERS_UNIT_TIME        /* base quantity: microseconds */
+} parameters_unit_kind;
 
 /*
  * Reads a pg_settings unit column ("B", "kB", "8kB", "MB", "16MB", "us",
  * "ms", "s", "min", "h", "d"): its kind and how many base quantities one unit
- * is. NULL or "" is GL_PARAM_UNIT_NONE with factor 1. -1 for anything else.
+ * is. NULL or "" is PARAMETERS_UNIT_NONE with factor 1. -1 for anything else.
  */
-int gl_param__unit_parse(const char *unit, gl_param_unit_kind *kind, double *factor);
+int parameters_unit_parse(const char *unit, parameters_unit_kind *kind, double *factor);
 
 /*
  * Reads a number followed by an optional unit, as PostgreSQL accepts it in
@@ -31,32 +31,32 @@ int gl_param__unit_parse(const char *unit, gl_param_unit_kind *kind, double *fac
  * number is in default_unit (which may be NULL for unit-less settings).
  * Units are case-sensitive, as in the server. Writes the base quantity.
  */
-int gl_param__parse_quantity(const char *text, const char *default_unit,
-                             gl_param_unit_kind *kind, double *out);
+int parameters_parse_quantity(const char *text, const char *default_unit,
+                             parameters_unit_kind *kind, double *out);
 
 /*
  * Renders a base quantity the way a person writes it: the largest unit that
  * divides it exactly ("128MB", "1min", "250ms"), else the base unit ("1.5us").
  * Truncates to fit; returns 0, or -1 when buflen is 0.
  */
-int gl_param__format_quantity(gl_param_unit_kind kind, double base, char *buf, size_t buflen);
+int parameters_format_quantity(parameters_unit_kind kind, double base, char *buf, size_t buflen);
 
 /* One side's view of a setting: the pg_settings columns compare needs. */
-typedef struct gl_param_value {
+typedef struct parameters_value {
     const char *setting;   /* may be NULL (shown as null) */
     const char *unit;      /* may be NULL */
     const char *vartype;   /* bool, integer, real, string, enum; may be NULL */
-} gl_param_value;
+} parameters_value;
 
 /* How a value is compared once normalised. */
-typedef struct gl_param_normal {
+typedef struct parameters_normal {
     int numeric;              /* 1: `number` holds it; 0: `text` holds it */
     int sentinel;             /* numeric and negative: -1 style "auto/off" markers are unit-free */
-    gl_param_unit_kind kind;  /* for numeric values */
+    parameters_unit_kind kind;  /* for numeric values */
     double number;            /* base quantity (or raw number for sentinels / no unit) */
     char text[256];           /* canonical text: bools as on/off, enums lower-case */
     int is_null;
-} gl_param_normal;
+} parameters_normal;
 
 /*
  * Normalises one side's value. Numbers with a unit become bytes or
@@ -65,19 +65,19 @@ typedef struct gl_param_normal {
  * "on"/"off"; enums are lower-cased (the server reads them case-insensitively).
  * Never fails: what cannot be read as a number is compared as text.
  */
-void gl_param__normalise(const gl_param_value *v, gl_param_normal *out);
+void parameters_normalise(const parameters_value *v, parameters_normal *out);
 
 /* 1 when the two sides hold the same value after normalisation, else 0. */
-int gl_param__values_equal(const gl_param_value *blue, const gl_param_value *green);
+int parameters_values_equal(const parameters_value *blue, const parameters_value *green);
 
 /*
  * Renders one side's value for a finding: "128MB" for units, the raw setting
  * otherwise. Returns 0, or -1 when the value is null (nothing written).
  */
-int gl_param__format_value(const gl_param_value *v, char *buf, size_t buflen);
+int parameters_format_value(const parameters_value *v, char *buf, size_t buflen);
 
 /* 1 when a pg_settings source means "nobody set it": default, or override
  * (the server derived it at start, e.g. lc_collate, wal_buffers = -1). */
-int gl_param__source_is_builtin(const char *source);
+int parameters_source_is_builtin(const char *source);
 
 #endif

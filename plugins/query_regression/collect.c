@@ -292,7 +292,7 @@ out:
 static void progress(qr_run *r, const char *label)
 {
     r->progress_done++;
-    if (r->host->size > offsetof(gl_host, progress) && r->host->progress != NULL)
+    if (GL_HOST_HAS(r->host, progress))
         r->host->progress(r->ctx, r->progress_done, r->progress_total, label);
 }
 
@@ -838,19 +838,7 @@ static int qr_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, co
     return gl_qr__compare(ctx, host, blue, green);
 }
 
-static const gl_plugin descriptor = {
-    .size = sizeof(gl_plugin),
-    .abi_major = GL_PLUGIN_ABI_MAJOR,
-    .abi_minor = GL_PLUGIN_ABI_MINOR,
-    .name = GL_QR_NAME,
-    .version = GL_QR_VERSION,
-    .description = "runs a workload on both sides: results, plan shapes and latency judged with statistics",
-    .collect = qr_collect,
-    .compare = qr_compare,
-    .collect_pair = qr_collect_pair,
-};
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &descriptor;
-}
+GL_PLUGIN_DEFINE(.name = GL_QR_NAME, .version = GL_QR_VERSION,
+                 .description = "runs a workload on both sides: results, plan shapes and latency "
+                                "judged with statistics",
+                 .collect = qr_collect, .compare = qr_compare, .collect_pair = qr_collect_pair)

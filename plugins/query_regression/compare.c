@@ -6,6 +6,8 @@
  */
 #include "qr.h"
 
+#include <greenlight/plugin_util.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +32,7 @@ static int emit(gl_ctx *ctx, const gl_host *h, const char *code, gl_severity sev
                 const char *object, gl_value *blue, gl_value *green, gl_value *details,
                 const char *message)
 {
-    gl_finding f = {.code = code, .severity = sev, .object = object, .blue = blue,
-                    .green = green, .message = message, .details = details};
-    return h->emit(ctx, &f);
+    return gl_plugin_emit(ctx, h, code, sev, object, blue, green, details, message);
 }
 
 static int set(const gl_host *h, gl_value *o, const char *k, gl_value *v)

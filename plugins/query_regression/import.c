@@ -167,7 +167,7 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
         /* Not installed, not preloaded, no privilege: say so and carry on with the workload. */
         snprintf(problem, sizeof(problem), "pg_stat_statements could not be read on %s: %s",
                  side == GL_SIDE_BLUE ? "blue" : "green",
-                 host->size > offsetof(gl_host, last_error) && host->last_error ? host->last_error(ctx) : "");
+                 GL_HOST_HAS(host, last_error) ? host->last_error(ctx) : "");
     }
     for (size_t i = 0; i < acc.count && imported < (size_t)cfg->top; i++) {
         char fp[64], reason[256];

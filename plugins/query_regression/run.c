@@ -43,8 +43,7 @@ static void keep_error(gl_ctx *ctx, const gl_host *host, char *err, size_t errle
 
     if (err == NULL || errlen == 0)
         return;
-    if (host->size >= offsetof(gl_host, last_error) + sizeof(host->last_error) &&
-        host->last_error != NULL)
+    if (GL_HOST_HAS(host, last_error))
         msg = host->last_error(ctx);
     if (msg == NULL || msg[0] == '\0')
         msg = "the server gave no message";

@@ -685,8 +685,7 @@ static int settings_restore(gl_ctx *ctx, const gl_host *host, gl_side side,
 
     if (!s->saved)
         return 0;
-    if (failed && host->size >= offsetof(gl_host, last_error) + sizeof(host->last_error) &&
-        host->last_error != NULL)
+    if (failed && GL_HOST_HAS(host, last_error))
         snprintf(earlier, sizeof(earlier), "%s", host->last_error(ctx));
     if (settings_apply(ctx, host, side, s->jit, s->workers) == 0)
         return 0;
@@ -736,8 +735,7 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
         st.objects = host->value_object();
         if (st.objects == NULL)
             goto oom;
-        if (report && host->size >= offsetof(gl_host, progress) + sizeof(host->progress) &&
-            host->progress != NULL)
+        if (report && GL_HOST_HAS(host, progress))
             host->progress(ctx, k, schema_kinds_count + 1, st.kind->key);
         clock_gettime(CLOCK_MONOTONIC, &started);
         sql = st.kind->sql_before_15 != NULL && version > 0 && version < 150000

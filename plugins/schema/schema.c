@@ -10,6 +10,8 @@
  */
 #include "schema.h"
 
+#include <greenlight/plugin_util.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,20 +27,12 @@ int schema_emit(gl_ctx *ctx, const gl_host *host, const char *code, gl_severity 
 {
     char message[512];
     va_list ap;
-    gl_finding f;
 
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    f.code = code;
-    f.severity = severity;
-    f.object = object;
-    f.blue = blue;
-    f.green = green;
-    f.message = message;
-    f.details = details;
     /* The host owns blue/green/details from here, on failure too. */
-    return host->emit(ctx, &f);
+    return gl_plugin_emit(ctx, host, code, severity, object, blue, green, details, message);
 }
 
 static int schema_collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out_facts)
@@ -204,13 +198,8 @@ out:
     return rc;
 }
 
-static const gl_plugin descriptor = {
-    sizeof(gl_plugin), GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, "schema", SCHEMA_VERSION,
-    "catalog diff of blue and green (every user object kind) and logical replication readiness",
-    schema_collect, schema_compare, schema_collect_pair,
-};
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &descriptor;
-}
+GL_PLUGIN_DEFINE(.name = "schema", .version = SCHEMA_VERSION,
+                 .description = "catalog diff of blue and green (every user object kind) and "
+                                "logical replication readiness",
+                 .collect = schema_collect, .compare = schema_compare,
+                 .collect_pair = schema_collect_pair)

@@ -10,13 +10,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    gl_ev_data parsed;
+    engine_version_data parsed;
     char err[512] = "";
 
-    if (gl_ev__data_parse((const char *)data, size, &parsed, err, sizeof(err)) == 0) {
-        (void)gl_ev__data_parameter(&parsed, "force_parallel_mode");
-        (void)gl_ev__data_extension(&parsed, "citus");
-        gl_ev__data_free(&parsed);
+    if (engine_version_data_parse((const char *)data, size, &parsed, err, sizeof(err)) == 0) {
+        (void)engine_version_data_parameter(&parsed, "force_parallel_mode");
+        (void)engine_version_data_extension(&parsed, "citus");
+        engine_version_data_free(&parsed);
     } else if (err[0] == '\0') {
         abort();
     }

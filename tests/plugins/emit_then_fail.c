@@ -10,7 +10,7 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
 
 static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl_value *g)
 {
-    gl_finding f = {0};
+    gl_finding f = GL_FINDING_INIT;
 
     f.code = "emit_then_fail.partial";
     f.severity = GL_SEVERITY_INFO;
@@ -21,10 +21,5 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl
     return host->set_error(ctx, "compare failed after emitting one finding");
 }
 
-static const gl_plugin desc = GL_PLUGIN_INIT("emit_then_fail", "1.0",
-                                             "emits a finding, then fails", collect, compare);
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &desc;
-}
+GL_PLUGIN_DEFINE(.name = "emit_then_fail", .version = "1.0", .description = "emits a finding, then fails",
+                 .collect = collect, .compare = compare)

@@ -12,10 +12,5 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl
     return 0;
 }
 
-static const gl_plugin desc = GL_PLUGIN_INIT("failing_collect", "1.0",
-                                             "always fails to collect", collect, compare);
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &desc;
-}
+GL_PLUGIN_DEFINE(.name = "failing_collect", .version = "1.0", .description = "always fails to collect",
+                 .collect = collect, .compare = compare)

@@ -15,7 +15,7 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
 static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl_value *g)
 {
     const char *sev = host->value_get_string(host->object_get(host->config(ctx), "severity"));
-    gl_finding f = {0};
+    gl_finding f = GL_FINDING_INIT;
 
     f.code = "finding_emitter.test";
     f.severity = GL_SEVERITY_CRITICAL;
@@ -33,10 +33,5 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *b, const gl
     return host->emit(ctx, &f);
 }
 
-static const gl_plugin desc = GL_PLUGIN_INIT("finding_emitter", "1.0",
-                                             "emits one configurable finding", collect, compare);
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
-{
-    return &desc;
-}
+GL_PLUGIN_DEFINE(.name = "finding_emitter", .version = "1.0", .description = "emits one configurable finding",
+                 .collect = collect, .compare = compare)

@@ -52,7 +52,7 @@ Test(host, emit_frees_what_it_was_handed_when_out_of_memory)
     for (n = 1;; n++) {
         gl_value *findings, *config;
         gl_ctx ctx;
-        gl_finding f = {0};
+        gl_finding f = GL_FINDING_INIT;
         int rc;
 
         alloc_count = 0;
@@ -96,7 +96,7 @@ Test(host, emit_of_an_invalid_finding_frees_its_values)
     gl_target *targets[2] = {NULL, NULL};
     gl_value *findings, *config;
     gl_ctx ctx;
-    gl_finding f = {0};
+    gl_finding f = GL_FINDING_INIT;
 
     gl_value_set_allocator(&counting);
     alloc_live = 0;
@@ -115,4 +115,44 @@ Test(host, emit_of_an_invalid_finding_frees_its_values)
     gl_value_free(config);
     gl_value_set_allocator(NULL);
     cr_assert_eq(alloc_live, 0);
+}
+
+/* Findings belong to compare: a ctx without a findings array (collect's)
+ * refuses emit and frees the values. */
+Test(host, emit_outside_compare_is_refused)
+{
+    const gl_host *host = gl_host_table();
+    gl_target *targets[2] = {NULL, NULL};
+    gl_value *config;
+    gl_ctx ctx;
+    gl_finding f = GL_FINDING_INIT;
+
+    gl_value_set_allocator(&counting);
+    alloc_live = 0;
+    config = gl_value_object();
+    f.code = "test.early";
+    f.message = "m";
+    f.blue = gl_value_int(1);
+    gl_ctx_init(&ctx, "test", targets, config, NULL, 0);
+    cr_assert_eq(host->emit(&ctx, &f), -1);
+    cr_assert_str_eq(host->last_error(&ctx), "emit outside compare: findings are emitted in "
+                     "compare only");
+    gl_ctx_destroy(&ctx);
+    gl_value_free(config);
+    gl_value_set_allocator(NULL);
+    cr_assert_eq(alloc_live, 0);
+}
+
+/* GL_HOST_HAS follows the table's size: a host built before a member was
+ * added does not have it. */
+Test(host, host_has_follows_the_table_size)
+{
+    gl_host older = *gl_host_table();
+
+    cr_assert(GL_HOST_HAS(gl_host_table(), query_simple));
+    cr_assert(GL_HOST_HAS(gl_host_table(), last_error));
+    older.size = offsetof(gl_host, last_error);   /* an ABI 1.0 host */
+    cr_assert(GL_HOST_HAS(&older, progress));
+    cr_assert_not(GL_HOST_HAS(&older, last_error));
+    cr_assert_not(GL_HOST_HAS(&older, query_simple));
 }

@@ -178,6 +178,65 @@ Test(run, a_failed_compare_leaves_no_findings, .init = make_tmpdir, .fini = remo
     gl_value_free(report);
 }
 
+/* A plugin built against ABI 1.0 (no gl_finding.size) loads and its
+ * finding arrives whole. */
+Test(run, a_plugin_built_against_abi_1_0_still_works, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    gl_check_options opts;
+    gl_value *report = NULL;
+    gl_error err;
+    int exit_code = -1;
+
+    options_for(&opts, "abi_1_0");
+    opts.blue = write_file("blue.json", "{\"greenlight_snapshot\": 1, \"plugins\": {\"abi_1_0\": "
+                                        "{\"facts\": {\"side\": \"blue\"}}}}");
+    opts.green = write_file("green.json", "{\"greenlight_snapshot\": 1, \"plugins\": {\"abi_1_0\": "
+                                          "{\"facts\": {\"side\": \"green\"}}}}");
+    cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), 0, "%s", err.message);
+    const gl_value *plugin = gl_value_array_at(gl_value_object_get(report, "plugins"), 0);
+    cr_assert_str_eq(gl_value_object_string(plugin, "status"), "ok");
+    const gl_value *f = gl_value_array_at(gl_value_object_get(report, "findings"), 0);
+    cr_assert_str_eq(gl_value_object_string(f, "id"), "abi_1_0.finding:old.layout");
+    cr_assert_str_eq(gl_value_object_string(f, "severity"), "warning");
+    cr_assert_str_eq(gl_value_object_string(f, "blue"), "blue");
+    cr_assert_str_eq(gl_value_object_string(f, "green"), "green");
+    cr_assert_str_eq(gl_value_object_string(f, "message"), "emitted by a plugin built against ABI 1.0");
+    gl_value_free(report);
+}
+
+/* The plugin's error for each rule of plugin.h the host enforces. */
+static void misbehave(const char *mode, const char *want)
+{
+    gl_check_options opts;
+    gl_value *report = NULL;
+    gl_error err;
+    char config[128];
+    int exit_code = -1;
+
+    options_for(&opts, "misbehaving");
+    snprintf(config, sizeof(config), "{\"plugins\": {\"misbehaving\": {\"mode\": \"%s\"}}}", mode);
+    opts.config_path = write_file("config.json", config);
+    cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), 0, "%s", err.message);
+    cr_assert_eq(exit_code, GL_EXIT_INTERNAL);
+    const gl_value *plugin = gl_value_array_at(gl_value_object_get(report, "plugins"), 0);
+    cr_assert_str_eq(gl_value_object_string(plugin, "status"), "failed");
+    cr_assert_str_eq(gl_value_object_string(plugin, "error"), want);
+    cr_assert_eq(gl_value_len(gl_value_object_get(report, "findings")), 0);
+    gl_value_free(report);
+}
+
+Test(run, compare_must_not_query, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    misbehave("query", "compare must not query: it works on the facts alone (it may run offline "
+                       "from two snapshots); read what compare needs in collect");
+}
+
+Test(run, a_finding_without_size_is_refused, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    misbehave("no_size", "emit: gl_finding.size is 0, not 64: initialise findings with GL_FINDING_INIT");
+}
+
+
 /* --- failure injection: an allocator that fails the Nth allocation --- */
 
 static long alloc_count, alloc_fail_at;

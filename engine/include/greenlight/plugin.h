@@ -15,10 +15,26 @@
  * call. The table only ever grows at the end; `host->size` tells a plugin
  * which members exist.
  *
+ * Versions: members are tagged with the ABI version that added them. The
+ * host table and the descriptor only ever grow at the end (a minor bump);
+ * a plugin tests for a member added after 1.0 with GL_HOST_HAS(host, member),
+ * the host does the same for descriptors with GL_PLUGIN_HAS. The loader
+ * accepts any descriptor at least as large as 1.0's, and a plugin built
+ * against an older minor keeps working: the host reads its structures in
+ * that minor's layout (e.g. a 1.0 gl_finding has no size).
+ *
  * Memory: values are allocated by the host (host->value_*) and freed by the
- * host. A value handed to the host (object_set, array_push, a finding, the
- * facts returned by collect) is owned by the host from then on. Values the
- * host hands in (facts, rows, config) are borrowed: valid for the call only.
+ * host. A value handed to the host (object_set, array_push, a finding's
+ * blue/green/details, the facts returned by collect) is owned by the host
+ * from then on, also when the call fails: the host frees it, the plugin
+ * must not touch it again. Values the host hands in (facts, rows, config)
+ * are borrowed: valid for the call only. Facts a collect returns with -1
+ * are freed by the host.
+ *
+ * Phases: collect reads a side (host->query*); compare works on the facts
+ * alone and must not query — it may run offline from two snapshots — so
+ * host->query* fail in compare ("compare must not query"). Findings are
+ * emitted in compare only. Findings of a compare that fails are dropped.
  *
  * Threads: a plugin may call host->query / host->query_rows /
  * host->query_simple (and host->set_error) for the two
@@ -41,7 +57,7 @@ extern "C" {
 #endif
 
 #define GL_PLUGIN_ABI_MAJOR 1
-#define GL_PLUGIN_ABI_MINOR 0
+#define GL_PLUGIN_ABI_MINOR 1
 
 /* Opaque host objects. */
 typedef struct gl_value gl_value;   /* JSON-shaped value tree node */
@@ -78,9 +94,12 @@ typedef enum gl_log_level {
 
 /*
  * One finding. Strings are copied by the host; `blue`, `green` and `details`
- * (each may be NULL) become the host's.
+ * (each may be NULL) become the host's, whether emit succeeds or not.
+ * Initialise with GL_FINDING_INIT so `size` is set:
+ *     gl_finding f = GL_FINDING_INIT;
  */
 typedef struct gl_finding {
+    size_t size;           /* (ABI 1.1) sizeof(gl_finding) the plugin was built with */
     const char *code;      /* stable dotted id, e.g. "parameters.changed" */
     gl_severity severity;
     const char *object;    /* qualified name of what the finding is about */
@@ -90,10 +109,14 @@ typedef struct gl_finding {
     gl_value *details;     /* object with anything else, or NULL */
 } gl_finding;
 
+#define GL_FINDING_INIT { .size = sizeof(gl_finding) }
+
 /*
  * Called once per result row. `names`, `values` and `is_null` have `ncols`
- * entries; values are PostgreSQL text output. Return non-zero to stop early
- * (the query then returns that number).
+ * entries; values are PostgreSQL text output, borrowed for the call. Return
+ * 0 to go on, or non-zero to stop: the query then returns that number
+ * (a positive number for "found what I wanted", a negative one after
+ * host->set_error for a failure — the caller treats it as the query's).
  */
 typedef int (*gl_row_fn)(void *userdata, int ncols, const char *const *names,
                          const char *const *values, const int *is_null);
@@ -161,18 +184,27 @@ typedef struct gl_host {
     /* Progress for long checks: shown on a terminal (stderr), silent otherwise. */
     void (*progress)(gl_ctx *ctx, size_t done, size_t total, const char *label);
 
-    /* The message of the last failed host call or set_error in this ctx
+    /* ABI 1.0 ends here. Members below were added later: test them with
+     * GL_HOST_HAS(host, member) before use. New members go at the end. */
+
+    /* (ABI 1.1) The message of the last failed host call or set_error in this ctx
      * (e.g. the server's error for a failed query), "" when none. */
     const char *(*last_error)(gl_ctx *ctx);
 
-    /* Like query, but over the simple query protocol (no parameters): for
+    /* (ABI 1.1) Like query, but over the simple query protocol (no parameters): for
      * statements whose own text holds $n placeholders, such as
      * EXPLAIN (GENERIC_PLAN) on PostgreSQL 16+. */
     int (*query_simple)(gl_ctx *ctx, gl_side side, const char *sql, gl_row_fn fn,
                         void *userdata);
 
-    /* ABI 1.0 ends here. New members go below, never above. */
+    /* ABI 1.1 ends here. New members go below, never above. */
 } gl_host;
+
+/* 1 when the host table has `member` (and it is set): use before calling a
+ * member added after ABI 1.0. */
+#define GL_HOST_HAS(host, member)                                              \
+    ((host)->size >= offsetof(gl_host, member) + sizeof((host)->member) &&     \
+     (host)->member != NULL)
 
 typedef struct gl_plugin {
     size_t size;               /* sizeof(gl_plugin) the plugin was built with */
@@ -198,19 +230,45 @@ typedef struct gl_plugin {
      */
     int (*collect_pair)(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
                         gl_value **out_green);
+
+    /* ABI 1.0 ends here (1.1 added nothing to the descriptor). New members
+     * go below; the host tests them with GL_PLUGIN_HAS. */
 } gl_plugin;
 
-#define GL_PLUGIN_INIT(name_, version_, description_, collect_, compare_)      \
-    { sizeof(gl_plugin), GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, (name_),     \
-      (version_), (description_), (collect_), (compare_), NULL }
+/* 1 when the descriptor has `member` (and it is set). */
+#define GL_PLUGIN_HAS(plugin, member)                                          \
+    ((plugin)->size >= offsetof(gl_plugin, member) + sizeof((plugin)->member) && \
+     (plugin)->member != NULL)
 
 #define GL_PLUGIN_ENTRY "greenlight_plugin"
 
-/* Mark the entry point exported even when built with -fvisibility=hidden:
- *     GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void) { return &desc; } */
+/* Mark the entry point exported even when built with -fvisibility=hidden. */
 #define GL_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 typedef const gl_plugin *(*gl_plugin_entry_fn)(void);
+
+/*
+ * Writes the descriptor and the exported entry point (as PostgreSQL's
+ * PG_MODULE_MAGIC does); size and ABI version are filled in:
+ *
+ *     GL_PLUGIN_DEFINE(.name = "parameters", .version = "1.2.0",
+ *                      .description = "server settings",
+ *                      .collect = collect, .compare = compare)
+ */
+#define GL_PLUGIN_DEFINE(...)                                                  \
+    static const gl_plugin gl_plugin_descriptor_ = {                           \
+        .size = sizeof(gl_plugin), .abi_major = GL_PLUGIN_ABI_MAJOR,           \
+        .abi_minor = GL_PLUGIN_ABI_MINOR, __VA_ARGS__};                        \
+    GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void);                 \
+    GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)                  \
+    {                                                                          \
+        return &gl_plugin_descriptor_;                                         \
+    }
+
+/* Kept for plugins written before GL_PLUGIN_DEFINE. */
+#define GL_PLUGIN_INIT(name_, version_, description_, collect_, compare_)      \
+    { sizeof(gl_plugin), GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, (name_),     \
+      (version_), (description_), (collect_), (compare_), NULL }
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@ void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
     ctx->config = config;
     ctx->findings = findings;
     ctx->verbose = verbose;
+    ctx->abi_minor = GL_PLUGIN_ABI_MINOR;
     pthread_mutex_init(&ctx->error_lock, NULL);
 }
 
@@ -74,6 +75,11 @@ static gl_target *live_side(gl_ctx *ctx, gl_side side)
 {
     gl_target *t;
 
+    if (ctx->in_compare) {
+        host_set_error(ctx, "compare must not query: it works on the facts alone (it may run "
+                       "offline from two snapshots); read what compare needs in collect");
+        return NULL;
+    }
     if (side != GL_SIDE_BLUE && side != GL_SIDE_GREEN) {
         host_set_error(ctx, "query on an unknown side %d", (int)side);
         return NULL;
@@ -230,19 +236,70 @@ static const char *severity_name(gl_severity s)
     return NULL;
 }
 
-/* emit owns f->blue, f->green and f->details from the first line on: each
- * is either placed in the finding or freed, on every path. */
-static int host_emit(gl_ctx *ctx, const gl_finding *f)
+/* gl_finding as ABI 1.0 laid it out (no size), for plugins built then. */
+typedef struct finding_1_0 {
+    const char *code;
+    gl_severity severity;
+    const char *object;
+    gl_value *blue;
+    gl_value *green;
+    const char *message;
+    gl_value *details;
+} finding_1_0;
+
+/* The plugin's finding in this host's layout, whatever minor it was built
+ * against. -1 (values freed, error set) when a 1.1+ finding has no size. */
+static int read_finding(gl_ctx *ctx, const gl_finding *in, gl_finding *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (ctx->abi_minor == 0) {
+        const finding_1_0 *old = (const finding_1_0 *)(const void *)in;
+        out->code = old->code;
+        out->severity = old->severity;
+        out->object = old->object;
+        out->blue = old->blue;
+        out->green = old->green;
+        out->message = old->message;
+        out->details = old->details;
+        out->size = sizeof(*out);
+        return 0;
+    }
+    if (in->size < sizeof(gl_finding)) {
+        /* Built against 1.1+ (so this layout) but not initialised with
+         * GL_FINDING_INIT: still the host's values to free. */
+        gl_value_free(in->blue);
+        gl_value_free(in->green);
+        gl_value_free(in->details);
+        return host_set_error(ctx, "emit: gl_finding.size is %zu, not %zu: initialise findings "
+                              "with GL_FINDING_INIT", in->size, sizeof(gl_finding));
+    }
+    memcpy(out, in, sizeof(*out));
+    return 0;
+}
+
+/* emit owns the finding's blue, green and details from the first line on:
+ * each is either placed in the finding or freed, on every path. */
+static int host_emit(gl_ctx *ctx, const gl_finding *in)
 {
     gl_value *obj = NULL, *blue, *green, *details;
+    gl_finding fv;
+    const gl_finding *f = &fv;
     const char *sev;
     int bad;
 
-    if (f == NULL)
+    if (in == NULL)
         return host_set_error(ctx, "emit: finding is NULL");
+    if (read_finding(ctx, in, &fv) != 0)
+        return -1;
     blue = f->blue;
     green = f->green;
     details = f->details;
+    if (ctx->findings == NULL) {
+        gl_value_free(blue);
+        gl_value_free(green);
+        gl_value_free(details);
+        return host_set_error(ctx, "emit outside compare: findings are emitted in compare only");
+    }
     sev = severity_name(f->severity);
     if (!valid_code(f->code) || sev == NULL || f->message == NULL) {
         host_set_error(ctx, "emit: invalid finding (code \"%s\" must be [a-z0-9_.]+, severity "

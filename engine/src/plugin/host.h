@@ -17,11 +17,14 @@ struct gl_ctx {
     const gl_value *config;    /* object, never NULL while a plugin runs */
     gl_value *findings;        /* array emit() appends to */
     int verbose;
+    unsigned abi_minor;        /* the plugin's: structures it hands in use that layout */
+    int in_compare;            /* compare must not query */
     char error[2048];
     pthread_mutex_t error_lock; /* queries on both sides may fail at once */
 };
 
-/* Sets up / tears down a ctx (the mutex); targets and config are borrowed. */
+/* Sets up / tears down a ctx (the mutex); targets and config are borrowed.
+ * abi_minor starts as the host's; in_compare as 0. */
 void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
                  const gl_value *config, gl_value *findings, int verbose);
 void gl_ctx_destroy(gl_ctx *ctx);

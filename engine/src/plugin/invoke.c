@@ -67,6 +67,7 @@ static void ctx_init(gl_ctx *ctx, const gl_plugin *desc, gl_target *targets[2],
                      const gl_value *config, int verbose)
 {
     gl_ctx_init(ctx, desc->name, targets, gl_plugin_config(config, desc->name), NULL, verbose);
+    ctx->abi_minor = desc->abi_minor;
 }
 
 /* Ends a plugin call: on failure copies the plugin's message (or fallback)
@@ -104,7 +105,8 @@ int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const g
     int failed;
 
     ctx_init(&ctx, desc, targets, config, verbose);
-    failed = desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1];
+    failed = !GL_PLUGIN_HAS(desc, collect_pair) ||
+             desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1];
     if (failed) {
         gl_value_free(out[0]);
         gl_value_free(out[1]);
@@ -123,6 +125,7 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
 
     ctx_init(&ctx, desc, targets, config, verbose);
     ctx.findings = findings;
+    ctx.in_compare = 1;
     failed = desc->compare(&ctx, gl_host_table(), blue, green) != 0;
     return ctx_finish(&ctx, failed, "compare failed without a message", errbuf, errlen);
 }

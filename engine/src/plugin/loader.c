@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The descriptor as ABI 1.0 defined it ends with collect_pair. */
+#define GL_PLUGIN_SIZE_1_0 (offsetof(gl_plugin, collect_pair) + sizeof(void (*)(void)))
+
 static int valid_name(const char *name)
 {
     if (name == NULL || name[0] == '\0' || strlen(name) > 64)
@@ -38,9 +41,9 @@ int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, char *why, 
                  path, p->abi_minor, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
         return -1;
     }
-    if (p->size < sizeof(gl_plugin)) {
-        snprintf(why, whylen, "%s: size is %zu but ABI %u.%u descriptors are %zu bytes", path,
-                 p->size, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, sizeof(gl_plugin));
+    if (p->size < GL_PLUGIN_SIZE_1_0) {
+        snprintf(why, whylen, "%s: size is %zu but ABI %u.0 descriptors are at least %zu bytes",
+                 path, p->size, GL_PLUGIN_ABI_MAJOR, (size_t)GL_PLUGIN_SIZE_1_0);
         return -1;
     }
     if (!valid_name(p->name)) {
@@ -74,6 +77,7 @@ static gl_loaded_plugin *find_loaded(gl_plugin_set *set, const char *name)
 static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
 {
     gl_loaded_plugin *grown, *lp, *first;
+    gl_plugin *copy;
     char why[4096 + 1024] = "";
     gl_plugin_entry_fn entry;
     void *sym;
@@ -114,7 +118,13 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
         /* Keep the handle: never unload during a run. */
         return 0;
     }
-    lp->desc = entry();
+    /* The host reads a copy as large as its own descriptor: members a
+     * plugin built against an older minor lacks read as NULL. */
+    copy = calloc(1, sizeof(*copy));
+    if (copy == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
+    memcpy(copy, entry(), entry()->size < sizeof(*copy) ? entry()->size : sizeof(*copy));
+    lp->desc = copy;
     lp->state = GL_PLUGIN_LOADED;
     return 0;
 refuse:
@@ -205,6 +215,7 @@ void gl_plugins_free(gl_plugin_set *set)
     for (size_t i = 0; i < set->count; i++) {
         free(set->items[i].path);
         free(set->items[i].refusal);
+        free((void *)set->items[i].desc);
         /* Handles are left open on purpose: never unload during a run (and
          * LeakSanitizer symbolises plugin frames only while mapped). */
     }

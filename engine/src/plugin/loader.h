@@ -24,7 +24,7 @@ typedef struct gl_loaded_plugin {
     char *path;
     gl_plugin_state state;
     char *refusal;              /* why it was refused or shadowed */
-    const gl_plugin *desc;      /* NULL unless loaded */
+    const gl_plugin *desc;      /* the host's copy of the descriptor (owned), NULL unless loaded */
     void *handle;
 } gl_loaded_plugin;
 

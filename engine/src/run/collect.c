@@ -39,7 +39,7 @@ static int collect_plugin(gl_run *run, gl_run_plugin *p, gl_value *side_facts[2]
     const gl_plugin *d = p->loaded->desc;
     gl_target **targets = run->targets;
 
-    if (d->collect_pair != NULL && targets[0] && targets[1] && targets[0]->conn && targets[1]->conn) {
+    if (GL_PLUGIN_HAS(d, collect_pair) && targets[0] && targets[1] && targets[0]->conn && targets[1]->conn) {
         if (gl_plugin_collect_pair(d, targets, run->config, run->opts->verbose, side_facts,
                                    p->message, sizeof(p->message)) != 0)
             p->status = "failed";

@@ -1,0 +1,204 @@
+/* ABI 1.0 as released (commit 2fcce78), kept verbatim so tests/plugins/abi_1_0
+ * proves a plugin built against it still loads and works. Do not edit. */
+/*
+ * greenlight plugin ABI — the only header a check plugin includes.
+ *
+ * A plugin is a shared object that exports one symbol:
+ *
+ *     const gl_plugin *greenlight_plugin(void);
+ *
+ * returning a static descriptor whose first fields are its size and the ABI
+ * major/minor it was built against. The loader refuses a plugin whose major
+ * differs from the host's, or whose minor is newer than the host's, and names
+ * the field that differs.
+ *
+ * Plugins link nothing of the engine: every service (queries, logging, value
+ * trees, findings) comes through the `const gl_host *` table handed to each
+ * call. The table only ever grows at the end; `host->size` tells a plugin
+ * which members exist.
+ *
+ * Memory: values are allocated by the host (host->value_*) and freed by the
+ * host. A value handed to the host (object_set, array_push, a finding, the
+ * facts returned by collect) is owned by the host from then on. Values the
+ * host hands in (facts, rows, config) are borrowed: valid for the call only.
+ *
+ * Errors: callbacks return 0 on success or a negative number on failure after
+ * calling host->set_error() with one sentence saying what failed and what to
+ * do. A failing plugin never makes the decision `switchover`: the run is held.
+ */
+#ifndef GREENLIGHT_PLUGIN_H
+#define GREENLIGHT_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GL_PLUGIN_ABI_MAJOR 1
+#define GL_PLUGIN_ABI_MINOR 0
+
+/* Opaque host objects. */
+typedef struct gl_value gl_value;   /* JSON-shaped value tree node */
+typedef struct gl_ctx gl_ctx;       /* one plugin's view of one run */
+
+typedef enum gl_value_kind {
+    GL_VALUE_NULL = 0,
+    GL_VALUE_BOOL,
+    GL_VALUE_INT,
+    GL_VALUE_NUMBER,
+    GL_VALUE_STRING,
+    GL_VALUE_ARRAY,
+    GL_VALUE_OBJECT
+} gl_value_kind;
+
+typedef enum gl_side {
+    GL_SIDE_BLUE = 0,
+    GL_SIDE_GREEN = 1
+} gl_side;
+
+typedef enum gl_severity {
+    GL_SEVERITY_INFO = 0,
+    GL_SEVERITY_WARNING,
+    GL_SEVERITY_ERROR,
+    GL_SEVERITY_CRITICAL
+} gl_severity;
+
+typedef enum gl_log_level {
+    GL_LOG_DEBUG = 0,
+    GL_LOG_INFO,
+    GL_LOG_WARNING,
+    GL_LOG_ERROR
+} gl_log_level;
+
+/*
+ * One finding. Strings are copied by the host; `blue`, `green` and `details`
+ * (each may be NULL) become the host's.
+ */
+typedef struct gl_finding {
+    const char *code;      /* stable dotted id, e.g. "parameters.changed" */
+    gl_severity severity;
+    const char *object;    /* qualified name of what the finding is about */
+    gl_value *blue;        /* value on blue, or NULL */
+    gl_value *green;       /* value on green, or NULL */
+    const char *message;   /* one sentence for a person */
+    gl_value *details;     /* object with anything else, or NULL */
+} gl_finding;
+
+/*
+ * Called once per result row. `names`, `values` and `is_null` have `ncols`
+ * entries; values are PostgreSQL text output. Return non-zero to stop early
+ * (the query then returns that number).
+ */
+typedef int (*gl_row_fn)(void *userdata, int ncols, const char *const *names,
+                         const char *const *values, const int *is_null);
+
+typedef struct gl_host {
+    size_t size;               /* sizeof(gl_host) of the host that built it */
+    uint16_t abi_major;
+    uint16_t abi_minor;
+
+    /* Errors and logging. set_error returns -1 so `return host->set_error(...)` works. */
+    int (*set_error)(gl_ctx *ctx, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+    void (*log)(gl_ctx *ctx, gl_log_level level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+    /*
+     * Run one read-only statement on a side. The connection is read-only,
+     * under statement_timeout and lock_timeout. Parameters are text, may be
+     * NULL. Returns 0, the non-zero value a row callback returned, or -1 with
+     * the error set (the server's message, never the password).
+     */
+    int (*query)(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                 const char *const *params, gl_row_fn fn, void *userdata);
+    /* Like query, but returns the rows as an array of objects of strings/nulls. */
+    int (*query_rows)(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                      const char *const *params, gl_value **out_rows);
+    /* server_version_num of a side, or -1 when the side is a snapshot. */
+    int (*server_version_num)(gl_ctx *ctx, gl_side side);
+
+    /* This plugin's configuration (object, possibly empty); borrowed. */
+    const gl_value *(*config)(gl_ctx *ctx);
+
+    /* Emit a finding; the check name is filled in by the host. */
+    int (*emit)(gl_ctx *ctx, const gl_finding *finding);
+
+    /* Value builders: return NULL only when out of memory. */
+    gl_value *(*value_null)(void);
+    gl_value *(*value_bool)(int b);
+    gl_value *(*value_int)(int64_t i);
+    gl_value *(*value_number)(double d);
+    gl_value *(*value_string)(const char *s);          /* NULL s gives null */
+    gl_value *(*value_string_len)(const char *s, size_t len);
+    gl_value *(*value_array)(void);
+    gl_value *(*value_object)(void);
+    /* Take ownership of `item`/`val` (freed on failure too). Return 0 or -1. */
+    int (*array_push)(gl_value *array, gl_value *item);
+    int (*object_set)(gl_value *object, const char *key, gl_value *val);
+    gl_value *(*value_copy)(const gl_value *v);
+    void (*value_free)(gl_value *v);
+
+    /* Value readers: NULL-safe; a wrong kind reads as NULL/0/"". */
+    gl_value_kind (*value_kind)(const gl_value *v);
+    int (*value_get_bool)(const gl_value *v);
+    int64_t (*value_get_int)(const gl_value *v);
+    double (*value_get_number)(const gl_value *v);
+    const char *(*value_get_string)(const gl_value *v);   /* NULL if not a string */
+    size_t (*value_len)(const gl_value *v);               /* array items / object keys */
+    const gl_value *(*array_at)(const gl_value *array, size_t i);
+    const gl_value *(*object_get)(const gl_value *object, const char *key);
+    const char *(*object_key_at)(const gl_value *object, size_t i);
+    const gl_value *(*object_value_at)(const gl_value *object, size_t i);
+    /* 1 when equal as JSON values (objects compare key sets, not order). */
+    int (*value_equal)(const gl_value *a, const gl_value *b);
+
+    /* Progress for long checks: shown on a terminal (stderr), silent otherwise. */
+    void (*progress)(gl_ctx *ctx, size_t done, size_t total, const char *label);
+
+    /* ABI 1.0 ends here. New members go below, never above. */
+} gl_host;
+
+typedef struct gl_plugin {
+    size_t size;               /* sizeof(gl_plugin) the plugin was built with */
+    uint16_t abi_major;        /* GL_PLUGIN_ABI_MAJOR */
+    uint16_t abi_minor;        /* GL_PLUGIN_ABI_MINOR */
+    const char *name;          /* [a-z0-9_]+, unique */
+    const char *version;       /* the plugin's own version */
+    const char *description;   /* one line */
+
+    /* Read one side; return its facts (any value tree) through *out_facts. */
+    int (*collect)(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out_facts);
+
+    /* Compare both sides' facts and emit findings through host->emit. */
+    int (*compare)(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                   const gl_value *green);
+
+    /*
+     * Optional (NULL when unused). Collects both live sides in one call, for
+     * checks that must interleave work across sides (latency: blue, green,
+     * blue, green... so machine noise hits both alike). Called instead of
+     * collect when both sides are live; when a side is a snapshot its facts
+     * come from the file and collect runs on the live side alone.
+     */
+    int (*collect_pair)(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
+                        gl_value **out_green);
+} gl_plugin;
+
+#define GL_PLUGIN_INIT(name_, version_, description_, collect_, compare_)      \
+    { sizeof(gl_plugin), GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR, (name_),     \
+      (version_), (description_), (collect_), (compare_), NULL }
+
+#define GL_PLUGIN_ENTRY "greenlight_plugin"
+
+/* Mark the entry point exported even when built with -fvisibility=hidden:
+ *     GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void) { return &desc; } */
+#define GL_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+typedef const gl_plugin *(*gl_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
