@@ -235,8 +235,8 @@ int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const cha
             else
                 host->set_error(ctx, "query_regression: the functions the workload calls could "
                                 "not be checked on %s: %s", side_name,
-                                host->size >= offsetof(gl_host, last_error) + sizeof(host->last_error) &&
-                                host->last_error ? host->last_error(ctx) : "query failed");
+                                GL_HOST_HAS(host, last_error) ? host->last_error(ctx)
+                                                              : "query failed");
             goto out;
         }
     }
