@@ -351,7 +351,7 @@ int gl_cli_rds(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     gl_check_options_default(&a.gate);
-    gl_cli_output_init(&a.output);
+    gl_cli_output_init(&a.output, "rds");
     a.timeout_s = 0;
     gl_error_clear(&err);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
