@@ -1,0 +1,489 @@
+/*
+ * replication — the guardrails of a blue/green deployment kept in sync by
+ * logical replication (`greenlight deploy create`). Findings carry the
+ * measured value and the threshold in `details`; those at error or critical
+ * make the default policy hold.
+ *
+ * Which deployment: config {"subscription": NAME} (the subscription on green;
+ * its slot and publications follow from it), else the one subscription on
+ * green whose name starts with "greenlight_" (deploy create's naming). With
+ * neither, the plugin has nothing to guard and emits nothing, unless blue has a
+ * "greenlight_" publication with no subscription on green (then: missing).
+ *
+ * collect runs the same queries on both sides (facts are self-contained, so
+ * compare also runs offline from snapshots); compare reads the subscription
+ * from green's facts and the slot, transactions and large objects from blue's.
+ * Codes and thresholds: share/doc/checks/replication.md.
+ */
+#include <greenlight/plugin.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPLICATION_VERSION "1.0.0"
+
+typedef struct query {
+    const char *key;
+    const char *sql;
+} query;
+
+/* Everything is read-only catalog and statistics reads. */
+static const query queries[] = {
+    {"subscriptions",
+     "SELECT s.subname AS name, s.subenabled::text AS enabled, s.subslotname AS slot,"
+     " array_to_string(s.subpublications, ',') AS publications,"
+     " (SELECT count(*) FROM pg_stat_subscription st WHERE st.subid = s.oid AND st.pid IS NOT NULL"
+     "   AND st.relid IS NULL)::text AS apply_workers,"
+     " (SELECT extract(epoch FROM now() - max(st.latest_end_time))::text FROM pg_stat_subscription st"
+     "   WHERE st.subid = s.oid) AS seconds_since_last_message,"
+     " (SELECT count(*) FROM pg_subscription_rel r WHERE r.srsubid = s.oid)::text AS tables_total,"
+     " (SELECT string_agg(r.srrelid::regclass::text || ':' || r.srsubstate::text, ',' ORDER BY r.srrelid::regclass::text)"
+     "   FROM pg_subscription_rel r WHERE r.srsubid = s.oid AND r.srsubstate <> 'r') AS not_ready"
+     " FROM pg_subscription s WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+     " ORDER BY 1"},
+    {"publications", "SELECT pubname AS name FROM pg_publication ORDER BY 1"},
+    {"slots",
+     "SELECT slot_name AS name, active::text AS active, coalesce(wal_status, '') AS wal_status,"
+     " (pg_current_wal_lsn() - restart_lsn)::bigint::text AS retained_bytes,"
+     " (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint::text AS lag_bytes,"
+     " (SELECT extract(epoch FROM r.replay_lag)::text FROM pg_stat_replication r"
+     "   WHERE r.pid = s.active_pid) AS replay_lag_seconds"
+     " FROM pg_replication_slots s WHERE slot_type = 'logical' AND NOT pg_is_in_recovery() ORDER BY 1"},
+    {"long_transactions",
+     "SELECT pid::text AS pid, usename AS \"user\", application_name,"
+     " round(extract(epoch FROM now() - xact_start))::bigint::text AS seconds"
+     " FROM pg_stat_activity WHERE backend_type = 'client backend' AND xact_start IS NOT NULL"
+     " AND pid <> pg_backend_pid() AND state <> 'idle'"
+     " ORDER BY xact_start LIMIT 5"},
+    {"ddl_locks",
+     "SELECT DISTINCT a.pid::text AS pid, l.relation::regclass::text AS relation,"
+     " round(extract(epoch FROM now() - a.xact_start))::bigint::text AS seconds"
+     " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+     " WHERE l.mode = 'AccessExclusiveLock' AND l.locktype = 'relation' AND l.granted"
+     " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+     " AND a.pid <> pg_backend_pid() ORDER BY 3 DESC LIMIT 5"},
+    {"prepared_transactions",
+     "SELECT gid, round(extract(epoch FROM now() - prepared))::bigint::text AS seconds"
+     " FROM pg_prepared_xacts WHERE database = current_database() ORDER BY prepared LIMIT 5"},
+    {"large_objects", "SELECT count(*)::text AS count FROM pg_largeobject_metadata"},
+    {"writers",
+     "SELECT pid::text AS pid, usename AS \"user\", application_name FROM pg_stat_activity"
+     " WHERE backend_type = 'client backend' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+     " AND datname = current_database() ORDER BY 1 LIMIT 5"},
+    {"fence",
+     "SELECT reset_val AS default_transaction_read_only FROM pg_settings"
+     " WHERE name = 'default_transaction_read_only'"},
+    {"unpopulated_matviews",
+     "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c"
+     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND NOT c.relispopulated"
+     " ORDER BY 1"},
+    /* One signature per user table: its columns and types, for DDL drift. */
+    {"tables",
+     "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,"
+     " md5(coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ','"
+     "   ORDER BY a.attname), '')) AS signature"
+     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+     " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+     " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p'"
+     " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'"
+     " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+     "   AND d.objid = c.oid AND d.deptype = 'e')"
+     " GROUP BY 1 ORDER BY 1"},
+};
+
+static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
+{
+    gl_value *facts = host->value_object();
+
+    (void)side;
+    *out = NULL;
+    if (facts == NULL)
+        return host->set_error(ctx, "replication: out of memory");
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        gl_value *rows = NULL;
+        if (host->query_rows(ctx, side, queries[i].sql, 0, NULL, &rows) != 0) {
+            host->value_free(facts);
+            return host->set_error(ctx, "replication: reading %s failed: %s", queries[i].key,
+                                   host->last_error(ctx));
+        }
+        if (host->object_set(facts, queries[i].key, rows) != 0) {
+            host->value_free(facts);
+            return host->set_error(ctx, "replication: out of memory");
+        }
+    }
+    *out = facts;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ compare */
+
+typedef struct limits {
+    double lag_bytes;
+    double lag_seconds;
+    double transaction_seconds;
+    double ddl_lock_seconds;
+    const char *subscription;
+} limits;
+
+typedef struct judge {
+    gl_ctx *ctx;
+    const gl_host *host;
+    const gl_value *blue, *green;
+    limits lim;
+    int failed;
+} judge;
+
+static const char *str(const judge *j, const gl_value *row, const char *key)
+{
+    return j->host->value_get_string(j->host->object_get(row, key));
+}
+
+static double num(const judge *j, const gl_value *row, const char *key)
+{
+    const char *s = str(j, row, key);
+    return s ? strtod(s, NULL) : 0.0;
+}
+
+/* details = {measured, threshold, unit, ...extra}; one finding. */
+static void emit(judge *j, const char *code, gl_severity sev, const char *object, double measured,
+                 double threshold, const char *unit, gl_value *extra, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static void emit(judge *j, const char *code, gl_severity sev, const char *object, double measured,
+                 double threshold, const char *unit, gl_value *extra, const char *fmt, ...)
+{
+    const gl_host *h = j->host;
+    gl_value *details = extra ? extra : h->value_object();
+    char message[1024];
+    va_list ap;
+    gl_finding f;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    if (details == NULL || h->object_set(details, "measured", h->value_number(measured)) != 0 ||
+        h->object_set(details, "threshold", threshold < 0 ? h->value_null() : h->value_number(threshold)) != 0 ||
+        h->object_set(details, "unit", h->value_string(unit)) != 0) {
+        h->value_free(details);
+        j->failed = h->set_error(j->ctx, "replication: out of memory");
+        return;
+    }
+    memset(&f, 0, sizeof(f));
+    f.code = code;
+    f.severity = sev;
+    f.object = object;
+    f.message = message;
+    f.details = details;
+    if (h->emit(j->ctx, &f) != 0)
+        j->failed = -1;
+}
+
+static const gl_value *find_named(const judge *j, const gl_value *rows, const char *name)
+{
+    for (size_t i = 0; i < j->host->value_len(rows); i++) {
+        const gl_value *r = j->host->array_at(rows, i);
+        const char *n = str(j, r, "name");
+        if (n != NULL && name != NULL && strcmp(n, name) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* The deployment's subscription on green, or NULL (then *why says whether
+ * one was expected). */
+static const gl_value *deployment(judge *j, const char **name)
+{
+    const gl_host *h = j->host;
+    const gl_value *subs = h->object_get(j->green, "subscriptions");
+    const gl_value *found = NULL;
+    int n = 0;
+
+    if (j->lim.subscription != NULL) {
+        *name = j->lim.subscription;
+        return find_named(j, subs, j->lim.subscription);
+    }
+    for (size_t i = 0; i < h->value_len(subs); i++) {
+        const gl_value *s = h->array_at(subs, i);
+        const char *sn = str(j, s, "name");
+        if (sn != NULL && strncmp(sn, "greenlight_", 11) == 0) {
+            found = s;
+            *name = sn;
+            n++;
+        }
+    }
+    if (n > 1) {
+        j->failed = h->set_error(j->ctx, "replication: green has %d greenlight_* subscriptions; "
+                                 "name the deployment's with config {\"plugins\": {\"replication\": "
+                                 "{\"subscription\": NAME}}}", n);
+        return NULL;
+    }
+    if (found == NULL) {
+        /* A greenlight publication on blue means a deployment should be here. */
+        const gl_value *pubs = h->object_get(j->blue, "publications");
+        for (size_t i = 0; i < h->value_len(pubs); i++) {
+            const char *pn = str(j, h->array_at(pubs, i), "name");
+            if (pn != NULL && strncmp(pn, "greenlight_", 11) == 0)
+                *name = pn;
+        }
+    }
+    return found;
+}
+
+static void check_subscription(judge *j, const gl_value *sub, const char *name)
+{
+    const gl_host *h = j->host;
+    double total = num(j, sub, "tables_total");
+    const char *not_ready = str(j, sub, "not_ready");
+
+    if (strcmp(str(j, sub, "enabled") ? str(j, sub, "enabled") : "", "true") != 0)
+        emit(j, "replication.subscription.disabled", GL_SEVERITY_CRITICAL, name, 0, 1, "enabled",
+             NULL, "subscription %s on green is disabled: green is not receiving blue's changes "
+             "(ALTER SUBSCRIPTION %s ENABLE)", name, name);
+    else if (num(j, sub, "apply_workers") < 1)
+        emit(j, "replication.subscription.workers_down", GL_SEVERITY_CRITICAL, name,
+             num(j, sub, "apply_workers"), 1, "workers", NULL,
+             "subscription %s on green has no apply worker running: read green's server log", name);
+    if (not_ready != NULL) {
+        size_t n = 1;
+        for (const char *c = not_ready; *c; c++)
+            n += *c == ',';
+        gl_value *extra = h->value_object();
+        if (extra != NULL && h->object_set(extra, "tables", h->value_string(not_ready)) != 0)
+            extra = NULL;
+        emit(j, "replication.tables.not_ready", GL_SEVERITY_ERROR, name, (double)n, 0, "tables",
+             extra, "%zu of %.0f tables are not ready on green (table:state): %s", n, total, not_ready);
+    }
+}
+
+static void check_slot(judge *j, const gl_value *sub, const char *name)
+{
+    const char *slot_name = str(j, sub, "slot");
+    const gl_value *slot = find_named(j, j->host->object_get(j->blue, "slots"), slot_name);
+    double lag_bytes, lag_seconds;
+    const char *ws;
+
+    if (slot_name == NULL)
+        return;
+    if (slot == NULL) {
+        emit(j, "replication.slot.missing", GL_SEVERITY_CRITICAL, slot_name, 0, 1, "slots", NULL,
+             "subscription %s uses slot %s, which blue does not have: changes are not reaching green",
+             name, slot_name);
+        return;
+    }
+    ws = str(j, slot, "wal_status");
+    if (ws != NULL && strcmp(ws, "reserved") != 0 && ws[0] != '\0')
+        emit(j, "replication.slot.wal_status", strcmp(ws, "extended") == 0 ? GL_SEVERITY_WARNING
+                                                : strcmp(ws, "lost") == 0 ? GL_SEVERITY_CRITICAL
+                                                                          : GL_SEVERITY_ERROR,
+             slot_name, num(j, slot, "retained_bytes"), -1, "bytes retained", NULL,
+             "slot %s on blue has wal_status %s (retaining %.0f bytes)%s", slot_name, ws,
+             num(j, slot, "retained_bytes"),
+             strcmp(ws, "lost") == 0 ? ": WAL green needs is gone; create the deployment again" : "");
+    lag_bytes = num(j, slot, "lag_bytes");
+    lag_seconds = 0.0;
+    if (lag_bytes > 0) {
+        lag_seconds = num(j, slot, "replay_lag_seconds");
+        if (lag_seconds == 0.0)
+            lag_seconds = num(j, sub, "seconds_since_last_message");
+    }
+    if (lag_bytes > j->lim.lag_bytes)
+        emit(j, "replication.lag.bytes", GL_SEVERITY_ERROR, slot_name, lag_bytes, j->lim.lag_bytes,
+             "bytes", NULL, "green is %.0f bytes behind blue's current WAL position (limit %.0f)",
+             lag_bytes, j->lim.lag_bytes);
+    if (lag_seconds > j->lim.lag_seconds)
+        emit(j, "replication.lag.seconds", GL_SEVERITY_ERROR, slot_name, lag_seconds,
+             j->lim.lag_seconds, "seconds", NULL, "green is %.1f s behind blue (limit %.1f s)",
+             lag_seconds, j->lim.lag_seconds);
+}
+
+/* Rows over a threshold of "seconds": one finding for the worst, all listed. */
+static void check_ages(judge *j, const gl_value *facts, const char *side, const char *key,
+                       const char *code, double limit, const char *what)
+{
+    const gl_host *h = j->host;
+    const gl_value *rows = h->object_get(facts, key);
+    double worst = 0;
+    char object[64];
+
+    for (size_t i = 0; i < h->value_len(rows); i++) {
+        double s = num(j, h->array_at(rows, i), "seconds");
+        if (s > worst)
+            worst = s;
+    }
+    if (h->value_len(rows) == 0 || worst <= limit)
+        return;
+    gl_value *extra = h->value_object();
+    if (extra != NULL && h->object_set(extra, "sessions", h->value_copy(rows)) != 0)
+        extra = NULL;
+    snprintf(object, sizeof(object), "%s", side);
+    emit(j, code, GL_SEVERITY_ERROR, object, worst, limit, "seconds", extra,
+         "%s on %s for %.0f s (limit %.0f s): a switchover would wait for it or cut it off", what,
+         side, worst, limit);
+}
+
+static void check_sides(judge *j)
+{
+    const gl_host *h = j->host;
+    const gl_value *sides[2] = {j->blue, j->green};
+    const char *names[2] = {"blue", "green"};
+
+    check_ages(j, j->blue, "blue", "long_transactions", "replication.blue.long_transaction",
+               j->lim.transaction_seconds, "a transaction has been open");
+    check_ages(j, j->blue, "blue", "ddl_locks", "replication.blue.long_ddl", j->lim.ddl_lock_seconds,
+               "DDL (an ACCESS EXCLUSIVE lock) has been held");
+    for (int s = 0; s < 2; s++) {
+        const gl_value *p = h->object_get(sides[s], "prepared_transactions");
+        if (h->value_len(p) > 0) {
+            gl_value *extra = h->value_object();
+            if (extra != NULL && h->object_set(extra, "transactions", h->value_copy(p)) != 0)
+                extra = NULL;
+            emit(j, "replication.prepared_transactions", GL_SEVERITY_ERROR, names[s],
+                 (double)h->value_len(p), 0, "transactions", extra,
+                 "%zu prepared transaction(s) on %s: logical replication sends them only at COMMIT "
+                 "PREPARED; finish them first", h->value_len(p), names[s]);
+        }
+    }
+    double lo = num(j, h->array_at(h->object_get(j->blue, "large_objects"), 0), "count");
+    if (lo > 0)
+        emit(j, "replication.large_objects", GL_SEVERITY_ERROR, "blue", lo, 0, "large objects", NULL,
+             "blue has %.0f large object(s); logical replication does not copy them", lo);
+}
+
+static void check_green(judge *j)
+{
+    const gl_host *h = j->host;
+    const gl_value *fence = h->array_at(h->object_get(j->green, "fence"), 0);
+    const char *ro = str(j, fence, "default_transaction_read_only");
+    const gl_value *writers = h->object_get(j->green, "writers");
+    const gl_value *mv = h->object_get(j->green, "unpopulated_matviews");
+
+    if (ro == NULL || strcmp(ro, "on") != 0)
+        emit(j, "replication.green.unfenced", GL_SEVERITY_CRITICAL, "green", 0, 1, "fenced", NULL,
+             "green is not fenced (default_transaction_read_only is off at system level): anything "
+             "may write to it before the switchover");
+    if (h->value_len(writers) > 0) {
+        gl_value *extra = h->value_object();
+        if (extra != NULL && h->object_set(extra, "sessions", h->value_copy(writers)) != 0)
+            extra = NULL;
+        emit(j, "replication.green.writes", GL_SEVERITY_CRITICAL, "green",
+             (double)h->value_len(writers), 0, "sessions", extra,
+             "%zu session(s) other than replication are writing on green", h->value_len(writers));
+    }
+    for (size_t i = 0; i < h->value_len(mv); i++) {
+        const char *name = str(j, h->array_at(mv, i), "name");
+        emit(j, "replication.matview.needs_refresh", GL_SEVERITY_ERROR, name ? name : "?", 0, -1,
+             "populated", NULL,
+             "materialized view %s is not populated on green (the schema copy creates it empty): "
+             "REFRESH MATERIALIZED VIEW before the switchover", name ? name : "?");
+    }
+}
+
+/* Tables whose columns differ between blue and green: DDL is not replicated. */
+static void check_drift(judge *j)
+{
+    const gl_host *h = j->host;
+    const gl_value *bt = h->object_get(j->blue, "tables"), *gt = h->object_get(j->green, "tables");
+
+    for (size_t i = 0; i < h->value_len(bt); i++) {
+        const gl_value *b = h->array_at(bt, i);
+        const char *name = str(j, b, "name");
+        const gl_value *g = find_named(j, gt, name);
+        if (g == NULL)
+            emit(j, "replication.ddl_drift", GL_SEVERITY_CRITICAL, name, 1, 0, "tables", NULL,
+                 "table %s exists on blue but not on green: DDL is not replicated; create it on "
+                 "green, then ALTER SUBSCRIPTION ... REFRESH PUBLICATION", name);
+        else if (strcmp(str(j, b, "signature") ? str(j, b, "signature") : "",
+                        str(j, g, "signature") ? str(j, g, "signature") : "") != 0)
+            emit(j, "replication.ddl_drift", GL_SEVERITY_CRITICAL, name, 1, 0, "tables", NULL,
+                 "table %s has different columns on blue and green: DDL is not replicated; apply "
+                 "blue's DDL to green", name);
+    }
+}
+
+static int read_limits(gl_ctx *ctx, const gl_host *host, limits *lim)
+{
+    const gl_value *cfg = host->config(ctx);
+    static const char *const known[] = {"subscription", "max_lag_bytes", "max_lag_seconds",
+                                        "max_transaction_seconds", "max_ddl_lock_seconds", NULL};
+
+    lim->lag_bytes = 16.0 * 1024 * 1024;
+    lim->lag_seconds = 10;
+    lim->transaction_seconds = 60;
+    lim->ddl_lock_seconds = 5;
+    lim->subscription = NULL;
+    for (size_t i = 0; i < host->value_len(cfg); i++) {
+        const char *key = host->object_key_at(cfg, i);
+        const gl_value *v = host->object_value_at(cfg, i);
+        size_t k;
+        for (k = 0; known[k] != NULL; k++)
+            if (strcmp(known[k], key) == 0)
+                break;
+        if (known[k] == NULL)
+            return host->set_error(ctx, "replication: unknown config key \"%s\" (known: subscription, "
+                                   "max_lag_bytes, max_lag_seconds, max_transaction_seconds, "
+                                   "max_ddl_lock_seconds)", key);
+        if (k == 0) {
+            lim->subscription = host->value_get_string(v);
+            if (lim->subscription == NULL)
+                return host->set_error(ctx, "replication: config \"subscription\" must be a string");
+            continue;
+        }
+        gl_value_kind kind = host->value_kind(v);
+        double d = host->value_get_number(v);
+        if ((kind != GL_VALUE_INT && kind != GL_VALUE_NUMBER) || d < 0)
+            return host->set_error(ctx, "replication: config \"%s\" must be a number >= 0", key);
+        if (k == 1)
+            lim->lag_bytes = d;
+        else if (k == 2)
+            lim->lag_seconds = d;
+        else if (k == 3)
+            lim->transaction_seconds = d;
+        else
+            lim->ddl_lock_seconds = d;
+    }
+    return 0;
+}
+
+static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const gl_value *green)
+{
+    judge j;
+    const gl_value *sub;
+    const char *name = NULL;
+
+    memset(&j, 0, sizeof(j));
+    j.ctx = ctx;
+    j.host = host;
+    j.blue = blue;
+    j.green = green;
+    if (read_limits(ctx, host, &j.lim) != 0)
+        return -1;
+    sub = deployment(&j, &name);
+    if (j.failed)
+        return -1;
+    if (sub == NULL) {
+        if (name != NULL)
+            emit(&j, "replication.subscription.missing", GL_SEVERITY_CRITICAL, name, 0, 1,
+                 "subscriptions", NULL,
+                 "no subscription %s on green: green is not kept in sync with blue (greenlight "
+                 "deploy status says why)", name);
+        return j.failed ? -1 : 0;
+    }
+    check_subscription(&j, sub, name);
+    check_slot(&j, sub, name);
+    check_sides(&j);
+    check_green(&j);
+    check_drift(&j);
+    return j.failed ? -1 : 0;
+}
+
+static const gl_plugin descriptor =
+    GL_PLUGIN_INIT("replication", REPLICATION_VERSION,
+                   "guardrails of a logical-replication deployment: sync, lag, slot, drift, fence",
+                   collect, compare);
+
+GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
+{
+    return &descriptor;
+}
