@@ -14,6 +14,7 @@
 #                          BG_DB. Returns non-zero (servers stopped) on failure.
 #   gl_bg_stop DIR         stop both; never fails (call it from a trap)
 #   gl_bg_sql DIR blue|green SQL   run SQL on DB with psql (-At output)
+#   gl_bg_for_test         in an integration test: a pair in $BG, stopped at exit
 #
 # Pick DIR with `mktemp -d /tmp/glbg.XXXXXX` (socket paths must stay short).
 GL_BG_HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,4 +53,15 @@ gl_bg_sql() { # DIR blue|green SQL
   local dir=$1 side=$2 db
   db=$(sed -n "s/^BG_DB='\(.*\)'$/\1/p" "$dir/bg.env")
   gl_pg_psql "$dir/$side" "$db" -At -c "$3"
+}
+
+# In an integration test (after tests/integration/lib.sh): start a pair in a
+# new $BG, load its bg.env (BG_BLUE, BG_GREEN...), and stop it when the test
+# exits (before lib.sh's closing line).
+gl_bg_for_test() {
+  BG=$(mktemp -d /tmp/glbg.XXXXXX)
+  trap 'rc=$?; gl_bg_stop "$BG"; rm -rf "$BG"; gl__closing_line $rc' EXIT
+  gl_bg_start "$BG" || gl_fail "could not start the blue/green pair"
+  # shellcheck disable=SC1091
+  . "$BG/bg.env"
 }

@@ -434,7 +434,6 @@ static int print_result(create_run *r)
 static int begin(create_run *r, gl_error *err)
 {
     const gl_deploy_options *o = r->opts;
-    char name[GL_DEPLOY_NAME_MAX + 1];
     int rc = gl_deploy_record_load(o->state_dir, &r->rec, err);
 
     if (rc < 0)
@@ -467,7 +466,6 @@ static int begin(create_run *r, gl_error *err)
             return gl_error_set(err, GL_EXIT_USAGE, "--name \"%s\": use 1-%d characters of a-z, 0-9 "
                                 "and _ (it names the publication, subscription and slot)",
                                 o->name, GL_DEPLOY_NAME_MAX);
-        (void)name;
     }
     return 1; /* no record yet: made after the prerequisites pass */
 }

@@ -187,34 +187,46 @@ static int check_tables(gl_deploy_conn *blue, gl_deploy_problems *p, gl_error *e
     return 0;
 }
 
-static int check_extensions(gl_deploy_conn *blue, gl_deploy_conn *green, gl_deploy_problems *p,
+/* Names blue_sql lists on blue for which green_sql ($1 = the name) counts 0
+ * on green, joined by ", " into missing (bounded). */
+static int missing_on_green(gl_deploy_conn *blue, gl_deploy_conn *green, const char *blue_sql,
+                            const char *green_sql, char *missing, size_t cap, int *count,
                             gl_error *err)
 {
     PGresult *res = NULL;
-    char missing[1200] = "";
     size_t n = 0;
-    int count = 0;
 
-    if (gl_deploy_sql(blue, "checking prerequisites",
-                      "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", 0,
-                      NULL, &res, err) != 0)
+    missing[0] = '\0';
+    *count = 0;
+    if (gl_deploy_sql(blue, "checking prerequisites", blue_sql, 0, NULL, &res, err) != 0)
         return -1;
     for (int i = 0; i < PQntuples(res); i++) {
         const char *name = PQgetvalue(res, i, 0);
         char *v = NULL;
-        if (gl_deploy_sql_value(green, "checking prerequisites",
-                                "SELECT count(*) FROM pg_available_extensions WHERE name = $1", 1,
-                                &name, &v, err) != 0) {
+        if (gl_deploy_sql_value(green, "checking prerequisites", green_sql, 1, &name, &v, err) != 0) {
             PQclear(res);
             return -1;
         }
-        if (strcmp(v, "0") == 0 && n + strlen(name) + 3 < sizeof(missing)) {
-            n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%s", count ? ", " : "", name);
-            count++;
+        if (strcmp(v, "0") == 0 && n + strlen(name) + 3 < cap) {
+            n += (size_t)snprintf(missing + n, cap - n, "%s%s", *count ? ", " : "", name);
+            (*count)++;
         }
         free(v);
     }
     PQclear(res);
+    return 0;
+}
+
+static int check_extensions(gl_deploy_conn *blue, gl_deploy_conn *green, gl_deploy_problems *p,
+                            gl_error *err)
+{
+    char missing[1200];
+    int count = 0;
+
+    if (missing_on_green(blue, green, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
+                         "SELECT count(*) FROM pg_available_extensions WHERE name = $1", missing,
+                         sizeof(missing), &count, err) != 0)
+        return -1;
     if (count > 0)
         add(p, 1, "green: extension(s) installed on blue are not available on green: %s. Fix: "
             "install their packages on green's server", missing);
@@ -224,30 +236,13 @@ static int check_extensions(gl_deploy_conn *blue, gl_deploy_conn *green, gl_depl
 static int check_roles(gl_deploy_conn *blue, gl_deploy_conn *green, gl_deploy_problems *p,
                        gl_error *err)
 {
-    PGresult *res = NULL;
-    char missing[1200] = "";
-    size_t n = 0;
+    char missing[1200];
     int count = 0;
 
-    if (gl_deploy_sql(blue, "checking prerequisites",
-                      "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1", 0, NULL,
-                      &res, err) != 0)
+    if (missing_on_green(blue, green, "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1",
+                         "SELECT count(*) FROM pg_roles WHERE rolname = $1", missing,
+                         sizeof(missing), &count, err) != 0)
         return -1;
-    for (int i = 0; i < PQntuples(res); i++) {
-        const char *name = PQgetvalue(res, i, 0);
-        char *v = NULL;
-        if (gl_deploy_sql_value(green, "checking prerequisites",
-                                "SELECT count(*) FROM pg_roles WHERE rolname = $1", 1, &name, &v, err) != 0) {
-            PQclear(res);
-            return -1;
-        }
-        if (strcmp(v, "0") == 0 && n + strlen(name) + 3 < sizeof(missing)) {
-            n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%s", count ? ", " : "", name);
-            count++;
-        }
-        free(v);
-    }
-    PQclear(res);
     if (count > 0)
         add(p, 1, "green: role(s) of blue are missing on green (the schema copy grants to them and "
             "they own objects): %s. Fix: pg_dumpall --roles-only from blue, restored into green "

@@ -9,11 +9,7 @@
 . "$GL_SOURCE_DIR/tests/harness/bluegreen.sh"
 gl_require_bin
 
-BG=$(mktemp -d /tmp/glbg.XXXXXX)
-trap 'rc=$?; gl_bg_stop "$BG"; rm -rf "$BG"; gl__closing_line $rc' EXIT
-gl_bg_start "$BG" || gl_fail "could not start the blue/green pair"
-# shellcheck disable=SC1091
-. "$BG/bg.env"
+gl_bg_for_test
 blue_sql() { gl_bg_sql "$BG" blue "$1"; }
 green_sql() { gl_bg_sql "$BG" green "$1"; }
 gate() { # OUTDIR [ARGS...]: the gate with the replication plugin only
