@@ -70,7 +70,7 @@ assert_eq 3 "$(json_get "$GL_TMP/waived.json" '.waivers | length')"
 
 printf '[{"code": "x", "object": "y", "reason": "r", "owner": "o", "expires": "tomorrow"}]' >"$GL_TMP/bad.json"
 assert_exit 64 gl_check "$GL_TMP/bad" --blue "$blue" --green "$green" --waivers "$GL_TMP/bad.json"
-assert_contains "$(cat "$GL_LAST_ERR")" "\"expires\" must be a date"
+assert_contains "$(cat "$GL_LAST_ERR")" "bad.json: \$[0].expires: must be a calendar date YYYY-MM-DD, got \"tomorrow\""
 
 # -- policy test ----------------------------------------------------------------
 cd "$GL_SOURCE_DIR"

@@ -7,6 +7,8 @@
 gl_require_bin
 tp=$GL_BUILD_DIR/test-plugins
 blue=$(gl_conninfo blue "$GL_DB")
+# green: another database of the same server (one database on both sides is refused)
+green=$(gl_conninfo blue "$(gl_clone_db blue "$(gl_unique_name plugins)")")
 
 assert_exit 0 "$GL_BIN" plugins
 assert_contains "$(cat "$GL_LAST_OUT")" "parameters"
@@ -14,25 +16,25 @@ assert_contains "$(cat "$GL_LAST_OUT")" "engine_version"
 
 assert_exit 64 "$GL_BIN" plugins --plugin-path "$tp/wrong_abi"
 assert_contains "$(cat "$GL_LAST_OUT")" "wrong_abi.so: abi_major is 99"
-assert_exit 64 gl_check "$GL_TMP/abi" --blue "$blue" --green "$blue" --plugin-path "$tp/wrong_abi"
+assert_exit 64 gl_check "$GL_TMP/abi" --blue "$blue" --green "$green" --plugin-path "$tp/wrong_abi"
 assert_contains "$(cat "$GL_LAST_ERR")" "wrong_abi.so"
 assert_contains "$(cat "$GL_LAST_ERR")" "ABI 1.1"
-assert_exit 64 gl_check "$GL_TMP/noentry" --blue "$blue" --green "$blue" --plugin-path "$tp/no_entry"
+assert_exit 64 gl_check "$GL_TMP/noentry" --blue "$blue" --green "$green" --plugin-path "$tp/no_entry"
 assert_contains "$(cat "$GL_LAST_ERR")" "no greenlight_plugin symbol"
 
-assert_exit 70 gl_check "$GL_TMP/fail" --blue "$blue" --green "$blue" --plugin-path "$tp/failing_collect"
+assert_exit 70 gl_check "$GL_TMP/fail" --blue "$blue" --green "$green" --plugin-path "$tp/failing_collect"
 r=$GL_TMP/fail/report.json
 assert_report_valid "$r"
 assert_eq hold "$(json_get "$r" .decision.action)"
 assert_eq failed "$(json_get "$r" '.plugins[] | select(.name == "failing_collect") | .status')"
 assert_contains "$(json_get "$r" '.errors[0].message')" "simulated collect failure"
 
-assert_exit 1 gl_check "$GL_TMP/emit" --blue "$blue" --green "$blue" --plugin-path "$tp/finding_emitter" \
+assert_exit 1 gl_check "$GL_TMP/emit" --blue "$blue" --green "$green" --plugin-path "$tp/finding_emitter" \
   --plugins finding_emitter
 r=$GL_TMP/emit/report.json
 assert_eq "finding_emitter.test:test.object" "$(json_get "$r" '.decision.reasons[0].findings[0]')"
 assert_eq 0 "$(json_get "$r" '.findings[0].blue')"
 assert_eq 1 "$(json_get "$r" '.findings[0].green')"
 
-assert_exit 64 gl_check "$GL_TMP/x" --blue "$blue" --green "$blue" --plugins nosuchplugin
+assert_exit 64 gl_check "$GL_TMP/x" --blue "$blue" --green "$green" --plugins nosuchplugin
 assert_contains "$(cat "$GL_LAST_ERR")" "nosuchplugin"

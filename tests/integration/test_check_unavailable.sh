@@ -31,19 +31,21 @@ done
 
 # A URI with a password, and a password through PGPASSWORD, stay hidden too.
 hp="127.0.0.1:$GL_BLUE_PORT"
+# green: another database of blue's server (one database on both sides is refused)
+twin=$(gl_clone_db blue "$(gl_unique_name unavail)")
 assert_exit 0 gl_check "$GL_TMP/u" --blue "postgresql://postgres:$GL_TEST_PASSWORD@$hp/$GL_DB" \
-  --green "postgresql://postgres:$GL_TEST_PASSWORD@$hp/$GL_DB" --format json
+  --green "postgresql://postgres:$GL_TEST_PASSWORD@$hp/$twin" --format json
 for f in "$GL_LAST_OUT" "$GL_LAST_ERR" "$GL_TMP/u/report.json"; do
   assert_not_contains "$(cat "$f")" "$GL_TEST_PASSWORD" "URI password leaked into $f"
 done
 assert_exit 0 env PGPASSWORD="$GL_TEST_PASSWORD" "$GL_BIN" check --format json --blue "$(gl_conninfo_tcp blue "$GL_DB")" \
-  --green "$(gl_conninfo_tcp blue "$GL_DB")"
+  --green "$(gl_conninfo_tcp blue "$twin")"
 assert_not_contains "$(cat "$GL_LAST_OUT")" "$GL_TEST_PASSWORD"
 
 # A password from a .pgpass file (PGPASSFILE) works and stays hidden as well.
 printf '127.0.0.1:%s:*:postgres:%s\n' "$GL_BLUE_PORT" "$GL_TEST_PASSWORD" >"$GL_TMP/pgpass"
 chmod 600 "$GL_TMP/pgpass"
 assert_exit 0 env PGPASSFILE="$GL_TMP/pgpass" "$GL_BIN" check --format json -v --blue "$(gl_conninfo_tcp blue "$GL_DB")" \
-  --green "$(gl_conninfo_tcp blue "$GL_DB")"
+  --green "$(gl_conninfo_tcp blue "$twin")"
 assert_eq switchover "$(jq -r .decision.action "$GL_LAST_OUT")"
 assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "$GL_TEST_PASSWORD"

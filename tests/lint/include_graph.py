@@ -18,6 +18,7 @@ import sys
 LAYERS = {
     "util": 0,      # error buffer, exit codes, time, files, hashing
     "value": 1,     # the value tree and JSON
+    "input": 1,     # strict validation of input files and paths
     "collect": 2,   # targets: a live server or a snapshot file
     "plugin": 3,    # the plugin boundary: loader, host table, invocation
     "judge": 3,     # the Lua policy sandbox

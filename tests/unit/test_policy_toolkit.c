@@ -407,13 +407,13 @@ Test(waivers, apply_only_to_fired_findings_until_expiry)
 Test(waivers, bad_files_are_usage_errors)
 {
     static const char *const bad[][2] = {
-        {"{}", "expected a JSON array"},
+        {"{}", "$: expected an array, got an object"},
         {"[{\"code\": \"a\", \"object\": \"b\", \"reason\": \"r\", \"owner\": \"o\", \"expires\": \"2025-02-30\"}]",
-         "\"expires\" must be a date"},
+         "$[0].expires: must be a calendar date YYYY-MM-DD, got \"2025-02-30\""},
         {"[{\"code\": \"a\", \"object\": \"b\", \"reason\": \"\", \"owner\": \"o\", \"expires\": \"2025-02-03\"}]",
-         "non-empty \"reason\""},
+         "$[0].reason: must not be empty"},
         {"[{\"code\": \"a\", \"object\": \"b\", \"reason\": \"r\", \"owner\": \"o\", \"expires\": \"2025-02-03\", \"expire\": 1}]",
-         "unknown field \"expire\""},
+         "$[0].expire: unknown member (did you mean \"expires\"?)"},
     };
     char path[] = "/tmp/gl_waivers_bad_XXXXXX.json";
     int fd = mkstemps(path, 5);

@@ -15,6 +15,7 @@ int gl_cli_deploy_switch(int argc, char **argv); /* deploy switchover|rollback *
 int gl_cli_keygen(int argc, char **argv);
 int gl_cli_sign_policy(int argc, char **argv);
 int gl_cli_verify(int argc, char **argv);
+int gl_cli_validate(int argc, char **argv);
 
 /* Prints "greenlight: error: MSG" (and a hint to --help) and returns code. */
 int gl_cli_fail(const char *verb, int code, const char *msg);

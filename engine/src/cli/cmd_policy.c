@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "input/input.h"
 #include "run/run.h"
 #include "judge/policy.h"
 #include "judge/suite.h"
@@ -284,14 +285,11 @@ static int policy_eval(int argc, char **argv)
         return usage_error("--format must be text or json");
     if (policy == NULL)
         policy = gl_default_policy_path();
-    if (gl_json_parse_file(input_path, &input, msg, sizeof(msg)) != 0) {
-        char full[4200];
-        snprintf(full, sizeof(full), "--input: %s", msg);
-        return usage_error(full);
-    }
-    if (gl_value_kind_of(input) != GL_VALUE_OBJECT) {
-        gl_value_free(input);
-        return usage_error("--input must hold a JSON object (share/schema/policy-input.schema.json)");
+    {
+        gl_error ierr;
+        gl_error_clear(&ierr);
+        if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, &input, &ierr) != 0)
+            return usage_error(ierr.message);
     }
     if (gl_policy_evaluate_ex(policy, input, NULL, &decision, &trace, &stats, msg, sizeof(msg)) != 0) {
         /* fail closed, as check does: the policy's failure is a hold */

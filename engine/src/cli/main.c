@@ -29,6 +29,7 @@ static void usage(FILE *out)
             "  keygen    --out KEY            new Ed25519 key pair for signed records and policies\n"
             "  verify    FILE --pub KEY.pub   check a signed decision record or audit log\n"
             "  sign-policy --key KEY POLICY   sign a policy (checked with --policy-pub)\n"
+            "  validate  FORMAT FILE...       check input files (change, config, waivers, ...)\n"
             "  version                        print the version and plugin ABI\n"
             "\n"
             "X and Y are libpq conninfo strings or URIs (PG* variables, .pgpass and service\n"
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         return gl_cli_sign_policy(argc - 1, argv + 1);
     if (strcmp(verb, "verify") == 0)
         return gl_cli_verify(argc - 1, argv + 1);
+    if (strcmp(verb, "validate") == 0)
+        return gl_cli_validate(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("greenlight %s (plugin ABI %d.%d)\n", GL_VERSION, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
         return 0;

@@ -1,13 +1,13 @@
 #include "collect/target.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "input/input.h"
 #include "value/value.h"
-
-#define GL_SNAPSHOT_MAX (256u * 1024u * 1024u)
 
 /* Conninfo keywords whose values are secret or point at secret material. */
 static int is_secret_keyword(const char *kw)
@@ -141,6 +141,8 @@ static int spec_is_file(const char *spec)
 {
     struct stat st;
 
+    if (strcmp(spec, "-") == 0)
+        return 1;   /* a snapshot on standard input */
     if (strchr(spec, '=') != NULL || strstr(spec, "://") != NULL)
         return 0;
     return stat(spec, &st) == 0 && S_ISREG(st.st_mode);
@@ -148,25 +150,33 @@ static int spec_is_file(const char *spec)
 
 static int open_snapshot(gl_target *t, const char *path, gl_error *err)
 {
-    char msg[1024];
+    char flag[16], label[1100];
     const gl_value *v;
+    struct stat st;
 
-    if (gl_json_parse_file(path, &t->snapshot, msg, sizeof(msg)) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s side: invalid snapshot: %s",
-                            gl_side_name(t->side), msg);
+    snprintf(flag, sizeof(flag), "--%s", gl_side_name(t->side));
+    if (gl_input_read_json(flag, path, 0, &t->snapshot, err) != 0)
+        return -1;
     v = gl_value_object_get(t->snapshot, "greenlight_snapshot");
-    if (gl_value_kind_of(v) != GL_VALUE_INT || gl_value_get_int(v) != 1)
+    if (gl_value_kind_of(v) != GL_VALUE_INT)
         return gl_error_set(err, GL_EXIT_USAGE,
                             "%s side: %s is not a greenlight snapshot (version 1): write one with "
                             "`greenlight snapshot --target CONNINFO -o FILE`",
                             gl_side_name(t->side), path);
-    if (gl_value_kind_of(gl_value_object_get(t->snapshot, "plugins")) != GL_VALUE_OBJECT)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s side: snapshot %s has no \"plugins\" object",
-                            gl_side_name(t->side), path);
+    snprintf(label, sizeof(label), "%s %s", flag, path);
+    if (gl_input_validate(GL_INPUT_SNAPSHOT, t->snapshot, label, err) != 0)
+        return -1;
     t->server_version_num = (int)gl_value_get_int(gl_value_object_get(t->snapshot, "server_version_num"));
     const char *sv = gl_value_object_string(t->snapshot, "server_version");
     t->server_version = strdup(sv ? sv : "");
     t->display = strdup(path);
+    if (gl_value_object_get(t->snapshot, "identity") != NULL)
+        t->identity = gl_value_copy(gl_value_object_get(t->snapshot, "identity"));
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0) {
+        char fid[64];
+        snprintf(fid, sizeof(fid), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+        t->snapshot_file_id = strdup(fid);
+    }
     if (t->server_version == NULL || t->display == NULL)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     return 0;
@@ -190,6 +200,74 @@ static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *
         return gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot set up a read-only session: %s",
                             gl_side_name(t->side), t->display, PQerrorMessage(t->conn));
     return 0;
+}
+
+/* One row, one column, as text, or NULL (no privilege, or an error). */
+static char *query_text(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    char *out = NULL;
+
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+        out = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return out;
+}
+
+static gl_value *text_or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? gl_value_string(s) : gl_value_null();
+}
+
+/* Reads who the live side really is. The system identifier needs
+ * pg_control_system() (granted to superusers and pg_monitor-like roles) and
+ * the data directory pg_read_all_settings: without them they are null and
+ * the postmaster start time (microseconds) tells servers apart. */
+static int read_identity(gl_target *t, gl_error *err)
+{
+    static const char sql[] =
+        "SELECT d.oid::bigint::text, current_database(), "
+        "extract(epoch FROM pg_postmaster_start_time())::text, "
+        "CASE WHEN pg_has_role('pg_read_all_settings', 'USAGE') "
+        "THEN current_setting('data_directory') END, inet_server_addr()::text "
+        "FROM pg_database d WHERE d.datname = current_database()";
+    PGresult *res = PQexec(t->conn, sql);
+    gl_value *id = NULL;
+    char *allowed = NULL, *sysid = NULL;
+    int rc = -1;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot read the server's identity: %s",
+                     gl_side_name(t->side), t->display, PQerrorMessage(t->conn));
+        goto out;
+    }
+    allowed = query_text(t->conn, "SELECT has_function_privilege('pg_catalog.pg_control_system()', "
+                                  "'EXECUTE')::text");
+    if (allowed != NULL && strcmp(allowed, "true") == 0)
+        sysid = query_text(t->conn, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()");
+    id = gl_value_object();
+    if (id == NULL ||
+        gl_value_object_set(id, "system_identifier", text_or_null(sysid)) != 0 ||
+        gl_value_object_set(id, "database_oid", gl_value_int(strtoll(PQgetvalue(res, 0, 0), NULL, 10))) != 0 ||
+        gl_value_object_set(id, "database", gl_value_string(PQgetvalue(res, 0, 1))) != 0 ||
+        gl_value_object_set(id, "postmaster_start_time", gl_value_string(PQgetvalue(res, 0, 2))) != 0 ||
+        gl_value_object_set(id, "data_directory", text_or_null(PQgetvalue(res, 0, 3))) != 0 ||
+        gl_value_object_set(id, "host", text_or_null(PQhost(t->conn))) != 0 ||
+        gl_value_object_set(id, "port", text_or_null(PQport(t->conn))) != 0 ||
+        gl_value_object_set(id, "user", text_or_null(PQuser(t->conn))) != 0 ||
+        gl_value_object_set(id, "server_address", text_or_null(PQgetvalue(res, 0, 4))) != 0) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        goto out;
+    }
+    t->identity = id;
+    id = NULL;
+    rc = 0;
+out:
+    PQclear(res);
+    gl_value_free(id);
+    free(allowed);
+    free(sysid);
+    return rc;
 }
 
 static int open_live(gl_target *t, const char *spec, const gl_target_options *opts, gl_error *err)
@@ -232,7 +310,7 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
             err->message[--n] = '\0';
         return -1;
     }
-    if (guard_session(t, opts, err) != 0)
+    if (guard_session(t, opts, err) != 0 || read_identity(t, err) != 0)
         return -1;
     t->server_version_num = PQserverVersion(t->conn);
     const char *sv = PQparameterStatus(t->conn, "server_version");
@@ -272,6 +350,8 @@ void gl_target_free(gl_target *t)
     if (t->conn)
         PQfinish(t->conn);
     gl_value_free(t->snapshot);
+    gl_value_free(t->identity);
+    free(t->snapshot_file_id);
     free(t->display);
     free(t->server_version);
     if (t->password) {

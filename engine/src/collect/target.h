@@ -30,6 +30,12 @@ typedef struct gl_target {
     int server_version_num;
     char *server_version;        /* e.g. "15.18" */
     char *password;              /* to scrub from messages; never printed */
+    /* What the side really is (share/schema/snapshot.schema.json "identity"):
+     * system_identifier, database_oid, database, postmaster_start_time,
+     * data_directory, host, port, user, server_address; NULL when unknown
+     * (a snapshot written before identities were recorded). */
+    gl_value *identity;
+    char *snapshot_file_id;      /* "dev:inode" of a snapshot file, or NULL */
 } gl_target;
 
 void gl_target_options_default(gl_target_options *opts);

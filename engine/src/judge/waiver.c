@@ -6,13 +6,13 @@
 #define _GNU_SOURCE /* timegm */
 #include "judge/waiver.h"
 
+#include "input/input.h"
+
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define GL_WAIVERS_MAX_FILE (16u * 1024u * 1024u)
 
 /* Days since 1970-01-01 of a strict "YYYY-MM-DD"; -1 when it is not a real
  * date (2025-02-30 is refused: timegm would roll it over). */
@@ -45,61 +45,11 @@ void gl_waivers_today(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
-static int check_waiver(const gl_value *w, size_t i, const char *path, gl_error *err)
-{
-    static const char *const required[] = {"code", "object", "reason", "owner", "expires"};
-    static const char *const known[] = {"code", "object", "reason", "owner", "expires", "created"};
-    long day;
-
-    if (gl_value_kind_of(w) != GL_VALUE_OBJECT)
-        return gl_error_set(err, GL_EXIT_USAGE, "--waivers %s: waiver %zu is not an object", path, i + 1);
-    for (size_t k = 0; k < gl_value_len(w); k++) {
-        const char *key = gl_value_object_key_at(w, k);
-        size_t n = 0;
-        while (n < sizeof(known) / sizeof(known[0]) && strcmp(known[n], key) != 0)
-            n++;
-        if (n == sizeof(known) / sizeof(known[0]))
-            return gl_error_set(err, GL_EXIT_USAGE,
-                                "--waivers %s: waiver %zu has an unknown field \"%s\" (expected code, "
-                                "object, reason, owner, expires, created)", path, i + 1, key);
-    }
-    for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
-        const char *s = gl_value_object_string(w, required[k]);
-        if (s == NULL || s[0] == '\0')
-            return gl_error_set(err, GL_EXIT_USAGE, "--waivers %s: waiver %zu needs a non-empty \"%s\" string",
-                                path, i + 1, required[k]);
-    }
-    if (day_number(gl_value_object_string(w, "expires"), &day) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "--waivers %s: waiver %zu: \"expires\" must be a date "
-                            "YYYY-MM-DD (got \"%s\")", path, i + 1, gl_value_object_string(w, "expires"));
-    if (gl_value_object_get(w, "created") != NULL &&
-        day_number(gl_value_object_string(w, "created"), &day) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "--waivers %s: waiver %zu: \"created\" must be a date "
-                            "YYYY-MM-DD", path, i + 1);
-    return 0;
-}
-
 int gl_waivers_load(const char *path, gl_value **out, gl_error *err)
 {
-    char msg[1024];
-    gl_value *list = NULL;
-
-    *out = NULL;
-    if (gl_json_parse_file_limit(path, GL_WAIVERS_MAX_FILE, &list, msg, sizeof(msg)) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "--waivers: %s", msg);
-    if (gl_value_kind_of(list) != GL_VALUE_ARRAY) {
-        gl_value_free(list);
-        return gl_error_set(err, GL_EXIT_USAGE, "--waivers %s: expected a JSON array of waivers "
-                            "(see checks/waivers.example.json)", path);
-    }
-    for (size_t i = 0; i < gl_value_len(list); i++) {
-        if (check_waiver(gl_value_array_at(list, i), i, path, err) != 0) {
-            gl_value_free(list);
-            return -1;
-        }
-    }
-    *out = list;
-    return 0;
+    /* The shape (share/schema/waivers.schema.json) is checked by the input
+     * module: strict dates, no unknown members, non-empty strings. */
+    return gl_input_load(GL_INPUT_WAIVERS, "--waivers", path, out, err);
 }
 
 static int matches(const gl_value *w, const gl_value *finding)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/identity.h"
 #include "plugin/invoke.h"
 
 static int open_targets(gl_run *run, gl_error *err)
@@ -29,7 +30,8 @@ static int open_targets(gl_run *run, gl_error *err)
         if (gl_run_error_push(run, "connect", gl_side_name((gl_side)s), NULL, terr.message) != 0)
             return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     }
-    return 0;
+    /* One database on both sides would compare equal and authorise. */
+    return gl_targets_distinct(run->targets[0], run->targets[1], err);
 }
 
 /* One plugin's facts on both sides into side_facts; sets p->status and

@@ -25,6 +25,8 @@ static gl_value *target_value(const gl_target *t, const char *display_if_absent)
         bad |= gl_value_object_set(v, "display", gl_value_string(t->display)) != 0;
         bad |= gl_value_object_set(v, "server_version", gl_value_string(t->server_version)) != 0;
         bad |= gl_value_object_set(v, "server_version_num", gl_value_int(t->server_version_num)) != 0;
+        bad |= gl_value_object_set(v, "identity",
+                                   t->identity ? gl_value_copy(t->identity) : gl_value_null()) != 0;
     }
     if (bad) {
         gl_value_free(v);

@@ -50,4 +50,10 @@ const char *gl_default_policy_path(void);
 /* Loads and validates the optional JSON config: {"plugins": {name: {...}}}. */
 int gl_config_load(const char *path, gl_value **out, gl_error *err);
 
+/* Refuses config.plugins sections that name no loaded plugin (with "did you
+ * mean"); config_path NULL: nothing to check. */
+struct gl_plugin_set;
+int gl_config_check_plugins(const gl_value *config, const char *config_path,
+                            const struct gl_plugin_set *plugins, gl_error *err);
+
 #endif

@@ -18,7 +18,8 @@ int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err
     *out = NULL;
     if (gl_config_load(opts->config_path, &config, err) != 0 ||
         gl_plugins_load(&plugins, opts->plugin_dirs, opts->n_plugin_dirs, err) != 0 ||
-        gl_plugins_select(&plugins, opts->only_plugins, err) != 0)
+        gl_plugins_select(&plugins, opts->only_plugins, err) != 0 ||
+        gl_config_check_plugins(config, opts->config_path, &plugins, err) != 0)
         goto out;
     if (gl_target_open(&targets[GL_SIDE_BLUE], GL_SIDE_BLUE, opts->blue, &opts->target, err) != 0)
         goto out;
@@ -62,6 +63,8 @@ int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err
     gl_value_object_set(snap, "target", gl_value_string(targets[GL_SIDE_BLUE]->display));
     gl_value_object_set(snap, "server_version", gl_value_string(targets[GL_SIDE_BLUE]->server_version));
     gl_value_object_set(snap, "server_version_num", gl_value_int(targets[GL_SIDE_BLUE]->server_version_num));
+    if (targets[GL_SIDE_BLUE]->identity != NULL)
+        gl_value_object_set(snap, "identity", gl_value_copy(targets[GL_SIDE_BLUE]->identity));
     gl_value_object_set(snap, "plugins", by_plugin);
     by_plugin = NULL;
     *out = snap;

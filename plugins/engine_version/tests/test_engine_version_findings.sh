@@ -58,11 +58,13 @@ assert_eq 0 "$(json_get "$GL_TMP/ext2/report.json" '[.findings[] | select(.objec
 # --- minor steps, from a snapshot edited into a newer minor ---
 assert_exit 0 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$GL_DB")" -o "$GL_TMP/blue.json" --plugins engine_version
 F='.plugins.engine_version.facts'
-jq "$F.server_version_num = ($F.server_version_num + 1) | $F.server_version = \"15.99\"" "$GL_TMP/blue.json" >"$GL_TMP/newer.json"
+jq "$F.server_version_num = ($F.server_version_num + 1) | $F.server_version = \"15.99\" | del(.identity)" "$GL_TMP/blue.json" >"$GL_TMP/newer.json"
 run_check "$GL_TMP/minor" --blue "$GL_TMP/blue.json" --green "$GL_TMP/newer.json"
 assert_eq info "$(finding "$GL_TMP/minor/report.json" engine_version.minor_upgrade server .severity)"
 assert_eq 15.99 "$(finding "$GL_TMP/minor/report.json" engine_version.minor_upgrade server .green)"
 run_check "$GL_TMP/minor_down" --blue "$GL_TMP/newer.json" --green "$GL_TMP/blue.json"
 assert_eq critical "$(finding "$GL_TMP/minor_down/report.json" engine_version.downgrade server .severity)" "a minor downgrade is a downgrade"
-run_check "$GL_TMP/same" --blue "$GL_TMP/blue.json" --green "$GL_TMP/blue.json"
+# (a copy without the identity: two snapshots of one side are refused)
+jq 'del(.identity)' "$GL_TMP/blue.json" >"$GL_TMP/blue_copy.json"
+run_check "$GL_TMP/same" --blue "$GL_TMP/blue.json" --green "$GL_TMP/blue_copy.json"
 assert_eq 0 "$(json_get "$GL_TMP/same/report.json" '[.findings[] | select(.check == "engine_version")] | length')" "identical facts give no finding"

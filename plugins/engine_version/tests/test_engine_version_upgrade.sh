@@ -59,7 +59,8 @@ assert_eq "blue < 16 <= green" "$(finding "$r" engine_version.upgrade.aclitem pu
 assert_eq error "$(finding "$r" engine_version.upgrade.system_composite public.up_sys.r .severity)"
 assert_eq 0 "$(count "$r" '.object | startswith("public.up_reg.id")')"
 # the same database as green on the same 15: no major step, nothing to refuse
-run_check "$GL_TMP/types_same" --blue "$(gl_conninfo blue "$b")" --green "$(gl_conninfo blue "$b")"
+b2=$(gl_clone_db blue "$(gl_unique_name evu_b2)" "$b")
+run_check "$GL_TMP/types_same" --blue "$(gl_conninfo blue "$b")" --green "$(gl_conninfo blue "$b2")"
 assert_eq 0 "$(count "$GL_TMP/types_same/report.json" '.code | startswith("engine_version.upgrade.")')"
 
 # --- version ranges of the <= 13 checks, from an edited snapshot of blue ---
