@@ -503,20 +503,28 @@ Test(json, files_over_the_limit_are_refused, .init = make_tmpdir, .fini = remove
     cr_assert(strstr(err, path) == err && strstr(err, "too large") != NULL, "got: %s", err);
 }
 
-Test(json, read_from_a_pipe)
+Test(json, a_pipe_or_a_fifo_is_refused_without_blocking)
 {
-    char err[512];
+    char err[512], path[64], fifo[] = "/tmp/gl_json_fifo_XXXXXX";
     gl_value *v = NULL;
     int fds[2];
-    char path[64];
     const char *doc = "{\"from\": \"pipe\"}";
 
+    /* a pipe with data: refused (only regular files; `-` is standard input) */
     cr_assert_eq(pipe(fds), 0);
     cr_assert_eq(write(fds[1], doc, strlen(doc)), (ssize_t)strlen(doc));
     close(fds[1]);
     snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), 0, "%s", err);
-    cr_assert_str_eq(gl_value_object_string(v, "from"), "pipe");
+    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "not a regular file") != NULL, "got: %s", err);
     close(fds[0]);
-    gl_value_free(v);
+    /* a FIFO with no writer: refused at once, not a hang */
+    cr_assert_not_null(mkdtemp(fifo));
+    snprintf(path, sizeof(path), "%s/in.json", fifo);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_null(v);
+    cr_assert(strstr(err, path) == err && strstr(err, "not a regular file") != NULL, "got: %s", err);
+    unlink(path);
+    rmdir(fifo);
 }

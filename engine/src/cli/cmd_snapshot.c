@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "input/paths.h"
 #include "run/snapshot.h"
 #include "value/value.h"
 
@@ -56,6 +57,8 @@ int gl_cli_snapshot(int argc, char **argv)
     if (opts.blue == NULL || out_path == NULL)
         return gl_cli_fail("snapshot", GL_EXIT_USAGE, "snapshot needs --target and -o FILE");
     opts.plugin_dirs = dirs;
+    if (gl_path_check_output_file("-o", out_path, &err) != 0)
+        return gl_cli_fail("snapshot", GL_EXIT_USAGE, err.message);
     if (gl_snapshot_take(&opts, &snap, &err) != 0)
         return gl_cli_fail("snapshot", err.exit_code ? err.exit_code : GL_EXIT_INTERNAL, err.message);
     if (gl_json_write_file(snap, 1, out_path, msg, sizeof(msg)) != 0) {

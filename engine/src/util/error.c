@@ -1,6 +1,8 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +91,13 @@ int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len
     int rc = -1;
 
     *out = NULL;
-    f = fopen(path, "rb");
+    /* Non-blocking open: a FIFO with no writer must not hang; refused below. */
+    {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (fd >= 0 && f == NULL)
+            close(fd);
+    }
     if (f == NULL) {
         gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
         goto out;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int gl_file_write_atomic(const char *path, const void *data, size_t len, char *errbuf,
@@ -16,6 +17,7 @@ int gl_file_write_atomic(const char *path, const void *data, size_t len, char *e
     char *tmp = NULL;
     size_t off = 0, tmp_size;
     int fd = -1, attempt, created = 0, rc = -1;
+    struct stat st;
 
     if (errbuf == NULL)
         errlen = 0;
@@ -62,6 +64,12 @@ int gl_file_write_atomic(const char *path, const void *data, size_t len, char *e
         goto out;
     }
     fd = -1;
+    /* Never replace what is not a regular file (a device, a FIFO, a link):
+     * rename() would swap it for ours. */
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(errbuf, errlen, "cannot write %s: it exists and is not a regular file", path);
+        goto out;
+    }
     if (rename(tmp, path) != 0) {
         snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
         goto out;

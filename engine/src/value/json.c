@@ -342,9 +342,15 @@ int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out,
         snprintf(errbuf, errlen, "cannot read JSON: no file given");
         goto out;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: a FIFO with no writer must not hang the gate. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(errbuf, errlen, "cannot read %s: it is not a regular file (a FIFO, device or "
+                 "directory): give a file, or - to read standard input", path);
         goto out;
     }
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
