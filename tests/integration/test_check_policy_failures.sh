@@ -7,7 +7,7 @@
 gl_require_bin
 
 blue=$(gl_conninfo blue "$GL_DB")
-green=$(gl_conninfo blue "$GL_DB")  # identical: the default policy would say switchover
+green=$(gl_conninfo blue "$(gl_clone_db blue "$(gl_unique_name polfail)")")  # identical copy: the default policy would say switchover
 
 write_policy() { printf '%s\n' "$2" >"$GL_TMP/$1.lua"; }
 write_policy syntax 'return { name = "t", rules = { broken = function(input) return gl.hold( end } }'

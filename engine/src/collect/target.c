@@ -117,6 +117,80 @@ void gl_scrub_secret(char *text, size_t cap, const char *secret)
     }
 }
 
+/* Scrubs text[start, end) of spec (and its %-decoded form) from msg. */
+static void scrub_span(char *msg, size_t cap, const char *start, const char *end)
+{
+    char raw[1024], decoded[1024];
+    size_t n = (size_t)(end - start), o = 0;
+
+    if (end <= start || n >= sizeof(raw))
+        return;
+    memcpy(raw, start, n);
+    raw[n] = '\0';
+    gl_scrub_secret(msg, cap, raw);
+    for (size_t i = 0; i < n; i++) {
+        unsigned hi, lo;
+        if (raw[i] == '%' && i + 2 < n + 1 && sscanf(raw + i + 1, "%1x%1x", &hi, &lo) == 2) {
+            decoded[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            decoded[o++] = raw[i];
+        }
+    }
+    decoded[o] = '\0';
+    if (o > 0)
+        gl_scrub_secret(msg, cap, decoded);
+}
+
+/* A spec libpq could not parse may still hold a password, and libpq's error
+ * quotes parts of it. Without trusting the parser, scrub every span that
+ * could be one: a URI's userinfo after the first ':' (up to the first and to
+ * the last '@' of the authority), and the values of password= and
+ * sslpassword= (quoted or not). */
+static void scrub_unparsed_secrets(char *msg, size_t cap, const char *spec)
+{
+    const char *scheme = strstr(spec, "://");
+    static const char *const keys[] = {"password", "sslpassword"};
+
+    if (scheme != NULL) {
+        const char *auth = scheme + 3, *stop = auth, *colon, *first_at, *last_at = NULL;
+        while (*stop && *stop != '/' && *stop != '?')
+            stop++;
+        first_at = memchr(auth, '@', (size_t)(stop - auth));
+        for (const char *p = auth; p < stop; p++)
+            if (*p == '@')
+                last_at = p;
+        colon = memchr(auth, ':', (size_t)(stop - auth));
+        if (colon != NULL && first_at != NULL && colon < first_at)
+            scrub_span(msg, cap, colon + 1, first_at);
+        if (colon != NULL && last_at != NULL && colon < last_at)
+            scrub_span(msg, cap, colon + 1, last_at);
+        /* password=... in the query string */
+    }
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        for (const char *p = strstr(spec, keys[k]); p != NULL; p = strstr(p + 1, keys[k])) {
+            const char *v = p + strlen(keys[k]), *e;
+            while (*v == ' ')
+                v++;
+            if (*v != '=')
+                continue;
+            v++;
+            while (*v == ' ')
+                v++;
+            if (*v == '\'') {
+                v++;
+                for (e = v; *e && *e != '\''; e++)
+                    if (*e == '\\' && e[1])
+                        e++;
+            } else {
+                for (e = v; *e && *e != ' ' && *e != '&'; e++)
+                    ;
+            }
+            scrub_span(msg, cap, v, e);
+        }
+    }
+}
+
 static char *password_of(PGconn *conn, const char *spec)
 {
     PQconninfoOption *opts = NULL, *o;
@@ -284,6 +358,7 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
                      "%s side: invalid connection string: %s(give a conninfo such as "
                      "'host=db1 dbname=app user=me' or a postgresql:// URI)",
                      gl_side_name(t->side), perr ? perr : "");
+        scrub_unparsed_secrets(err->message, sizeof(err->message), spec);
         PQfreemem(perr);
         return -1;
     }
