@@ -8,8 +8,8 @@
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin
 
-blue=$(gl_conninfo blue pagila)
-green=$(gl_conninfo green pagila)
+blue=$(gl_conninfo blue "$GL_DB")
+green=$(gl_conninfo green "$GL_DB")
 t=$GL_TMP
 mkfifo "$t/fifo"
 printf 'keep me\n' >"$t/target.txt"

@@ -8,9 +8,9 @@
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin
 
-blue=$(gl_conninfo blue pagila)
-green=$(gl_conninfo green pagila)
-refusal="--blue and --green are the same database: \"pagila\""
+blue=$(gl_conninfo blue "$GL_DB")
+green=$(gl_conninfo green "$GL_DB")
+refusal="--blue and --green are the same database: \"$GL_DB\""
 
 assert_exit 64 "$GL_BIN" check --no-color --blue "$blue" --green "$blue"
 assert_contains "$(cat "$GL_LAST_ERR")" "$refusal"
@@ -18,7 +18,7 @@ assert_contains "$(cat "$GL_LAST_ERR")" "Green must be the changed copy, not blu
 assert_eq "" "$(cat "$GL_LAST_OUT")" "nothing decided on stdout"
 
 # the same database over TCP with a password: still one database, no password shown
-tcp="$(gl_conninfo_tcp blue pagila) password=$GL_TEST_PASSWORD"
+tcp="$(gl_conninfo_tcp blue "$GL_DB") password=$GL_TEST_PASSWORD"
 assert_exit 64 "$GL_BIN" check --no-color --blue "$blue" --green "$tcp"
 assert_contains "$(cat "$GL_LAST_ERR")" "$refusal"
 assert_not_contains "$(cat "$GL_LAST_ERR")" "$GL_TEST_PASSWORD"
@@ -28,7 +28,7 @@ other=$(gl_clone_db blue "$(gl_unique_name ident)")
 gl_check_decided parameters "$GL_TMP/twodb" --blue "$blue" --green "$(gl_conninfo blue "$other")"
 r=$GL_TMP/twodb/report.json
 assert_report_valid "$r"
-assert_eq pagila "$(json_get "$r" .targets.blue.identity.database)"
+assert_eq "$GL_DB" "$(json_get "$r" .targets.blue.identity.database)"
 assert_eq "$other" "$(json_get "$r" .targets.green.identity.database)"
 assert_eq "$(json_get "$r" .targets.blue.identity.system_identifier)" \
   "$(json_get "$r" .targets.green.identity.system_identifier)" "one server"
@@ -37,7 +37,7 @@ assert_eq "$(json_get "$r" .targets.blue.identity.system_identifier)" \
 assert_exit 0 "$GL_BIN" snapshot --plugins parameters --target "$blue" -o "$GL_TMP/blue1.json"
 assert_exit 0 "$GL_BIN" snapshot --plugins parameters --target "$blue" -o "$GL_TMP/blue2.json"
 assert_exit 0 "$GL_BIN" snapshot --plugins parameters --target "$green" -o "$GL_TMP/green.json"
-assert_eq pagila "$(json_get "$GL_TMP/blue1.json" .identity.database)"
+assert_eq "$GL_DB" "$(json_get "$GL_TMP/blue1.json" .identity.database)"
 assert_exit 64 "$GL_BIN" check --plugins parameters --blue "$GL_TMP/blue1.json" --green "$GL_TMP/blue1.json"
 assert_contains "$(cat "$GL_LAST_ERR")" "--blue and --green are the same snapshot file"
 assert_exit 64 "$GL_BIN" check --plugins parameters --blue "$GL_TMP/blue1.json" --green "$GL_TMP/blue2.json"

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 gl_require_bin
 
-blue=$(gl_conninfo blue pagila)
+blue=$(gl_conninfo blue "$GL_DB")
 check_hidden() { # SECRET SPEC
   assert_exit 64 "$GL_BIN" check --no-color --blue "$blue" --green "$2"
   assert_contains "$(cat "$GL_LAST_ERR")" "green side: invalid connection string"
