@@ -158,7 +158,7 @@ static void emit(judge *j, const char *code, gl_severity sev, const char *object
     gl_value *details = extra ? extra : h->value_object();
     char message[1024];
     va_list ap;
-    gl_finding f;
+    gl_finding f = GL_FINDING_INIT;
 
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
@@ -170,7 +170,6 @@ static void emit(judge *j, const char *code, gl_severity sev, const char *object
         j->failed = h->set_error(j->ctx, "replication: out of memory");
         return;
     }
-    memset(&f, 0, sizeof(f));
     f.code = code;
     f.severity = sev;
     f.object = object;

@@ -188,10 +188,14 @@ Test(run, a_plugin_built_against_abi_1_0_still_works, .init = make_tmpdir, .fini
     int exit_code = -1;
 
     options_for(&opts, "abi_1_0");
-    opts.blue = write_file("blue.json", "{\"greenlight_snapshot\": 1, \"plugins\": {\"abi_1_0\": "
-                                        "{\"facts\": {\"side\": \"blue\"}}}}");
-    opts.green = write_file("green.json", "{\"greenlight_snapshot\": 1, \"plugins\": {\"abi_1_0\": "
-                                          "{\"facts\": {\"side\": \"green\"}}}}");
+    opts.blue = write_file("blue.json", "{\"greenlight_snapshot\": 1, \"greenlight_version\": \"test\", \"taken_at\": "
+                                        "\"2026-01-01T00:00:00.000Z\", \"target\": \"blue\", \"server_version\": \"15.0\", "
+                                        "\"server_version_num\": 150000, \"plugins\": {\"abi_1_0\": {\"version\": \"1.0\", "
+                                        "\"facts\": {\"side\": \"blue\"}}}}");
+    opts.green = write_file("green.json", "{\"greenlight_snapshot\": 1, \"greenlight_version\": \"test\", \"taken_at\": "
+                                        "\"2026-01-01T00:00:00.000Z\", \"target\": \"green\", \"server_version\": \"15.0\", "
+                                        "\"server_version_num\": 150000, \"plugins\": {\"abi_1_0\": {\"version\": \"1.0\", "
+                                          "\"facts\": {\"side\": \"green\"}}}}");
     cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), 0, "%s", err.message);
     const gl_value *plugin = gl_value_array_at(gl_value_object_get(report, "plugins"), 0);
     cr_assert_str_eq(gl_value_object_string(plugin, "status"), "ok");

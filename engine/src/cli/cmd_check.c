@@ -174,14 +174,9 @@ int gl_cli_check(int argc, char **argv)
      * the decision printed (and returned) is a hold, never the policy's
      * switchover. */
     if (output.out_dir != NULL) {
-        gl_report_formats files = {0};
-        /* the GitHub step summary is appended once, with stdout below */
-        for (size_t i = 0; i < output.formats.n; i++)
-            if (output.formats.list[i] != GL_FORMAT_GITHUB)
-                files.list[files.n++] = output.formats.list[i];
-        if (files.n == 0)
-            files.list[files.n++] = GL_FORMAT_JSON;
-        if (gl_report_write_formats(report, &files, output.out_dir, NULL, 0, &err) != 0) {
+        /* no stdout here: the GitHub step summary is appended once, with
+         * stdout, by gl_cli_output_finish below */
+        if (gl_report_write_formats(report, &output.formats, output.out_dir, NULL, 0, &err) != 0) {
             if (report_fail_closed(report, err.message) != 0) {
                 gl_value_free(report);
                 return gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory");
@@ -191,7 +186,7 @@ int gl_cli_check(int argc, char **argv)
         } else {
             fprintf(stderr, "report: %s/report.json\n", output.out_dir);
         }
-        output.out_dir = NULL;
+        output.files_written = 1;
     }
     exit_code = gl_cli_output_finish(&output, report, exit_code);
     gl_value_free(report);

@@ -109,9 +109,10 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
     gl_error err;
 
     gl_error_clear(&err);
-    if (gl_report_write_formats(report, &o->formats, o->out_dir, stdout, o->color, &err) != 0)
+    if (gl_report_write_formats(report, &o->formats, o->files_written ? NULL : o->out_dir, stdout,
+                                o->color, &err) != 0)
         return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
-    if (o->out_dir != NULL)
+    if (o->out_dir != NULL && !o->files_written)
         fprintf(stderr, "report: %s/report.json\n", o->out_dir);
     if (o->sign_key != NULL) {
         if (write_record(o, report, &err) != 0)

@@ -55,6 +55,7 @@ typedef struct gl_cli_output {
     const char *format;          /* the raw --format list */
     const char *out_dir;         /* NULL: nothing written to disk */
     int color;                   /* colour text on stdout */
+    int files_written;           /* --out files already written by the verb: print only */
     const char *sign_key;        /* NULL: no decision record */
     const char *audit_log;       /* NULL: no audit log */
     const char *policy_pub;      /* NULL: policies need no signature */

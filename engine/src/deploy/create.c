@@ -135,7 +135,7 @@ static int do_schema(create_run *r, gl_error *err)
                             0, NULL, &count, err) != 0)
         goto out;
     if (strcmp(count, "0") != 0) {
-        if (gl_deploy_schema_diff(r->blue_spec, r->green_spec, r->opts->plugin_dirs,
+        if (gl_deploy_schema_diff(r->blue_spec, r->green_spec, 0, r->opts->plugin_dirs,
                                   r->opts->n_plugin_dirs, &diffs, err) != 0)
             goto out;
         if (gl_value_len(diffs) > 0) {

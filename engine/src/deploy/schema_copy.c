@@ -206,7 +206,8 @@ static int is_difference(const gl_value *f)
     return 1;
 }
 
-int gl_deploy_schema_diff(const char *blue, const char *green, const char *const *plugin_dirs,
+int gl_deploy_schema_diff(const char *blue, const char *green, int same_database_ok,
+                          const char *const *plugin_dirs,
                           size_t n_plugin_dirs, gl_value **out, gl_error *err)
 {
     gl_check_options co;
@@ -219,6 +220,7 @@ int gl_deploy_schema_diff(const char *blue, const char *green, const char *const
     co.blue = blue;
     co.green = green;
     co.only_plugins = "schema";
+    co.same_database_ok = same_database_ok;
     co.plugin_dirs = plugin_dirs;
     co.n_plugin_dirs = n_plugin_dirs;
     if (gl_check_run(&co, &report, &exit_code, err) != 0)

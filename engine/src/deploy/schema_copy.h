@@ -22,7 +22,8 @@ int gl_deploy_copy_schema(const char *pg_dump, gl_deploy_conn *blue, gl_deploy_c
  * a conninfo or a snapshot file) and returns the differences (array of
  * {code, object, message}; caller frees): replication-readiness and
  * publication/subscription findings are left out. */
-int gl_deploy_schema_diff(const char *blue, const char *green, const char *const *plugin_dirs,
+int gl_deploy_schema_diff(const char *blue, const char *green, int same_database_ok,
+                          const char *const *plugin_dirs,
                           size_t n_plugin_dirs, gl_value **out, gl_error *err);
 
 #endif

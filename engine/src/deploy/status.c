@@ -255,7 +255,7 @@ static int keep_unrepaired(status_run *s, const char *blue_spec, gl_value *drift
     gl_value *now = NULL;
     size_t i = 0;
 
-    if (gl_deploy_schema_diff(blue_spec, green_spec, s->opts->plugin_dirs, s->opts->n_plugin_dirs,
+    if (gl_deploy_schema_diff(blue_spec, green_spec, 0, s->opts->plugin_dirs, s->opts->n_plugin_dirs,
                               &now, err) != 0)
         return -1;
     while (i < gl_value_len(drift)) {
@@ -283,7 +283,7 @@ static int look_drift(status_run *s, gl_value *out, gl_error *err)
 
     snprintf(path, sizeof(path), "%s/schema-at-create.json", s->opts->state_dir);
     if (access(path, R_OK) == 0) {
-        if (gl_deploy_schema_diff(path, blue_spec, s->opts->plugin_dirs, s->opts->n_plugin_dirs,
+        if (gl_deploy_schema_diff(path, blue_spec, 1, s->opts->plugin_dirs, s->opts->n_plugin_dirs,
                                   &drift, err) != 0)
             goto out;
         if (gl_value_len(drift) > 0 && keep_unrepaired(s, blue_spec, drift, err) != 0)

@@ -148,7 +148,9 @@ int gl_report_write_formats(const gl_value *report, const gl_report_formats *lis
         free(text);
         text = NULL;
     }
-    for (size_t i = 0; i < list->n; i++)
+    /* The step summary goes with the stdout copy, so a caller that writes the
+     * files first and prints later appends it once. */
+    for (size_t i = 0; out != NULL && i < list->n; i++)
         if (list->list[i] == GL_FORMAT_GITHUB && append_step_summary(report, err) != 0)
             goto out;
     if (out_dir != NULL) {

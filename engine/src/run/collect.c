@@ -31,6 +31,8 @@ static int open_targets(gl_run *run, gl_error *err)
             return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     }
     /* One database on both sides would compare equal and authorise. */
+    if (run->opts->same_database_ok)
+        return 0;
     return gl_targets_distinct(run->targets[0], run->targets[1], err);
 }
 

@@ -29,6 +29,8 @@ typedef struct gl_check_options {
     size_t n_plugin_dirs;
     const char *only_plugins;         /* comma-separated names, or NULL for all */
     int verbose;
+    int same_database_ok;             /* 1 only to compare a database with its own earlier
+                                         snapshot (deploy drift); users never set it */
     gl_target_options target;
 } gl_check_options;
 
