@@ -181,6 +181,7 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
         /* Writers, utility statements, monitoring queries over the catalogs (greenlight's
          * own among them) and duplicates are not part of the application's workload. */
         if (safe > 0 || gl_qr_catalog_only(acc.rows[i].query) ||
+            strncmp(acc.rows[i].query, "/* greenlight */", 16) == 0 ||
             gl_qr_fingerprint(acc.rows[i].query, fp, sizeof(fp)) != 0 || has_fingerprint(w, fp)) {
             (*out_skipped)++;
             continue;

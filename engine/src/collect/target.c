@@ -297,6 +297,8 @@ static gl_value *text_or_null(const char *s)
  * pg_control_system() (granted to superusers and pg_monitor-like roles) and
  * the data directory pg_read_all_settings: without them they are null and
  * the postmaster start time (microseconds) tells servers apart. */
+#define GL_OWN_QUERY_MARK "/* greenlight */ "
+
 static int read_identity(gl_target *t, gl_error *err)
 {
     static const char sql[] =
@@ -315,10 +317,12 @@ static int read_identity(gl_target *t, gl_error *err)
                      gl_side_name(t->side), t->display, PQerrorMessage(t->conn));
         goto out;
     }
-    allowed = query_text(t->conn, "SELECT has_function_privilege('pg_catalog.pg_control_system()', "
-                                  "'EXECUTE')::text");
+    /* The marker keeps these out of a pg_stat_statements workload import. */
+    allowed = query_text(t->conn, GL_OWN_QUERY_MARK "SELECT has_function_privilege("
+                                  "'pg_catalog.pg_control_system()', 'EXECUTE')::text");
     if (allowed != NULL && strcmp(allowed, "true") == 0)
-        sysid = query_text(t->conn, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()");
+        sysid = query_text(t->conn, GL_OWN_QUERY_MARK
+                           "SELECT system_identifier::text FROM pg_catalog.pg_control_system()");
     id = gl_value_object();
     if (id == NULL ||
         gl_value_object_set(id, "system_identifier", text_or_null(sysid)) != 0 ||

@@ -77,6 +77,8 @@ for edit in '.cases = "none"' 'del(.cases)' '.cases[0].latency_ms = "fast"' '.ca
   rm -rf "$GL_TMP/bad" "$GL_TMP/bad.stdout"
 done
 
-# An unknown config key is refused with the nearest known one.
+# An unknown config key is refused before anything runs (exit 64, no report),
+# with the JSON path and the nearest known key.
 jq -n '{plugins: {query_regression: {sample: 5}}}' >"$GL_TMP/typo.json"
-plugin_error "$GL_TMP/typo" "$GL_TMP/a.json" "$GL_TMP/b.json" "$GL_TMP/typo.json" 'sample: unknown key (did you mean "samples"?)'
+assert_exit 64 offline "$GL_TMP/typo" "$GL_TMP/a.json" "$GL_TMP/b.json" "$GL_TMP/typo.json"
+assert_contains "$(cat "$GL_TMP/typo.stdout")" '$.plugins.query_regression.sample: unknown member (did you mean "samples"?)'

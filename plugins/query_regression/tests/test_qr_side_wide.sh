@@ -25,10 +25,13 @@ JSON
 qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json" '.samples = 10 | .warmup = 0'
 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$a")" -o "$GL_TMP/snap.json" --plugins query_regression \
   --config "$GL_TMP/config.json" >/dev/null 2>&1 || gl_fail "snapshot failed"
+# Both sides are edited copies of one snapshot: without its identity, the
+# same-database refusal does not apply (green stands for another server).
 # Blue: ten samples around 10 ms on every case; green: each case times FACTOR.
 facts() { # OUT FACTORS-JSON (one per case, q1..q6)
   jq --argjson f "$2" '.plugins.query_regression.facts.cases |= [range(length) as $i | .[$i] |
-     .latency_ms = ([10, 10.4, 9.8, 10.9, 10.1, 9.7, 10.6, 10.2, 9.9, 10.3] | map(. * $f[$i]))]' \
+     .latency_ms = ([10, 10.4, 9.8, 10.9, 10.1, 9.7, 10.6, 10.2, 9.9, 10.3] | map(. * $f[$i]))]
+     | del(.identity)' \
     "$GL_TMP/snap.json" >"$1"
 }
 facts "$GL_TMP/blue.json" '[1,1,1,1,1,1]'
