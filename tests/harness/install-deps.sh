@@ -38,7 +38,7 @@ PACKAGES=(
   liblua5.4-dev libpq-dev libcurl4-openssl-dev libssl-dev libyajl-dev
   libcriterion-dev libpg-query-dev libxml2-dev
   postgresql-15 postgresql-client-15 pgbouncer
-  nodejs npm jq python3 python3-jsonschema python3-botocore ca-certificates
+  nodejs npm jq python3 python3-jsonschema python3-botocore libxml2-utils ca-certificates
 )
 
 pkg_installed() {
@@ -136,7 +136,7 @@ done
   die "symlinks not hydrated in $PG17_PKG_DIR (run: cd $PG17_PKG_DIR && node scripts/hydrate-symlinks.js)"
 
 # --- 4. Tools the harness calls ----------------------------------------------
-for tool in cmake pkg-config cc clang jq node pgbouncer; do
+for tool in cmake pkg-config cc clang jq node pgbouncer xmllint; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || die "tool '$tool' not found"
 done
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || die "python3 module jsonschema missing (package python3-jsonschema)"
