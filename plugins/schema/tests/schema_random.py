@@ -242,7 +242,8 @@ def other_changes():
         ("public.booking_status", lambda r: ("ALTER TYPE public.booking_status ADD VALUE 'waitlisted';",
                                              [("schema.type.enum.label_added", "info", "public.booking_status")])),
         ("public.review", lambda r: ("ALTER TABLE public.review ALTER COLUMN body TYPE varchar(500);",
-                                     [("schema.column.type_changed", "warning", "public.review.body")])),
+                                     # text -> varchar(500) narrows: longer bodies no longer fit
+                                     [("schema.column.type_changed", "error", "public.review.body")])),
         ("public.trg", lambda r: ("ALTER TABLE public.customer DISABLE TRIGGER customer_last_updated;",
                                   [("schema.trigger.enabled_changed", "error", "public.customer.customer_last_updated")])),
     ]
