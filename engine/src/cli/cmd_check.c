@@ -9,6 +9,7 @@
 #include "input/paths.h"
 #include "run/run.h"
 #include "report/report.h"
+#include "util/names.h"
 #include "value/value.h"
 
 #define MAX_PLUGIN_DIRS 32
@@ -47,7 +48,7 @@ static int report_fail_closed(gl_value *report, const char *message)
         gl_value_free(error);
         return -1;
     }
-    if (action == NULL || strcmp(action, "rollback") != 0)
+    if (gl_action_rank(action) != GL_ACTION_ROLLBACK)
         if (gl_value_object_set(decision, "action", gl_value_string("hold")) != 0) {
             gl_value_free(reason);
             gl_value_free(error);

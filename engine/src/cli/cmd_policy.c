@@ -16,6 +16,7 @@
 #include "run/run.h"
 #include "judge/policy.h"
 #include "judge/suite.h"
+#include "util/names.h"
 #include "value/value.h"
 
 #define MAX_TEST_PATHS 256
@@ -297,9 +298,7 @@ static int policy_eval(int argc, char **argv)
         exit_code = GL_EXIT_HOLD;
         goto out;
     }
-    exit_code = strcmp(gl_value_object_string(decision, "action"), "switchover") == 0 ? GL_EXIT_SWITCHOVER
-                : strcmp(gl_value_object_string(decision, "action"), "rollback") == 0 ? GL_EXIT_ROLLBACK
-                                                                                     : GL_EXIT_HOLD;
+    exit_code = gl_action_exit_code(gl_value_object_string(decision, "action"));
     if (strcmp(format, "json") == 0) {
         gl_value *both = gl_value_object();
         char *text = NULL;

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "util/names.h"
 #include "value/value.h"
 
 static void report_usage(FILE *out)
@@ -34,8 +35,7 @@ static int check_report(const gl_value *r, const char *path, gl_error *err)
         return gl_error_set(err, GL_EXIT_USAGE,
                             "%s is not a greenlight 1.x report (schema_version \"%s\"): give the report.json of a run",
                             path, version ? version : "missing");
-    if (action == NULL || (strcmp(action, "switchover") != 0 && strcmp(action, "hold") != 0 &&
-                           strcmp(action, "rollback") != 0))
+    if (gl_action_rank(action) == 0)
         return gl_error_set(err, GL_EXIT_USAGE, "%s: decision.action must be switchover, hold or rollback", path);
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         if (gl_value_kind_of(gl_value_object_get(r, arrays[i])) != GL_VALUE_ARRAY)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "input/shape.h"
+#include "util/names.h"
 #include "value/value.h"
 
 /* ------------------------------------------------------------ shared pieces */
@@ -213,8 +214,7 @@ static int check_name_rule(const gl_value *v, char *why, size_t len) { return do
 static int code_rule(const gl_value *v, char *why, size_t len) { return dotted_rule(v, why, len, 1); }
 static const gl_shape check_name = {GL_SHAPE_STRING, NULL, NULL, NULL, NULL, 0, check_name_rule};
 static const gl_shape finding_code = {GL_SHAPE_STRING, NULL, NULL, NULL, NULL, 0, code_rule};
-static const char *const severities[] = {"info", "warning", "error", "critical", NULL};
-static const gl_shape severity = {GL_SHAPE_STRING, NULL, NULL, NULL, severities, 0, NULL};
+static const gl_shape severity = {GL_SHAPE_STRING, NULL, NULL, NULL, gl_severity_names, 0, NULL};
 static int true_rule(const gl_value *v, char *why, size_t len)
 {
     if (!gl_value_get_bool(v)) {

@@ -28,26 +28,11 @@
 #include <string.h>
 
 #include "judge/judge.h"
+#include "util/names.h"
 
 /* The longest plain-text pattern compared as bytes; longer ones go to
  * string.find (which handles them just as well, only slower). */
 #define LITERAL_MAX 256
-
-static const char *const severities[] = {"info", "warning", "error", "critical"};
-
-/* 1 (info) .. 4 (critical), 0 when s is not a severity. */
-static int severity_rank_len(const char *s, size_t len)
-{
-    for (int i = 0; s != NULL && i < 4; i++)
-        if (strlen(severities[i]) == len && memcmp(s, severities[i], len) == 0)
-            return i + 1;
-    return 0;
-}
-
-int gl_judge__severity_rank(const char *s)
-{
-    return s == NULL ? 0 : severity_rank_len(s, strlen(s));
-}
 
 /* ---- the index ---------------------------------------------------------- */
 
@@ -225,7 +210,7 @@ static int index_finding(finding_index *ix, finding_row *r, const finding_row *p
             if (strcmp(key, "severity") == 0) {
                 rc = intern(ix, w, previous->severity, &r->severity);
                 if (rc == 0 && r->severity != 0)
-                    r->rank = (uint8_t)severity_rank_len(ix->strings[r->severity - 1].s,
+                    r->rank = (uint8_t)gl_severity_rank_len(ix->strings[r->severity - 1].s,
                                                          ix->strings[r->severity - 1].len);
             }
             break;
@@ -504,7 +489,7 @@ static void read_filter(lua_State *L, int idx, finding_filter *f)
             } else if (strcmp(key, "severity") == 0) {
                 f->severity = value;
             } else if (strcmp(key, "min_severity") == 0) {
-                f->min_rank = severity_rank_len(value.s, value.len);
+                f->min_rank = gl_severity_rank_len(value.s, value.len);
                 if (f->min_rank == 0)
                     luaL_error(L, "gl.findings: unknown severity '%s'", value.s);
             } else {
@@ -657,7 +642,7 @@ static int table_selected(lua_State *L, int idx, const finding_filter *f)
     if (f->severity.s && !text_equals(&severity, &f->severity))
         goto out;
     if (f->min_rank) {
-        int rank = severity.s ? severity_rank_len(severity.s, severity.len) : 0;
+        int rank = severity.s ? gl_severity_rank_len(severity.s, severity.len) : 0;
         if (rank == 0)
             luaL_error(L, "gl.findings: a finding has an unknown severity '%s'",
                        luaL_tolstring(L, top + 3, NULL));

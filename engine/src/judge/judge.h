@@ -111,10 +111,9 @@ void gl_judge__open_library(lua_State *L);
  * pushes its record {action, message, findings} and returns 1. */
 int gl_judge__push_verdict_record(lua_State *L, int idx);
 
-/* findings.c: gl.findings (a lua_CFunction). severity_rank: 1 (info) .. 4
- * (critical), 0 when s is not a severity. */
+/* findings.c: gl.findings (a lua_CFunction). Severities rank by
+ * util/names.h. */
 int gl_judge__findings(lua_State *L);
-int gl_judge__severity_rank(const char *s);
 /* One walk over j->input (j->L created, no Lua run yet): checks the input
  * budget and builds the index of input.findings gl.findings uses. 0 ok, 1
  * over limits.input_bytes, -1 out of memory (the allocator refused: the

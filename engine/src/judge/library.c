@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "judge/judge.h"
+#include "util/names.h"
 
 /* Adds the id of the finding (or id string) at idx to the list at list. */
 static void add_id(lua_State *L, int list, int idx, const char *fn, lua_Integer position)
@@ -165,10 +166,10 @@ static int verdict_tostring(lua_State *L)
     return 1;
 }
 
-static int gl_severity_rank(lua_State *L)
+static int lua_severity_rank(lua_State *L)
 {
     const char *s = luaL_checkstring(L, 1);
-    int rank = gl_judge__severity_rank(s);
+    int rank = gl_severity_rank(s);
 
     if (rank == 0)
         return luaL_error(L, "gl.severity_rank: unknown severity '%s' (expected info, warning, "
@@ -362,7 +363,7 @@ void gl_judge__open_library(lua_State *L)
         {"rollback", gl_rollback},
         {"switchover", gl_switchover},
         {"findings", gl_judge__findings},
-        {"severity_rank", gl_severity_rank},
+        {"severity_rank", lua_severity_rank},
         {"parse_size", gl_parse_size},
         {"parse_duration", gl_parse_duration},
         {"version_major", gl_version_major},

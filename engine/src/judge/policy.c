@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "judge/judge.h"
+#include "util/names.h"
 
 #define GL_POLICY_DEFAULT_INSTRUCTIONS 50000000u
 #define GL_POLICY_DEFAULT_MEMORY (64u * 1024u * 1024u)
@@ -66,13 +67,11 @@ void gl_judge__limits_resolve(gl_policy_limits *out, const gl_policy_limits *giv
         out->output_bytes = given->output_bytes;
 }
 
+/* 0 switchover, 1 hold, 2 rollback (util/names.h's order). */
 static int precedence(const char *action)
 {
-    if (strcmp(action, "rollback") == 0)
-        return 2;
-    if (strcmp(action, "hold") == 0)
-        return 1;
-    return 0;
+    int r = gl_action_rank(action);
+    return r ? r - GL_ACTION_SWITCHOVER : 0;
 }
 
 /* Calls the function below nargs arguments on top with the message handler;
@@ -440,7 +439,7 @@ static int build_decision(lua_State *L, const gl_judge *j, gl_value **out, char 
     if (fired == NULL)
         goto out;
     if (gl_value_object_set(decision, "action",
-                            gl_value_string(best == 2 ? "rollback" : best == 1 ? "hold" : "switchover")) != 0)
+                            gl_value_string(gl_action_name(best + GL_ACTION_SWITCHOVER))) != 0)
         goto out;
     set = gl_value_object_set(decision, "reasons", reasons);
     reasons = NULL; /* the decision's now, even when set failed */

@@ -9,19 +9,15 @@
 
 #include "judge/waiver.h"
 #include "run/stages.h"
+#include "util/names.h"
 #include "value/value.h"
 
+/* 0 (absent) .. 4 (critical); anything not a severity ranks as info, as
+ * before the table (the strict finding validator refuses it upstream). */
 static int severity_rank(const char *s)
 {
-    if (s == NULL)
-        return -1;
-    if (strcmp(s, "critical") == 0)
-        return 3;
-    if (strcmp(s, "error") == 0)
-        return 2;
-    if (strcmp(s, "warning") == 0)
-        return 1;
-    return 0;
+    int r = gl_severity_rank(s);
+    return s == NULL ? 0 : r ? r : 1;
 }
 
 static int cmp_str_null(const char *a, const char *b)
@@ -81,18 +77,17 @@ void gl_findings_sort(gl_value *findings)
 
 gl_value *gl_findings_summary(const gl_value *findings)
 {
-    static const char *const sev[] = {"info", "warning", "error", "critical"};
-    int64_t counts[4] = {0, 0, 0, 0};
+    int64_t counts[GL_SEVERITY_COUNT] = {0};
     gl_value *s = gl_value_object(), *by = gl_value_object();
     int bad = 0;
 
     for (size_t i = 0; i < gl_value_len(findings); i++) {
         int r = severity_rank(gl_value_object_string(gl_value_array_at(findings, i), "severity"));
-        if (r >= 0)
-            counts[r]++;
+        if (r > 0)
+            counts[r - 1]++;
     }
-    for (int i = 0; i < 4; i++)
-        bad |= gl_value_object_set(by, sev[i], gl_value_int(counts[i])) != 0;
+    for (int i = 0; i < GL_SEVERITY_COUNT; i++)
+        bad |= gl_value_object_set(by, gl_severity_names[i], gl_value_int(counts[i])) != 0;
     bad |= gl_value_object_set(s, "findings", gl_value_int((int64_t)gl_value_len(findings))) != 0;
     bad |= gl_value_object_set(s, "by_severity", by) != 0;
     if (bad) {

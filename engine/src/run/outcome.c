@@ -6,6 +6,7 @@
  * anything else failed (share/doc/exit-codes.md).
  */
 #include "run/stages.h"
+#include "util/names.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,20 +49,11 @@ static int close_on_errors(gl_value *decision, const gl_value *errors)
     return 0;
 }
 
-static int exit_for(const char *action)
-{
-    if (action && strcmp(action, "switchover") == 0)
-        return GL_EXIT_SWITCHOVER;
-    if (action && strcmp(action, "rollback") == 0)
-        return GL_EXIT_ROLLBACK;
-    return GL_EXIT_HOLD;
-}
-
 int gl_run_outcome(gl_run *run, gl_error *err)
 {
     if (close_on_errors(run->decision, run->errors) != 0)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
-    run->exit_code = exit_for(gl_value_object_string(run->decision, "action"));
+    run->exit_code = gl_action_exit_code(gl_value_object_string(run->decision, "action"));
     if (run->internal)
         run->exit_code = GL_EXIT_INTERNAL;
     if (run->unavailable)
