@@ -51,6 +51,14 @@ static const char schemas_sql[] =
     "ds.description "
     "FROM pg_catalog.pg_namespace n" DESC_JOIN("ds", "pg_catalog.pg_namespace", "n.oid", "0") "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_namespace", "n.oid");
 
+/*
+ * A table that is not a partition lists the tables it inherits from (INHERITS,
+ * in inhseqno order: a parent's rows are scanned with its children's). A
+ * partition's columns follow its parent's (columns_sql), except what a
+ * partition may hold on its own: NOT NULL on columns the parent leaves
+ * nullable, and defaults that differ from the parent's (a row inserted into
+ * the partition directly gets them). Those are two fields of the partition.
+ */
 static const char tables_sql[] =
     "SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relreplident, "
     "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
@@ -63,7 +71,22 @@ static const char tables_sql[] =
     "  WHERE x.indrelid = c.oid AND x.indisreplident), "
     "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'), "
     "c.relrowsecurity, c.relforcerowsecurity, pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
-    "ds.description, " RELOPTIONS("c.reloptions") " "
+    "ds.description, " RELOPTIONS("c.reloptions") ", "
+    "CASE WHEN NOT c.relispartition THEN (SELECT pg_catalog.string_agg(pn.nspname || '.' || pc.relname, ',' "
+    "  ORDER BY i.inhseqno) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
+    "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid) END, "
+    "CASE WHEN c.relispartition THEN (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ',' "
+    "  ORDER BY a.attname) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+    "  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
+    "  WHERE i.inhrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND NOT pa.attnotnull) END, "
+    "CASE WHEN c.relispartition THEN (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' ' || "
+    "  COALESCE(pg_catalog.pg_get_expr(ad.adbin, 0), 'no default'), ', ' ORDER BY a.attname) "
+    "  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+    "  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
+    "  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+    "  LEFT JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum "
+    "  WHERE i.inhrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "  AND pg_catalog.pg_get_expr(ad.adbin, 0) IS DISTINCT FROM pg_catalog.pg_get_expr(pd.adbin, 0)) END "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
     "WHERE c.relkind IN ('r', 'p', 'f') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");
@@ -80,6 +103,8 @@ static const char tables_sql[] =
  * columns and needs the table; it is a field of its own (a changed expression
  * rewrites what every row holds: an error, where a default is a warning).
  * The statistics target is kept when set (15 says -1, 17 NULL for "default").
+ * A column of an inheritance child says whether it is inherited, local, or
+ * both (a local column survives the parent's DROP COLUMN; empty: local only).
  *
  * Partitions' columns are the parent's: listing them would repeat every column
  * finding once per partition. Collations and storage are kept only when they
@@ -97,7 +122,9 @@ static const char columns_sql[] =
     "  FROM pg_catalog.unnest(dc.dropped) x WHERE x < a.attnum) END, " ACL("a.attacl") ", "
     "ds.description, "
     "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, "
-    "CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::pg_catalog.text END "
+    "CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::pg_catalog.text END, "
+    "CASE WHEN a.attinhcount > 0 THEN CASE WHEN a.attislocal THEN 'local and inherited' "
+    "  ELSE 'inherited' END END "
     "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
@@ -246,18 +273,17 @@ static const char sequences_sql[] =
 
 /*
  * PostgreSQL 16 stopped qualifying column references in views that read a
- * single relation ("placed_at" instead of "order_totals.placed_at"). For such
- * views the qualifier "rel." is stripped on every server version, so 15 and
- * 17 print the same text; views over several relations keep it (it matters).
+ * single relation ("placed_at" instead of "order_totals.placed_at"). Such a
+ * view keeps that relation's name (hidden field "qualifier"), and its parse
+ * key (normalise.c) drops the qualifier from column references on every
+ * server version, so 15 and 17 compare equal; views over several relations
+ * keep it (it matters). The text shown is the server's own.
  */
 static const char views_sql[] =
     "SELECT n.nspname, c.relname, c.relkind, "
-    "CASE WHEN src.n = 1 THEN pg_catalog.regexp_replace(pg_catalog.pg_get_viewdef(c.oid, true), "
-    "  '(^|[^.\"[:alnum:]_])' || pg_catalog.regexp_replace(pg_catalog.quote_ident(src.rel), "
-    "  '([.^$*+?()\\[\\]{}|\\\\])', '\\\\\\1', 'g') || '\\.', '\\1', 'g') "
-    "  ELSE pg_catalog.pg_get_viewdef(c.oid, true) END, "
+    "pg_catalog.pg_get_viewdef(c.oid, true), "
     "pg_catalog.pg_get_userbyid(c.relowner), " ACL_OR_DEFAULT("c.relacl", "r", "c.relowner") ", "
-    "ds.description, " RELOPTIONS("c.reloptions") " "
+    "ds.description, " RELOPTIONS("c.reloptions") ", CASE WHEN src.n = 1 THEN src.rel END, NULL "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN LATERAL (SELECT pg_catalog.count(DISTINCT d.refobjid) AS n, pg_catalog.min(r.relname) AS rel "
     "  FROM pg_catalog.pg_rewrite rw JOIN pg_catalog.pg_depend d "
@@ -280,7 +306,7 @@ static const char functions_sql[] =
     "  || ' RETURNS ' || pg_catalog.pg_get_function_result(p.oid) "
     "  ELSE pg_catalog.pg_get_functiondef(p.oid) END, "
     "pg_catalog.pg_get_userbyid(p.proowner), " ACL_OR_DEFAULT("p.proacl", "f", "p.proowner") ", "
-    "ds.description "
+    "ds.description, NULL "
     "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
     DESC_JOIN("ds", "pg_catalog.pg_proc", "p.oid", "0")
     "WHERE" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_proc", "p.oid")
@@ -292,7 +318,7 @@ static const char functions_sql[] =
 static const char triggers_sql[] =
     "SELECT n.nspname, c.relname, g.tgname, n.nspname || '.' || c.relname, "
     "pg_catalog.pg_get_triggerdef(g.oid), g.tgenabled, "
-    "ds.description "
+    "ds.description, NULL "
     "FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_trigger", "g.oid", "0")
@@ -303,7 +329,7 @@ static const char triggers_sql[] =
  * definition, compared as the view's. */
 static const char rules_sql[] =
     "SELECT n.nspname, c.relname, r.rulename, n.nspname || '.' || c.relname, "
-    "pg_catalog.pg_get_ruledef(r.oid, true), r.ev_enabled, ds.description "
+    "pg_catalog.pg_get_ruledef(r.oid, true), r.ev_enabled, ds.description, NULL "
     "FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_rewrite", "r.oid", "0")
@@ -375,6 +401,8 @@ static const char large_objects_sql[] = "SELECT pg_catalog.count(*) FROM pg_cata
 #define F_ACL { "privileges", SCHEMA_FIELD_ACL, NULL, GL_SEVERITY_WARNING }
 #define F_COMMENT { "comment", SCHEMA_FIELD_COMMENT, NULL, GL_SEVERITY_INFO }
 #define F_PARENT { "parent", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO }
+/* The definition's parse key (normalise.c), filled in by kind_row. */
+#define F_KEY { "definition_key", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO }
 #define F(name, code, sev) { name, SCHEMA_FIELD_PLAIN, code, GL_SEVERITY_##sev }
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -390,6 +418,9 @@ static const schema_field table_fields[] = {
     F("row_security", "schema.rls.enabled_changed", ERROR),
     F("force_row_security", "schema.rls.forced_changed", ERROR),
     F_OWNER, F_ACL, F_COMMENT, F("options", "options_changed", WARNING),
+    F("inherits", "inheritance_changed", ERROR),
+    F("partition_not_null", "partition_nullability_changed", ERROR),
+    F("partition_defaults", "partition_default_changed", WARNING),
 };
 static const schema_field column_fields[] = {
     F_PARENT, F("type", "type_changed", ERROR), F("not_null", "nullability_changed", ERROR),
@@ -398,6 +429,7 @@ static const schema_field column_fields[] = {
     F("storage", "storage_changed", INFO), F("position", "position_changed", INFO),
     F_ACL, F_COMMENT, F("generation_expression", "generation_expression_changed", ERROR),
     F("statistics_target", "statistics_target_changed", INFO),
+    F("inheritance", "inheritance_changed", WARNING),
 };
 static const schema_field constraint_fields[] = {
     F_PARENT, F("type", "type_changed", ERROR), F("definition", "definition_changed", ERROR),
@@ -421,14 +453,15 @@ static const schema_field sequence_fields[] = {
 static const schema_field view_fields[] = {
     F("kind", "kind_changed", WARNING), F("definition", "definition_changed", WARNING),
     F_OWNER, F_ACL, F_COMMENT, F("options", "options_changed", WARNING),
+    { "qualifier", SCHEMA_FIELD_HIDDEN, NULL, GL_SEVERITY_INFO }, F_KEY,
 };
 static const schema_field function_fields[] = {
     F("kind", "kind_changed", ERROR), F("definition", "definition_changed", WARNING),
-    F_OWNER, F_ACL, F_COMMENT,
+    F_OWNER, F_ACL, F_COMMENT, F_KEY,
 };
 static const schema_field trigger_fields[] = {
     F_PARENT, F("definition", "definition_changed", WARNING),
-    F("enabled", "enabled_changed", WARNING), F_COMMENT,
+    F("enabled", "enabled_changed", WARNING), F_COMMENT, F_KEY,
 };
 static const schema_field collation_fields[] = {
     F("provider", "definition_changed", ERROR), F("deterministic", "definition_changed", ERROR),
@@ -438,7 +471,7 @@ static const schema_field collation_fields[] = {
 };
 static const schema_field rule_fields[] = {
     F_PARENT, F("definition", "definition_changed", WARNING),
-    F("enabled", "enabled_changed", WARNING), F_COMMENT,
+    F("enabled", "enabled_changed", WARNING), F_COMMENT, F_KEY,
 };
 static const schema_field type_fields[] = {
     F("kind", "kind_changed", ERROR),
@@ -536,7 +569,18 @@ typedef struct collect_state {
     char *buf;            /* reused for identity and record */
     size_t cap;
     int failed;
+    int key_field;        /* the kind's "definition_key" field, or -1 */
+    int definition_field; /* its "definition" field */
+    int qualifier_field;  /* its "qualifier" field, or -1 */
 } collect_state;
+
+static int field_index(const schema_kind *kind, const char *name)
+{
+    for (int i = 0; i < kind->n_fields; i++)
+        if (strcmp(kind->fields[i].name, name) == 0)
+            return i;
+    return -1;
+}
 
 static int reserve(collect_state *st, size_t need)
 {
@@ -577,6 +621,7 @@ static int kind_row(void *userdata, int ncols, const char *const *names,
     }
     for (int i = 0; i < ncols; i++)
         need += (is_null[i] ? 0 : strlen(values[i])) + 1;
+    need += SCHEMA_KEY_LEN;
     if (reserve(st, need) != 0)
         goto fail;
 
@@ -608,8 +653,19 @@ static int kind_row(void *userdata, int ncols, const char *const *names,
 
         if (f > 0)
             rec[rec_len++] = SCHEMA_SEP;
+        if (f == st->key_field) {
+            int def = kind->n_ident + st->definition_field;
+            int qual = st->qualifier_field >= 0 ? kind->n_ident + st->qualifier_field : -1;
+
+            /* Unparsable (an aggregate's signature): no key, compared as text. */
+            if (!is_null[def] && schema_definition_key(values[def], qual >= 0 && !is_null[qual]
+                                                                        ? values[qual] : NULL,
+                                                       rec + rec_len) == 0)
+                rec_len += SCHEMA_KEY_LEN;
+            continue;
+        }
         memcpy(rec + rec_len, is_null[col] ? "" : values[col], len);
-        rec_len += schema_normalise_definition(rec + rec_len, len);
+        rec_len += len;
     }
     if (host->object_set(st->objects, ident, host->value_string_len(rec, rec_len)) != 0) {
         host->set_error(st->ctx, "schema: out of memory storing %s", kind->key);
@@ -698,7 +754,7 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
                            const schema_filter *filter, int report, schema_timings *timings,
                            gl_value **out_facts)
 {
-    collect_state st = { ctx, host, NULL, filter, NULL, NULL, 0, 0 };
+    collect_state st = { ctx, host, NULL, filter, NULL, NULL, 0, 0, -1, -1, -1 };
     session_settings settings = { "", "", 0 };
     gl_value *facts = NULL;
     long long large_objects = 0;
@@ -732,6 +788,11 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
         const char *sql;
 
         st.kind = &schema_kinds[k];
+        st.key_field = field_index(st.kind, "definition_key");
+        st.definition_field = field_index(st.kind, "definition");
+        st.qualifier_field = field_index(st.kind, "qualifier");
+        if (st.key_field >= 0 && st.definition_field < 0)
+            st.key_field = -1;
         st.objects = host->value_object();
         if (st.objects == NULL)
             goto oom;

@@ -102,6 +102,31 @@ static gl_severity added_severity(const schema_kind *kind, const schema_record *
     return kind->added;
 }
 
+/* 1 when comma-separated list `g` holds an item that list `b` does not. */
+static int list_gains_item(const char *b, size_t b_len, const char *g, size_t g_len)
+{
+    size_t i = 0;
+
+    while (i < g_len) {
+        const char *end = memchr(g + i, ',', g_len - i);
+        size_t l = end != NULL ? (size_t)(end - (g + i)) : g_len - i;
+        size_t j = 0;
+        int found = 0;
+
+        while (!found && j < b_len) {
+            const char *bend = memchr(b + j, ',', b_len - j);
+            size_t bl = bend != NULL ? (size_t)(bend - (b + j)) : b_len - j;
+
+            found = bl == l && memcmp(b + j, g + i, l) == 0;
+            j += bl + 1;
+        }
+        if (!found)
+            return 1;
+        i += l + 1;
+    }
+    return 0;
+}
+
 static gl_severity changed_severity(const schema_kind *kind, int f, const schema_record *b,
                                     const schema_record *g)
 {
@@ -127,6 +152,10 @@ static gl_severity changed_severity(const schema_kind *kind, int f, const schema
         return schema_record_field_is(g, f, "f") ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO;
     } else if (strcmp(kind->key, "tables") == 0 && strcmp(name, "row_security") == 0) {
         return schema_record_field_is(g, f, "t") ? GL_SEVERITY_ERROR : GL_SEVERITY_WARNING;
+    } else if (strcmp(kind->key, "tables") == 0 && strcmp(name, "partition_not_null") == 0) {
+        /* Only a column that gains NOT NULL can make inserts fail. */
+        return list_gains_item(b->at[f], b->len[f], g->at[f], g->len[f]) ? GL_SEVERITY_ERROR
+                                                                         : GL_SEVERITY_INFO;
     } else if (strcmp(kind->key, "triggers") == 0 && strcmp(name, "enabled") == 0) {
         return schema_record_field_is(g, f, "D") ? GL_SEVERITY_ERROR : GL_SEVERITY_WARNING;
     }
@@ -352,6 +381,61 @@ oom:
     return host->set_error(st->ctx, "schema: out of memory comparing %s", kind->key);
 }
 
+/* Field f of table `ident` (a record's parent field) on one side, or NULL. */
+static int table_field(diff_state *st, const gl_value *side, const schema_record *child,
+                       int parent_field, const char *name, schema_record *table, int *f)
+{
+    const schema_kind *tables = schema_kind_find("tables");
+    char parent[1024];
+    const char *rec;
+
+    if (tables == NULL || child->len[parent_field] >= sizeof(parent))
+        return 0;
+    memcpy(parent, child->at[parent_field], child->len[parent_field]);
+    parent[child->len[parent_field]] = '\0';
+    rec = st->host->value_get_string(st->host->object_get(st->host->object_get(side, "tables"), parent));
+    if (rec == NULL)
+        return 0;
+    schema_record_split(rec, table);
+    for (int i = 0; i < tables->n_fields; i++)
+        if (strcmp(tables->fields[i].name, name) == 0) {
+            *f = i;
+            return 1;
+        }
+    return 0;
+}
+
+/*
+ * 1 when field f compares equal. Definitions with a parse key on both sides
+ * (normalise.c) compare by key: the same statement printed differently by two
+ * server versions is the same definition, a changed literal is not. A
+ * column's inheritance is not reported when its table's INHERITS list changed
+ * (NO INHERIT makes every column local: the table's finding says it).
+ */
+static int fields_equal(diff_state *st, const schema_kind *kind, int f, const schema_record *b,
+                        const schema_record *g)
+{
+    const char *name = kind->fields[f].name;
+
+    if (strcmp(name, "definition") == 0) {
+        for (int k = 0; k < kind->n_fields; k++)
+            if (strcmp(kind->fields[k].name, "definition_key") == 0 && b->len[k] > 0 && g->len[k] > 0)
+                return schema_record_field_equal(b, g, k);
+    }
+    if (schema_record_field_equal(b, g, f))
+        return 1;
+    if (strcmp(kind->key, "columns") == 0 && strcmp(name, "inheritance") == 0) {
+        schema_record bt, gt;
+        int bf = -1, gf = -1;
+
+        if (table_field(st, st->blue, b, kind->parent_field, "inherits", &bt, &bf) &&
+            table_field(st, st->green, g, kind->parent_field, "inherits", &gt, &gf) &&
+            !schema_record_field_equal(&bt, &gt, bf))
+            return 1;
+    }
+    return 0;
+}
+
 static int diff_fields(diff_state *st, const schema_kind *kind, const char *ident,
                        const schema_record *b, const schema_record *g)
 {
@@ -362,7 +446,7 @@ static int diff_fields(diff_state *st, const schema_kind *kind, const char *iden
         const schema_field *field = &kind->fields[f];
         int rc = 0;
 
-        if (field->role == SCHEMA_FIELD_HIDDEN || schema_record_field_equal(b, g, f))
+        if (field->role == SCHEMA_FIELD_HIDDEN || fields_equal(st, kind, f, b, g))
             continue;
         switch (field->role) {
         case SCHEMA_FIELD_ACL:

@@ -4,36 +4,180 @@
  *
  * Most version noise is avoided at the source (catalog.c): definitions come
  * from the server's deparsers, collations and storage are kept only when they
- * differ from the type's default, partition children
- * are left out. Measured on Pagila loaded into PostgreSQL 15 and 17, the
- * deparsed text is then identical; what remains here is whitespace at line
- * ends (pg_get_functiondef keeps the body as written, so a dump/restore
- * through a different client may change "\r\n" or trailing blanks).
+ * differ from the type's default, partition children are left out. What the
+ * deparsers still print differently (PostgreSQL 16+ leaves out the qualifier
+ * of column references in single-relation views) is normalised on the parse
+ * tree, never on the text: libpg_query tells a literal from an identifier,
+ * so 'orders.id' inside a string and every blank of a function body still
+ * count, and layout between tokens does not.
  */
 #include "schema.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
+#include <pg_query.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
-size_t schema_normalise_definition(char *text, size_t len)
+/* ------------------------------------------------------------------ parse keys */
+
+#define KEY_MAX_STRIP 8
+
+typedef struct key_state {
+    const char *strip[KEY_MAX_STRIP];   /* qualifiers dropped from column references */
+    int n_strip;
+    int range_vars;                     /* RangeVar nodes in the tree */
+    const char *alias;                  /* alias of the qualifier's relation, if any */
+} key_state;
+
+/* The name a {"String": {"sval": "x"}} node holds ("str" before libpg_query 15). */
+static const char *string_node(const yajl_val v)
 {
-    size_t out = 0;
+    yajl_val inner;
 
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
+    if (!YAJL_IS_OBJECT(v) || v->u.object.len != 1 || strcmp(v->u.object.keys[0], "String") != 0)
+        return NULL;
+    inner = v->u.object.values[0];
+    if (!YAJL_IS_OBJECT(inner) || inner->u.object.len != 1 || !YAJL_IS_STRING(inner->u.object.values[0]))
+        return NULL;
+    return YAJL_GET_STRING(inner->u.object.values[0]);
+}
 
-        if (c == '\r' && i + 1 < len && text[i + 1] == '\n')
-            continue;
-        if (c == '\n') {
-            while (out > 0 && (text[out - 1] == ' ' || text[out - 1] == '\t'))
-                out--;
-        }
-        text[out++] = c;
+/* Counts RangeVars and finds the alias of the one named `qualifier`. */
+static void key_scan(const yajl_val v, const char *qualifier, key_state *ks)
+{
+    if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++)
+            key_scan(v->u.array.values[i], qualifier, ks);
+        return;
     }
-    while (out > 0 && (text[out - 1] == ' ' || text[out - 1] == '\t' || text[out - 1] == '\n'))
-        out--;
-    return out;
+    if (!YAJL_IS_OBJECT(v))
+        return;
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        yajl_val child = v->u.object.values[i];
+
+        if (strcmp(v->u.object.keys[i], "RangeVar") == 0 && YAJL_IS_OBJECT(child)) {
+            const char *rel_path[] = { "relname", NULL }, *alias_path[] = { "alias", "aliasname", NULL };
+            yajl_val rel = yajl_tree_get(child, rel_path, yajl_t_string);
+            yajl_val alias = yajl_tree_get(child, alias_path, yajl_t_string);
+
+            const char *relname = rel != NULL ? YAJL_GET_STRING(rel) : NULL;
+
+            ks->range_vars++;
+            if (relname != NULL && alias != NULL && strcmp(relname, qualifier) == 0)
+                ks->alias = YAJL_GET_STRING(alias);
+        }
+        key_scan(child, qualifier, ks);
+    }
+}
+
+static int stripped(const key_state *ks, const char *name)
+{
+    for (int i = 0; name != NULL && i < ks->n_strip; i++)
+        if (strcmp(ks->strip[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Writes `v` without token locations; `column_ref` is set for the object under
+ * a "ColumnRef" key, whose "fields" lose a stripped qualifier. */
+static int key_gen(yajl_gen g, const yajl_val v, const key_state *ks, int column_ref)
+{
+    yajl_gen_status s = yajl_gen_status_ok;
+
+    if (YAJL_IS_OBJECT(v)) {
+        s = yajl_gen_map_open(g);
+        for (size_t i = 0; s == yajl_gen_status_ok && i < v->u.object.len; i++) {
+            const char *key = v->u.object.keys[i];
+            yajl_val child = v->u.object.values[i];
+
+            if (strcmp(key, "location") == 0 || strcmp(key, "stmt_location") == 0 ||
+                strcmp(key, "stmt_len") == 0)
+                continue;
+            s = yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+            if (s != yajl_gen_status_ok)
+                break;
+            if (column_ref && strcmp(key, "fields") == 0 && YAJL_IS_ARRAY(child) &&
+                child->u.array.len >= 2 && stripped(ks, string_node(child->u.array.values[0]))) {
+                s = yajl_gen_array_open(g);
+                for (size_t j = 1; s == yajl_gen_status_ok && j < child->u.array.len; j++)
+                    if (key_gen(g, child->u.array.values[j], ks, 0) != 0)
+                        return -1;
+                if (s == yajl_gen_status_ok)
+                    s = yajl_gen_array_close(g);
+                continue;
+            }
+            if (key_gen(g, child, ks, strcmp(key, "ColumnRef") == 0) != 0)
+                return -1;
+        }
+        if (s == yajl_gen_status_ok)
+            s = yajl_gen_map_close(g);
+    } else if (YAJL_IS_ARRAY(v)) {
+        s = yajl_gen_array_open(g);
+        for (size_t i = 0; s == yajl_gen_status_ok && i < v->u.array.len; i++)
+            if (key_gen(g, v->u.array.values[i], ks, 0) != 0)
+                return -1;
+        if (s == yajl_gen_status_ok)
+            s = yajl_gen_array_close(g);
+    } else if (YAJL_IS_STRING(v)) {
+        const char *str = YAJL_GET_STRING(v);
+
+        s = yajl_gen_string(g, (const unsigned char *)str, strlen(str));
+    } else if (YAJL_IS_NUMBER(v)) {
+        /* Numbers are written as the parser printed them: no float round trip. */
+        s = yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+    } else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+        s = yajl_gen_bool(g, YAJL_IS_TRUE(v));
+    } else {
+        s = yajl_gen_null(g);
+    }
+    return s == yajl_gen_status_ok ? 0 : -1;
+}
+
+int schema_definition_key(const char *definition, const char *qualifier, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    PgQueryParseResult parsed = pg_query_parse(definition);
+    yajl_val tree = NULL;
+    yajl_gen g = NULL;
+    key_state ks = { { NULL }, 0, 0, NULL };
+    const unsigned char *json;
+    size_t json_len;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    int rc = -1;
+
+    if (parsed.error != NULL || parsed.parse_tree == NULL)
+        goto out;
+    tree = yajl_tree_parse(parsed.parse_tree, NULL, 0);
+    g = yajl_gen_alloc(NULL);
+    if (tree == NULL || g == NULL)
+        goto out;
+    if (qualifier != NULL && qualifier[0] != '\0') {
+        key_scan(tree, qualifier, &ks);
+        ks.strip[ks.n_strip++] = qualifier;
+        /* An alias is dropped only when the view reads nothing else: with two
+         * range entries (a self-join) the alias tells them apart. */
+        if (ks.alias != NULL && ks.range_vars == 1)
+            ks.strip[ks.n_strip++] = ks.alias;
+    }
+    if (key_gen(g, tree, &ks, 0) != 0 || yajl_gen_get_buf(g, &json, &json_len) != yajl_gen_status_ok)
+        goto out;
+    if (EVP_Digest(json, json_len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len * 2 != SCHEMA_KEY_LEN)
+        goto out;
+    for (unsigned int i = 0; i < md_len; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    rc = 0;
+out:
+    if (g != NULL)
+        yajl_gen_free(g);
+    yajl_tree_free(tree);
+    pg_query_free_parse_result(parsed);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ types */

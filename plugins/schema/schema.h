@@ -25,7 +25,7 @@
 #include <stddef.h>
 
 #define SCHEMA_SEP '\037'
-#define SCHEMA_FACTS_FORMAT 4
+#define SCHEMA_FACTS_FORMAT 5
 #define SCHEMA_MAX_FIELDS 24
 
 /* How a field is compared and which code a difference gets. */
@@ -128,9 +128,20 @@ void schema_catalog_log_timings(gl_ctx *ctx, const gl_host *host, gl_side side,
                                 const schema_timings *timings);
 
 /* normalise.c */
-/* Rewrites a definition in place to remove what differs between server
- * versions only (trailing blanks, "\r\n"); returns the new length. */
-size_t schema_normalise_definition(char *text, size_t len);
+/* Length of a parse key: SHA-256 in hex. */
+#define SCHEMA_KEY_LEN 64
+/*
+ * The parse key of a definition the server printed (a view's SELECT, CREATE
+ * FUNCTION, CREATE TRIGGER, CREATE RULE): SHA-256 of libpg_query's parse tree
+ * without token locations, so layout outside literals does not count and
+ * every byte inside a literal (a string constant, a function body) does.
+ * When `qualifier` is not NULL, column references "qualifier.col" count as
+ * "col" (and so do those through an alias of that relation): PostgreSQL 16+
+ * no longer prints that qualifier in single-relation views. Writes
+ * SCHEMA_KEY_LEN hex digits (no NUL) to `out`; returns 0, or -1 when the text
+ * does not parse or memory runs out (then there is no key).
+ */
+int schema_definition_key(const char *definition, const char *qualifier, char *out);
 /* Classifies a column type change: 1 = widening (every old value fits),
  * 0 = narrowing or incompatible. Types are format_type() output. */
 int schema_type_is_widening(const char *from, size_t from_len, const char *to, size_t to_len);

@@ -1,6 +1,6 @@
 /*
  * Pure logic of the schema plugin: type widening (decides warning vs error
- * for a changed column type), definition normalisation, filter patterns and
+ * for a changed column type), parse keys of definitions, filter patterns and
  * privilege-by-privilege acl comparison.
  */
 #include <criterion/criterion.h>
@@ -44,24 +44,57 @@ Test(schema_types, narrowing_or_incompatible_changes_are_not_widening)
     cr_expect_not(widening("double precision", "real"));
 }
 
-static const char *normalised(const char *in, char *buf, size_t cap)
+static int same_key(const char *a, const char *qa, const char *b, const char *qb)
 {
-    size_t len = strlen(in);
+    char ka[SCHEMA_KEY_LEN], kb[SCHEMA_KEY_LEN];
 
-    cr_assert(len < cap);
-    memcpy(buf, in, len);
-    buf[schema_normalise_definition(buf, len)] = '\0';
-    return buf;
+    cr_assert_eq(schema_definition_key(a, qa, ka), 0, "%s parses", a);
+    cr_assert_eq(schema_definition_key(b, qb, kb), 0, "%s parses", b);
+    return memcmp(ka, kb, SCHEMA_KEY_LEN) == 0;
 }
 
-Test(schema_normalise, trailing_blanks_and_crlf_go_nothing_else)
+Test(schema_normalise, layout_between_tokens_does_not_count)
 {
-    char buf[256];
+    cr_expect(same_key(" SELECT a,\n    b\n   FROM t;", NULL, "SELECT a, b FROM t", NULL));
+    cr_expect(same_key("SELECT 1 ;", NULL, "SELECT\r\n1", NULL));
+}
 
-    cr_expect_str_eq(normalised("BEGIN  \r\n  RETURN 1; \t\nEND\n\n", buf, sizeof(buf)),
-                     "BEGIN\n  RETURN 1;\nEND");
-    cr_expect_str_eq(normalised("a  b", buf, sizeof(buf)), "a  b");
-    cr_expect_str_eq(normalised("", buf, sizeof(buf)), "");
+Test(schema_normalise, the_single_relation_qualifier_is_dropped_from_column_references)
+{
+    /* 15 prints "orders.id", 17 prints "id". */
+    cr_expect(same_key(" SELECT orders.id,\n    orders.total\n   FROM orders;", "orders",
+                       " SELECT id,\n    total\n   FROM orders;", "orders"));
+    /* Through the relation's alias too, when it is the only one. */
+    cr_expect(same_key("SELECT o.id FROM orders o", "orders", "SELECT id FROM orders o", "orders"));
+    /* Without a qualifier (several relations) it counts. */
+    cr_expect_not(same_key("SELECT orders.id FROM orders", NULL, "SELECT id FROM orders", NULL));
+    /* A self-join's aliases tell its two sides apart. */
+    cr_expect_not(same_key("SELECT a.id FROM t a JOIN t b ON a.p = b.id", "t",
+                           "SELECT b.id FROM t a JOIN t b ON a.p = b.id", "t"));
+}
+
+Test(schema_normalise, literals_count_byte_for_byte)
+{
+    /* The old text clean-up stripped "orders." inside the literal too. */
+    cr_expect_not(same_key("SELECT 'orders.x'::text AS l FROM orders", "orders",
+                           "SELECT 'x'::text AS l FROM orders", "orders"));
+    /* A blank at a line end inside a function body is part of the body. */
+    cr_expect_not(same_key("CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$SELECT 'a \n b'$$",
+                           NULL,
+                           "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$SELECT 'a\n b'$$",
+                           NULL));
+    cr_expect(same_key("CREATE FUNCTION f() RETURNS text\n LANGUAGE sql\nAS $function$SELECT 'a \n b'$function$\n",
+                       NULL, "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$SELECT 'a \n b'$$",
+                       NULL));
+    cr_expect_not(same_key("SELECT 1.50", NULL, "SELECT 1.5", NULL));
+}
+
+Test(schema_normalise, text_that_does_not_parse_has_no_key)
+{
+    char key[SCHEMA_KEY_LEN];
+
+    cr_expect_eq(schema_definition_key("AGGREGATE integer RETURNS bigint", NULL, key), -1);
+    cr_expect_eq(schema_definition_key("", NULL, key), 0);   /* an empty statement list */
 }
 
 Test(schema_filter, glob_patterns)

@@ -39,7 +39,7 @@ bad '.indexes = (.indexes | to_entries | map(.value += "\u001fextra") | from_ent
 bad '.colour = {}' 'schema: green facts: unknown member "colour"'
 bad '.large_objects = "0"' 'schema: green facts: "large_objects" must be a count'
 bad 'del(.server_version_num)' 'schema: green facts: "server_version_num" must be a server version number'
-bad '.format = 1' 'schema: green facts are not schema facts of format 4 (got 1)'
+bad '.format = 1' 'schema: green facts are not schema facts of format 5 (got 1)'
 
 # An empty kind is valid facts, and reads as every table dropped: never as "same".
 jq '.plugins.schema.facts.tables = {}' "$GL_TMP/green.snap" >"$GL_TMP/empty.snap"
