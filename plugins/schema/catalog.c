@@ -80,13 +80,15 @@ static const char tables_sql[] =
     "  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
     "  WHERE i.inhrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND NOT pa.attnotnull) END, "
     "CASE WHEN c.relispartition THEN (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' ' || "
-    "  COALESCE(pg_catalog.pg_get_expr(ad.adbin, 0), 'no default'), ', ' ORDER BY a.attname) "
+    "  COALESCE(CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END, 'no default'), "
+    "  ', ' ORDER BY a.attname) "
     "  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
     "  JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname "
     "  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
     "  LEFT JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum "
-    "  WHERE i.inhrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-    "  AND pg_catalog.pg_get_expr(ad.adbin, 0) IS DISTINCT FROM pg_catalog.pg_get_expr(pd.adbin, 0)) END "
+    "  WHERE i.inhrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+    "  AND CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END "
+    "  IS DISTINCT FROM CASE WHEN pa.attgenerated = '' THEN pg_catalog.pg_get_expr(pd.adbin, 0) END) END "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     DESC_JOIN("ds", "pg_catalog.pg_class", "c.oid", "0")
     "WHERE c.relkind IN ('r', 'p', 'f') AND" NS_FILTER "AND" NOT_EXT("pg_catalog.pg_class", "c.oid");

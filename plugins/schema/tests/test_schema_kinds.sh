@@ -92,7 +92,7 @@ assert_eq "character varying(20)" "$(json_get "$r" '.findings[] | select(.code =
 assert_eq "character varying(10)" "$(json_get "$r" '.findings[] | select(.code == "schema.column.type_changed" and .object == "t.acc.name") | .green')"
 assert_eq '["happy"]' "$(jq -c '.findings[] | select(.code == "schema.type.enum.label_added") | .details' "$r")"
 assert_eq '["=r"]' "$(jq -c '.findings[] | select(.code == "schema.privilege.revoked") | .details.revoked' "$r")"
-assert_contains "$(json_get "$r" '.findings[] | select(.code == "schema.view.definition_changed") | .green')" "WHERE id > 0"
+assert_contains "$(json_get "$r" '.findings[] | select(.code == "schema.view.definition_changed") | .green')" "WHERE acc.id > 0"
 assert_eq "CHECK ((qty >= 0))" "$(json_get "$r" '.findings[] | select(.code == "schema.constraint.dropped") | .blue.definition')"
 
 # The same green checked against the other way round: drops become adds.

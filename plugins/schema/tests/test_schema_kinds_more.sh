@@ -141,7 +141,7 @@ assert_eq '"display name"' "$(get schema.comment.changed k.acc.name .green)"
 assert_contains "$(get schema.type.range.changed k.frange .green)" "SUBDIFF float8mi"
 assert_eq '"m"' "$(get schema.view.kind_changed k.mv_kind .blue)"
 assert_eq '"v"' "$(get schema.view.kind_changed k.mv_kind .green)"
-assert_contains "$(get schema.view.definition_changed k.mv_def .green)" "upper(name)"
+assert_contains "$(get schema.view.definition_changed k.mv_def .green)" "upper(acc.name)"
 
 # Sequence values: blue ahead of green is a readiness warning (checked even
 # with readiness "never"); green ahead is fine.
