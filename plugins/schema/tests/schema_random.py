@@ -45,6 +45,16 @@ def setup_sql():
                 f"CREATE TYPE rnd.comp{i} AS (p int, q text);"]
     for i in range(2):
         out.append(f"CREATE MATERIALIZED VIEW rnd.mv{i} AS SELECT id, y FROM rnd.vbase;")
+    out += ["CREATE TABLE rnd.ibase (id int, note text);",
+            "CREATE TABLE rnd.ichild () INHERITS (rnd.ibase);",
+            "CREATE TABLE rnd.iloner (id int, note text);",
+            "CREATE TABLE rnd.pq (k int, v text, w int DEFAULT 0) PARTITION BY LIST (k);",
+            "CREATE TABLE rnd.pq_1 PARTITION OF rnd.pq FOR VALUES IN (1);",
+            "CREATE TABLE rnd.pq_2 PARTITION OF rnd.pq FOR VALUES IN (2);",
+            "CREATE TABLE rnd.gen (a int, g int GENERATED ALWAYS AS (a * 2) STORED);",
+            "CREATE VIEW rnd.vlit AS SELECT id, 'vbase.x'::text AS tag FROM rnd.vbase;",
+            "CREATE FUNCTION rnd.fbody() RETURNS text LANGUAGE sql AS $$SELECT 'one \ntwo'$$;",
+            "CREATE COLLATION rnd.coll1 (locale = 'C');"]
     return out
 
 
@@ -151,6 +161,12 @@ def table_changes(role):
                                   [("schema.table.persistence_changed", "error", f"rnd.{t}")]),
         "replica_identity": lambda r, t: (f"ALTER TABLE rnd.{t} REPLICA IDENTITY FULL;",
                                           [("schema.table.replica_identity_changed", "warning", f"rnd.{t}")]),
+        "fillfactor": lambda r, t: (f"ALTER TABLE rnd.{t} SET (fillfactor = 70);",
+                                    [("schema.table.options_changed", "warning", f"rnd.{t}")]),
+        "statistics": lambda r, t: (f"ALTER TABLE rnd.{t} ALTER a SET STATISTICS 500;",
+                                    [("schema.column.statistics_target_changed", "info", f"rnd.{t}.a")]),
+        "add_rule": lambda r, t: (f"CREATE RULE {t}_rule AS ON DELETE TO rnd.{t} DO INSTEAD NOTHING;",
+                                  [("schema.rule.added", "warning", f"rnd.{t}.{t}_rule")]),
         "publish": lambda r, t: (f"ALTER PUBLICATION rnd_pub ADD TABLE rnd.{t};",
                                  [("schema.publication.tables_changed", "warning", "rnd_pub")]),
     }
@@ -183,6 +199,11 @@ def other_changes():
                                 [("schema.privilege.owner_changed", "warning", f"rnd.{v}")])),
             (v, lambda r, v=v: (f"COMMENT ON VIEW rnd.{v} IS 'random';",
                                 [("schema.comment.changed", "info", f"rnd.{v}")])),
+            (v, lambda r, v=v: (f"ALTER VIEW rnd.{v} SET (security_barrier = true);",
+                                [("schema.view.options_changed", "warning", f"rnd.{v}")])),
+            (v, lambda r, v=v: (f"CREATE TRIGGER {v}_ins INSTEAD OF INSERT ON rnd.{v} FOR EACH ROW "
+                                f"EXECUTE FUNCTION rnd.touch();",
+                                [("schema.trigger.added", "warning", f"rnd.{v}.{v}_ins")])),
             (f, lambda r, f=f: (f"CREATE OR REPLACE FUNCTION rnd.{f}(int) RETURNS int LANGUAGE sql AS 'SELECT $1 + 1';",
                                 [("schema.function.definition_changed", "warning", f"rnd.{f}(integer)")])),
             (f, lambda r, f=f: (f"ALTER FUNCTION rnd.{f}(int) STABLE;",
@@ -223,7 +244,29 @@ def other_changes():
                                 [("schema.view.definition_changed", "warning", f"rnd.{m}")])),
             (m, lambda r, m=m: (f"DROP MATERIALIZED VIEW rnd.{m}; CREATE VIEW rnd.{m} AS SELECT id, y FROM rnd.vbase;",
                                 [("schema.view.kind_changed", "warning", f"rnd.{m}")])),
+            (m, lambda r, m=m: (f"CREATE INDEX {m}_id_idx ON rnd.{m} (id);",
+                                [("schema.index.added", "info", f"rnd.{m}_id_idx")])),
         ]
+    ch += [
+        ("iloner", lambda r: ("ALTER TABLE rnd.iloner INHERIT rnd.ibase;",
+                              [("schema.table.inheritance_changed", "error", "rnd.iloner")])),
+        ("ichild", lambda r: ("ALTER TABLE rnd.ichild NO INHERIT rnd.ibase;",
+                              [("schema.table.inheritance_changed", "error", "rnd.ichild")])),
+        ("pq_1", lambda r: ("ALTER TABLE rnd.pq_1 ALTER v SET NOT NULL;",
+                            [("schema.table.partition_nullability_changed", "error", "rnd.pq_1")])),
+        ("pq_2", lambda r: ("ALTER TABLE rnd.pq_2 ALTER w SET DEFAULT 5;",
+                            [("schema.table.partition_default_changed", "warning", "rnd.pq_2")])),
+        ("gen", lambda r: ("ALTER TABLE rnd.gen DROP COLUMN g, ADD COLUMN g int GENERATED ALWAYS AS (a * 3) STORED;",
+                           [("schema.column.generation_expression_changed", "error", "rnd.gen.g")])),
+        # The literal holds "vbase.": a text clean-up of the qualifier would hide this.
+        ("vlit", lambda r: ("CREATE OR REPLACE VIEW rnd.vlit AS SELECT id, 'x'::text AS tag FROM rnd.vbase;",
+                            [("schema.view.definition_changed", "warning", "rnd.vlit")])),
+        # One blank less at a line end inside the body.
+        ("fbody", lambda r: ("CREATE OR REPLACE FUNCTION rnd.fbody() RETURNS text LANGUAGE sql AS $$SELECT 'one\ntwo'$$;",
+                             [("schema.function.definition_changed", "warning", "rnd.fbody()")])),
+        ("coll1", lambda r: ("DROP COLLATION rnd.coll1;", [("schema.collation.dropped", "error", "rnd.coll1")])),
+        ("coll2", lambda r: ('CREATE COLLATION rnd.coll2 FROM "C";', [("schema.collation.added", "info", "rnd.coll2")])),
+    ]
     ch += [
         ("pt", lambda r: ("CREATE TABLE rnd.pt_2 PARTITION OF rnd.pt FOR VALUES FROM (100) TO (200);",
                           [("schema.table.added", "info", "rnd.pt_2")])),
