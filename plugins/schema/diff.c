@@ -548,11 +548,24 @@ static int parent_missing(const gl_host *host, const schema_kind *kind, const sc
     return 1;
 }
 
+/* Publications named greenlight_* are greenlight's own deployment objects
+ * (`deploy create` names them greenlight_<deployment>, the reverse path
+ * greenlight_<deployment>_rev; the prefix is reserved, see share/doc/deploy.md).
+ * They exist on one side only by design and are watched by the replication
+ * check, so they are never schema differences. */
+static int own_deployment_object(const schema_kind *kind, const char *ident)
+{
+    return strcmp(kind->key, "publications") == 0 && strncmp(ident, "greenlight_", 11) == 0;
+}
+
 static int excluded(const diff_state *st, const schema_kind *kind, const char *ident,
                     const schema_record *r)
 {
     char schema[256], parent[1024];
     int has_parent = kind->parent_field >= 0 && r->len[kind->parent_field] < sizeof(parent);
+
+    if (own_deployment_object(kind, ident))
+        return 1;
 
     if (has_parent) {
         memcpy(parent, r->at[kind->parent_field], r->len[kind->parent_field]);

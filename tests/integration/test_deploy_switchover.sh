@@ -40,8 +40,9 @@ assert_exit 0 "$GL_BIN" deploy create --state "$S" --blue "$BG_BLUE" --green "$B
   --pgbouncer "$ADMIN" --pgbouncer-ini "$X/pgbouncer.ini" --pgbouncer-db app
 
 printf '{"id":"CHG-7","kind":"major_upgrade","target_version":"17"}\n' >"$GL_TMP/change.json"
-printf '[{"code":"schema.publication.dropped","object":"greenlight_*","reason":"the deployment'"'"'s own publication","owner":"tests","expires":"2099-12-31"}]\n' >"$GL_TMP/waivers.json"
-GATE=(--change "$GL_TMP/change.json" --waivers "$GL_TMP/waivers.json" --plugins engine_version)
+# The steps below narrow the gate to one plugin (speed); the whole gate, with
+# every plugin and no waiver, authorises a healthy deployment (first checks).
+GATE=(--change "$GL_TMP/change.json" --plugins engine_version)
 switchover() { "$GL_BIN" deploy switchover --state "$S" "${GATE[@]}" "$@"; }
 rollback() { "$GL_BIN" deploy rollback --state "$S" "$@"; }
 
@@ -65,8 +66,17 @@ assert_exit 64 rollback
 assert_contains "$(cat "$GL_LAST_ERR")" "deployment app is available: \`deploy rollback\` needs it switchover_completed"
 assert_exit 64 "$GL_BIN" deploy rollback --state "$S" --policy x.lua
 assert_contains "$(cat "$GL_LAST_ERR")" "a rollback runs no gate"
-assert_exit 1 "$GL_BIN" deploy switchover --state "$S" --plugins schema
+printf 'return { name = "t", rules = { no = function(input) return gl.hold("held by the test") end } }\n' >"$GL_TMP/hold.lua"
+assert_exit 1 "$GL_BIN" deploy switchover --state "$S" --policy "$GL_TMP/hold.lua" --plugins schema
 assert_contains "$(cat "$GL_LAST_ERR")" "the gate did not authorise the switchover (exit 1): nothing was changed"
+# A healthy deployment passes the whole gate (every plugin, the default
+# policy, no waiver): greenlight's own publication, subscription and slot are
+# not schema differences, and create refreshed green's materialized view.
+assert_exit 0 "$GL_BIN" deploy switchover --state "$S" --change "$GL_TMP/change.json" --dry-run --format json --out "$GL_TMP/gate"
+assert_eq switchover "$(json_get "$GL_TMP/gate/report.json" .decision.action)" "the whole gate authorises"
+assert_eq "" "$(jq -r '.findings[] | select(.severity == "error" or .severity == "critical") | .id' "$GL_TMP/gate/report.json")" "no error finding"
+assert_not_contains "$(cat "$GL_TMP/gate/report.json")" "schema.publication" "the deployment's publication is not a schema finding"
+assert_eq t "$(green_sql "SELECT relispopulated FROM pg_class WHERE oid = 'shop.daily_revenue'::regclass")" "green's materialized view is populated"
 assert_exit 0 switchover --dry-run
 assert_contains "$(cat "$GL_LAST_OUT")" "dry run: switchover of deployment app, blue -> green; nothing was changed."
 assert_contains "$(cat "$GL_LAST_OUT")" "expected pause of writes: about"

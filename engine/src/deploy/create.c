@@ -397,8 +397,53 @@ out:
     return rc;
 }
 
+/* The schema copy creates materialized views empty and replication never
+ * fills them: refresh on green, after the initial copy, every one that blue
+ * has populated (oid order: a view built on another comes after it).
+ * Re-runnable: a populated one is skipped. */
+static int refresh_matviews(create_run *r, gl_error *err)
+{
+    PGresult *res = NULL;
+    int n = 0, rc = -1;
+
+    if (gl_deploy_sql(&r->blue, "listing blue's materialized views",
+                      "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c"
+                      " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " WHERE c.relkind = 'm' AND c.relispopulated ORDER BY c.oid",
+                      0, NULL, &res, err) != 0)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *name = PQgetvalue(res, i, 0);
+        char *empty = NULL, sql[1024];
+        int todo;
+
+        if (gl_deploy_sql_value(&r->green, "looking at a materialized view on green",
+                                "SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)"
+                                " AND relkind = 'm' AND NOT relispopulated",
+                                1, &name, &empty, err) != 0)
+            goto out;
+        todo = strcmp(empty, "0") != 0;
+        free(empty);
+        if (!todo)
+            continue;
+        snprintf(sql, sizeof(sql), "REFRESH MATERIALIZED VIEW %s", name);
+        if (gl_deploy_sql(&r->green, "refreshing a materialized view on green", sql, 0, NULL, NULL,
+                          err) != 0)
+            goto out;
+        n++;
+    }
+    if (n > 0)
+        say(r, "matviews: refreshed %d materialized view(s) on green (not replicated)", n);
+    rc = 0;
+out:
+    PQclear(res);
+    return rc;
+}
+
 static int do_fence(create_run *r, gl_error *err)
 {
+    if (refresh_matviews(r, err) != 0)
+        return -1;
     if (gl_deploy_sql(&r->green, "fencing green (ALTER SYSTEM)",
                       "ALTER SYSTEM SET default_transaction_read_only = on", 0, NULL, NULL, err) != 0 ||
         gl_deploy_sql(&r->green, "fencing green (reload)", "SELECT pg_reload_conf()", 0, NULL, NULL, err) != 0)

@@ -42,6 +42,7 @@ CREATE TABLE k.parts_2 PARTITION OF k.parts FOR VALUES FROM (10) TO (20);
 CREATE PUBLICATION pub_tables FOR TABLE k.acc;
 CREATE PUBLICATION pub_actions FOR TABLE k.other;
 CREATE PUBLICATION pub_gone FOR TABLE k.acc;
+CREATE PUBLICATION greenlight_dep FOR TABLE k.acc;
 GRANT SELECT (name) ON k.acc TO PUBLIC;
 "
 changes="
@@ -49,6 +50,9 @@ ALTER PUBLICATION pub_tables ADD TABLE k.other;
 ALTER PUBLICATION pub_actions SET (publish = 'insert, update');
 DROP PUBLICATION pub_gone;
 CREATE PUBLICATION pub_new FOR ALL TABLES;
+-- greenlight's own deployment publications (greenlight_*) are no findings
+DROP PUBLICATION greenlight_dep;
+CREATE PUBLICATION greenlight_dep_rev FOR ALL TABLES;
 DROP TYPE k.frange;
 CREATE TYPE k.frange AS RANGE (subtype = float8, subtype_diff = float8mi);
 ALTER TABLE k.acc OWNER TO $role;
