@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "input/input.h"
+#include "util/buf.h"
 #include "value/value.h"
 
 /* Conninfo keywords whose values are secret or point at secret material. */
@@ -27,73 +28,47 @@ void gl_target_options_default(gl_target_options *opts)
     opts->connect_timeout_s = 10;
 }
 
-static int append(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (*len + n + 1 > *cap) {
-        size_t ncap = (*cap + n + 1) * 2;
-        char *p = realloc(*buf, ncap);
-        if (p == NULL)
-            return -1;
-        *buf = p;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
-    return 0;
-}
-
 char *gl_conninfo_redact(const char *spec)
 {
     PQconninfoOption *opts = NULL, *o;
     char *errmsg = NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    gl_buf b;
+    char *text;
 
     opts = PQconninfoParse(spec ? spec : "", &errmsg);
     if (opts == NULL) {
         PQfreemem(errmsg);
         return strdup("(unparseable conninfo)");
     }
-    if (append(&buf, &len, &cap, "") != 0)
-        goto fail;
+    /* A failed buffer stays failed: one check at the end. */
+    gl_buf_init(&b, 0);
     for (o = opts; o->keyword != NULL; o++) {
         if (o->val == NULL || o->val[0] == '\0')
             continue;
-        if (len > 0 && append(&buf, &len, &cap, " ") != 0)
-            goto fail;
-        if (append(&buf, &len, &cap, o->keyword) != 0 || append(&buf, &len, &cap, "=") != 0)
-            goto fail;
+        if (b.len > 0)
+            gl_buf_adds(&b, " ");
+        gl_buf_adds(&b, o->keyword);
+        gl_buf_adds(&b, "=");
         if (is_secret_keyword(o->keyword)) {
-            if (append(&buf, &len, &cap, "********") != 0)
-                goto fail;
+            gl_buf_adds(&b, "********");
             continue;
         }
         /* Quote values with spaces/quotes as conninfo syntax requires. */
         int quote = strpbrk(o->val, " '\\") != NULL;
-        if (quote && append(&buf, &len, &cap, "'") != 0)
-            goto fail;
+        if (quote)
+            gl_buf_adds(&b, "'");
         for (const char *c = o->val; *c; c++) {
-            char ch[3] = {0};
-            if (*c == '\'' || *c == '\\') {
-                ch[0] = '\\';
-                ch[1] = *c;
-            } else {
-                ch[0] = *c;
-            }
-            if (append(&buf, &len, &cap, ch) != 0)
-                goto fail;
+            if (*c == '\'' || *c == '\\')
+                gl_buf_adds(&b, "\\");
+            gl_buf_add(&b, c, 1);
         }
-        if (quote && append(&buf, &len, &cap, "'") != 0)
-            goto fail;
+        if (quote)
+            gl_buf_adds(&b, "'");
     }
     PQconninfoFree(opts);
-    return buf;
-fail:
-    PQconninfoFree(opts);
-    free(buf);
-    return NULL;
+    text = gl_buf_take(&b, NULL);
+    gl_buf_free(&b);
+    return text;
 }
 
 void gl_scrub_secret(char *text, size_t cap, const char *secret)

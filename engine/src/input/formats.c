@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "input/shape.h"
+#include "util/buf.h"
 #include "util/names.h"
 #include "value/value.h"
 
@@ -338,49 +339,28 @@ int gl_input_format_of(const char *name)
 static int read_stdin(const char *flag, size_t max_bytes, char **out, size_t *out_len, gl_error *err)
 {
     static int used;
-    size_t len = 0, cap = 65536;
-    char *buf;
+    char limit[32];
+    gl_buf b;
+    int rc;
 
     *out = NULL;
     if (used++)
         return gl_error_set(err, GL_EXIT_USAGE, "%s -: standard input is already read by another "
                             "option; give a file instead", flag);
-    buf = malloc(cap);
-    if (buf == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading standard input");
-    for (;;) {
-        ssize_t n;
-        if (len + 1 >= cap) {
-            char *grown;
-            if (cap > max_bytes) {
-                free(buf);
-                return gl_error_set(err, GL_EXIT_USAGE, "%s -: standard input is too large (the "
-                                    "limit is %zu bytes)", flag, max_bytes);
-            }
-            grown = realloc(buf, cap * 2);
-            if (grown == NULL) {
-                free(buf);
-                return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading standard input");
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        n = read(STDIN_FILENO, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            free(buf);
-            return gl_error_set(err, GL_EXIT_USAGE, "%s -: cannot read standard input: %s", flag,
-                                strerror(e));
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
+    gl_buf_init(&b, max_bytes);
+    rc = gl_buf_read_fd(&b, STDIN_FILENO);
+    if (rc == -3) {
+        int e = errno;
+        gl_buf_free(&b);
+        return gl_error_set(err, GL_EXIT_USAGE, "%s -: cannot read standard input: %s", flag,
+                            strerror(e));
     }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
+    gl_size_text(max_bytes, limit, sizeof(limit));
+    if (rc == GL_BUF_TOO_LARGE)
+        return gl_error_set(err, GL_EXIT_USAGE, "%s -: standard input is too large (the limit is %s)",
+                            flag, limit);
+    if (rc != GL_BUF_OK || (*out = gl_buf_take(&b, out_len)) == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading standard input");
     return 0;
 }
 

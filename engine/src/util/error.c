@@ -1,13 +1,10 @@
 #include "util/error.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -80,58 +77,6 @@ double gl_time_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len, gl_error *err)
-{
-    FILE *f = NULL;
-    char *buf = NULL;
-    struct stat st;
-    size_t got;
-    int rc = -1;
-
-    *out = NULL;
-    /* Non-blocking open: a FIFO with no writer must not hang; refused below. */
-    {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        f = fd >= 0 ? fdopen(fd, "rb") : NULL;
-        if (fd >= 0 && f == NULL)
-            close(fd);
-    }
-    if (f == NULL) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: not a regular file", path);
-        goto out;
-    }
-    if ((size_t)st.st_size > max_bytes) {
-        gl_error_set(err, GL_EXIT_USAGE, "%s is too large (%lld bytes; the limit is %zu)",
-                     path, (long long)st.st_size, max_bytes);
-        goto out;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading %s", path);
-        goto out;
-    }
-    got = fread(buf, 1, (size_t)st.st_size, f);
-    if (ferror(f)) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
-        goto out;
-    }
-    buf[got] = '\0';
-    *out = buf;
-    buf = NULL;
-    if (out_len)
-        *out_len = got;
-    rc = 0;
-out:
-    free(buf);
-    if (f)
-        fclose(f);
-    return rc;
 }
 
 int gl_sha256_hex(const void *data, size_t len, char out[65])

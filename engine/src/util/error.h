@@ -38,8 +38,11 @@ void gl_time_rfc3339(char *buf, size_t len);
 /* Monotonic milliseconds. */
 double gl_time_ms(void);
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer, refusing files
- * over max_bytes. Errors name the path. */
+/* Reads the regular file at path, at most max_bytes, into a NUL-terminated
+ * *out (the caller frees) with its length in *out_len (may be NULL). Opens
+ * without blocking and refuses FIFOs, devices and directories. Errors, all
+ * naming the path: "cannot read P: <why>" (exit 64), "P: too large (N bytes;
+ * the limit is L)" (exit 64), out of memory (exit 70). In buf.c. */
 int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len, gl_error *err);
 
 /* Writes len bytes to path atomically: a temp file beside it (mode 0666 &

@@ -12,18 +12,16 @@
  * text (yajl_gen_number prints its argument verbatim, separators included).
  */
 #include "value/value.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
@@ -312,23 +310,13 @@ int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t er
     return gl_json_parse_file_limit(path, GL_JSON_MAX_FILE, out, errbuf, errlen);
 }
 
-/* "N MiB" when the limit is whole mebibytes, else "N bytes". */
-static void limit_text(size_t max, char *buf, size_t len)
-{
-    if (max % (1024u * 1024u) == 0)
-        snprintf(buf, len, "%zu MiB", max / (1024u * 1024u));
-    else
-        snprintf(buf, len, "%zu bytes", max);
-}
-
 int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, char *errbuf,
                              size_t errlen)
 {
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    char perr[256], limit[32];
-    struct stat st;
-    int fd = -1;
+    size_t len = 0;
+    char perr[256];
+    gl_error err;
     int rc = -1;
 
     if (errbuf == NULL)
@@ -337,67 +325,13 @@ int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out,
         *out = NULL;
     if (max_bytes == 0 || max_bytes > GL_JSON_MAX_FILE)
         max_bytes = GL_JSON_MAX_FILE;
-    limit_text(max_bytes, limit, sizeof(limit));
     if (path == NULL || out == NULL) {
         snprintf(errbuf, errlen, "cannot read JSON: no file given");
-        goto out;
+        return -1;
     }
-    /* Non-blocking: a FIFO with no writer must not hang the gate. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(errbuf, errlen, "cannot read %s: it is not a regular file (a FIFO, device or "
-                 "directory): give a file, or - to read standard input", path);
-        goto out;
-    }
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
-        snprintf(errbuf, errlen, "%s: too large (%ju bytes; the limit is %s)", path,
-                 (uintmax_t)st.st_size, limit);
-        goto out;
-    }
-    /* Sized from fstat, but read to EOF: pipes and growing files work too. */
-    cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-    text = malloc(cap);
-    if (text == NULL) {
-        snprintf(errbuf, errlen, "cannot read %s: out of memory", path);
-        goto out;
-    }
-    for (;;) {
-        ssize_t n;
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *grown;
-            if (cap > max_bytes) {
-                snprintf(errbuf, errlen, "%s: too large (more than %s)", path, limit);
-                goto out;
-            }
-            if (ncap > max_bytes + 1)
-                ncap = max_bytes + 1;
-            grown = realloc(text, ncap);
-            if (grown == NULL) {
-                snprintf(errbuf, errlen, "cannot read %s: out of memory", path);
-                goto out;
-            }
-            text = grown;
-            cap = ncap;
-        }
-        n = read(fd, text + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > max_bytes) {
-            snprintf(errbuf, errlen, "%s: too large (more than %s)", path, limit);
-            goto out;
-        }
+    if (gl_file_read(path, max_bytes, &text, &len, &err) != 0) {
+        snprintf(errbuf, errlen, "%s", err.message);
+        return -1;
     }
     if (gl_json_parse(text, len, out, perr, sizeof(perr)) != 0) {
         snprintf(errbuf, errlen, "%s: %s", path, perr);
@@ -405,50 +339,18 @@ int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out,
     }
     rc = 0;
 out:
-    if (fd >= 0)
-        close(fd);
     free(text);
     return rc;
 }
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* Output buffer with a hard limit: whatever we write, we can read back. */
-typedef struct out_buf {
-    char *data;
-    size_t len, cap;
-    int failed;          /* 1 out of memory, 2 too large */
-} out_buf;
-
-static void buf_append(out_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (n > (size_t)GL_JSON_MAX_FILE - b->len) {
-        b->failed = 2;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 256;
-        char *grown;
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        grown = realloc(b->data, ncap);
-        if (grown == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->data = grown;
-        b->cap = ncap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
+/* Output goes to a gl_buf capped at GL_JSON_MAX_FILE: whatever we write, we
+ * can read back. */
 
 static void print_cb(void *ctx, const char *s, size_t n)
 {
-    buf_append(ctx, s, n);
+    (void)gl_buf_add(ctx, s, n); /* a failure stays in the buffer: checked after */
 }
 
 /* Containers this deep inside one generator go to a fresh one. */
@@ -459,13 +361,18 @@ typedef struct write_ctx {
     char error[160];
 } write_ctx;
 
-static int generate(write_ctx *w, const gl_value *v, int outer_depth, out_buf *b);
+static int generate(write_ctx *w, const gl_value *v, int outer_depth, gl_buf *b);
 
 static int gen_fail(write_ctx *w, const char *what)
 {
     if (w->error[0] == '\0')
         snprintf(w->error, sizeof(w->error), "%s", what);
     return -1;
+}
+
+static int buf_failed(write_ctx *w, const gl_buf *b)
+{
+    return gen_fail(w, b->failed == GL_BUF_TOO_LARGE ? "output too large" : "out of memory");
 }
 
 static int gen_status(write_ctx *w, yajl_gen_status st)
@@ -503,11 +410,12 @@ static int gen_node(write_ctx *w, yajl_gen g, const gl_value *v, int gen_depth,
 /* Generates a subtree with its own generator and splices the text into g. */
 static int gen_spliced(write_ctx *w, yajl_gen g, const gl_value *v, int depth)
 {
-    out_buf sub = { NULL, 0, 0, 0 };
-    out_buf fixed = { NULL, 0, 0, 0 };
+    gl_buf sub, fixed;
     size_t i;
     int rc = -1;
 
+    gl_buf_init(&sub, GL_JSON_MAX_FILE);
+    gl_buf_init(&fixed, GL_JSON_MAX_FILE);
     if (generate(w, v, depth, &sub) != 0)
         goto out;
     if (w->pretty) {
@@ -515,15 +423,15 @@ static int gen_spliced(write_ctx *w, yajl_gen g, const gl_value *v, int depth)
         while (sub.len > 0 && sub.data[sub.len - 1] == '\n')
             sub.len--;
         for (i = 0; i < sub.len; i++) {
-            buf_append(&fixed, &sub.data[i], 1);
+            (void)gl_buf_add(&fixed, &sub.data[i], 1);
             if (sub.data[i] == '\n') {
                 int d;
                 for (d = 0; d < depth; d++)
-                    buf_append(&fixed, "  ", 2);
+                    (void)gl_buf_add(&fixed, "  ", 2);
             }
         }
         if (fixed.failed) {
-            gen_fail(w, fixed.failed == 2 ? "output too large" : "out of memory");
+            buf_failed(w, &fixed);
             goto out;
         }
         rc = gen_status(w, yajl_gen_number(g, fixed.data, fixed.len));
@@ -531,8 +439,8 @@ static int gen_spliced(write_ctx *w, yajl_gen g, const gl_value *v, int depth)
         rc = gen_status(w, yajl_gen_number(g, sub.data, sub.len));
     }
 out:
-    free(sub.data);
-    free(fixed.data);
+    gl_buf_free(&sub);
+    gl_buf_free(&fixed);
     return rc;
 }
 
@@ -594,7 +502,7 @@ static int gen_node(write_ctx *w, yajl_gen g, const gl_value *v, int gen_depth,
 }
 
 /* Writes v (at outer_depth levels of enclosing containers) into b. */
-static int generate(write_ctx *w, const gl_value *v, int outer_depth, out_buf *b)
+static int generate(write_ctx *w, const gl_value *v, int outer_depth, gl_buf *b)
 {
     yajl_gen g;
     int rc;
@@ -611,31 +519,30 @@ static int generate(write_ctx *w, const gl_value *v, int outer_depth, out_buf *b
     rc = gen_node(w, g, v, 0, outer_depth);
     yajl_gen_free(g);
     if (rc == 0 && b->failed)
-        rc = gen_fail(w, b->failed == 2 ? "output too large" : "out of memory");
+        rc = buf_failed(w, b);
     return rc;
 }
 
 /* Serialises v into a malloc'd string; on error fills w->error. */
 static char *write_to_string(write_ctx *w, const gl_value *v, size_t *out_len)
 {
-    out_buf b = { NULL, 0, 0, 0 };
+    gl_buf b;
+    char *text;
 
+    gl_buf_init(&b, GL_JSON_MAX_FILE);
     if (generate(w, v, 0, &b) != 0) {
-        free(b.data);
+        gl_buf_free(&b);
         return NULL;
     }
-    if (b.data == NULL) {
-        /* Nothing printed cannot happen for a value, but stay well-formed. */
-        b.data = strdup("null");
-        if (b.data == NULL) {
-            gen_fail(w, "out of memory");
-            return NULL;
-        }
-        b.len = 4;
+    /* Nothing printed cannot happen for a value, but stay well-formed. */
+    if (b.len == 0 && gl_buf_adds(&b, "null") != GL_BUF_OK) {
+        buf_failed(w, &b);
+        return NULL;
     }
-    if (out_len != NULL)
-        *out_len = b.len;
-    return b.data;
+    text = gl_buf_take(&b, out_len);
+    if (text == NULL)
+        gen_fail(w, "out of memory");
+    return text;
 }
 
 char *gl_json_write(const gl_value *v, int pretty, size_t *out_len)
