@@ -39,6 +39,7 @@ PACKAGES=(
   libcriterion-dev libpg-query-dev libxml2-dev
   postgresql-15 postgresql-client-15 pgbouncer
   nodejs npm jq python3 python3-jsonschema python3-botocore libxml2-utils ca-certificates
+  chromium fonts-dejavu-core
 )
 
 pkg_installed() {

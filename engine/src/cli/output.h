@@ -37,10 +37,10 @@ enum {
 
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \
-    "  --format LIST         comma list of text,json,junit,sarif,github,markdown; the first\n" \
-    "                        goes to stdout (default text)\n"                                  \
-    "  --out DIR             write DIR/report.json and each format beside it\n"                \
-    "                        (report.txt, report.junit.xml, report.sarif, report.md, ...)\n"   \
+    "  --format LIST         comma list of text,json,junit,sarif,github,markdown,html;\n"     \
+    "                        the first goes to stdout (default text)\n"                        \
+    "  --out DIR             write DIR/report.json and each format beside it (report.txt,\n"   \
+    "                        report.junit.xml, report.sarif, report.md, report.html, ...)\n"   \
     "  --no-color            never colour the text output (NO_COLOR is honoured too)\n"
 
 #define GL_CLI_EVIDENCE_HELP                                                                    \

@@ -19,6 +19,7 @@ static const struct {
     [GL_FORMAT_SARIF] = {"sarif", "report.sarif"},
     [GL_FORMAT_GITHUB] = {"github", "report.github.txt"},
     [GL_FORMAT_MARKDOWN] = {"markdown", "report.md"},
+    [GL_FORMAT_HTML] = {"html", "report.html"},
 };
 
 const char *gl_report_format_name(gl_report_format f)
@@ -33,7 +34,7 @@ const char *gl_report_format_file(gl_report_format f)
 
 int gl_report_formats_parse(const char *list, gl_report_formats *out, gl_error *err)
 {
-    static const char known[] = "text, json, junit, sarif, github, markdown";
+    static const char known[] = "text, json, junit, sarif, github, markdown, html";
     const char *p = list;
 
     out->n = 0;
@@ -97,6 +98,7 @@ int gl_report_render(const gl_value *report, gl_report_format f, int color, char
     case GL_FORMAT_SARIF: return gl_report_render_sarif(report, out, out_len, err);
     case GL_FORMAT_GITHUB: return gl_report_render_github(report, out, out_len, err);
     case GL_FORMAT_MARKDOWN: return gl_report_render_markdown(report, out, out_len, err);
+    case GL_FORMAT_HTML: return gl_report_render_html(report, out, out_len, err);
     default: return gl_error_set(err, GL_EXIT_INTERNAL, "unknown report format %d", (int)f);
     }
 }

@@ -1,7 +1,8 @@
 /*
  * report — writes a run's report (the gl_value built by the runner, shaped by
  * share/schema/report.schema.json) in each output format, one file each:
- * text.c, json.c, junit.c, sarif.c, github.c, markdown.c; formats.c
+ * text.c, json.c, junit.c, sarif.c, github.c, markdown.c, html.c (with
+ * html_figures.c); formats.c
  * parses the --format list and writes them all (share/doc/evidence.md).
  *
  * Every renderer returns 0 with a malloc'd NUL-terminated buffer (caller
@@ -26,6 +27,7 @@ typedef enum gl_report_format {
     GL_FORMAT_SARIF,
     GL_FORMAT_GITHUB,
     GL_FORMAT_MARKDOWN,
+    GL_FORMAT_HTML,
     GL_FORMAT_COUNT
 } gl_report_format;
 
@@ -67,6 +69,7 @@ int gl_report_render_junit(const gl_value *report, char **out, size_t *out_len, 
 int gl_report_render_sarif(const gl_value *report, char **out, size_t *out_len, gl_error *err);
 int gl_report_render_github(const gl_value *report, char **out, size_t *out_len, gl_error *err);
 int gl_report_render_markdown(const gl_value *report, char **out, size_t *out_len, gl_error *err);
+int gl_report_render_html(const gl_value *report, char **out, size_t *out_len, gl_error *err);
 
 /* ---- shared by the renderers (report/model.c) ---------------------------- */
 
