@@ -101,7 +101,7 @@ assert_contains "$(cat "$GL_LAST_OUT")" "decision: hold (exit 1)"
 
 # --- usage errors --------------------------------------------------------------
 assert_exit 64 "$GL_BIN" check --blue "$blue" --green "$green" --format text,pdf
-assert_contains "$(cat "$GL_LAST_ERR")" 'unknown format "pdf" (known: text, json, junit, sarif, github, markdown)'
+assert_contains "$(cat "$GL_LAST_ERR")" 'unknown format "pdf" (known: text, json, junit, sarif, github, markdown, html)'
 assert_exit 64 "$GL_BIN" check --blue "$blue" --green "$green" --format junit,junit
 assert_contains "$(cat "$GL_LAST_ERR")" '"junit" is listed twice'
 assert_exit 64 "$GL_BIN" report --format junit
