@@ -29,6 +29,12 @@ int gl_cli_output_option(gl_cli_output *o, int c, const char *arg)
     case GL_CLI_OPT_SIGN_KEY: o->sign_key = arg; return 1;
     case GL_CLI_OPT_AUDIT_LOG: o->audit_log = arg; return 1;
     case GL_CLI_OPT_POLICY_PUB: o->policy_pub = arg; return 1;
+    case GL_CLI_OPT_NOTIFY:
+        if (o->n_notify < GL_NOTIFY_MAX_URLS)
+            o->notify[o->n_notify++] = arg;
+        else
+            o->notify_overflow = 1;
+        return 1;
     default: return 0;
     }
 }
@@ -47,6 +53,13 @@ int gl_cli_output_validate(gl_cli_output *o, gl_error *err)
     if (o->sign_key != NULL && o->out_dir == NULL && o->audit_log == NULL)
         return gl_error_set(err, GL_EXIT_USAGE,
                             "--sign-key needs --out DIR (writes DIR/decision.json) or --audit-log FILE");
+    if (o->notify_overflow)
+        return gl_error_set(err, GL_EXIT_USAGE, "--notify: at most %d URLs", GL_NOTIFY_MAX_URLS);
+    for (size_t i = 0; i < o->n_notify; i++)
+        if (gl_notify_check_url(o->notify[i], err) != 0)
+            return -1;
+    if (o->n_notify > 0 && gl_notify_options_load(&o->notify_options, err) != 0)
+        return -1;
     if (o->sign_key != NULL) {
         if (gl_evidence_key_load_private(o->sign_key, &key, err) != 0)
             return gl_error_set(err, GL_EXIT_USAGE, "--sign-key: %.1900s", err->message);
@@ -103,6 +116,22 @@ out:
     return rc;
 }
 
+/* Sends every --notify; failures are reported, the decision stands. */
+static void notify_all(gl_cli_output *o, const gl_value *report, int exit_code)
+{
+    char shown[300];
+    gl_error err;
+
+    for (size_t i = 0; i < o->n_notify; i++) {
+        gl_error_clear(&err);
+        gl_notify_describe(o->notify[i], shown, sizeof(shown));
+        if (gl_notify_send(o->notify[i], report, o->verb, exit_code, &o->notify_options, &err) == 0)
+            fprintf(stderr, "notified: %s\n", shown);
+        else
+            fprintf(stderr, "greenlight: warning: %s (the decision stands: exit %d)\n", err.message, exit_code);
+    }
+}
+
 int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code)
 {
     const char *ran = gl_value_object_string(gl_value_object_get(report, "policy"), "sha256");
@@ -125,5 +154,6 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
     if (o->policy_pub != NULL && (ran == NULL || strcmp(ran, o->policy_sha256) != 0))
         return gl_cli_fail(NULL, GL_EXIT_USAGE,
                            "the policy changed between its signature check and the run: not authorised");
+    notify_all(o, report, exit_code);
     return exit_code;
 }

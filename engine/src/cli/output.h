@@ -1,6 +1,7 @@
 /*
  * output — the output and evidence options every deciding verb shares
- * (--format, --out, --no-color, --sign-key, --audit-log, --policy-pub),
+ * (--format, --out, --no-color, --sign-key, --audit-log, --policy-pub,
+ * --notify),
  * parsed in one place so `check`, the
  * deployment verbs and the rds verbs accept the same flags. A verb adds
  * GL_CLI_OUTPUT_LONGOPTS to its getopt_long table, hands unknown option
@@ -12,6 +13,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "evidence/notify.h"
 #include "report/report.h"
 #include "util/error.h"
 
@@ -22,6 +24,7 @@ enum {
     GL_CLI_OPT_SIGN_KEY,
     GL_CLI_OPT_AUDIT_LOG,
     GL_CLI_OPT_POLICY_PUB,
+    GL_CLI_OPT_NOTIFY,
 };
 
 #define GL_CLI_OUTPUT_LONGOPTS                                             \
@@ -33,7 +36,8 @@ enum {
 #define GL_CLI_EVIDENCE_LONGOPTS                                           \
     {"sign-key", required_argument, NULL, GL_CLI_OPT_SIGN_KEY},            \
     {"audit-log", required_argument, NULL, GL_CLI_OPT_AUDIT_LOG},          \
-    {"policy-pub", required_argument, NULL, GL_CLI_OPT_POLICY_PUB}
+    {"policy-pub", required_argument, NULL, GL_CLI_OPT_POLICY_PUB},        \
+    {"notify", required_argument, NULL, GL_CLI_OPT_NOTIFY}
 
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \
@@ -48,7 +52,10 @@ enum {
     "                        DIR/decision.json with --out, and/or a line of --audit-log\n"      \
     "  --audit-log FILE      append the signed record to FILE (hash-chained JSON lines)\n"     \
     "  --policy-pub KEY      refuse (exit 64) a policy without a valid POLICY.sig by KEY\n"    \
-    "                        (default $GREENLIGHT_POLICY_PUB)\n"
+    "                        (default $GREENLIGHT_POLICY_PUB)\n"                            \
+    "  --notify URL          POST the decision to a webhook (repeatable), signed with\n"     \
+    "                        $GREENLIGHT_WEBHOOK_SECRET; slack:URL or hooks.slack.com for\n"  \
+    "                        Slack; a failed notification never changes the exit code\n"
 
 typedef struct gl_cli_output {
     const char *verb;            /* recorded in decision records */
@@ -61,6 +68,10 @@ typedef struct gl_cli_output {
     const char *policy_pub;      /* NULL: policies need no signature */
     char policy_sha256[65];      /* what gl_cli_output_check_policy verified */
     gl_report_formats formats;   /* parsed by gl_cli_output_validate */
+    const char *notify[GL_NOTIFY_MAX_URLS];  /* --notify URLs, in order */
+    size_t n_notify;
+    int notify_overflow;         /* more --notify than GL_NOTIFY_MAX_URLS */
+    gl_notify_options notify_options;
 } gl_cli_output;
 
 /* Defaults: text, no directory, colour when stdout is a TTY and NO_COLOR is
@@ -74,7 +85,9 @@ int gl_cli_output_validate(gl_cli_output *o, gl_error *err);
 /* With a policy key configured: the policy must carry a valid POLICY.sig
  * (exit 64 otherwise). Without one: nothing to do. */
 int gl_cli_output_check_policy(gl_cli_output *o, const char *policy_path, gl_error *err);
-/* Prints and writes every format, then the signed record and audit line.
+/* Prints and writes every format, then the signed record and audit line,
+ * then sends the --notify webhooks (a failure is reported on stderr and does
+ * not change the exit code).
  * Returns exit_code, or (after printing the error) GL_EXIT_INTERNAL when an
  * output or record could not be written, GL_EXIT_USAGE when the policy that
  * ran is not the one whose signature was verified. */
