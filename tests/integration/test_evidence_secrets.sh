@@ -14,6 +14,8 @@ WRONG=Wrong-Canary-pw-31337             # refused by the server
 UNREACHED=Unreached-Canary-pw-4242      # a port nobody listens on
 BADSPEC=BadSpec-Canary-pw-777           # a conninfo libpq cannot parse
 QUERYPW=Query-Canary-pw-99              # ?password= in a URI
+WHSEC=Webhook-Canary-secret-5           # $GREENLIGHT_WEBHOOK_SECRET
+URLTOKEN=Url-Canary-token-6             # a webhook URL's path (Slack's carry a token)
 W=$GL_TMP/written                        # everything greenlight writes goes here
 mkdir -p "$W" "$GL_TMP/keys"
 
@@ -29,14 +31,17 @@ green_uri="postgresql://postgres:$PW@127.0.0.1:$GL_BLUE_PORT/$b"
 
 n=0
 # run EXIT ARGS...: a check with every format, a signed record and an audit
-# line, the step summary; stdout and stderr kept under $W.
+# line, the step summary, a webhook nobody answers; stdout and stderr kept under $W.
 run() {
   local want=$1
   shift
   n=$((n + 1))
-  assert_exit "$want" env GITHUB_STEP_SUMMARY="$W/summary.md" "$GL_BIN" check --no-color \
+  assert_exit "$want" env GITHUB_STEP_SUMMARY="$W/summary.md" GREENLIGHT_WEBHOOK_SECRET="$WHSEC" \
+    GREENLIGHT_NOTIFY_ATTEMPTS=1 "$GL_BIN" check --no-color \
     --format text,json,junit,sarif,github,markdown,html --out "$W/run$n" \
-    --sign-key "$GL_TMP/keys/key" --audit-log "$W/audit.log" "$@"
+    --sign-key "$GL_TMP/keys/key" --audit-log "$W/audit.log" \
+    --notify "http://127.0.0.1:1/hook/$URLTOKEN" --notify "slack:http://user:$URLTOKEN@127.0.0.1:1/x" "$@"
+  assert_contains "$(cat "$GL_LAST_ERR")" "greenlight: warning: notify http://127.0.0.1:1 failed"
   cp "$GL_LAST_OUT" "$W/run$n.stdout"
   cp "$GL_LAST_ERR" "$W/run$n.stderr"
 }
@@ -77,9 +82,9 @@ assert_eq "$n" "$(wc -l <"$W/audit.log")" "one audit line per run"
 # Everything written, searched for every secret (plain and %-encoded).
 files=$(find "$W" -type f | wc -l)
 [ "$files" -ge 60 ] || gl_fail "only $files files written: the runs did not produce every format"
-for secret in "$PW" "$WRONG" "$UNREACHED" "$BADSPEC" "$QUERYPW" "$KEYLINE" \
+for secret in "$PW" "$WRONG" "$UNREACHED" "$BADSPEC" "$QUERYPW" "$KEYLINE" "$WHSEC" "$URLTOKEN" \
   "$(jq -rn --arg s "$PW" '$s | @uri')"; do
   hits=$(grep -rlF -- "$secret" "$W" || true)
   assert_eq "" "$hits" "a secret appears in what greenlight wrote"
 done
-echo "searched $files files for 7 secrets"
+echo "searched $files files for 9 secrets"
