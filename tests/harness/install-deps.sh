@@ -39,7 +39,7 @@ PACKAGES=(
   libcriterion-dev libpg-query-dev libxml2-dev
   postgresql-15 postgresql-client-15 pgbouncer
   nodejs npm jq python3 python3-jsonschema python3-botocore libxml2-utils ca-certificates
-  chromium fonts-dejavu-core
+  chromium fonts-dejavu-core python3-yaml
 )
 
 pkg_installed() {
