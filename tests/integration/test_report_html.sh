@@ -144,7 +144,20 @@ echo "10,000 findings: $(wc -c <"$GL_TMP/big/report.html") bytes of HTML, render
 assert_eq "" "$(grep ':CONSOLE' "$GL_TMP/big.err" || true)" "no console message with 10,000 findings"
 assert_contains "$(cat "$GL_TMP/big.dom")" 'data-ready="1"'
 assert_contains "$(cat "$GL_TMP/big.dom")" "of 10000 findings shown by the filters"
+echo "10,000 findings: the page script was ready $(grep -o 'data-ready-ms="[0-9]*"' "$GL_TMP/big.dom") after navigation started"
 visible=$(grep -o '<tr class="finding"[^>]*>' "$GL_TMP/big.dom" | grep -vc 'hidden=' || true)
 checks=$(jq '[.findings[].check] | unique | length' "$GL_TMP/big.json")
 [ "$visible" -le $((checks * 100)) ] || gl_fail "$visible rows visible: at most 100 per check ($checks checks) expected"
 GL_ASSERTIONS=$((GL_ASSERTIONS + 1))
+
+# Search in the browser (report.html#search=TEXT): the matches counted, one page shown.
+chromium_run "$GL_TMP/search.dom" "$GL_TMP/search.err" --dump-dom "file://$GL_TMP/big/report.html#search=WORK_mem" ||
+  gl_fail "chromium could not search 10,000 findings: $(tail -5 "$GL_TMP/search.err")"
+assert_eq "" "$(grep ':CONSOLE' "$GL_TMP/search.err" || true)" "no console message searching"
+want=$(jq '[.findings[] | select(([.severity, .code, .object, (.blue | if type == "string" then . elif . == null then "-" else tojson end),
+          (.green | if type == "string" then . elif . == null then "-" else tojson end), .message] | join(" ") | ascii_downcase)
+          | contains("work_mem"))] | length' "$GL_TMP/big.json")
+[ "$want" -gt 100 ] || gl_fail "the search test needs more than one page of matches, got $want"
+assert_contains "$(cat "$GL_TMP/search.dom")" ">$want of 10000 findings shown by the filters<"
+assert_eq 100 "$(grep -o '<tr class="finding"[^>]*>' "$GL_TMP/search.dom" | grep -vc 'hidden=' || true)" "one page of matches shown"
+assert_contains "$(cat "$GL_TMP/search.dom")" "1–100 of $want"

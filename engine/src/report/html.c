@@ -56,7 +56,9 @@ static const char html_css[] =
     "figure{margin:12px 0}svg{max-width:100%;height:auto}"
     ".muted{color:#57606a}";
 
-/* Pages, filters and searches the findings tables; marks the page ready. */
+/* Pages, filters and searches the findings tables (report.html#search=TEXT
+ * opens with TEXT searched, a link a reviewer can share); marks the page
+ * ready, with the milliseconds it took since navigation started. */
 static const char html_js[] =
     "(function(){'use strict';var PAGE=" HTML_PAGE_STR ";"
     "var boxes=[].slice.call(document.querySelectorAll('#filters input[data-sev]'));"
@@ -65,7 +67,7 @@ static const char html_js[] =
     "var count=document.getElementById('match-count');"
     "var groups=[].slice.call(document.querySelectorAll('section.check')).map(function(g){"
     "var rows=[].slice.call(g.querySelectorAll('tr.finding'));"
-    "return{g:g,rows:rows,text:rows.map(function(r){return r.textContent.toLowerCase();}),"
+    "return{g:g,rows:rows,text:null,"
     "match:rows,page:0,pos:g.querySelector('.pager .pos'),"
     "prev:g.querySelector('.pager .prev'),next:g.querySelector('.pager .next')};});"
     "function show(s){var from=s.page*PAGE,to=Math.min(from+PAGE,s.match.length);"
@@ -78,14 +80,21 @@ static const char html_js[] =
     "groups.forEach(function(s){s.match=s.rows.filter(function(r,i){"
     "if(!sev[r.getAttribute('data-severity')])return false;"
     "if(blockingOnly.checked&&!r.hasAttribute('data-blocking'))return false;"
-    "return!q||s.text[i].indexOf(q)>=0;});s.page=0;total+=s.match.length;all+=s.rows.length;show(s);});"
+    "if(!q)return true;"
+    "if(!s.text)s.text=s.rows.map(function(r){return r.textContent.toLowerCase();});"
+    "return s.text[i].indexOf(q)>=0;});s.page=0;total+=s.match.length;all+=s.rows.length;show(s);});"
     "count.textContent=total+' of '+all+' findings shown by the filters';}"
     "groups.forEach(function(s){"
     "if(s.prev)s.prev.addEventListener('click',function(){s.page--;show(s);});"
     "if(s.next)s.next.addEventListener('click',function(){s.page++;show(s);});});"
     "var timer=null;search.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(apply,150);});"
     "boxes.concat([blockingOnly]).forEach(function(b){b.addEventListener('change',apply);});"
-    "apply();document.documentElement.setAttribute('data-ready','1');})();";
+    "var all=0;groups.forEach(function(s){all+=s.rows.length;show(s);});"
+    "count.textContent=all+' of '+all+' findings shown by the filters';"
+    "var h=/^#search=(.*)$/.exec(location.hash);"
+    "if(h){try{search.value=decodeURIComponent(h[1]);}catch(e){search.value=h[1];}apply();}"
+    "var root=document.documentElement;root.setAttribute('data-ready','1');"
+    "root.setAttribute('data-ready-ms',String(Math.round(performance.now())));})();";
 
 static const char *const severities[] = {"critical", "error", "warning", "info"};
 
