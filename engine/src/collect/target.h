@@ -36,6 +36,11 @@ typedef struct gl_target {
      * (a snapshot written before identities were recorded). */
     gl_value *identity;
     char *snapshot_file_id;      /* "dev:inode" of a snapshot file, or NULL */
+    unsigned statement_timeout_ms; /* the session's, for the client-side bound */
+    /* Why the connection was given up (a query outlived its client-side
+     * bound: the server or the network stopped answering), or "" while it is
+     * usable. Later queries on the side fail at once with this message. */
+    char abandoned[512];
 } gl_target;
 
 void gl_target_options_default(gl_target_options *opts);

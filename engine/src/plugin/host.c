@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plugin/isolate.h"
 #include "value/value.h"
 
 void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
@@ -20,11 +21,16 @@ void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
     ctx->verbose = verbose;
     ctx->abi_minor = GL_PLUGIN_ABI_MINOR;
     pthread_mutex_init(&ctx->error_lock, NULL);
+    ctx->remote_fd[0] = ctx->remote_fd[1] = -1;
+    pthread_mutex_init(&ctx->remote_lock[0], NULL);
+    pthread_mutex_init(&ctx->remote_lock[1], NULL);
 }
 
 void gl_ctx_destroy(gl_ctx *ctx)
 {
     pthread_mutex_destroy(&ctx->error_lock);
+    pthread_mutex_destroy(&ctx->remote_lock[0]);
+    pthread_mutex_destroy(&ctx->remote_lock[1]);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -103,6 +109,10 @@ static int run_query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int
 
     if (t == NULL)
         return -1;
+    if (ctx->remote)
+        return gl_isolate__query(ctx, side, sql, simple, nparams, params, fn, userdata);
+    if (t->abandoned[0] != '\0')
+        return host_set_error(ctx, "%s", t->abandoned);
     res = simple ? PQexec(t->conn, sql) : PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *msg = PQresultErrorMessage(res);

@@ -21,6 +21,11 @@ struct gl_ctx {
     int in_compare;            /* compare must not query */
     char error[2048];
     pthread_mutex_t error_lock; /* queries on both sides may fail at once */
+    /* In an isolated plugin's child (plugin/isolate.h): queries go to the
+     * parent over remote_fd[side], one at a time per side. */
+    int remote;
+    int remote_fd[2];
+    pthread_mutex_t remote_lock[2];
 };
 
 /* Sets up / tears down a ctx (the mutex); targets and config are borrowed.

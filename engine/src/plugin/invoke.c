@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "plugin/host.h"
+#include "plugin/isolate.h"
 #include "value/value.h"
 
 const gl_value *gl_plugin_config(const gl_value *config, const char *name)
@@ -63,6 +64,23 @@ int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err)
     return 0;
 }
 
+/* The bounds of isolated calls (plugin/isolate.h), set per run. */
+static double per_call_ms = GL_PLUGIN_TIMEOUT_DEFAULT_S * 1000.0;
+static double run_deadline_ms;   /* 0: none */
+
+void gl_plugins_set_deadline(double call_ms, double run_deadline)
+{
+    per_call_ms = call_ms > 0 ? call_ms : GL_PLUGIN_TIMEOUT_DEFAULT_S * 1000.0;
+    run_deadline_ms = run_deadline;
+}
+
+static double call_deadline(void)
+{
+    double d = gl_time_ms() + per_call_ms;
+
+    return run_deadline_ms > 0 && run_deadline_ms < d ? run_deadline_ms : d;
+}
+
 static void ctx_init(gl_ctx *ctx, const gl_plugin *desc, gl_target *targets[2],
                      const gl_value *config, int verbose)
 {
@@ -70,14 +88,137 @@ static void ctx_init(gl_ctx *ctx, const gl_plugin *desc, gl_target *targets[2],
     ctx->abi_minor = desc->abi_minor;
 }
 
-/* Ends a plugin call: on failure copies the plugin's message (or fallback)
- * into errbuf. Returns 0 or -1 and destroys the ctx either way. */
-static int ctx_finish(gl_ctx *ctx, int failed, const char *fallback, char *errbuf, size_t errlen)
+/* ---------------------------------------------------------- in the child */
+
+typedef struct call_args {
+    const gl_plugin *desc;
+    gl_side side;
+    const gl_value *blue, *green;
+} call_args;
+
+static int child_collect(gl_ctx *ctx, void *arg, gl_value **out)
 {
-    if (failed)
-        snprintf(errbuf, errlen, "%s", ctx->error[0] ? ctx->error : fallback);
+    const call_args *a = arg;
+
+    *out = NULL;
+    if (a->desc->collect(ctx, gl_host_table(), a->side, out) != 0 || *out == NULL) {
+        gl_value_free(*out);
+        *out = NULL;
+        if (ctx->error[0] == '\0')
+            snprintf(ctx->error, sizeof(ctx->error), "collect failed without a message (or returned no facts)");
+        return -1;
+    }
+    return 0;
+}
+
+static int child_collect_pair(gl_ctx *ctx, void *arg, gl_value **out)
+{
+    const call_args *a = arg;
+    gl_value *pair[2] = {NULL, NULL};
+
+    *out = NULL;
+    if (a->desc->collect_pair(ctx, gl_host_table(), &pair[0], &pair[1]) != 0 || !pair[0] || !pair[1]) {
+        gl_value_free(pair[0]);
+        gl_value_free(pair[1]);
+        if (ctx->error[0] == '\0')
+            snprintf(ctx->error, sizeof(ctx->error),
+                     "collect_pair failed without a message (or returned no facts)");
+        return -1;
+    }
+    *out = gl_value_array();
+    if (gl_value_array_push(*out, pair[0]) != 0 || gl_value_array_push(*out, pair[1]) != 0) {
+        gl_value_free(*out);
+        *out = NULL;
+        snprintf(ctx->error, sizeof(ctx->error), "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int child_compare(gl_ctx *ctx, void *arg, gl_value **out)
+{
+    const call_args *a = arg;
+
+    *out = NULL;
+    ctx->findings = gl_value_array();
+    ctx->in_compare = 1;
+    if (ctx->findings == NULL)
+        return -1;
+    if (a->desc->compare(ctx, gl_host_table(), a->blue, a->green) != 0) {
+        if (ctx->error[0] == '\0')
+            snprintf(ctx->error, sizeof(ctx->error), "compare failed without a message");
+        return -1;
+    }
+    *out = ctx->findings;
+    return 0;
+}
+
+/* --------------------------------------------------------- in the parent */
+
+/* Runs fn in a child; on failure errbuf gets "plugin NAME: what happened"
+ * unless it is the plugin's own message. */
+static int isolated(gl_ctx *ctx, gl_isolated_fn fn, call_args *a, gl_value **out,
+                    char *errbuf, size_t errlen)
+{
+    int rc = gl_isolate_run(ctx, call_deadline(), fn, a, out, errbuf, errlen);
+
     gl_ctx_destroy(ctx);
-    return failed ? -1 : 0;
+    return rc;
+}
+
+static int valid_code(const char *code)
+{
+    if (code == NULL || code[0] == '\0' || code[0] == '.')
+        return 0;
+    for (const char *c = code; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.'))
+            return 0;
+    return 1;
+}
+
+/* A finding as the child sent it, checked member by member and rebuilt: a
+ * plugin cannot add members, speak for another check or invent a severity. */
+static gl_value *checked_finding(const char *plugin, const gl_value *f, char *why, size_t whylen)
+{
+    static const char *const members[] = {"id", "check", "code", "severity", "object",
+                                          "blue", "green", "message", "details"};
+    static const char *const severities[] = {"info", "warning", "error", "critical"};
+    const char *check = gl_value_object_string(f, "check"), *sev = gl_value_object_string(f, "severity");
+    gl_value *out;
+    int ok_sev = 0, bad = 0;
+
+    if (gl_value_kind_of(f) != GL_VALUE_OBJECT || gl_value_len(f) != 9) {
+        snprintf(why, whylen, "returned a finding that is not an object of the 9 finding members");
+        return NULL;
+    }
+    for (size_t i = 0; i < 9; i++)
+        if (gl_value_object_get(f, members[i]) == NULL) {
+            snprintf(why, whylen, "returned a finding without \"%s\"", members[i]);
+            return NULL;
+        }
+    for (size_t i = 0; sev != NULL && i < 4; i++)
+        ok_sev |= strcmp(sev, severities[i]) == 0;
+    if (check == NULL || strcmp(check, plugin) != 0 || !valid_code(gl_value_object_string(f, "code")) ||
+        !ok_sev || gl_value_object_string(f, "object") == NULL ||
+        gl_value_object_string(f, "message") == NULL ||
+        gl_value_kind_of(gl_value_object_get(f, "id")) != GL_VALUE_NULL ||
+        gl_value_kind_of(gl_value_object_get(f, "details")) != GL_VALUE_OBJECT) {
+        snprintf(why, whylen, "returned a forged finding (check \"%s\", code \"%s\", severity \"%s\"): "
+                 "findings come from host->emit only",
+                 check ? check : "?", gl_value_object_string(f, "code") ? gl_value_object_string(f, "code") : "?",
+                 sev ? sev : "?");
+        return NULL;
+    }
+    out = gl_value_object();
+    bad = out == NULL;
+    for (size_t i = 0; i < 9 && !bad; i++)
+        bad = gl_value_object_set(out, members[i], gl_value_copy(gl_value_object_get(f, members[i]))) != 0;
+    if (bad) {
+        gl_value_free(out);
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    return out;
 }
 
 int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
@@ -85,35 +226,36 @@ int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side
                       char *errbuf, size_t errlen)
 {
     gl_ctx ctx;
-    int failed;
+    call_args a = {.desc = desc, .side = side};
 
     ctx_init(&ctx, desc, targets, config, verbose);
-    *out_facts = NULL;
-    failed = desc->collect(&ctx, gl_host_table(), side, out_facts) != 0 || *out_facts == NULL;
-    if (failed) {
-        gl_value_free(*out_facts);
-        *out_facts = NULL;
-    }
-    return ctx_finish(&ctx, failed, "collect failed without a message (or returned no facts)",
-                      errbuf, errlen);
+    return isolated(&ctx, child_collect, &a, out_facts, errbuf, errlen);
 }
 
 int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                         int verbose, gl_value *out[2], char *errbuf, size_t errlen)
 {
     gl_ctx ctx;
-    int failed;
+    call_args a = {.desc = desc};
+    gl_value *pair = NULL;
 
-    ctx_init(&ctx, desc, targets, config, verbose);
-    failed = !GL_PLUGIN_HAS(desc, collect_pair) ||
-             desc->collect_pair(&ctx, gl_host_table(), &out[0], &out[1]) != 0 || !out[0] || !out[1];
-    if (failed) {
-        gl_value_free(out[0]);
-        gl_value_free(out[1]);
-        out[0] = out[1] = NULL;
+    out[0] = out[1] = NULL;
+    if (!GL_PLUGIN_HAS(desc, collect_pair)) {
+        snprintf(errbuf, errlen, "collect_pair failed without a message (or returned no facts)");
+        return -1;
     }
-    return ctx_finish(&ctx, failed, "collect_pair failed without a message (or returned no facts)",
-                      errbuf, errlen);
+    ctx_init(&ctx, desc, targets, config, verbose);
+    if (isolated(&ctx, child_collect_pair, &a, &pair, errbuf, errlen) != 0)
+        return -1;
+    if (gl_value_kind_of(pair) != GL_VALUE_ARRAY || gl_value_len(pair) != 2) {
+        gl_value_free(pair);
+        snprintf(errbuf, errlen, "collect_pair returned something other than the facts of both sides");
+        return -1;
+    }
+    out[1] = gl_value_array_take(pair, 1);
+    out[0] = gl_value_array_take(pair, 0);
+    gl_value_free(pair);
+    return 0;
 }
 
 int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
@@ -121,11 +263,34 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
                        gl_value *findings, char *errbuf, size_t errlen)
 {
     gl_ctx ctx;
-    int failed;
+    call_args a = {.desc = desc, .blue = blue, .green = green};
+    gl_value *got = NULL, *checked = NULL;
+    int rc = -1;
 
     ctx_init(&ctx, desc, targets, config, verbose);
-    ctx.findings = findings;
-    ctx.in_compare = 1;
-    failed = desc->compare(&ctx, gl_host_table(), blue, green) != 0;
-    return ctx_finish(&ctx, failed, "compare failed without a message", errbuf, errlen);
+    if (isolated(&ctx, child_compare, &a, &got, errbuf, errlen) != 0)
+        return -1;
+    if (gl_value_kind_of(got) != GL_VALUE_ARRAY) {
+        snprintf(errbuf, errlen, "compare returned something other than its findings");
+        goto out;
+    }
+    checked = gl_value_array();
+    if (checked == NULL)
+        goto out;
+    for (size_t i = 0; i < gl_value_len(got); i++) {
+        gl_value *f = checked_finding(desc->name, gl_value_array_at(got, i), errbuf, errlen);
+        if (f == NULL || gl_value_array_push(checked, f) != 0)
+            goto out;
+    }
+    /* All or nothing: the run's findings get this plugin's only when every one is sound. */
+    while (gl_value_len(checked) > 0)
+        if (gl_value_array_push(findings, gl_value_array_take(checked, 0)) != 0) {
+            snprintf(errbuf, errlen, "out of memory");
+            goto out;
+        }
+    rc = 0;
+out:
+    gl_value_free(got);
+    gl_value_free(checked);
+    return rc;
 }

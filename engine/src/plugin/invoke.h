@@ -11,6 +11,13 @@
 #include "collect/target.h"
 #include "util/error.h"
 
+/* Every plugin call (collect, collect_pair, compare) runs in a child process
+ * (plugin/isolate.h) and ends by min(now + the per-call bound, the run's
+ * deadline). call_ms 0: the default; run_deadline_ms (gl_time_ms() clock) 0:
+ * none. Set once per run, before the first call. */
+#define GL_PLUGIN_TIMEOUT_DEFAULT_S 600
+void gl_plugins_set_deadline(double call_ms, double run_deadline_ms);
+
 /* Fails (GL_EXIT_USAGE) when any plugin on the path was refused, or when
  * `only` names a plugin that is not there. */
 int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err);

@@ -1,0 +1,807 @@
+/*
+ * isolate.c — one plugin call in a child process (plugin/isolate.h): the
+ * child's side (remote queries, the final result) and the parent's (the
+ * deadline, running the child's queries without blocking, the post-mortem).
+ */
+#include "plugin/isolate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+/* Largest message either way; a result over it is a failed plugin. */
+#define FRAME_MAX GL_JSON_MAX_FILE
+/* The network's share of a query's client-side bound, on top of statement_timeout. */
+#define QUERY_GRACE_MS 5000.0
+
+double gl_isolate_query_bound_ms(const gl_target *t)
+{
+    unsigned st = t != NULL && t->statement_timeout_ms > 0 ? t->statement_timeout_ms : 30000;
+
+    return (double)st + QUERY_GRACE_MS;
+}
+
+/* ------------------------------------------------------------------ frames */
+
+/* Blocking write of a whole buffer (the child's side). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = read(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Serialises v as one frame: malloc'd header+JSON in *out, or NULL when v
+ * cannot be written (out of memory, a string that is not UTF-8, too large). */
+static char *frame_of(const gl_value *v, size_t *out_len)
+{
+    size_t len = 0;
+    char *json = gl_json_write(v, 0, &len), *frame;
+
+    if (json == NULL || len > FRAME_MAX) {
+        free(json);
+        return NULL;
+    }
+    frame = malloc(len + 4);
+    if (frame != NULL) {
+        put_u32((unsigned char *)frame, (uint32_t)len);
+        memcpy(frame + 4, json, len);
+        *out_len = len + 4;
+    }
+    free(json);
+    return frame;
+}
+
+/* A one-member object {key: s}. */
+static gl_value *message_of(const char *key, gl_value *v)
+{
+    gl_value *o = gl_value_object();
+
+    if (o != NULL && gl_value_object_set(o, key, v) == 0)
+        return o;
+    gl_value_free(o);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ child */
+
+static void child_set_error(gl_ctx *ctx, const char *msg)
+{
+    pthread_mutex_lock(&ctx->error_lock);
+    snprintf(ctx->error, sizeof(ctx->error), "%s", msg);
+    pthread_mutex_unlock(&ctx->error_lock);
+}
+
+/* One request and its reply on a side's channel; the reply parsed into *out. */
+static int child_exchange(gl_ctx *ctx, gl_side side, const gl_value *request, gl_value **out)
+{
+    int fd = ctx->remote_fd[side];
+    size_t flen = 0;
+    char *frame = frame_of(request, &flen), *text = NULL, err[256];
+    unsigned char hdr[4];
+    uint32_t len;
+    int rc = -1;
+
+    *out = NULL;
+    if (frame == NULL) {
+        child_set_error(ctx, "query text or parameters are not valid UTF-8 (or out of memory)");
+        return -1;
+    }
+    pthread_mutex_lock(&ctx->remote_lock[side]);
+    if (write_all(fd, frame, flen) != 0 || read_all(fd, (char *)hdr, 4) != 0) {
+        child_set_error(ctx, "lost the greenlight process that runs this plugin's queries");
+        goto out;
+    }
+    len = get_u32(hdr);
+    text = len <= FRAME_MAX ? malloc((size_t)len + 1) : NULL;
+    if (text == NULL || read_all(fd, text, len) != 0 || gl_json_parse(text, len, out, err, sizeof(err)) != 0) {
+        child_set_error(ctx, "unreadable reply from the greenlight process (or out of memory)");
+        goto out;
+    }
+    rc = 0;
+out:
+    pthread_mutex_unlock(&ctx->remote_lock[side]);
+    free(frame);
+    free(text);
+    return rc;
+}
+
+int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
+                      const char *const *params, gl_row_fn fn, void *userdata)
+{
+    gl_value *req = gl_value_object(), *q = gl_value_object(), *ps = gl_value_array(), *reply = NULL;
+    const gl_value *cols, *rows;
+    const char **names = NULL, **vals = NULL;
+    int *nulls = NULL;
+    size_t ncols;
+    int rc = -1, bad;
+
+    bad = req == NULL || q == NULL || ps == NULL;
+    for (int i = 0; !bad && i < nparams; i++)
+        bad = gl_value_array_push(ps, gl_value_string(params ? params[i] : NULL)) != 0;
+    bad = bad || gl_value_object_set(q, "sql", gl_value_string(sql)) != 0;
+    bad = bad || gl_value_object_set(q, "simple", gl_value_bool(simple)) != 0;
+    bad = bad || gl_value_object_set(q, "params", ps) != 0;
+    ps = NULL;
+    bad = bad || gl_value_object_set(req, "query", q) != 0;
+    q = NULL;
+    if (bad) {
+        child_set_error(ctx, "out of memory sending a query");
+        goto out;
+    }
+    if (child_exchange(ctx, side, req, &reply) != 0)
+        goto out;
+    if (gl_value_object_string(reply, "error") != NULL) {
+        child_set_error(ctx, gl_value_object_string(reply, "error"));
+        goto out;
+    }
+    cols = gl_value_object_get(reply, "columns");
+    rows = gl_value_object_get(reply, "rows");
+    ncols = gl_value_len(cols);
+    names = calloc(ncols + 1, sizeof(*names));
+    vals = calloc(ncols + 1, sizeof(*vals));
+    nulls = calloc(ncols + 1, sizeof(*nulls));
+    if (names == NULL || vals == NULL || nulls == NULL) {
+        child_set_error(ctx, "out of memory reading a result");
+        goto out;
+    }
+    for (size_t c = 0; c < ncols; c++)
+        names[c] = gl_value_get_string(gl_value_array_at(cols, c));
+    rc = 0;
+    for (size_t r = 0; r < gl_value_len(rows) && fn != NULL; r++) {
+        const gl_value *row = gl_value_array_at(rows, r);
+        for (size_t c = 0; c < ncols; c++) {
+            vals[c] = gl_value_get_string(gl_value_array_at(row, c));
+            nulls[c] = vals[c] == NULL;
+        }
+        rc = fn(userdata, (int)ncols, names, vals, nulls);
+        if (rc != 0)
+            break;
+    }
+out:
+    gl_value_free(req);
+    gl_value_free(q);
+    gl_value_free(ps);
+    gl_value_free(reply);
+    free(names);
+    free(vals);
+    free(nulls);
+    return rc;
+}
+
+/* The child: never returns. Its stdout is stderr (a plugin cannot print a
+ * decision), and the servers' sockets are /dev/null (it cannot talk to them
+ * behind the parent's back and break the parent's protocol state). */
+__attribute__((noreturn))
+static void child_main(gl_ctx *ctx, int fds[2], gl_isolated_fn fn, void *arg)
+{
+    gl_value *result = NULL, *msg;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    char *frame;
+    size_t flen = 0;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        for (int s = 0; s < 2; s++)
+            if (ctx->targets[s] != NULL && ctx->targets[s]->conn != NULL && PQsocket(ctx->targets[s]->conn) >= 0)
+                dup2(devnull, PQsocket(ctx->targets[s]->conn));
+    }
+    ctx->remote = 1;
+    ctx->remote_fd[0] = fds[0];
+    ctx->remote_fd[1] = fds[1];
+    if (fn(ctx, arg, &result) == 0 && result != NULL) {
+        msg = message_of("result", result);
+    } else {
+        gl_value_free(result);
+        msg = message_of("error", gl_value_string(ctx->error[0] ? ctx->error : "failed without a message"));
+    }
+    frame = frame_of(msg, &flen);
+    if (frame == NULL) {
+        gl_value_free(msg);
+        msg = message_of("error", gl_value_string("its result cannot be sent: a string that is not "
+                                                  "UTF-8, over 512 MiB, or out of memory"));
+        frame = frame_of(msg, &flen);
+    }
+    if (frame != NULL)
+        write_all(fds[0], frame, flen);
+    _exit(0);
+}
+
+/* ----------------------------------------------------------------- parent */
+
+typedef struct side_state {
+    gl_target *target;
+    int fd;                  /* parent's end of this side's channel, -1 once closed */
+    char *in;                /* bytes read, not yet a whole frame */
+    size_t in_len, in_cap;
+    int busy;                /* a query in flight on target->conn */
+    double query_deadline;
+    PGresult *keep;          /* the result to reply with (the last, or the first error) */
+} side_state;
+
+typedef struct parent_state {
+    gl_ctx *ctx;
+    side_state side[2];
+    double deadline;
+    gl_value *result;        /* the child's "result", once received */
+    char why[1024];          /* how the call failed, "" while it has not */
+} parent_state;
+
+static void fail(parent_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(parent_state *ps, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (ps->why[0] != '\0')
+        return;
+    va_start(ap, fmt);
+    vsnprintf(ps->why, sizeof(ps->why), fmt, ap);
+    va_end(ap);
+}
+
+/* Writes a whole frame to a non-blocking channel, waiting at most until the
+ * call's deadline (a child that stops reading cannot hang the parent). */
+static int send_frame(parent_state *ps, int fd, const gl_value *v)
+{
+    size_t len = 0, off = 0;
+    char *frame = frame_of(v, &len);
+    int rc = -1;
+
+    if (frame == NULL)
+        return -1;
+    while (off < len) {
+        ssize_t n = send(fd, frame + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            double left = ps->deadline - gl_time_ms();
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            if (left <= 0)
+                goto out;
+            poll(&p, 1, (int)(left + 1));
+            continue;
+        }
+        goto out;
+    }
+    rc = 0;
+out:
+    free(frame);
+    return rc;
+}
+
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        uint32_t cp;
+        if (len == 0 || i + len > n)
+            return 0;
+        cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+gl_value *gl_isolate_text(const char *s)
+{
+    size_t n = strlen(s), o = 0;
+    char *buf;
+    gl_value *v;
+
+    if (valid_utf8((const unsigned char *)s, n))
+        return gl_value_string(s);
+    buf = malloc(n * 4 + 1);
+    if (buf == NULL)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (c == '\\') {
+            buf[o++] = '\\';
+            buf[o++] = '\\';
+            i++;
+        } else if (c >= 0x80 && (len == 0 || i + len > n || !valid_utf8((const unsigned char *)s + i, len))) {
+            o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
+            i++;
+        } else {
+            memcpy(buf + o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    buf[o] = '\0';
+    v = gl_value_string_len(buf, o);
+    free(buf);
+    return v;
+}
+
+static void scrub(parent_state *ps, char *msg, size_t cap)
+{
+    for (int s = 0; s < 2; s++)
+        if (ps->ctx->targets[s] != NULL)
+            gl_scrub_secret(msg, cap, ps->ctx->targets[s]->password);
+}
+
+static int reply_error(parent_state *ps, gl_side side, const char *msg)
+{
+    char text[2048];
+    gl_value *v;
+    int rc;
+
+    snprintf(text, sizeof(text), "%s", msg);
+    scrub(ps, text, sizeof(text));
+    v = message_of("error", gl_isolate_text(text));
+    rc = v != NULL ? send_frame(ps, ps->side[side].fd, v) : -1;
+    gl_value_free(v);
+    return rc;
+}
+
+/* The reply for a finished query, from its kept result. */
+static void reply_result(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+    PGresult *res = st->keep;
+    ExecStatusType status = PQresultStatus(res);
+    gl_value *reply = NULL, *cols = NULL, *rows = NULL;
+    int bad = 0;
+
+    st->keep = NULL;
+    st->busy = 0;
+    if (res == NULL || (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)) {
+        const char *m = res != NULL ? PQresultErrorMessage(res) : "";
+        char text[1800], msg[2048];
+        snprintf(text, sizeof(text), "%s", m && m[0] ? m : PQerrorMessage(st->target->conn));
+        for (size_t n = strlen(text); n > 0 && text[n - 1] == '\n';)
+            text[--n] = '\0';
+        snprintf(msg, sizeof(msg), "query on %s failed: %s", gl_side_name(side), text);
+        PQclear(res);
+        if (reply_error(ps, side, msg) != 0)
+            fail(ps, "stopped reading its query results");
+        return;
+    }
+    reply = gl_value_object();
+    cols = gl_value_array();
+    rows = gl_value_array();
+    bad = reply == NULL || cols == NULL || rows == NULL;
+    for (int c = 0; !bad && c < PQnfields(res); c++)
+        bad = gl_value_array_push(cols, gl_isolate_text(PQfname(res, c))) != 0;
+    for (int r = 0; !bad && r < PQntuples(res); r++) {
+        gl_value *row = gl_value_array();
+        for (int c = 0; row != NULL && !bad && c < PQnfields(res); c++)
+            bad = gl_value_array_push(row, PQgetisnull(res, r, c) ? gl_value_null()
+                                                                   : gl_isolate_text(PQgetvalue(res, r, c))) != 0;
+        bad = gl_value_array_push(rows, row) != 0 || bad;
+    }
+    PQclear(res);
+    bad = bad || gl_value_object_set(reply, "columns", cols) != 0;
+    cols = NULL;
+    bad = bad || gl_value_object_set(reply, "rows", rows) != 0;
+    rows = NULL;
+    if (bad) {
+        if (reply_error(ps, side, "out of memory reading a result") != 0)
+            fail(ps, "stopped reading its query results");
+    } else if (send_frame(ps, st->fd, reply) != 0) {
+        fail(ps, "stopped reading its query results (or a result over 512 MiB)");
+    }
+    gl_value_free(reply);
+    gl_value_free(cols);
+    gl_value_free(rows);
+}
+
+/* Starts a query the child asked for on a side. */
+static void start_query(parent_state *ps, gl_side side, const gl_value *q)
+{
+    side_state *st = &ps->side[side];
+    gl_target *t = st->target;
+    const char *sql = gl_value_object_string(q, "sql");
+    const gl_value *params = gl_value_object_get(q, "params");
+    size_t np = gl_value_len(params);
+    const char **pv = NULL;
+    int ok;
+
+    if (st->busy) {
+        fail(ps, "sent a second query on %s before reading the first one's result", gl_side_name(side));
+        return;
+    }
+    if (sql == NULL || gl_value_kind_of(params) != GL_VALUE_ARRAY || np > 65535) {
+        fail(ps, "sent a malformed query request");
+        return;
+    }
+    if (t == NULL || t->conn == NULL) {
+        if (reply_error(ps, side, "this side has no live connection (it is a snapshot)") != 0)
+            fail(ps, "stopped reading its query results");
+        return;
+    }
+    if (t->abandoned[0] != '\0') {
+        if (reply_error(ps, side, t->abandoned) != 0)
+            fail(ps, "stopped reading its query results");
+        return;
+    }
+    pv = calloc(np + 1, sizeof(*pv));
+    if (pv == NULL) {
+        fail(ps, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < np; i++)
+        pv[i] = gl_value_get_string(gl_value_array_at(params, i));
+    ok = gl_value_get_bool(gl_value_object_get(q, "simple"))
+             ? PQsendQuery(t->conn, sql)
+             : PQsendQueryParams(t->conn, sql, (int)np, NULL, pv, NULL, NULL, 0);
+    free(pv);
+    st->busy = 1;
+    st->keep = NULL;
+    st->query_deadline = gl_time_ms() + gl_isolate_query_bound_ms(t);
+    if (!ok || PQflush(t->conn) < 0)
+        reply_result(ps, side);   /* replies with the connection's error */
+}
+
+/* Reads what the server sent on a busy side; replies when the query is done. */
+static void pump_query(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+    PGconn *conn = st->target->conn;
+
+    if (!PQconsumeInput(conn)) {
+        PQclear(st->keep);
+        st->keep = NULL;   /* the reply is the connection's error */
+        while (PQisBusy(conn) == 0) {
+            PGresult *r = PQgetResult(conn);
+            if (r == NULL)
+                break;
+            PQclear(r);
+        }
+        reply_result(ps, side);
+        return;
+    }
+    while (PQisBusy(conn) == 0) {
+        PGresult *r = PQgetResult(conn);
+        if (r == NULL) {
+            reply_result(ps, side);
+            return;
+        }
+        /* Like PQexec: the last result, unless one failed. */
+        ExecStatusType s = PQresultStatus(st->keep);
+        if (st->keep != NULL && s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+            PQclear(r);
+            continue;
+        }
+        PQclear(st->keep);
+        st->keep = r;
+    }
+}
+
+/* A query outlived its client-side bound: give the side up for the run. */
+static void abandon(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+    char msg[512];
+
+    snprintf(st->target->abandoned, sizeof(st->target->abandoned),
+             "the %s server did not answer a query within %.1f s (statement_timeout %.1f s plus "
+             "%.1f s for the network): the server or the network stopped answering; the side is "
+             "given up for this run",
+             gl_side_name(side), gl_isolate_query_bound_ms(st->target) / 1000.0,
+             st->target->statement_timeout_ms / 1000.0, QUERY_GRACE_MS / 1000.0);
+    snprintf(msg, sizeof(msg), "%s", st->target->abandoned);
+    PQclear(st->keep);
+    st->keep = NULL;
+    st->busy = 0;
+    if (reply_error(ps, side, msg) != 0)
+        fail(ps, "stopped reading its query results");
+}
+
+/* Handles every whole frame read on a side's channel. */
+static void handle_frames(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+
+    while (ps->why[0] == '\0' && ps->result == NULL && st->in_len >= 4) {
+        uint32_t len = get_u32((unsigned char *)st->in);
+        gl_value *msg = NULL;
+        char err[256];
+
+        if (len > FRAME_MAX) {
+            fail(ps, "sent a message over 512 MiB");
+            return;
+        }
+        if (st->in_len < (size_t)len + 4)
+            return;
+        if (gl_json_parse(st->in + 4, len, &msg, err, sizeof(err)) != 0 ||
+            gl_value_kind_of(msg) != GL_VALUE_OBJECT || gl_value_len(msg) != 1) {
+            gl_value_free(msg);
+            fail(ps, "sent garbage instead of a message (%s)", err[0] ? err : "not a one-member object");
+            return;
+        }
+        memmove(st->in, st->in + 4 + len, st->in_len - 4 - len);
+        st->in_len -= 4 + (size_t)len;
+        if (gl_value_object_get(msg, "query") != NULL) {
+            start_query(ps, side, gl_value_object_get(msg, "query"));
+        } else if (side == GL_SIDE_BLUE && gl_value_object_get(msg, "result") != NULL) {
+            ps->result = gl_value_copy(gl_value_object_get(msg, "result"));
+            if (ps->result == NULL)
+                fail(ps, "out of memory");
+        } else if (side == GL_SIDE_BLUE && gl_value_object_string(msg, "error") != NULL) {
+            char text[1024];
+            snprintf(text, sizeof(text), "%s", gl_value_object_string(msg, "error"));
+            fail(ps, "%s", text);
+        } else {
+            fail(ps, "sent a message that is not a query, a result or an error");
+        }
+        gl_value_free(msg);
+    }
+}
+
+/* Reads what is there on a side's channel; 1 at end of file. */
+static int read_channel(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+    char buf[65536];
+    ssize_t n = read(st->fd, buf, sizeof(buf));
+
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : 1;
+    if (n == 0)
+        return 1;
+    if (st->in_len + (size_t)n > st->in_cap) {
+        size_t cap = (st->in_len + (size_t)n) * 2;
+        char *p = cap <= (size_t)FRAME_MAX + 4 + sizeof(buf) ? realloc(st->in, cap) : NULL;
+        if (p == NULL) {
+            fail(ps, "sent a message over 512 MiB (or out of memory)");
+            return 0;
+        }
+        st->in = p;
+        st->in_cap = cap;
+    }
+    memcpy(st->in + st->in_len, buf, (size_t)n);
+    st->in_len += (size_t)n;
+    handle_frames(ps, side);
+    return 0;
+}
+
+/* After the child ended with a query still in flight: read it to its end
+ * so the connection is usable again, or give the side up. */
+static void drain(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+    PGconn *conn = st->target->conn;
+    PGcancel *cancel = PQgetCancel(conn);
+    char errbuf[256];
+
+    if (cancel != NULL) {
+        PQcancel(cancel, errbuf, sizeof(errbuf));
+        PQfreeCancel(cancel);
+    }
+    while (st->busy) {
+        double left = st->query_deadline - gl_time_ms();
+        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+        if (left <= 0) {
+            abandon(ps, side);
+            break;
+        }
+        if (poll(&p, 1, (int)(left + 1)) > 0) {
+            if (!PQconsumeInput(conn))
+                break;
+            while (PQisBusy(conn) == 0) {
+                PGresult *r = PQgetResult(conn);
+                if (r == NULL) {
+                    st->busy = 0;
+                    break;
+                }
+                PQclear(r);
+            }
+        }
+    }
+    PQclear(st->keep);
+    st->keep = NULL;
+    st->busy = 0;
+}
+
+static void serve(parent_state *ps)
+{
+    for (;;) {
+        struct pollfd p[4];
+        int what[4], n = 0, eof = 0;
+        double now = gl_time_ms(), until = ps->deadline;
+
+        if (ps->result != NULL || ps->why[0] != '\0')
+            return;
+        if (now >= ps->deadline)
+            return;
+        for (int s = 0; s < 2; s++) {
+            side_state *st = &ps->side[s];
+            if (st->busy && now >= st->query_deadline)
+                abandon(ps, (gl_side)s);
+            if (st->busy && st->query_deadline < until)
+                until = st->query_deadline;
+            p[n] = (struct pollfd){.fd = st->fd, .events = POLLIN};
+            what[n++] = s;
+            if (st->busy) {
+                p[n] = (struct pollfd){.fd = PQsocket(st->target->conn), .events = POLLIN};
+                what[n++] = 2 + s;
+            }
+        }
+        if (ps->why[0] != '\0')
+            return;
+        if (poll(p, (nfds_t)n, (int)(until - now) + 1) < 0 && errno != EINTR) {
+            fail(ps, "poll failed: %s", strerror(errno));
+            return;
+        }
+        for (int i = 0; i < n && ps->why[0] == '\0' && ps->result == NULL; i++) {
+            if (p[i].revents == 0)
+                continue;
+            if (what[i] >= 2) {
+                if (ps->side[what[i] - 2].busy)
+                    pump_query(ps, (gl_side)(what[i] - 2));
+            } else if (read_channel(ps, (gl_side)what[i])) {
+                eof = 1;
+            }
+        }
+        if (eof && ps->result == NULL)
+            return;   /* the child is gone (or closed its channel): see how it ended */
+    }
+}
+
+/* Waits for the child, killing it when it is not done by `grace_until`. */
+static int reap(pid_t pid, double grace_until, int *killed)
+{
+    int status = 0;
+
+    *killed = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            return 0;
+        if (gl_time_ms() >= grace_until && !*killed) {
+            kill(pid, SIGKILL);
+            *killed = 1;
+        }
+        if (*killed) {
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            return status;
+        }
+        usleep(2000);
+    }
+}
+
+int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg,
+                   gl_value **out_result, char *errbuf, size_t errlen)
+{
+    parent_state ps;
+    int pair[2][2] = {{-1, -1}, {-1, -1}};
+    int rc = -1, status, killed, timed_out;
+    double start = gl_time_ms();
+    pid_t pid;
+
+    *out_result = NULL;
+    memset(&ps, 0, sizeof(ps));
+    ps.ctx = ctx;
+    ps.deadline = deadline_ms;
+    for (int s = 0; s < 2; s++) {
+        ps.side[s].target = ctx->targets[s];
+        ps.side[s].fd = -1;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair[s]) != 0) {
+            snprintf(errbuf, errlen, "cannot start the plugin's process: socketpair: %s", strerror(errno));
+            goto out;
+        }
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0) {
+        snprintf(errbuf, errlen, "cannot start the plugin's process: fork: %s", strerror(errno));
+        goto out;
+    }
+    if (pid == 0) {
+        int fds[2] = {pair[0][1], pair[1][1]};
+        close(pair[0][0]);
+        close(pair[1][0]);
+        child_main(ctx, fds, fn, arg);
+    }
+    for (int s = 0; s < 2; s++) {
+        close(pair[s][1]);
+        pair[s][1] = -1;
+        ps.side[s].fd = pair[s][0];
+        fcntl(ps.side[s].fd, F_SETFL, fcntl(ps.side[s].fd, F_GETFL) | O_NONBLOCK);
+    }
+    serve(&ps);
+    timed_out = ps.result == NULL && ps.why[0] == '\0' && gl_time_ms() >= ps.deadline;
+    /* A child that sent its result or closed its channels is exiting: give it
+     * a moment; one that timed out or misbehaved is killed now. */
+    status = reap(pid, ps.why[0] == '\0' && !timed_out ? gl_time_ms() + 2000 : 0, &killed);
+    for (int s = 0; s < 2; s++)
+        if (ps.side[s].busy)
+            drain(&ps, (gl_side)s);
+    if (ps.result != NULL) {
+        *out_result = ps.result;
+        ps.result = NULL;
+        rc = 0;
+    } else if (timed_out) {
+        snprintf(errbuf, errlen, "did not finish within %.1f s: killed (the deadline of a plugin call, "
+                 "see --plugin-timeout and --timeout)", (ps.deadline - start) / 1000.0);
+    } else if (ps.why[0] != '\0') {
+        snprintf(errbuf, errlen, "%s", ps.why);
+    } else if (WIFSIGNALED(status) && !killed) {
+        snprintf(errbuf, errlen, "crashed: killed by signal %d (%s) without returning a result",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (WIFEXITED(status)) {
+        snprintf(errbuf, errlen, "exited with status %d without returning a result (a plugin must "
+                 "return from its calls, never exit)", WEXITSTATUS(status));
+    } else {
+        snprintf(errbuf, errlen, "closed its channel without returning a result");
+    }
+out:
+    for (int s = 0; s < 2; s++) {
+        if (pair[s][0] >= 0)
+            close(pair[s][0]);
+        if (pair[s][1] >= 0)
+            close(pair[s][1]);
+        free(ps.side[s].in);
+        PQclear(ps.side[s].keep);
+    }
+    gl_value_free(ps.result);
+    return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * isolate — runs one plugin call in a child process, so that a plugin that
+ * exits, crashes, hangs, scribbles memory or prints to stdout cannot decide
+ * the run: the worst it can do is fail, and a failed plugin holds.
+ *
+ * The child (fork, no exec) keeps its copy of the plugin and of the run's
+ * state, but not the servers: the parent keeps sole use of every connection
+ * and runs the child's queries for it. Parent and child talk over one
+ * socketpair per side (blue, green), so a plugin that queries both sides at
+ * once from two threads still runs both queries at once. Each message is a
+ * 4-byte big-endian length and a JSON document (yajl):
+ *   child -> parent  {"query": {"sql": s, "simple": b, "params": [s|null...]}}
+ *   parent -> child  {"columns": [s...], "rows": [[s|null...]...]} | {"error": s}
+ *   child -> parent  {"result": value} | {"error": s}      (last, on blue's channel)
+ * The parent bounds the call (a deadline, after which the child is killed)
+ * and each query (a client-side deadline, after which the side is abandoned:
+ * later queries on it fail at once). Result values are validated by the
+ * caller (invoke.c): nothing the child sends is trusted.
+ */
+#ifndef GL_ISOLATE_H
+#define GL_ISOLATE_H
+
+#include <stddef.h>
+
+#include "plugin/host.h"
+#include "value/value.h"
+
+/* Runs in the child with a ctx whose queries go to the parent. Returns 0
+ * with *out set (the value sent back as "result"), or -1 with ctx->error set. */
+typedef int (*gl_isolated_fn)(gl_ctx *ctx, void *arg, gl_value **out);
+
+/*
+ * Runs fn(ctx copy, arg) in a child until deadline_ms (gl_time_ms() clock).
+ * Returns 0 with *out_result (the caller's), or -1 with errbuf saying what
+ * happened ("crashed: killed by signal 11 (Segmentation fault)", "did not
+ * finish within 2.0 s: killed", "exited with status 0 without a result", ...).
+ */
+int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg,
+                   gl_value **out_result, char *errbuf, size_t errlen);
+
+/* In the child: runs one query through the parent and replays its rows into
+ * fn (same contract as gl_host.query). */
+int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
+                      const char *const *params, gl_row_fn fn, void *userdata);
+
+/*
+ * Server text as a value (NULL when out of memory). A SQL_ASCII database
+ * hands out whatever bytes it holds; in a string that is not UTF-8 each
+ * stray byte is written \xNN and a backslash \\, so the name stays readable,
+ * distinct, and writable to every report format.
+ */
+gl_value *gl_isolate_text(const char *s);
+
+/* The client-side bound of one query: the server's statement_timeout plus a
+ * grace for the network, in ms. */
+double gl_isolate_query_bound_ms(const gl_target *t);
+
+#endif
