@@ -79,7 +79,11 @@ static void check_usage(FILE *out)
             GL_CLI_EVIDENCE_HELP
             "  --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
             "  --plugins a,b         run only these plugins\n"
-            "  --statement-timeout MS  per-statement limit on both sides (default 30000)\n"
+            "  --statement-timeout MS  per-statement limit on both sides (default 30000); a query\n"
+            "                        unanswered 5 s past it gives its side up (the run holds)\n"
+            "  --timeout S           the whole run's bound in seconds (default 1800): plugins\n"
+            "                        still running then are killed and the run holds\n"
+            "  --plugin-timeout S    one plugin call's bound in seconds (default 600)\n"
             "  -v, --verbose         log what plugins do (twice for debug)\n"
             "\n"
             "exit: 0 switchover, 1 hold, 2 rollback, 64 usage, 69 a side is unavailable, 70 internal\n");
@@ -98,6 +102,8 @@ int gl_cli_check(int argc, char **argv)
         {"plugin-path", required_argument, NULL, 'P'},
         {"plugins", required_argument, NULL, 'L'},
         {"statement-timeout", required_argument, NULL, 'T'},
+        {"timeout", required_argument, NULL, 1001},
+        {"plugin-timeout", required_argument, NULL, 1002},
         {"verbose", no_argument, NULL, 'v'},
         GL_CLI_OUTPUT_LONGOPTS,
         GL_CLI_EVIDENCE_LONGOPTS,
@@ -138,6 +144,16 @@ int gl_cli_check(int argc, char **argv)
             if (*end != '\0' || ms < 1 || ms > 86400000)
                 return gl_cli_fail("check", GL_EXIT_USAGE, "--statement-timeout takes milliseconds (1 to 86400000)");
             opts.target.statement_timeout_ms = (unsigned)ms;
+            break;
+        }
+        case 1001:
+        case 1002: {
+            char *end;
+            long sec = strtol(optarg, &end, 10);
+            if (*end != '\0' || sec < 1 || sec > 86400)
+                return gl_cli_fail("check", GL_EXIT_USAGE, c == 1001 ? "--timeout takes seconds (1 to 86400)"
+                                                                     : "--plugin-timeout takes seconds (1 to 86400)");
+            *(c == 1001 ? &opts.timeout_s : &opts.plugin_timeout_s) = (unsigned)sec;
             break;
         }
         case 'h': check_usage(stdout); return 0;

@@ -364,6 +364,7 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
             err->message[--n] = '\0';
         return -1;
     }
+    t->statement_timeout_ms = opts->statement_timeout_ms;
     if (guard_session(t, opts, err) != 0 || read_identity(t, err) != 0)
         return -1;
     t->server_version_num = PQserverVersion(t->conn);

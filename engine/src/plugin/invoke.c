@@ -160,10 +160,24 @@ static int child_compare(gl_ctx *ctx, void *arg, gl_value **out)
 static int isolated(gl_ctx *ctx, gl_isolated_fn fn, call_args *a, gl_value **out,
                     char *errbuf, size_t errlen)
 {
-    int rc = gl_isolate_run(ctx, call_deadline(), fn, a, out, errbuf, errlen);
+    double deadline = call_deadline();
+    int by_run = run_deadline_ms > 0 && deadline >= run_deadline_ms;
+    int rc;
 
+    *out = NULL;
+    if (by_run && gl_time_ms() >= run_deadline_ms) {
+        gl_ctx_destroy(ctx);
+        snprintf(errbuf, errlen, "not run: the run's deadline (--timeout) passed before this call");
+        return -1;
+    }
+    rc = gl_isolate_run(ctx, deadline, fn, a, out, errbuf, errlen);
     gl_ctx_destroy(ctx);
-    return rc;
+    if (rc == GL_ISOLATE_TIMED_OUT) {
+        size_t n = strlen(errbuf);
+        snprintf(errbuf + n, errlen - n, " at the %s", by_run ? "run's deadline (--timeout)"
+                                                              : "bound of one plugin call (--plugin-timeout)");
+    }
+    return rc == 0 ? 0 : -1;
 }
 
 static int valid_code(const char *code)

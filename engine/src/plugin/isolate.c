@@ -732,7 +732,7 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
 {
     parent_state ps;
     int pair[2][2] = {{-1, -1}, {-1, -1}};
-    int rc = -1, status, killed, timed_out;
+    int rc = -1, status, killed, timed_out, busy[2];
     double start = gl_time_ms();
     pid_t pid;
 
@@ -769,6 +769,8 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
     }
     serve(&ps);
     timed_out = ps.result == NULL && ps.why[0] == '\0' && gl_time_ms() >= ps.deadline;
+    busy[0] = ps.side[0].busy;
+    busy[1] = ps.side[1].busy;
     /* A child that sent its result or closed its channels is exiting: give it
      * a moment; one that timed out or misbehaved is killed now. */
     status = reap(pid, ps.why[0] == '\0' && !timed_out ? gl_time_ms() + 2000 : 0, &killed);
@@ -780,8 +782,11 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
         ps.result = NULL;
         rc = 0;
     } else if (timed_out) {
-        snprintf(errbuf, errlen, "did not finish within %.1f s: killed (the deadline of a plugin call, "
-                 "see --plugin-timeout and --timeout)", (ps.deadline - start) / 1000.0);
+        snprintf(errbuf, errlen, "did not finish within %.1f s: killed%s%s%s%s", (ps.deadline - start) / 1000.0,
+                 busy[0] || busy[1] ? " while waiting for the " : "",
+                 busy[0] ? "blue" : "", busy[0] && busy[1] ? " and green" : busy[1] ? "green" : "",
+                 busy[0] || busy[1] ? " server" : "");
+        rc = GL_ISOLATE_TIMED_OUT;
     } else if (ps.why[0] != '\0') {
         snprintf(errbuf, errlen, "%s", ps.why);
     } else if (WIFSIGNALED(status) && !killed) {

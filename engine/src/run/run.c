@@ -9,6 +9,8 @@
 
 #include <openssl/rand.h>
 
+#include "plugin/invoke.h"
+
 static void uuid4(char out[37])
 {
     unsigned char b[16];
@@ -80,6 +82,9 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
 
     *out_report = NULL;
     gl_run_init(&run, opts);
+    /* Plugins are the run's long part: the run's deadline bounds their calls. */
+    gl_plugins_set_deadline(opts->plugin_timeout_s * 1000.0,
+                            gl_time_ms() + (opts->timeout_s ? opts->timeout_s : GL_RUN_TIMEOUT_DEFAULT_S) * 1000.0);
     if (gl_run_inputs_load(&run, err) != 0 ||
         gl_run_collect(&run, err) != 0 ||
         gl_run_compare(&run, err) != 0 ||

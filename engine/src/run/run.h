@@ -32,7 +32,11 @@ typedef struct gl_check_options {
     int same_database_ok;             /* 1 only to compare a database with its own earlier
                                          snapshot (deploy drift); users never set it */
     gl_target_options target;
+    unsigned timeout_s;               /* the whole run (--timeout); 0: GL_RUN_TIMEOUT_DEFAULT_S */
+    unsigned plugin_timeout_s;        /* one plugin call (--plugin-timeout); 0: the default */
 } gl_check_options;
+
+#define GL_RUN_TIMEOUT_DEFAULT_S 1800
 
 void gl_check_options_default(gl_check_options *opts);
 
