@@ -16,6 +16,18 @@ local function present(v)
   return v ~= nil and v ~= gl.null
 end
 
+-- Who gave an approval: a non-empty string, or a table whose "by" is one;
+-- nil for anything else (null, "", a number, {}), which approves nothing.
+local function approver(a)
+  if type(a) == "string" and a ~= "" then
+    return a
+  end
+  if type(a) == "table" and a ~= gl.null and type(a.by) == "string" and a.by ~= "" then
+    return a.by
+  end
+  return nil
+end
+
 -- Days since 0000-03-01 of a "YYYY-MM-DD" date (the civil-from-days
 -- inverse; no os.time in the sandbox); nil when it is not such a date.
 local function day_number(date)
@@ -125,6 +137,13 @@ function rules.approved_change(input)
   end
   if gl.kind(change.approvals) ~= "array" or #change.approvals == 0 then
     verdicts[#verdicts + 1] = gl.hold("the change has no approvals (a non-empty list is required)")
+  else
+    for i, a in ipairs(change.approvals) do
+      if approver(a) == nil then
+        verdicts[#verdicts + 1] = gl.hold(string.format(
+          "the change's approvals[%d] names nobody: an approval is a non-empty name or {\"by\": \"name\"}", i))
+      end
+    end
   end
   return verdicts
 end

@@ -29,10 +29,14 @@
  * enumvals is text[]; array_to_string with the ASCII unit separator gives one
  * text column we can split without parsing array literals (no enum label
  * contains a control character). ORDER BY with "C" collation keeps facts
- * byte-identical across runs whatever the database's collation.
+ * byte-identical across runs whatever the database's collation. greenlight's
+ * own session pins settings (collect/target.c); for those the server's value
+ * is reset_val, and its source "default" or "configuration".
  */
 static const char settings_sql[] =
-    "SELECT name, setting, unit, source, context, vartype, boot_val, reset_val, "
+    "SELECT name, CASE WHEN source = 'session' THEN reset_val ELSE setting END, unit, "
+    "CASE WHEN source <> 'session' THEN source WHEN reset_val = boot_val THEN 'default' "
+    "ELSE 'configuration' END, context, vartype, boot_val, reset_val, "
     "%s AS pending_restart, array_to_string(enumvals, E'\\037') AS enumvals "
     "FROM pg_catalog.pg_settings ORDER BY name COLLATE \"C\"";
 

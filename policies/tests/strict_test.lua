@@ -39,6 +39,27 @@ return {
     expect = { action = "hold", reasons = { { rule = "approved_change", message = "no approvals" } } },
   },
 
+  approvals_that_name_nobody_hold = {
+    policy = "strict.lua",
+    input = { findings = { work_mem }, facts = facts,
+              change = { id = "CHG-9", approvals = { gl.null, "", 5, {}, { by = "" }, { by = 7 } },
+                         parameters = { work_mem = "64MB" } } },
+    expect = { action = "hold",
+               reasons = { { rule = "approved_change", message = "approvals[1] names nobody" },
+                           { rule = "approved_change", message = "approvals[2] names nobody" },
+                           { rule = "approved_change", message = "approvals[3] names nobody" },
+                           { rule = "approved_change", message = "approvals[4] names nobody" },
+                           { rule = "approved_change", message = "approvals[5] names nobody" },
+                           { rule = "approved_change", message = "approvals[6] names nobody" } } },
+  },
+
+  a_name_string_approves = {
+    policy = "strict.lua",
+    input = { findings = { work_mem }, facts = facts,
+              change = { id = "CHG-9", approvals = { "bob" }, parameters = { work_mem = "64MB" } } },
+    expect = { action = "switchover", reasons_count = 0 },
+  },
+
   undeclared_change_holds = {
     policy = "strict.lua",
     input = { findings = { work_mem, finding("schema.comment.changed", "public.film", "info") },

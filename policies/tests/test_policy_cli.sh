@@ -115,3 +115,9 @@ assert_exit 64 "$GL_BIN" policy test /nonexistent/tests
 assert_exit 64 "$GL_BIN" policy eval
 assert_exit 64 "$GL_BIN" policy eval --input "$GL_TMP/input.json" --bogus
 assert_exit 64 "$GL_BIN" policy frobnicate
+
+# An empty directory is a usage error naming it (it once tripped UBSan: qsort on NULL).
+mkdir -p "$GL_TMP/empty-tests"
+assert_exit 64 "$GL_BIN" policy test "$GL_TMP/empty-tests"
+assert_contains "$(cat "$GL_LAST_ERR")" "no *_test.lua files in $GL_TMP/empty-tests"
+assert_not_contains "$(cat "$GL_LAST_ERR")" "runtime error"

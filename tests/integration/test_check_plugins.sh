@@ -38,3 +38,17 @@ assert_eq 1 "$(json_get "$r" '.findings[0].green')"
 
 assert_exit 64 gl_check "$GL_TMP/x" --blue "$blue" --green "$green" --plugins nosuchplugin
 assert_contains "$(cat "$GL_LAST_ERR")" "nosuchplugin"
+
+# A FIFO named like a plugin is refused at once (dlopen would wait forever for
+# a writer), and a plugin for another machine is refused as such (glibc says
+# "No such file"): a copy of a real plugin with e_machine set to AArch64.
+odd=$GL_TMP/odd-plugins
+mkdir -p "$odd"
+mkfifo "$odd/x.so"
+assert_exit 64 timeout 60 "$GL_BIN" plugins --plugin-path "$odd"
+assert_contains "$(cat "$GL_LAST_OUT")" "x.so: not a regular file (a FIFO)"
+rm "$odd/x.so"
+cp "$tp/hostile/hostile.so" "$odd/arm.so"
+printf '\267\000' | dd of="$odd/arm.so" bs=1 seek=18 conv=notrunc status=none
+assert_exit 64 "$GL_BIN" plugins --plugin-path "$odd"
+assert_contains "$(cat "$GL_LAST_OUT")" "arm.so: wrong architecture: built for aarch64 (64-bit) but this greenlight runs on"

@@ -9,6 +9,8 @@
  *            result message with a finding for another check, then exits
  *   scribble collect overwrites heap memory it does not own, then returns
  *   sleep    collect runs SELECT pg_sleep(N) on blue (config "seconds")
+ *   settings collect fails unless the session's text settings are pinned
+ *            (whatever the database's own defaults)
  *   ok       an object of facts and no findings
  */
 #include <stdio.h>
@@ -67,6 +69,24 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
         snprintf(sql, sizeof(sql), "SELECT pg_sleep(%d) /* hostile-sleep */", (int)host->value_get_int(s));
         if (host->query(ctx, GL_SIDE_BLUE, sql, 0, NULL, NULL, NULL) != 0)
             return -1;
+    }
+    if (strcmp(m, "settings") == 0) {
+        static const char sql[] =
+            "SELECT current_setting('standard_conforming_strings') || ',' || current_setting('backslash_quote')"
+            " || ',' || current_setting('client_encoding') || ',' || current_setting('DateStyle')"
+            " || ',' || current_setting('IntervalStyle') || ',' || current_setting('extra_float_digits')"
+            " || ',' || current_setting('bytea_output') || ',' || current_setting('TimeZone') AS s";
+        gl_value *rows = NULL;
+        const char *got;
+        if (host->query_rows(ctx, side, sql, 0, NULL, &rows) != 0)
+            return -1;
+        got = host->value_get_string(host->object_get(host->array_at(rows, 0), "s"));
+        if (got == NULL || strcmp(got, "on,off,UTF8,ISO, MDY,postgres,1,hex,UTC") != 0) {
+            host->set_error(ctx, "session settings not pinned: %s", got ? got : "(none)");
+            host->value_free(rows);
+            return -1;
+        }
+        host->value_free(rows);
     }
     *out = host->value_object();
     return *out != NULL ? 0 : host->set_error(ctx, "out of memory");

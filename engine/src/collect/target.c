@@ -233,14 +233,23 @@ static int open_snapshot(gl_target *t, const char *path, gl_error *err)
 
 static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *err)
 {
-    char sql[512];
+    char sql[1024];
     PGresult *res;
     int ok;
 
+    /* Besides read-only and the server-side bounds, every setting that
+     * changes how the server reads SQL text or how values are written is
+     * pinned: a database with standard_conforming_strings = off once split a
+     * literal into statements, and facts must read the same on both sides.
+     * search_path is not pinned: workload statements resolve names with it. */
     snprintf(sql, sizeof(sql),
              "SET default_transaction_read_only = on; SET statement_timeout = %u; "
              "SET lock_timeout = %u; SET idle_in_transaction_session_timeout = 60000; "
-             "SET application_name = 'greenlight'",
+             "SET application_name = 'greenlight'; "
+             "SET standard_conforming_strings = on; SET backslash_quote = off; "
+             "SET escape_string_warning = on; SET client_encoding = 'UTF8'; "
+             "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; "
+             "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET TimeZone = 'UTC'",
              opts->statement_timeout_ms, opts->lock_timeout_ms);
     res = PQexec(t->conn, sql);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -323,13 +332,23 @@ out:
     return rc;
 }
 
+/* Client-side bounds on every connection, whatever the spec says: the spec
+ * may choose its own (non-zero) values, but connect_timeout=0 (wait forever)
+ * or keepalives=0 do not remove them. TCP keepalives find a dead peer in
+ * about 25 s, tcp_user_timeout drops a connection whose data goes unacked
+ * for 30 s; a server that is alive but stopped answering is bounded per
+ * query by plugin/isolate.c. */
+static const char *const bound_keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                                         "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
+#define N_BOUNDS (sizeof(bound_keys) / sizeof(bound_keys[0]))
+
 static int open_live(gl_target *t, const char *spec, const gl_target_options *opts, gl_error *err)
 {
-    char timeout[16];
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-    const char *vals[] = {spec, timeout, "greenlight", NULL};
+    char bound[N_BOUNDS][16];
+    const char *keys[N_BOUNDS + 3], *vals[N_BOUNDS + 3];
     PQconninfoOption *parsed;
     char *perr = NULL;
+    size_t n = 0;
 
     parsed = PQconninfoParse(spec, &perr);
     if (parsed == NULL) {
@@ -341,12 +360,26 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
         PQfreemem(perr);
         return -1;
     }
-    /* A connect_timeout in the spec wins; otherwise ours. */
-    snprintf(timeout, sizeof(timeout), "%u", opts->connect_timeout_s);
+    snprintf(bound[0], sizeof(bound[0]), "%u", opts->connect_timeout_s);
+    snprintf(bound[1], sizeof(bound[1]), "1");
+    snprintf(bound[2], sizeof(bound[2]), "10");
+    snprintf(bound[3], sizeof(bound[3]), "5");
+    snprintf(bound[4], sizeof(bound[4]), "3");
+    snprintf(bound[5], sizeof(bound[5]), "30000");
     for (PQconninfoOption *o = parsed; o->keyword; o++)
-        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val && o->val[0])
-            snprintf(timeout, sizeof(timeout), "%s", o->val);
+        for (size_t k = 0; k < N_BOUNDS; k++)
+            if (k != 1 && strcmp(o->keyword, bound_keys[k]) == 0 && o->val && atoi(o->val) > 0)
+                snprintf(bound[k], sizeof(bound[k]), "%d", atoi(o->val));
     PQconninfoFree(parsed);
+    keys[n] = "dbname";
+    vals[n++] = spec;
+    for (size_t k = 0; k < N_BOUNDS; k++) {
+        keys[n] = bound_keys[k];
+        vals[n++] = bound[k];
+    }
+    keys[n] = "application_name";
+    vals[n++] = "greenlight";
+    keys[n] = vals[n] = NULL;
 
     t->display = gl_conninfo_redact(spec);
     if (t->display == NULL)
@@ -359,9 +392,9 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
                      t->conn ? PQerrorMessage(t->conn) : "out of memory");
         gl_scrub_secret(err->message, sizeof(err->message), t->password);
         /* libpq ends messages with a newline: drop it. */
-        size_t n = strlen(err->message);
-        while (n > 0 && (err->message[n - 1] == '\n' || err->message[n - 1] == ' '))
-            err->message[--n] = '\0';
+        size_t len = strlen(err->message);
+        while (len > 0 && (err->message[len - 1] == '\n' || err->message[len - 1] == ' '))
+            err->message[--len] = '\0';
         return -1;
     }
     t->statement_timeout_ms = opts->statement_timeout_ms;

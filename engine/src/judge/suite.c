@@ -95,7 +95,8 @@ static int find_tests(const char *dir, file_list *out, int depth, gl_error *err)
         if (ent->d_name[0] != '.' && list_add(&names, ent->d_name, err) != 0)
             goto out;
     }
-    qsort(names.items, names.n, sizeof(char *), compare_strings);
+    if (names.n > 1) /* an empty directory has no array: qsort(NULL) is undefined */
+        qsort(names.items, names.n, sizeof(char *), compare_strings);
     for (size_t i = 0; i < names.n; i++) {
         char path[PATH_MAX];
         struct stat st;

@@ -2,11 +2,14 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The descriptor as ABI 1.0 defined it ends with collect_pair. */
 #define GL_PLUGIN_SIZE_1_0 (offsetof(gl_plugin, collect_pair) + sizeof(void (*)(void)))
@@ -61,6 +64,89 @@ int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, char *why, 
     return 0;
 }
 
+#if defined(__x86_64__)
+#define HOST_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define HOST_MACHINE EM_AARCH64
+#elif defined(__i386__)
+#define HOST_MACHINE EM_386
+#elif defined(__arm__)
+#define HOST_MACHINE EM_ARM
+#elif defined(__powerpc64__)
+#define HOST_MACHINE EM_PPC64
+#elif defined(__s390x__)
+#define HOST_MACHINE EM_S390
+#elif defined(__riscv)
+#define HOST_MACHINE EM_RISCV
+#else
+#define HOST_MACHINE EM_NONE /* unknown: dlopen alone decides */
+#endif
+
+static const char *machine_name(unsigned m)
+{
+    switch (m) {
+    case EM_X86_64: return "x86_64";
+    case EM_AARCH64: return "aarch64";
+    case EM_386: return "i386";
+    case EM_ARM: return "arm";
+    case EM_PPC64: return "ppc64";
+    case EM_S390: return "s390x";
+    case EM_RISCV: return "riscv";
+    default: return NULL;
+    }
+}
+
+/*
+ * Before dlopen: the path must be a regular file (dlopen on a FIFO with no
+ * writer blocks forever; a device is no plugin) and, when it is an ELF
+ * object, one built for this machine (glibc says "No such file" or "wrong
+ * ELF class" for a foreign one). 0, or -1 with why set.
+ */
+static int check_file(const char *path, char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    unsigned char ident[EI_NIDENT + 4];
+    struct stat st = {0};
+    ssize_t n;
+    int rc = -1;
+
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: cannot be opened: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "%s: not a regular file (%s): a plugin is a shared object; remove it "
+                 "from the plugin directory", path,
+                 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
+                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+        goto out;
+    }
+    n = read(fd, ident, sizeof(ident));
+    if (n >= (ssize_t)sizeof(ident) && memcmp(ident, ELFMAG, SELFMAG) == 0 && HOST_MACHINE != EM_NONE) {
+        /* e_machine follows e_ident and e_type, in the file's byte order */
+        unsigned m = ident[EI_DATA] == ELFDATA2MSB ? (unsigned)ident[EI_NIDENT + 2] << 8 | ident[EI_NIDENT + 3]
+                                                   : (unsigned)ident[EI_NIDENT + 3] << 8 | ident[EI_NIDENT + 2];
+        int host_class = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+        if (m != HOST_MACHINE || ident[EI_CLASS] != host_class) {
+            char theirs[32];
+            const char *name = machine_name(m);
+            if (name != NULL)
+                snprintf(theirs, sizeof(theirs), "%s", name);
+            else
+                snprintf(theirs, sizeof(theirs), "machine %u", m);
+            snprintf(why, whylen, "%s: wrong architecture: built for %s (%d-bit) but this greenlight "
+                     "runs on %s (%d-bit): rebuild the plugin for this machine", path, theirs,
+                     ident[EI_CLASS] == ELFCLASS64 ? 64 : 32, machine_name(HOST_MACHINE),
+                     host_class == ELFCLASS64 ? 64 : 32);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -94,6 +180,8 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
     set->count++;
 
+    if (check_file(path, why, sizeof(why)) != 0)
+        goto refuse;
     lp->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (lp->handle == NULL) {
         snprintf(why, sizeof(why), "%s: cannot be loaded: %s", path, dlerror());

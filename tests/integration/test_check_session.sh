@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# What every greenlight connection pins and bounds, whatever the database:
+# - the settings that change how SQL text is read and values written
+#   (standard_conforming_strings, backslash_quote, client_encoding, DateStyle,
+#   IntervalStyle, extra_float_digits, bytea_output, TimeZone) are pinned,
+#   while the parameters check still sees the database's own values;
+# - names from a SQL_ASCII database that are not UTF-8 reach the report
+#   escaped (\xNN), and the report is written;
+# - connect_timeout=0 in a target does not remove the connect bound.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/check_lib.sh"
+gl_require_bin
+tp=$GL_BUILD_DIR/test-plugins/hostile
+blue=$(gl_conninfo blue "$GL_DB")
+gdb=$(gl_clone_db blue "$(gl_unique_name session)")
+green=$(gl_conninfo blue "$gdb")
+
+# The database asks for every text setting greenlight must not read with.
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET standard_conforming_strings = off" >/dev/null
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET backslash_quote = on" >/dev/null
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET DateStyle = 'SQL, DMY'" >/dev/null
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET IntervalStyle = 'sql_standard'" >/dev/null
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET extra_float_digits = 0" >/dev/null
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET bytea_output = 'escape'" >/dev/null
+gl_sql blue postgres "ALTER DATABASE \"$gdb\" SET TimeZone = 'Pacific/Chatham'" >/dev/null
+
+printf '{"plugins": {"hostile": {"mode": "settings"}}}\n' >"$GL_TMP/settings.json"
+assert_exit 0 gl_check "$GL_TMP/pinned" --blue "$blue" --green "$green" --plugin-path "$tp" \
+  --plugins hostile --config "$GL_TMP/settings.json"
+assert_eq ok "$(json_get "$GL_TMP/pinned/report.json" '.plugins[] | select(.name == "hostile") | .status')"
+
+# The parameters check reports the database's values, not greenlight's pins.
+assert_exit 1 gl_check "$GL_TMP/params" --blue "$blue" --green "$green" --plugins parameters
+r=$GL_TMP/params/report.json
+assert_eq "SQL, DMY" "$(json_get "$r" '.findings[] | select(.object == "DateStyle") | .green')"
+assert_eq "off" "$(json_get "$r" '.findings[] | select(.object == "standard_conforming_strings") | .green')"
+assert_eq "Pacific/Chatham" "$(json_get "$r" '.findings[] | select(.object == "TimeZone") | .green')"
+
+# SQL_ASCII: a table named caf<0xe9> (Latin-1 bytes) on blue only.
+ab=$(gl_unique_name ascii_b)
+ag=$(gl_unique_name ascii_g)
+for db in "$ab" "$ag"; do
+  gl_sql blue postgres "CREATE DATABASE \"$db\" ENCODING SQL_ASCII LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
+  printf 'blue:%s\n' "$db" >>"$GL_TMP/.cloned-dbs"
+done
+gl_sql blue "$ab" "CREATE TABLE public.\"caf$(printf '\351')\" (id int); CREATE TABLE public.plain (id int)" >/dev/null
+gl_sql blue "$ag" "CREATE TABLE public.plain (id int)" >/dev/null
+assert_exit 1 gl_check "$GL_TMP/ascii" --blue "$(gl_conninfo blue "$ab")" --green "$(gl_conninfo blue "$ag")" \
+  --plugins schema
+r=$GL_TMP/ascii/report.json
+assert_report_valid "$r"
+assert_contains "$(json_get "$r" '[.findings[].object] | join(" ")')" 'public.caf\xe9'
+
+# connect_timeout=0 (wait forever) still gets greenlight's connect bound: a
+# listener that never answers the startup packet is given up.
+port_file=$GL_TMP/port
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(120)' "$port_file" &
+listener=$!
+for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+start=$(date +%s)
+assert_exit 69 gl_check "$GL_TMP/mute" --blue "host=127.0.0.1 port=$(cat "$port_file") dbname=x user=x connect_timeout=0" \
+  --green "$green" --plugins parameters
+took=$(($(date +%s) - start))
+kill "$listener" 2>/dev/null || true
+[ "$took" -lt 60 ] || gl_fail "connect_timeout=0 waited $took s (bound 10 s)"
+assert_contains "$(json_get "$GL_TMP/mute/report.json" '.errors[0].message')" "blue side"
