@@ -241,16 +241,22 @@ static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *
      * changes how the server reads SQL text or how values are written is
      * pinned: a database with standard_conforming_strings = off once split a
      * literal into statements, and facts must read the same on both sides.
-     * search_path is not pinned: workload statements resolve names with it. */
+     * search_path is not pinned: workload statements resolve names with it.
+     * A SQL_ASCII database holds bytes in no encoding, which the server
+     * refuses to send as UTF8: those come as they are, and the host escapes
+     * what is not UTF-8 (plugin/isolate.h gl_isolate_text). */
+    const char *enc = PQparameterStatus(t->conn, "server_encoding");
+    int sql_ascii = enc != NULL && strcmp(enc, "SQL_ASCII") == 0;
+
     snprintf(sql, sizeof(sql),
              "SET default_transaction_read_only = on; SET statement_timeout = %u; "
              "SET lock_timeout = %u; SET idle_in_transaction_session_timeout = 60000; "
              "SET application_name = 'greenlight'; "
              "SET standard_conforming_strings = on; SET backslash_quote = off; "
-             "SET escape_string_warning = on; SET client_encoding = 'UTF8'; "
+             "SET escape_string_warning = on; SET client_encoding = '%s'; "
              "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; "
              "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET TimeZone = 'UTC'",
-             opts->statement_timeout_ms, opts->lock_timeout_ms);
+             opts->statement_timeout_ms, opts->lock_timeout_ms, sql_ascii ? "SQL_ASCII" : "UTF8");
     res = PQexec(t->conn, sql);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
