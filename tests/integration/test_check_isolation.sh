@@ -98,3 +98,28 @@ cont
 held frozen "the blue server did not answer a query within 6.0 s"
 [ "$took" -lt 30 ] || gl_fail "a frozen server held only after $took s (bound 6 s)"
 
+
+# The policy: one long call into C from Lua escapes the instruction hook; the
+# evaluation is killed at its wall budget (5 s + 1 s) and the run holds.
+cat >"$GL_TMP/slow.lua" <<'LUA'
+return {
+  name = "slow",
+  description = "one C call that never returns to the hook",
+  rules = {
+    forever = function(input)
+      table.move({}, 1, 1e12, 1, {})
+      return {}
+    end,
+  },
+}
+LUA
+start=$(date +%s)
+assert_exit 1 gl_check "$GL_TMP/slowpol" --blue "$blue" --green "$green" --plugins parameters \
+  --policy "$GL_TMP/slow.lua"
+took=$(($(date +%s) - start))
+r=$GL_TMP/slowpol/report.json
+assert_report_valid "$r"
+assert_eq hold "$(json_get "$r" .decision.action)"
+assert_contains "$(json_get "$r" '[.errors[] | select(.stage == "policy") | .message] | join(" ")')" \
+  "wall-clock budget of 5000 ms exceeded: the evaluation was killed"
+[ "$took" -lt 60 ] || gl_fail "a policy stuck in one C call held only after $took s"

@@ -86,4 +86,11 @@ int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkn
                               const gl_value *input, const gl_policy_limits *limits,
                               gl_value **out_decision, char *errbuf, size_t errlen);
 
+/* Same, in a child process killed at the wall budget (plus a second's
+ * grace): for the gate's own decision, where a long C call inside Lua that
+ * the hooks cannot interrupt must end in `hold`, not in a late decision. */
+int gl_policy_evaluate_killable(const char *source, size_t len, const char *chunkname,
+                                const gl_value *input, const gl_policy_limits *limits,
+                                gl_value **out_decision, char *errbuf, size_t errlen);
+
 #endif

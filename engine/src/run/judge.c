@@ -77,8 +77,8 @@ int gl_run_judge(gl_run *run, gl_error *err)
     /* The exact bytes that were hashed for the report (policy.sha256), never
      * the file read again: it may have changed since. */
     source = lua_source(run->policy_text, run->policy_len, &source_len);
-    if (gl_policy_evaluate_source(source, source_len, run->policy_path, run->input, &limits,
-                                  &run->decision, perr, sizeof(perr)) != 0) {
+    if (gl_policy_evaluate_killable(source, source_len, run->policy_path, run->input, &limits,
+                                    &run->decision, perr, sizeof(perr)) != 0) {
         run->decision = hold_decision();
         if (gl_run_error_push(run, "policy", NULL, NULL, perr) != 0)
             return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
