@@ -532,7 +532,7 @@ static void pump_query(parent_state *ps, gl_side side)
 }
 
 /* A query outlived its client-side bound: give the side up for the run. */
-static void abandon(parent_state *ps, gl_side side)
+static void abandon(parent_state *ps, gl_side side, int reply)
 {
     side_state *st = &ps->side[side];
     char msg[512];
@@ -547,7 +547,7 @@ static void abandon(parent_state *ps, gl_side side)
     PQclear(st->keep);
     st->keep = NULL;
     st->busy = 0;
-    if (reply_error(ps, side, msg) != 0)
+    if (reply && reply_error(ps, side, msg) != 0)
         fail(ps, "stopped reading its query results");
 }
 
@@ -620,23 +620,19 @@ static int read_channel(parent_state *ps, gl_side side)
 }
 
 /* After the child ended with a query still in flight: read it to its end
- * so the connection is usable again, or give the side up. */
+ * so the connection is usable again, or give the side up at the query's
+ * bound. No PQcancel: libpq 15's waits for the server without a bound, and
+ * a frozen postmaster would hang it; statement_timeout ends the query. */
 static void drain(parent_state *ps, gl_side side)
 {
     side_state *st = &ps->side[side];
     PGconn *conn = st->target->conn;
-    PGcancel *cancel = PQgetCancel(conn);
-    char errbuf[256];
 
-    if (cancel != NULL) {
-        PQcancel(cancel, errbuf, sizeof(errbuf));
-        PQfreeCancel(cancel);
-    }
     while (st->busy) {
         double left = st->query_deadline - gl_time_ms();
         struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
         if (left <= 0) {
-            abandon(ps, side);
+            abandon(ps, side, 0);
             break;
         }
         if (poll(&p, 1, (int)(left + 1)) > 0) {
@@ -671,7 +667,7 @@ static void serve(parent_state *ps)
         for (int s = 0; s < 2; s++) {
             side_state *st = &ps->side[s];
             if (st->busy && now >= st->query_deadline)
-                abandon(ps, (gl_side)s);
+                abandon(ps, (gl_side)s, 1);
             if (st->busy && st->query_deadline < until)
                 until = st->query_deadline;
             p[n] = (struct pollfd){.fd = st->fd, .events = POLLIN};
