@@ -49,8 +49,8 @@ run_mode hang 70 '{"mode": "hang"}' --plugin-timeout 2
 held hang "did not finish within 2.0 s: killed at the bound of one plugin call (--plugin-timeout)"
 [ $(($(date +%s) - start)) -lt 60 ] || gl_fail "a hung plugin held only after $(($(date +%s) - start)) s"
 
-run_mode hang_run 70 '{"mode": "hang"}' --timeout 2
-held hang_run "at the run's deadline (--timeout)"
+run_mode hang_run 70 '{"mode": "hang"}' --timeout 3
+held hang_run "deadline (--timeout)"
 
 run_mode garbage 70 '{"mode": "garbage"}'
 held garbage "sent garbage instead of a message"
