@@ -215,8 +215,7 @@ static gl_value *checked_finding(const char *plugin, const gl_value *f, char *wh
     if (check == NULL || strcmp(check, plugin) != 0 || !valid_code(gl_value_object_string(f, "code")) ||
         !ok_sev || gl_value_object_string(f, "object") == NULL ||
         gl_value_object_string(f, "message") == NULL ||
-        gl_value_kind_of(gl_value_object_get(f, "id")) != GL_VALUE_NULL ||
-        gl_value_kind_of(gl_value_object_get(f, "details")) != GL_VALUE_OBJECT) {
+        gl_value_kind_of(gl_value_object_get(f, "id")) != GL_VALUE_NULL) {
         snprintf(why, whylen, "returned a forged finding (check \"%s\", code \"%s\", severity \"%s\"): "
                  "findings come from host->emit only",
                  check ? check : "?", gl_value_object_string(f, "code") ? gl_value_object_string(f, "code") : "?",
