@@ -136,7 +136,28 @@ done
 [ -e "$PG17_PKG_DIR/native/lib/libpq.so.5" ] ||
   die "symlinks not hydrated in $PG17_PKG_DIR (run: cd $PG17_PKG_DIR && node scripts/hydrate-symlinks.js)"
 
-# --- 4. Tools the harness calls ----------------------------------------------
+# --- 4. @pgkit/migra (npm), the schema benchmark's second peer ----------------
+# Only tests/bench/schema_bench uses it; a failed install is a warning, not a
+# failure of the suite's dependencies.
+GL_MIGRA_NPM_VERSION=${GL_MIGRA_NPM_VERSION:-0.6.1}
+MIGRA_DIR=$GL_DEPS_DIR/migra
+if [ -x "$MIGRA_DIR/node_modules/.bin/migra" ]; then
+  step "@pgkit/migra: present in $MIGRA_DIR"
+elif [ $check_only -eq 1 ] || [ $is_root -eq 0 ]; then
+  step "@pgkit/migra: missing (only the schema benchmark needs it; run as root to install)"
+else
+  mkdir -p "$MIGRA_DIR" || die "cannot create $MIGRA_DIR"
+  [ -f "$MIGRA_DIR/package.json" ] || printf '{ "private": true }\n' >"$MIGRA_DIR/package.json"
+  step "npm install @pgkit/migra@$GL_MIGRA_NPM_VERSION into $MIGRA_DIR"
+  if (cd "$MIGRA_DIR" && npm install --no-audit --no-fund --loglevel=error --save-exact \
+    "@pgkit/migra@$GL_MIGRA_NPM_VERSION"); then
+    chmod -R a+rX "$MIGRA_DIR" || true
+  else
+    step "WARNING: npm install @pgkit/migra failed: the schema benchmark will skip that peer"
+  fi
+fi
+
+# --- 5. Tools the harness calls ----------------------------------------------
 for tool in cmake pkg-config cc clang jq node pgbouncer xmllint; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || die "tool '$tool' not found"
 done
