@@ -596,6 +596,7 @@ static gl_value *case_facts(qr_run *r, int side, size_t i)
           set(h, thr, "effect_tolerance", h->value_number(c->q->effect_tolerance)) ||
           set(h, thr, "confidence", h->value_number(c->q->confidence)) ||
           set(h, thr, "min_effect_ms", h->value_number(c->q->min_effect_ms)) ||
+          set(h, thr, "noise_floor", h->value_number(c->q->noise_floor)) ||
           set(h, thr, "samples", h->value_int(c->samples)) ||
           set(h, cmp, "results", h->value_bool(c->q->compare_results)) ||
           set(h, cmp, "plan", h->value_bool(c->q->compare_plan)) ||
@@ -659,6 +660,7 @@ static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *an
           set(h, st, "confidence", h->value_number(r->cfg.confidence)) ||
           set(h, st, "effect_tolerance", h->value_number(r->cfg.tolerance)) ||
           set(h, st, "min_effect_ms", h->value_number(r->cfg.min_effect_ms)) ||
+          set(h, st, "noise_floor", h->value_number(r->cfg.noise_floor)) ||
           set(h, st, "interleaved", h->value_bool(r->live[0] && r->live[1])) ||
           set(h, stats, "missing", missing ? h->value_copy(missing) : h->value_array()) ||
           set(h, stats, "analyzed", analyzed ? h->value_copy(analyzed) : h->value_array());

@@ -65,7 +65,7 @@ static double threshold(const gl_host *h, gl_ctx *ctx, const gl_value *bcase,
                         const gl_value *settings, const char *key, double dflt)
 {
     double q = number(h, h->object_get(h->object_get(bcase, "thresholds"), key), -1);
-    if (q >= 0 && !(q == 0 && strcmp(key, "min_effect_ms") != 0))
+    if (q >= 0 && !(q == 0 && strcmp(key, "min_effect_ms") != 0 && strcmp(key, "noise_floor") != 0))
         return q;
     return number(h, h->object_get(h->config(ctx), key),
                   number(h, h->object_get(settings, key), dflt));
@@ -198,7 +198,7 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
                            const gl_value *g, const gl_value *settings,
                            const gl_value *green_settings, counts *n)
 {
-    double *bl = NULL, *gl = NULL, conf, tol, min_ms;
+    double *bl = NULL, *gl = NULL, conf, tol, min_ms, noise_floor, floor_ms, spread_ms = 0;
     size_t nb = 0, ng = 0;
     gl_qr_judgement j;
     gl_value *details = NULL;
@@ -217,14 +217,17 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
         goto out;
     conf = threshold(h, ctx, b, settings, "confidence", 0.95);
     tol = threshold(h, ctx, b, settings, "effect_tolerance", 1.2);
-    min_ms = threshold(h, ctx, b, settings, "min_effect_ms", 0.5);
+    min_ms = threshold(h, ctx, b, settings, "min_effect_ms", GL_QR_DEFAULT_MIN_EFFECT_MS);
+    noise_floor = threshold(h, ctx, b, settings, "noise_floor", GL_QR_DEFAULT_NOISE_FLOOR);
+    /* The floor scales with the case's own spread (gl_qr_effect_floor). */
+    floor_ms = gl_qr_effect_floor(bl, nb, gl, ng, min_ms, noise_floor, &spread_ms);
     /* Interleaved collection puts blue[k] and green[k] in the same round. */
     paired = h->value_get_bool(h->object_get(settings, "interleaved")) &&
              h->value_get_bool(h->object_get(green_settings, "interleaved"));
     split = h->value_get_int(h->object_get(b, "latency_split"));
     if (split < 0 || split != h->value_get_int(h->object_get(g, "latency_split")))
         split = 0;
-    if (gl_qr_judge_passes(bl, nb, gl, ng, (size_t)split, paired, conf, tol, min_ms, &j) != 0) {
+    if (gl_qr_judge_passes(bl, nb, gl, ng, (size_t)split, paired, conf, tol, floor_ms, &j) != 0) {
         rc = h->set_error(ctx, "out of memory judging latency of %s", name);
         goto out;
     }
@@ -301,7 +304,10 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
         set(h, details, "p_value", h->value_number(j.mw.p)) ||
         set(h, details, "confidence", h->value_number(conf)) ||
         set(h, details, "effect_tolerance", h->value_number(tol)) ||
-        set(h, details, "min_effect_ms", h->value_number(min_ms))) {
+        set(h, details, "min_effect_ms", h->value_number(min_ms)) ||
+        set(h, details, "noise_floor", h->value_number(noise_floor)) ||
+        set(h, details, "spread_ms", h->value_number(spread_ms)) ||
+        set(h, details, "effect_floor_ms", h->value_number(floor_ms))) {
         h->value_free(details);
         rc = h->set_error(ctx, "out of memory");
         goto out;

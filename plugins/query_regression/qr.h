@@ -160,8 +160,8 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
 #define GL_QR_DEFAULT_WARMUP 3
 #define GL_QR_DEFAULT_CONFIDENCE 0.95
 #define GL_QR_DEFAULT_TOLERANCE 1.2
-#define GL_QR_DEFAULT_MIN_EFFECT_MS 0.5
-#define GL_QR_DEFAULT_NOISE_FLOOR 0.0
+#define GL_QR_DEFAULT_MIN_EFFECT_MS 0.05
+#define GL_QR_DEFAULT_NOISE_FLOOR 3.0
 
 typedef struct gl_qr_config {
     const char *workload;
@@ -250,6 +250,18 @@ int gl_qr_judge(const double *blue, size_t nb, const double *green, size_t ng, i
 int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_t ng,
                        size_t split, int paired, double confidence, double tolerance,
                        double min_effect_ms, gl_qr_judgement *out);
+/*
+ * The effect floor of one case, in ms: the larger of `min_effect_ms` (an
+ * absolute floor: timer and round-trip resolution) and `noise_floor` times
+ * the case's own spread, the median absolute deviation of the noisier side.
+ * A fast query on a quiet machine keeps a floor far below its effect (a x1.7
+ * slowdown of a 0.2 ms query is caught); the same query under load, where
+ * each side's runs scatter, gets a floor that grows with the scatter.
+ * `spread_ms` (may be NULL) receives that deviation. Returns min_effect_ms
+ * when out of memory.
+ */
+double gl_qr_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
+                          double min_effect_ms, double noise_floor, double *spread_ms);
 const char *gl_qr_verdict_name(gl_qr_verdict v);
 
 /* -------------------------------------------------------------------- plan */

@@ -267,6 +267,40 @@ out:
     return rc;
 }
 
+/* Median absolute deviation of x[0..n); -1 when out of memory. */
+static double mad_of(const double *x, size_t n)
+{
+    double *d, med;
+
+    if (n == 0)
+        return 0;
+    d = malloc(n * sizeof(double));
+    if (d == NULL)
+        return -1;
+    memcpy(d, x, n * sizeof(double));
+    med = median_of(d, n);
+    for (size_t i = 0; i < n; i++)
+        d[i] = fabs(x[i] - med);
+    med = median_of(d, n);
+    free(d);
+    return med;
+}
+
+double gl_qr_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
+                          double min_effect_ms, double noise_floor, double *spread_ms)
+{
+    double mb = mad_of(blue, nb), mg = mad_of(green, ng), spread, floor_ms = min_effect_ms;
+
+    spread = mb > mg ? mb : mg;
+    if (mb < 0 || mg < 0)
+        spread = 0;
+    if (noise_floor > 0 && noise_floor * spread > floor_ms)
+        floor_ms = noise_floor * spread;
+    if (spread_ms != NULL)
+        *spread_ms = spread;
+    return floor_ms;
+}
+
 int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_t ng,
                        size_t split, int paired, double confidence, double tolerance,
                        double min_effect_ms, gl_qr_judgement *out)

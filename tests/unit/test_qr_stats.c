@@ -94,6 +94,37 @@ Test(qr_stats, judge_ignores_effects_below_min_effect_ms)
     cr_assert_eq(j.verdict, GL_QR_REGRESSED);
 }
 
+Test(qr_stats, the_effect_floor_scales_with_the_spread)
+{
+    double quiet_b[30], quiet_g[30], busy_b[30], busy_g[30], spread = -1;
+    gl_qr_judgement j;
+
+    /* A 0.2 ms query, x1.7 slower on a quiet machine: a fixed 0.5 ms floor
+     * hid it; the floor is now 3 x its tiny spread, or 0.05 ms. */
+    for (int i = 0; i < 30; i++) {
+        quiet_b[i] = 0.200 + (i % 5) * 0.002;
+        quiet_g[i] = 0.340 + (i % 5) * 0.002;
+    }
+    double floor_ms = gl_qr_effect_floor(quiet_b, 30, quiet_g, 30, 0.05, 3.0, &spread);
+    cr_expect_float_eq(floor_ms, 0.05, 1e-12, "absolute floor wins on a quiet machine: %g", floor_ms);
+    cr_expect_float_eq(spread, 0.002, 1e-9, "spread %g", spread);
+    cr_assert_eq(gl_qr_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, floor_ms, &j), 0);
+    cr_expect_eq(j.verdict, GL_QR_REGRESSED);
+    cr_assert_eq(gl_qr_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_expect_eq(j.verdict, GL_QR_PASS, "the old fixed floor let it through");
+
+    /* Under load one side scatters by ~2 ms: the floor grows with it. */
+    for (int i = 0; i < 30; i++) {
+        busy_b[i] = 2.0 + (i % 7) * 0.1;
+        busy_g[i] = 2.0 + (i % 7) * 1.0;
+    }
+    floor_ms = gl_qr_effect_floor(busy_b, 30, busy_g, 30, 0.05, 3.0, &spread);
+    cr_expect_float_eq(spread, 2.0, 1e-9, "the noisier side's spread: %g", spread);
+    cr_expect_float_eq(floor_ms, 6.0, 1e-9, "3 x spread: %g", floor_ms);
+    /* noise_floor 0 turns the relative part off. */
+    cr_expect_float_eq(gl_qr_effect_floor(busy_b, 30, busy_g, 30, 0.05, 0.0, NULL), 0.05, 1e-12);
+}
+
 Test(qr_stats, judge_within_tolerance_passes_even_when_significant)
 {
     double blue[30], green[30];
