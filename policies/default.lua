@@ -7,9 +7,7 @@
 
 local rules = {}
 
-local function present(v)
-  return v ~= nil and v ~= gl.null
-end
+local present = gl.present
 
 -- Waived findings (check --waivers) are accepted: no rule below holds on one.
 -- Green runs an older PostgreSQL than blue: green must not take over.
@@ -32,22 +30,8 @@ function rules.critical(input)
   return verdicts
 end
 
--- Something failed during the run (a plugin, a side): we do not know enough.
-function rules.errors(input)
-  if not present(input.errors) then
-    return nil
-  end
-  local verdicts = {}
-  for _, e in ipairs(input.errors) do
-    local text = e
-    if gl.kind(e) == "object" then
-      local where = present(e.plugin) and e.plugin or (present(e.stage) and e.stage or "run")
-      text = string.format("%s: %s", where, e.message)
-    end
-    verdicts[#verdicts + 1] = gl.hold(string.format("run error: %s", text))
-  end
-  return verdicts
-end
+-- Each run error (a plugin, a side, the policy input) holds: gl.rules.errors.
+rules.errors = gl.rules.errors
 
 -- What changed on green that the change file does not declare (or declares
 -- with another value), by kind: gl.undeclared groups the findings.

@@ -19,9 +19,7 @@
 
 local rules = {}
 
-local function present(v)
-  return v ~= nil and v ~= gl.null
-end
+local present = gl.present
 
 -- "<what> <id>: <message> Fix: <details.fix>"
 local function with_fix(what, f)
@@ -40,22 +38,8 @@ function rules.downgrade(input)
   end
 end
 
--- Something failed during the run (a plugin, a side): we do not know enough.
-function rules.errors(input)
-  if not present(input.errors) then
-    return nil
-  end
-  local verdicts = {}
-  for _, e in ipairs(input.errors) do
-    local text = e
-    if gl.kind(e) == "object" then
-      local where = present(e.plugin) and e.plugin or (present(e.stage) and e.stage or "run")
-      text = string.format("%s: %s", where, e.message)
-    end
-    verdicts[#verdicts + 1] = gl.hold(string.format("run error: %s", text))
-  end
-  return verdicts
-end
+-- Each run error (a plugin, a side, the policy input) holds: gl.rules.errors.
+rules.errors = gl.rules.errors
 
 -- Anything of severity error or critical breaks the upgrade.
 function rules.blockers(input)

@@ -12,9 +12,7 @@ local rules = {}
 
 local MAX_WAIVER_AGE_DAYS = 30
 
-local function present(v)
-  return v ~= nil and v ~= gl.null
-end
+local present = gl.present
 
 -- Who gave an approval: a non-empty string, or a table whose "by" is one;
 -- nil for anything else (null, "", a number, {}), which approves nothing.
@@ -112,18 +110,8 @@ function rules.findings(input)
   return verdicts
 end
 
--- Something failed during the run: we do not know enough.
-function rules.errors(input)
-  local verdicts = {}
-  for _, e in ipairs(present(input.errors) and input.errors or {}) do
-    local text = e
-    if gl.kind(e) == "object" then
-      text = string.format("%s: %s", present(e.plugin) and e.plugin or e.stage, e.message)
-    end
-    verdicts[#verdicts + 1] = gl.hold(string.format("run error: %s", text))
-  end
-  return verdicts
-end
+-- Each run error (a plugin, a side, the policy input) holds: gl.rules.errors.
+rules.errors = gl.rules.errors
 
 -- No switchover without a declared, approved change.
 function rules.approved_change(input)

@@ -190,6 +190,33 @@ Test(default_policy, run_errors_hold)
     gl_value_free(d);
 }
 
+Test(shared_rules, errors_rule_names_plugin_else_stage_else_run)
+{
+    const char *src = "return { name = 'p', rules = { errors = gl.rules.errors } }";
+    gl_policy_limits l = test_limits();
+    gl_value *d = NULL;
+    gl_value *in = input_of("[]", NULL,
+                            "[{\"stage\": \"connect\", \"side\": \"blue\", \"plugin\": null, "
+                            "\"message\": \"refused\"}, {\"message\": \"lost\"}]");
+
+    cr_assert_eq(run_source(src, in, &l, &d), 0, "%s", err);
+    cr_assert_str_eq(action(d), "hold");
+    cr_assert_eq(n_reasons(d), 2);
+    cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"), "run error: connect: refused");
+    cr_assert_str_eq(gl_value_object_string(reason(d, 1), "message"), "run error: run: lost");
+    gl_value_free(d);
+    gl_value_free(in);
+}
+
+Test(shared_rules, present_and_read_only)
+{
+    const char *src =
+        "assert(gl.present(0) and gl.present('') and not gl.present(nil) and not gl.present(gl.null))\n"
+        "return { name = 'p', rules = { r = function() gl.rules.errors = nil end } }";
+
+    assert_refused(src, "read-only");
+}
+
 Test(default_policy, error_severity_findings_hold)
 {
     gl_value *d = decide(input_of("[" F_ERROR "]", NULL, NULL));

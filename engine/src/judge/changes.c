@@ -277,15 +277,24 @@ static const char changes_lua[] =
 "  return items\n"
 "end\n";
 
-void gl_judge__open_changes(lua_State *L)
+/* Runs one of the host's own Lua chunks (text, "=name") with an empty _ENV
+ * and (gl, package.loaded) as its arguments; the gl table is at the top of
+ * the stack. The chunk takes what it uses as locals and adds its functions to
+ * gl, so a policy can neither see nor alter what they use. */
+void gl_judge__load_host_chunk(lua_State *L, const char *text, size_t len, const char *name)
 {
     int gl = lua_gettop(L);
 
-    if (luaL_loadbufferx(L, changes_lua, sizeof(changes_lua) - 1, "=gl.changes", "t") != LUA_OK)
-        lua_error(L); /* a bug in the text above: the tests load it every time */
+    if (luaL_loadbufferx(L, text, len, name, "t") != LUA_OK)
+        lua_error(L); /* a bug in the host's text: the tests load it every time */
     lua_newtable(L);
     lua_setupvalue(L, -2, 1); /* an empty _ENV: the chunk uses only its locals */
     lua_pushvalue(L, gl);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); /* the real libraries */
     lua_call(L, 2, 0);
+}
+
+void gl_judge__open_changes(lua_State *L)
+{
+    gl_judge__load_host_chunk(L, changes_lua, sizeof(changes_lua) - 1, "=gl.changes");
 }

@@ -104,6 +104,12 @@ int gl_judge__value_size(const gl_value *v, size_t cap, size_t *used);
 /* changes.c: adds undeclared/unrealised (Lua, run in a private
  * environment) to the gl table at the top. Raises on out of memory. */
 void gl_judge__open_changes(lua_State *L);
+/* changes.c: runs a host Lua chunk against the gl table at the top (see
+ * changes.c); raises on out of memory. */
+void gl_judge__load_host_chunk(lua_State *L, const char *text, size_t len, const char *name);
+/* rules.c: adds gl.present and gl.rules (rules every policy shares) to the
+ * gl table at the top. Raises on out of memory. */
+void gl_judge__open_rules(lua_State *L);
 
 /* library.c: pushes the (writable, private) gl table. */
 void gl_judge__open_library(lua_State *L);

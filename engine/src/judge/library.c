@@ -388,4 +388,5 @@ void gl_judge__open_library(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, GL_JUDGE_REG_NULL);
     lua_setfield(L, -2, "null");
     gl_judge__open_changes(L);
+    gl_judge__open_rules(L);
 }
