@@ -17,7 +17,7 @@
 #                       except for Slack)
 #   GREENLIGHT          the binary (default: greenlight on PATH)
 # Exit: greenlight's own code (share/doc/exit-codes.md): 0 switchover, 1 hold,
-# 2 rollback, 64 usage, 69 a side unavailable, 70 internal. Any non-zero fails
+# 2 rollback, 64 usage, 69 a side unavailable, 70 internal, 78 a broken policy. Any non-zero fails
 # the job; the reports are written for every code but 64 (also the
 # script's own code when GL_BLUE or GL_GREEN is missing).
 set -uo pipefail

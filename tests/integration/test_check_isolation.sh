@@ -114,7 +114,7 @@ return {
 }
 LUA
 start=$(date +%s)
-assert_exit 1 gl_check "$GL_TMP/slowpol" --blue "$blue" --green "$green" --plugins parameters \
+assert_exit 78 gl_check "$GL_TMP/slowpol" --blue "$blue" --green "$green" --plugins parameters \
   --policy "$GL_TMP/slow.lua"
 took=$(($(date +%s) - start))
 r=$GL_TMP/slowpol/report.json

@@ -70,7 +70,8 @@ static void check_usage(FILE *out)
             "\n"
             "  --blue X              blue (production): conninfo, postgresql:// URI or snapshot file\n"
             "  --green Y             green (changed copy): same forms\n"
-            "  --policy FILE         Lua policy (default: the shipped policies/default.lua)\n"
+            "  --policy P            Lua policy: a file, or a shipped policy's name (default, strict,\n"
+            "                        major_upgrade); default: the shipped default\n"
             "  --change FILE         the declared change (JSON; see share/doc/policy.md)\n"
             "  --config FILE         plugin configuration (JSON; see share/doc/configuration.md)\n"
             "  --waivers FILE        accepted findings (JSON; see checks/waivers.example.json)\n"
@@ -86,7 +87,8 @@ static void check_usage(FILE *out)
             "  --plugin-timeout S    one plugin call's bound in seconds (default 600)\n"
             "  -v, --verbose         log what plugins do (twice for debug)\n"
             "\n"
-            "exit: 0 switchover, 1 hold, 2 rollback, 64 usage, 69 a side is unavailable, 70 internal\n");
+            "exit: 0 switchover, 1 hold, 2 rollback, 64 usage, 69 a side is unavailable, 70 internal,\n"
+            "      78 the policy is broken (Lua error, bad return, budget)\n");
 }
 
 int gl_cli_check(int argc, char **argv)
@@ -115,6 +117,7 @@ int gl_cli_check(int argc, char **argv)
     gl_cli_output output;
     gl_value *report = NULL;
     gl_error err;
+    char policy[4096];
     int c, exit_code = GL_EXIT_INTERNAL;
 
     gl_check_options_default(&opts);
@@ -176,7 +179,8 @@ int gl_cli_check(int argc, char **argv)
     if (opts.blue == NULL || opts.green == NULL)
         return gl_cli_fail("check", GL_EXIT_USAGE, "check needs --blue and --green");
     opts.plugin_dirs = dirs;
-    if (gl_cli_output_check_policy(&output, opts.policy_path ? opts.policy_path : gl_default_policy_path(), &err) != 0)
+    if (gl_policy_resolve(opts.policy_path, policy, sizeof(policy), &err) != 0 ||
+        gl_cli_output_check_policy(&output, policy, &err) != 0)
         return gl_cli_fail("check", GL_EXIT_USAGE, err.message);
     /* Outputs are checked before the run, not found unwritable after it. */
     if ((output.out_dir != NULL &&

@@ -34,11 +34,11 @@ static void policy_usage(FILE *out)
             "       -v                 print every test's reasons\n"
             "       exit 0 all passed, 1 a test failed or coverage is short, 64 usage\n"
             "eval   evaluates a policy on a saved input (`greenlight check --save-input FILE`)\n"
-            "       --policy P         the policy (default: the shipped default.lua)\n"
+            "       --policy P         the policy: a file or a shipped policy's name (default: default)\n"
             "       --explain          per rule: its verdicts and their findings, or no objection\n"
             "       --format json      print {decision, trace} as JSON\n"
             "       --stats            print instructions, Lua heap peak and time (stderr)\n"
-            "       exit 0 switchover, 1 hold (also when the policy fails), 2 rollback, 64 usage\n"
+            "       exit 0 switchover, 1 hold, 2 rollback, 64 usage, 78 the policy is broken\n"
             "See share/doc/policy.md.\n");
 }
 
@@ -259,7 +259,7 @@ static int policy_eval(int argc, char **argv)
     int c, explain = 0, stats_wanted = 0, exit_code;
     gl_value *input = NULL, *decision = NULL, *trace = NULL;
     gl_policy_stats stats;
-    char msg[4096];
+    char msg[4096], resolved[4096], *source = NULL;
 
     optind = 1;
     opterr = 0;
@@ -284,18 +284,27 @@ static int policy_eval(int argc, char **argv)
         return usage_error("policy eval needs --input FILE (save one with `greenlight check --save-input FILE`)");
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return usage_error("--format must be text or json");
-    if (policy == NULL)
-        policy = gl_default_policy_path();
     {
         gl_error ierr;
         gl_error_clear(&ierr);
+        if (gl_policy_resolve(policy, resolved, sizeof(resolved), &ierr) != 0)
+            return usage_error(ierr.message);
+        policy = resolved;
+        /* An unreadable policy is a usage error, not a broken policy (78). */
+        if (gl_file_read(policy, GL_POLICY_MAX, &source, NULL, &ierr) != 0) {
+            gl_error_prefix(&ierr, "--policy");
+            return ierr.exit_code == GL_EXIT_USAGE ? usage_error(ierr.message)
+                                                   : gl_cli_fail(NULL, ierr.exit_code, ierr.message);
+        }
+        free(source);
         if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, &input, &ierr) != 0)
             return usage_error(ierr.message);
     }
     if (gl_policy_evaluate_ex(policy, input, NULL, &decision, &trace, &stats, msg, sizeof(msg)) != 0) {
-        /* fail closed, as check does: the policy's failure is a hold */
-        printf("decision: hold (the policy failed)\n  %s\n", msg);
-        exit_code = GL_EXIT_HOLD;
+        /* fail closed, as check does: the policy's failure is a hold, and
+         * exit 78 says nobody decided it (share/doc/exit-codes.md) */
+        printf("decision: hold (the policy failed: exit 78)\n  %s\n", msg);
+        exit_code = GL_EXIT_CONFIG;
         goto out;
     }
     exit_code = gl_action_exit_code(gl_value_object_string(decision, "action"));

@@ -4,6 +4,7 @@
  */
 #include "run/stages.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,6 @@
 #include "plugin/invoke.h"
 #include "plugin/loader.h"
 
-/* Each input's own size limit (share/doc/exit-codes.md, "Input size limits");
- * the JSON inputs' limits are in input/formats.c. */
-#define GL_POLICY_MAX (4u * 1024u * 1024u)
 
 void gl_check_options_default(gl_check_options *opts)
 {
@@ -41,6 +39,66 @@ const char *gl_default_policy_path(void)
         if (file_exists(candidates[i]))
             return candidates[i];
     return candidates[1];
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "default, major_upgrade, strict": the shipped policies in dir, sorted. */
+static void shipped_names(const char *dir, char *out, size_t len)
+{
+    char names[64][256];
+    const char *sorted[64];
+    size_t n = 0, used = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    out[0] = '\0';
+    while (d != NULL && n < 64 && (e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && l < sizeof(names[0]) && strcmp(e->d_name + l - 4, ".lua") == 0) {
+            snprintf(names[n], sizeof(names[n]), "%.*s", (int)(l - 4), e->d_name);
+            sorted[n] = names[n];
+            n++;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    qsort(sorted, n, sizeof(sorted[0]), name_cmp);
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", sorted[i]);
+    if (n == 0)
+        snprintf(out, len, "none found in %s", dir);
+}
+
+int gl_policy_resolve(const char *given, char *out, size_t len, gl_error *err)
+{
+    char dir[4096], names[1024];
+    const char *slash;
+    size_t n;
+
+    if (given == NULL)
+        given = gl_default_policy_path();
+    if (strchr(given, '/') != NULL || file_exists(given) || given[0] == '\0') {
+        if ((size_t)snprintf(out, len, "%s", given) >= len)
+            return gl_error_set(err, GL_EXIT_USAGE, "--policy: the path is too long");
+        return 0;
+    }
+    snprintf(dir, sizeof(dir), "%s", gl_default_policy_path());
+    slash = strrchr(dir, '/');
+    if (slash != NULL)
+        dir[slash - dir] = '\0';
+    n = strlen(given);
+    if ((size_t)snprintf(out, len, "%s/%s%s", dir, given,
+                         n > 4 && strcmp(given + n - 4, ".lua") == 0 ? "" : ".lua") < len &&
+        file_exists(out))
+        return 0;
+    shipped_names(dir, names, sizeof(names));
+    return gl_error_set(err, GL_EXIT_USAGE, "--policy %s: no such file, and not a shipped policy "
+                        "(shipped: %s); give a path to a .lua file or one of those names",
+                        given, names);
 }
 
 int gl_config_load(const char *path, gl_value **out, gl_error *err)
@@ -79,7 +137,10 @@ int gl_run_inputs_load(gl_run *run, gl_error *err)
 {
     const gl_check_options *opts = run->opts;
 
-    run->policy_path = opts->policy_path ? opts->policy_path : gl_default_policy_path();
+    if (gl_policy_resolve(opts->policy_path, run->policy_resolved, sizeof(run->policy_resolved),
+                          err) != 0)
+        return -1;
+    run->policy_path = run->policy_resolved;
     if (opts->blue == NULL || opts->green == NULL)
         return gl_error_set(err, GL_EXIT_USAGE,
                             "check needs --blue and --green (conninfo, URI or snapshot file)");

@@ -80,6 +80,7 @@ int gl_run_judge(gl_run *run, gl_error *err)
     if (gl_policy_evaluate_killable(source, source_len, run->policy_path, run->input, &limits,
                                     &run->decision, perr, sizeof(perr)) != 0) {
         run->decision = hold_decision();
+        run->policy_failed = 1;
         if (gl_run_error_push(run, "policy", NULL, NULL, perr) != 0)
             return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     }

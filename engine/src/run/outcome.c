@@ -2,8 +2,9 @@
  * outcome.c — stage 6: fail closed and pick the exit code. With any error,
  * a switchover becomes a hold whose reasons quote each error; rollback stays
  * rollback (it is the stronger verdict). The exit code follows the decision
- * unless something failed: 69 when a side was unavailable, else 70 when
- * anything else failed (share/doc/exit-codes.md).
+ * unless something failed: 69 when a side was unavailable, else 70 when a
+ * plugin or an output failed, else 78 when the policy itself was broken, so
+ * CI can tell "fix the policy" from a real hold (share/doc/exit-codes.md).
  */
 #include "run/stages.h"
 #include "util/names.h"
@@ -54,6 +55,8 @@ int gl_run_outcome(gl_run *run, gl_error *err)
     if (close_on_errors(run->decision, run->errors) != 0)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     run->exit_code = gl_action_exit_code(gl_value_object_string(run->decision, "action"));
+    if (run->policy_failed)
+        run->exit_code = GL_EXIT_CONFIG;
     if (run->internal)
         run->exit_code = GL_EXIT_INTERNAL;
     if (run->unavailable)

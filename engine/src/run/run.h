@@ -49,9 +49,23 @@ void gl_check_options_default(gl_check_options *opts);
 int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
                  gl_error *err);
 
+/* The policy's size limit (share/doc/exit-codes.md, "Input size limits");
+ * the JSON inputs' limits are in input/formats.c. */
+#define GL_POLICY_MAX (4u * 1024u * 1024u)
+
 /* The shipped default policy path (source tree when run from a build, else
  * the install directory). */
 const char *gl_default_policy_path(void);
+
+/*
+ * The policy file --policy names, into out (len bytes): NULL gives the
+ * shipped default; a path (with a '/') or an existing file is taken as is
+ * (reading it reports what is wrong with it); a bare name that is not a file
+ * here is a shipped policy ("strict" or "strict.lua" -> policies/strict.lua).
+ * A bare name that is neither fails with GL_EXIT_USAGE listing the shipped
+ * policies. 0 or -1.
+ */
+int gl_policy_resolve(const char *given, char *out, size_t len, gl_error *err);
 
 /* Loads and validates the optional JSON config: {"plugins": {name: {...}}}. */
 int gl_config_load(const char *path, gl_value **out, gl_error *err);

@@ -40,7 +40,8 @@ typedef struct gl_run_plugin {
 
 typedef struct gl_run {
     const gl_check_options *opts;        /* borrowed */
-    const char *policy_path;
+    const char *policy_path;             /* = policy_resolved */
+    char policy_resolved[4096];          /* --policy as a file (gl_policy_resolve) */
     char *policy_text;                   /* the exact bytes hashed and evaluated */
     size_t policy_len;
     char policy_sha256[65];
@@ -59,7 +60,8 @@ typedef struct gl_run {
     gl_value *input;                     /* the policy input (judge) */
     gl_value *decision;                  /* the decision (judge, then outcome) */
     int unavailable;                     /* a side could not be reached */
-    int internal;                        /* a plugin, the policy or an output failed */
+    int internal;                        /* a plugin or an output failed */
+    int policy_failed;                   /* the policy raised, returned garbage or ran out of budget */
     int exit_code;                       /* set by outcome */
     char run_id[37];
     char started_at[40];

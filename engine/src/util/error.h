@@ -15,7 +15,8 @@ enum {
     GL_EXIT_ROLLBACK = 2,
     GL_EXIT_USAGE = 64,
     GL_EXIT_UNAVAILABLE = 69,
-    GL_EXIT_INTERNAL = 70
+    GL_EXIT_INTERNAL = 70,
+    GL_EXIT_CONFIG = 78      /* EX_CONFIG: the policy is broken (error, bad return, budget) */
 };
 
 typedef struct gl_error {
