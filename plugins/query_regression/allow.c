@@ -3,7 +3,7 @@
  * every function a workload statement can call is resolved on each live side
  * against pg_proc, and the statement runs only when all of them are marked
  * immutable or stable by that server and none is in a denied family
- * (gl_qr_denied_families: functions that change state or run SQL text while
+ * (query_regression_denied_families: functions that change state or run SQL text while
  * marked stable). "Can call" covers, by name (all overloads visible on the
  * search_path, or in the named schema, so the check errs on refusing):
  *   - function calls, with an aggregate's support functions;
@@ -92,7 +92,7 @@ static int take(void *ud, int ncols, const char *const *names, const char *const
 }
 
 /* The references as JSON [{i, kind, schema, name}] and the families as LIKE patterns. */
-static int params_json(const gl_qr_refs *refs, char **out_refs, char **out_patterns)
+static int params_json(const query_regression_refs *refs, char **out_refs, char **out_patterns)
 {
     static const char *const kinds[] = {"function", "operator", "type"};
     yajl_gen g = NULL;
@@ -106,20 +106,18 @@ static int params_json(const gl_qr_refs *refs, char **out_refs, char **out_patte
         if (g == NULL || yajl_gen_array_open(g) != yajl_gen_status_ok)
             goto out;
         for (size_t i = 0; pass == 0 && i < refs->count; i++) {
-            const gl_qr_ref *r = &refs->items[i];
+            const query_regression_ref *r = &refs->items[i];
             if (yajl_gen_map_open(g) || yajl_gen_string(g, (const unsigned char *)"i", 1) ||
-                yajl_gen_integer(g, (long long)i) ||
-                yajl_gen_string(g, (const unsigned char *)"kind", 4) ||
+                yajl_gen_integer(g, (long long)i) || yajl_gen_string(g, (const unsigned char *)"kind", 4) ||
                 yajl_gen_string(g, (const unsigned char *)kinds[r->kind], strlen(kinds[r->kind])) ||
                 yajl_gen_string(g, (const unsigned char *)"schema", 6) ||
                 (r->schema ? yajl_gen_string(g, (const unsigned char *)r->schema, strlen(r->schema))
                            : yajl_gen_null(g)) ||
                 yajl_gen_string(g, (const unsigned char *)"name", 4) ||
-                yajl_gen_string(g, (const unsigned char *)r->name, strlen(r->name)) ||
-                yajl_gen_map_close(g))
+                yajl_gen_string(g, (const unsigned char *)r->name, strlen(r->name)) || yajl_gen_map_close(g))
                 goto out;
         }
-        for (const char *const *f = gl_qr_denied_families; pass == 1 && *f; f++) {
+        for (const char *const *f = query_regression_denied_families; pass == 1 && *f; f++) {
             char like[128];
             size_t k = 0;
             /* fnmatch '*' is LIKE '%'; a literal '_' is escaped (LIKE's default escape is \). */
@@ -156,8 +154,7 @@ out:
     return rc;
 }
 
-static void describe(const gl_qr_ref *r, const verdict *v, const char *side, char *out,
-                     size_t len)
+static void describe(const query_regression_ref *r, const verdict *v, const char *side, char *out, size_t len)
 {
     static const char *const verb[] = {"it calls", "it uses operator", "it casts to"};
     static const char *const whose[] = {"that is", "its function is",
@@ -172,12 +169,12 @@ static void describe(const gl_qr_ref *r, const verdict *v, const char *side, cha
                             "marks immutable or stable may run");
 }
 
-int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const char *const *sqls,
-                       size_t n, char **reasons)
+int query_regression__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const char *const *sqls,
+                                  size_t n, char **reasons)
 {
     const char *side_name = side == GL_SIDE_BLUE ? "blue" : "green";
-    gl_qr_refs *per = calloc(n ? n : 1, sizeof(*per));
-    gl_qr_refs all = {0};
+    query_regression_refs *per = calloc(n ? n : 1, sizeof(*per));
+    query_regression_refs all = {0};
     acc a = {NULL, 0, 0};
     char *refs_json = NULL, *patterns_json = NULL;
     int rc = -1;
@@ -193,19 +190,19 @@ int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const cha
     for (size_t i = 0; i < n; i++) {
         if (sqls[i] == NULL)
             continue;
-        if (gl_qr_references(sqls[i], &per[i]) != 0) {
-            gl_qr_refs_free(&per[i]);
+        if (query_regression_references(sqls[i], &per[i]) != 0) {
+            query_regression_refs_free(&per[i]);
             continue;
         }
         for (size_t k = 0; k < per[i].count; k++) {
             int seen = 0;
             for (size_t j = 0; j < all.count && !seen; j++)
-                seen = gl_qr_ref_equal(&all.items[j], &per[i].items[k]);
+                seen = query_regression_ref_equal(&all.items[j], &per[i].items[k]);
             if (seen)
                 continue;
             if (all.count == all.cap) {
                 size_t cap = all.cap ? all.cap * 2 : 32;
-                gl_qr_ref *grown = realloc(all.items, cap * sizeof(*grown));
+                query_regression_ref *grown = realloc(all.items, cap * sizeof(*grown));
                 if (grown == NULL) {
                     host->set_error(ctx, "out of memory");
                     goto out;
@@ -242,10 +239,10 @@ int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const cha
     }
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < per[i].count && reasons[i] == NULL; k++) {
-            const gl_qr_ref *y = &per[i].items[k];
+            const query_regression_ref *y = &per[i].items[k];
             for (size_t j = 0; j < all.count; j++) {
                 char text[600];
-                if (!gl_qr_ref_equal(&all.items[j], y))
+                if (!query_regression_ref_equal(&all.items[j], y))
                     continue;
                 if (a.v[j].volatile_fn == NULL && a.v[j].family_fn == NULL)
                     break;
@@ -262,7 +259,7 @@ int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const cha
     rc = 0;
 out:
     for (size_t i = 0; per != NULL && i < n; i++)
-        gl_qr_refs_free(&per[i]);
+        query_regression_refs_free(&per[i]);
     free(per);
     free(all.items);
     for (size_t j = 0; a.v != NULL && j < a.n; j++) {
@@ -280,7 +277,7 @@ out:
     return rc;
 }
 
-int gl_qr__role(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
+int query_regression__role(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
 {
     gl_value *rows = NULL;
 

@@ -28,7 +28,7 @@
 
 /* One (query, parameter set) pair: the unit that is judged. */
 typedef struct qr_case {
-    const gl_qr_query *q;
+    const query_regression_query *q;
     char name[GL_QR_MAX_NAME + 16];
     const char *const *params;
     int nparams;
@@ -59,8 +59,8 @@ typedef struct qr_outcome {
 typedef struct qr_run {
     gl_ctx *ctx;
     const gl_host *host;
-    gl_qr_config cfg;
-    gl_qr_workload *workload;
+    query_regression_config cfg;
+    query_regression_workload *workload;
     qr_case *cases;
     size_t ncases;
     int live[2];           /* which sides this call collects */
@@ -94,7 +94,7 @@ static double cfg_number(const gl_host *host, const gl_value *cfg, const char *k
 
 /* "pg_stat_statements": {"top": N, "params": "file.json"}; absent = no import. */
 static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *v,
-                              gl_qr_import_config *out)
+                              query_regression_import_config *out)
 {
     static const char *const keys[] = {"top", "params", NULL};
     const gl_value *top = host->object_get(v, "top"), *params = host->object_get(v, "params");
@@ -107,8 +107,8 @@ static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *
         return host->set_error(ctx, "query_regression: config \"pg_stat_statements\" must be an "
                                "object like {\"top\": 20}");
     for (size_t i = 0; i < host->value_len(v); i++)
-        if (gl_qr_key_check(host->object_key_at(v, i), keys, "pg_stat_statements", err,
-                            sizeof(err)) != 0)
+        if (query_regression_key_check(host->object_key_at(v, i), keys, "pg_stat_statements", err,
+                                       sizeof(err)) != 0)
             return host->set_error(ctx, "query_regression: config %s", err);
     if (top != NULL && host->value_kind(top) != GL_VALUE_INT)
         return host->set_error(ctx, "query_regression: config \"pg_stat_statements.top\" must be "
@@ -124,7 +124,7 @@ static int read_import_config(gl_ctx *ctx, const gl_host *host, const gl_value *
     return 0;
 }
 
-int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *c)
+int query_regression__config_read(gl_ctx *ctx, const gl_host *host, query_regression_config *c)
 {
     static const char *const keys[] = {"workload", "samples", "warmup", "confidence",
                                        "effect_tolerance", "min_effect_ms", "noise_floor",
@@ -139,7 +139,7 @@ int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *c)
 
     memset(c, 0, sizeof(*c));
     for (size_t i = 0; i < host->value_len(cfg); i++)
-        if (gl_qr_key_check(host->object_key_at(cfg, i), keys, "", err, sizeof(err)) != 0)
+        if (query_regression_key_check(host->object_key_at(cfg, i), keys, "", err, sizeof(err)) != 0)
             return host->set_error(ctx, "query_regression: config %s", err);
     if (wl != NULL && host->value_kind(wl) != GL_VALUE_STRING)
         return host->set_error(ctx, "query_regression: config \"workload\" must be a path to a "
@@ -151,7 +151,7 @@ int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *c)
             continue;
         if (host->value_kind(v) != GL_VALUE_INT && host->value_kind(v) != GL_VALUE_NUMBER)
             return host->set_error(ctx, "query_regression: config \"%s\" must be a number", *k);
-        if (gl_qr_limit_check(*k, cfg_number(host, cfg, *k, 0), "", err, sizeof(err)) != 0)
+        if (query_regression_limit_check(*k, cfg_number(host, cfg, *k, 0), "", err, sizeof(err)) != 0)
             return host->set_error(ctx, "query_regression: config %s", err);
     }
     if (an != NULL && host->value_kind(an) != GL_VALUE_BOOL)
@@ -173,7 +173,7 @@ int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *c)
  * A statement with $n and no values (typically from pg_stat_statements) is
  * not run: it has no values to run with. Its plan can still be compared when
  * every live side is 16+: the generic plan, the plan a prepared statement gets
- * after its custom plans, with the $n left unknown (gl_qr__explain_generic:
+ * after its custom plans, with the $n left unknown (query_regression__explain_generic:
  * PREPARE, then EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan;
  * never EXPLAIN (GENERIC_PLAN) over the simple protocol, see run.c).
  * Sides older than 16 are not compared this way, as before: a plan-only
@@ -216,16 +216,16 @@ static int build_cases(qr_run *r)
     if (r->cases == NULL)
         return r->host->set_error(r->ctx, "out of memory");
     for (size_t i = 0; i < r->workload->count; i++) {
-        const gl_qr_query *q = &r->workload->queries[i];
+        const query_regression_query *q = &r->workload->queries[i];
         size_t sets = q->nsets ? q->nsets : 1;
         char reason[480], fp[64] = "";
         int ordered = 0, s, placeholders;
 
-        s = gl_qr_safety_check(q->sql, &ordered, reason, sizeof(reason));
+        s = query_regression_safety_check(q->sql, &ordered, reason, sizeof(reason));
         if (s < 0)
             return r->host->set_error(r->ctx, "out of memory checking query %s", q->name);
-        placeholders = s == 0 ? gl_qr_placeholders(q->sql) : 0;
-        if (s == 0 && gl_qr_fingerprint(q->sql, fp, sizeof(fp)) != 0)
+        placeholders = s == 0 ? query_regression_placeholders(q->sql) : 0;
+        if (s == 0 && query_regression_fingerprint(q->sql, fp, sizeof(fp)) != 0)
             fp[0] = '\0';
         for (size_t j = 0; j < sets; j++, k++) {
             qr_case *c = &r->cases[k];
@@ -269,7 +269,7 @@ static int allow_cases(qr_run *r)
             continue;
         for (size_t i = 0; i < r->ncases; i++)
             sqls[i] = r->cases[i].refused[0] == '\0' ? r->cases[i].q->sql : NULL;
-        if (gl_qr__allow_check(r->ctx, r->host, (gl_side)s, sqls, r->ncases, reasons) != 0)
+        if (query_regression__allow_check(r->ctx, r->host, (gl_side)s, sqls, r->ncases, reasons) != 0)
             goto out;
         for (size_t i = 0; i < r->ncases; i++) {
             if (reasons[i] != NULL)
@@ -277,7 +277,7 @@ static int allow_cases(qr_run *r)
             free(reasons[i]);
             reasons[i] = NULL;
         }
-        if (gl_qr__role(r->ctx, r->host, (gl_side)s, &r->role[s]) != 0)
+        if (query_regression__role(r->ctx, r->host, (gl_side)s, &r->role[s]) != 0)
             goto out;
     }
     rc = 0;
@@ -353,12 +353,12 @@ static int explain_case(qr_run *r, int side, size_t i)
     free(o->plan);
     o->plan = NULL;
     if (c->generic_plan)
-        failed = gl_qr__explain_generic(r->ctx, r->host, (gl_side)side, c->q->sql, c->placeholders,
-                                        r->cfg.timeout_ms, take_text, &acc, server,
-                                        sizeof(server)) != 0;
+        failed = query_regression__explain_generic(r->ctx, r->host, (gl_side)side, c->q->sql, c->placeholders,
+                                                   r->cfg.timeout_ms, take_text, &acc, server,
+                                                   sizeof(server)) != 0;
     else
-        failed = gl_qr__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params,
-                            r->cfg.timeout_ms, take_text, &acc, &ms, server, sizeof(server)) != 0;
+        failed = query_regression__run(r->ctx, r->host, (gl_side)side, sql, c->nparams, c->params,
+                                       r->cfg.timeout_ms, take_text, &acc, &ms, server, sizeof(server)) != 0;
     if (failed || acc.text == NULL) {
         if (acc.failed)
             rc = r->host->set_error(r->ctx, "out of memory");
@@ -368,7 +368,7 @@ static int explain_case(qr_run *r, int side, size_t i)
                      server[0] ? server : "it returned no plan");
         goto out;
     }
-    if (gl_qr_plan_shape(acc.text, &o->plan, &cost, &rels, &nrel, err, sizeof(err)) != 0) {
+    if (query_regression_plan_shape(acc.text, &o->plan, &cost, &rels, &nrel, err, sizeof(err)) != 0) {
         snprintf(o->error, sizeof(o->error), "EXPLAIN on %s: %s", side_name(side), err);
         goto out;
     }
@@ -387,10 +387,10 @@ out:
 static int digest_row(void *ud, int ncols, const char *const *names, const char *const *values,
                       const int *is_null)
 {
-    return gl_qr_digest_add(ud, ncols, values, is_null) != 0 ? 1 : 0;
+    return query_regression_digest_add(ud, ncols, values, is_null) != 0 ? 1 : 0;
 }
 
-static gl_value *rows_value(const gl_host *host, const gl_qr_digest *d)
+static gl_value *rows_value(const gl_host *host, const query_regression_digest *d)
 {
     gl_value *rows = host->value_array();
 
@@ -413,14 +413,14 @@ static int result_case(qr_run *r, int side, size_t i)
 {
     qr_case *c = &r->cases[i];
     qr_outcome *o = &r->out[side][i];
-    gl_qr_digest d;
+    query_regression_digest d;
     char server[768];
     double ms;
     int rc = 0;
 
-    gl_qr_digest_init(&d, c->ordered);
-    if (gl_qr__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
-                   r->cfg.timeout_ms, digest_row, &d, &ms, server, sizeof(server)) != 0) {
+    query_regression_digest_init(&d, c->ordered);
+    if (query_regression__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
+                              r->cfg.timeout_ms, digest_row, &d, &ms, server, sizeof(server)) != 0) {
         if (d.failed)
             snprintf(o->error, sizeof(o->error), "the result on %s is too large to digest",
                      side_name(side));
@@ -429,7 +429,7 @@ static int result_case(qr_run *r, int side, size_t i)
                      server);
         goto out;
     }
-    if (gl_qr_digest_finish(&d, o->digest) != 0) {
+    if (query_regression_digest_finish(&d, o->digest) != 0) {
         rc = r->host->set_error(r->ctx, "out of memory computing a result digest");
         goto out;
     }
@@ -441,7 +441,7 @@ static int result_case(qr_run *r, int side, size_t i)
     }
     o->have_result = 1;
 out:
-    gl_qr_digest_free(&d);
+    query_regression_digest_free(&d);
     return rc;
 }
 
@@ -454,8 +454,8 @@ static int time_case(qr_run *r, int side, size_t i, int keep)
 
     if (o->error[0] != '\0')
         return 0;
-    if (gl_qr__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
-                   r->cfg.timeout_ms, NULL, NULL, &ms, server, sizeof(server)) != 0) {
+    if (query_regression__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
+                              r->cfg.timeout_ms, NULL, NULL, &ms, server, sizeof(server)) != 0) {
         snprintf(o->error, sizeof(o->error), "the query failed on %s during timing: %s",
                  side_name(side), server);
         return 0;
@@ -517,7 +517,7 @@ static int run_measure(qr_run *r)
      * Two passes over the whole workload, each with its own warm-up and half
      * of every case's samples, so a case is measured at two moments some
      * seconds apart: compare requires a regression to show in both
-     * (gl_qr_judge_passes), which load that hits one side for a while cannot fake.
+     * (query_regression_judge_passes), which load that hits one side for a while cannot fake.
      */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < r->ncases; i++) {
@@ -717,7 +717,7 @@ static void run_free(qr_run *r)
     free(r->import_problem);
     r->host->value_free(r->role[0]);
     r->host->value_free(r->role[1]);
-    gl_qr_workload_free(r->workload);
+    query_regression_workload_free(r->workload);
 }
 
 /*
@@ -742,7 +742,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
     for (int s = 0; s < 2; s++)
         if (outs[s])
             *outs[s] = NULL;
-    if (gl_qr__config_read(ctx, host, &r.cfg) != 0)
+    if (query_regression__config_read(ctx, host, &r.cfg) != 0)
         goto out;
     if (r.cfg.workload == NULL && r.cfg.import.top == 0) {
         /* Nothing asked of this check: facts say so, compare stays silent. */
@@ -755,7 +755,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         goto out;
     }
     if (r.cfg.workload != NULL) {
-        if (gl_qr_workload_load(r.cfg.workload, &r.workload, err, sizeof(err)) != 0) {
+        if (query_regression_workload_load(r.cfg.workload, &r.workload, err, sizeof(err)) != 0) {
             host->set_error(ctx, "query_regression: %s (config \"workload\")", err);
             goto out;
         }
@@ -771,8 +771,8 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         /* Blue's statements are the ones that matter; green imports its own only when
          * blue is a snapshot (the cases then meet by fingerprint in compare). */
         r.import_side = r.live[GL_SIDE_BLUE] ? GL_SIDE_BLUE : GL_SIDE_GREEN;
-        if (gl_qr__import(ctx, host, (gl_side)r.import_side, &r.cfg.import, r.workload,
-                          &r.import_skipped, &r.import_problem) != 0)
+        if (query_regression__import(ctx, host, (gl_side)r.import_side, &r.cfg.import, r.workload,
+                                     &r.import_skipped, &r.import_problem) != 0)
             goto out;
     }
     if (build_cases(&r) != 0 || allow_cases(&r) != 0)
@@ -791,8 +791,8 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         int analyze = s == GL_SIDE_GREEN && r.cfg.analyze_green;
         if (!r.live[s] || r.nrel == 0)
             continue;
-        if (gl_qr__readiness(ctx, host, (gl_side)s, r.relations, r.nrel, analyze, &missing[s],
-                             &analyzed[s]) != 0)
+        if (query_regression__readiness(ctx, host, (gl_side)s, r.relations, r.nrel, analyze, &missing[s],
+                                        &analyzed[s]) != 0)
             goto out;
         if (analyze && host->value_len(analyzed[s]) > 0) {
             /* Fresh statistics change plans: green's plans are taken again. */
@@ -837,7 +837,7 @@ static int qr_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue
 
 static int qr_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const gl_value *green)
 {
-    return gl_qr__compare(ctx, host, blue, green);
+    return query_regression__compare(ctx, host, blue, green);
 }
 
 GL_PLUGIN_DEFINE(.name = GL_QR_NAME, .version = GL_QR_VERSION,

@@ -22,7 +22,7 @@ typedef struct counts {
     /* Side-wide shift: median over cases of green/blue median latency (0 when unknown). */
     double side_ratio;
     size_t side_cases;
-    gl_qr_verdict last;      /* the latency verdict of the case just compared, or -1 */
+    query_regression_verdict last; /* the latency verdict of the case just compared, or -1 */
 } counts;
 
 /* Fewest judged cases from which a side-wide shift is estimated. */
@@ -200,7 +200,7 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
 {
     double *bl = NULL, *gl = NULL, conf, tol, min_ms, noise_floor, floor_ms, spread_ms = 0;
     size_t nb = 0, ng = 0;
-    gl_qr_judgement j;
+    query_regression_judgement j;
     gl_value *details = NULL;
     const char *code = NULL;
     gl_severity sev = GL_SEVERITY_INFO;
@@ -219,15 +219,15 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
     tol = threshold(h, ctx, b, settings, "effect_tolerance", 1.2);
     min_ms = threshold(h, ctx, b, settings, "min_effect_ms", GL_QR_DEFAULT_MIN_EFFECT_MS);
     noise_floor = threshold(h, ctx, b, settings, "noise_floor", GL_QR_DEFAULT_NOISE_FLOOR);
-    /* The floor scales with the case's own spread (gl_qr_effect_floor). */
-    floor_ms = gl_qr_effect_floor(bl, nb, gl, ng, min_ms, noise_floor, &spread_ms);
+    /* The floor scales with the case's own spread (query_regression_effect_floor). */
+    floor_ms = query_regression_effect_floor(bl, nb, gl, ng, min_ms, noise_floor, &spread_ms);
     /* Interleaved collection puts blue[k] and green[k] in the same round. */
     paired = h->value_get_bool(h->object_get(settings, "interleaved")) &&
              h->value_get_bool(h->object_get(green_settings, "interleaved"));
     split = h->value_get_int(h->object_get(b, "latency_split"));
     if (split < 0 || split != h->value_get_int(h->object_get(g, "latency_split")))
         split = 0;
-    if (gl_qr_judge_passes(bl, nb, gl, ng, (size_t)split, paired, conf, tol, floor_ms, &j) != 0) {
+    if (query_regression_judge_passes(bl, nb, gl, ng, (size_t)split, paired, conf, tol, floor_ms, &j) != 0) {
         rc = h->set_error(ctx, "out of memory judging latency of %s", name);
         goto out;
     }
@@ -286,14 +286,16 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
         break;
     }
     details = h->value_object();
-    if (details == NULL || set(h, details, "verdict", h->value_string(gl_qr_verdict_name(j.verdict))) ||
+    if (details == NULL ||
+        set(h, details, "verdict", h->value_string(query_regression_verdict_name(j.verdict))) ||
         set(h, details, "median_ratio", finite_or_null(h, j.ratio)) ||
         set(h, details, "median_ratio_low", finite_or_null(h, j.ratio_low)) ||
         set(h, details, "median_ratio_high", finite_or_null(h, j.ratio_high)) ||
         set(h, details, "shift_ms", h->value_number(j.shift_ms)) ||
         set(h, details, "paired", h->value_bool(j.paired)) ||
         set(h, details, "replicated", j.replicated < 0 ? h->value_null() : h->value_bool(j.replicated)) ||
-        set(h, details, "side_wide_ratio", n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null()) ||
+        set(h, details, "side_wide_ratio",
+            n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null()) ||
         set(h, details, "side_wide_shift", h->value_bool(side_wide)) ||
         set(h, details, "second_pass_from", h->value_int(split)) ||
         set(h, details, "bootstrap", h->value_int(GL_QR_BOOTSTRAP)) ||
@@ -424,7 +426,7 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
     if (h->value_get_bool(h->object_get(cmp, "plan")) || h->object_get(cmp, "plan") == NULL)
         if (compare_plans(ctx, h, name, b, g, n) != 0)
             return -1;
-    n->last = (gl_qr_verdict)-1;
+    n->last = (query_regression_verdict)-1;
     if (compare_latency(ctx, h, name, b, g, settings, green_settings, n) != 0)
         return -1;
     if (n->plan_changed > plans_before && n->last != GL_QR_PASS && n->last != GL_QR_IMPROVED &&
@@ -563,7 +565,7 @@ static int cmp_d(const void *a, const void *b)
 static double median_sorted(double *v, size_t n)
 {
     qsort(v, n, sizeof(double), cmp_d);
-    return gl_qr_percentile(v, n, 0.5);
+    return query_regression_percentile(v, n, 0.5);
 }
 
 /*
@@ -608,7 +610,7 @@ static int side_wide_ratio(const gl_host *h, const gl_value *bcases, const gl_va
     return 0;
 }
 
-int gl_qr__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl_value *green)
+int query_regression__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl_value *green)
 {
     int be = h->value_get_bool(h->object_get(blue, "enabled"));
     int ge = h->value_get_bool(h->object_get(green, "enabled"));
@@ -616,13 +618,14 @@ int gl_qr__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl
     const gl_value *settings = h->object_get(blue, "settings");
     counts n;
 
-    gl_qr_config cfg;
+    query_regression_config cfg;
     char msg[512];
 
     memset(&n, 0, sizeof(n));
     /* The same checks as a live run, offline too: this run's config, then both sides' facts. */
-    if (gl_qr__config_read(ctx, h, &cfg) != 0 || gl_qr__facts_check(ctx, h, blue, "blue") != 0 ||
-        gl_qr__facts_check(ctx, h, green, "green") != 0)
+    if (query_regression__config_read(ctx, h, &cfg) != 0 ||
+        query_regression__facts_check(ctx, h, blue, "blue") != 0 ||
+        query_regression__facts_check(ctx, h, green, "green") != 0)
         return -1;
     if (!be && !ge)
         return 0;     /* no workload configured: nothing to say */

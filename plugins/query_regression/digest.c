@@ -20,13 +20,13 @@
 /* 10 million rows (320 MB of hashes) is far beyond a workload query. */
 #define MAX_ROWS 10000000u
 
-void gl_qr_digest_init(gl_qr_digest *d, int ordered)
+void query_regression_digest_init(query_regression_digest *d, int ordered)
 {
     memset(d, 0, sizeof(*d));
     d->ordered = ordered;
 }
 
-static void row_free(gl_qr_row *r)
+static void row_free(query_regression_row *r)
 {
     for (int i = 0; r->values && i < r->ncols; i++)
         free(r->values[i]);
@@ -35,7 +35,7 @@ static void row_free(gl_qr_row *r)
     r->ncols = 0;
 }
 
-void gl_qr_digest_free(gl_qr_digest *d)
+void query_regression_digest_free(query_regression_digest *d)
 {
     free(d->hashes);
     d->hashes = NULL;
@@ -45,7 +45,7 @@ void gl_qr_digest_free(gl_qr_digest *d)
 }
 
 /* Column-by-column order: NULL first, then bytewise; fewer columns first. */
-static int row_cmp(int ncols, const char *const *values, const int *is_null, const gl_qr_row *r)
+static int row_cmp(int ncols, const char *const *values, const int *is_null, const query_regression_row *r)
 {
     for (int i = 0; i < ncols && i < r->ncols; i++) {
         const char *a = is_null[i] ? NULL : values[i], *b = r->values[i];
@@ -61,7 +61,7 @@ static int row_cmp(int ncols, const char *const *values, const int *is_null, con
     return (ncols > r->ncols) - (ncols < r->ncols);
 }
 
-static int row_copy(gl_qr_row *r, int ncols, const char *const *values, const int *is_null)
+static int row_copy(query_regression_row *r, int ncols, const char *const *values, const int *is_null)
 {
     r->values = calloc((size_t)ncols + 1, sizeof(char *));
     if (r->values == NULL)
@@ -79,10 +79,10 @@ static int row_copy(gl_qr_row *r, int ncols, const char *const *values, const in
     return 0;
 }
 
-static int keep_sample(gl_qr_digest *d, int ncols, const char *const *values, const int *is_null)
+static int keep_sample(query_regression_digest *d, int ncols, const char *const *values, const int *is_null)
 {
     size_t pos;
-    gl_qr_row row;
+    query_regression_row row;
 
     if (d->ordered) {
         if (d->nsample >= GL_QR_SAMPLE_ROWS)
@@ -102,13 +102,14 @@ static int keep_sample(gl_qr_digest *d, int ncols, const char *const *values, co
         row_free(&d->sample[GL_QR_SAMPLE_ROWS - 1]);
         d->nsample--;
     }
-    memmove(&d->sample[pos + 1], &d->sample[pos], (d->nsample - pos) * sizeof(gl_qr_row));
+    memmove(&d->sample[pos + 1], &d->sample[pos], (d->nsample - pos) * sizeof(query_regression_row));
     d->sample[pos] = row;
     d->nsample++;
     return 0;
 }
 
-int gl_qr_digest_add(gl_qr_digest *d, int ncols, const char *const *values, const int *is_null)
+int query_regression_digest_add(query_regression_digest *d, int ncols, const char *const *values,
+                                const int *is_null)
 {
     EVP_MD_CTX *md = NULL;
     unsigned int outlen = 0;
@@ -163,7 +164,7 @@ static int cmp_hash(const void *a, const void *b)
     return memcmp(a, b, 32);
 }
 
-int gl_qr_digest_finish(gl_qr_digest *d, char hex[65])
+int query_regression_digest_finish(query_regression_digest *d, char hex[65])
 {
     unsigned char out[32], count[8];
     unsigned int outlen = 0;

@@ -3,7 +3,7 @@
  * from a snapshot file, and a snapshot can be hand-edited, truncated or come
  * from another greenlight: a wrong kind or a missing section is a plugin
  * error (the run holds), never "no queries" or "no samples". Thresholds and
- * settings in the facts go through gl_qr_limit_check, the same range check as
+ * settings in the facts go through query_regression_limit_check, the same range check as
  * a live run's config and workload.
  */
 #include "qr.h"
@@ -71,7 +71,7 @@ static int thresholds(const vctx *v, const gl_value *obj, const char *path, int 
             return bad(v, "%s.%s must be a number", path, *k);
         if (unset_allowed && number_of(v->h, x) < 0)
             continue;
-        if (gl_qr_limit_check(*k, number_of(v->h, x), path, err, sizeof(err)) != 0)
+        if (query_regression_limit_check(*k, number_of(v->h, x), path, err, sizeof(err)) != 0)
             return bad(v, "%s", err);
     }
     return 0;
@@ -114,7 +114,7 @@ static int one_case(const vctx *v, const gl_value *c, size_t i)
     return thresholds(v, h->object_get(c, "thresholds"), path, 1);
 }
 
-int gl_qr__facts_check(gl_ctx *ctx, const gl_host *h, const gl_value *facts, const char *side)
+int query_regression__facts_check(gl_ctx *ctx, const gl_host *h, const gl_value *facts, const char *side)
 {
     vctx v = {ctx, h, side};
     const gl_value *cases, *st;

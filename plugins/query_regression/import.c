@@ -52,31 +52,32 @@ static int take_row(void *ud, int ncols, const char *const *names, const char *c
     return 0;
 }
 
-static int has_fingerprint(const gl_qr_workload *w, const char *fp)
+static int has_fingerprint(const query_regression_workload *w, const char *fp)
 {
     char other[64];
 
     for (size_t i = 0; i < w->count; i++)
-        if (gl_qr_fingerprint(w->queries[i].sql, other, sizeof(other)) == 0 && strcmp(other, fp) == 0)
+        if (query_regression_fingerprint(w->queries[i].sql, other, sizeof(other)) == 0 &&
+            strcmp(other, fp) == 0)
             return 1;
     return 0;
 }
 
 /* The params-file query with this fingerprint, or NULL. */
-static const gl_qr_query *params_for(const gl_qr_workload *params, const char *fp)
+static const query_regression_query *params_for(const query_regression_workload *params, const char *fp)
 {
     char other[64];
 
     for (size_t i = 0; params != NULL && i < params->count; i++)
         if (params->queries[i].nsets > 0 &&
-            gl_qr_fingerprint(params->queries[i].sql, other, sizeof(other)) == 0 &&
+            query_regression_fingerprint(params->queries[i].sql, other, sizeof(other)) == 0 &&
             strcmp(other, fp) == 0)
             return &params->queries[i];
     return NULL;
 }
 
 /* Deep-copies the parameter sets of `from` into `q`. 0 or -1 (memory). */
-static int copy_params(gl_qr_query *q, const gl_qr_query *from)
+static int copy_params(query_regression_query *q, const query_regression_query *from)
 {
     q->param_sets = calloc(from->nsets, sizeof(*q->param_sets));
     if (q->param_sets == NULL)
@@ -98,10 +99,11 @@ static int copy_params(gl_qr_query *q, const gl_qr_query *from)
 }
 
 /* Appends one imported statement; 0 or -1 (memory). */
-static int append(gl_qr_workload *w, const pgss_row *row, const char *fp, const gl_qr_query *params)
+static int append(query_regression_workload *w, const pgss_row *row, const char *fp,
+                  const query_regression_query *params)
 {
-    gl_qr_query *grown = realloc(w->queries, (w->count + 1) * sizeof(*w->queries));
-    gl_qr_query *q;
+    query_regression_query *grown = realloc(w->queries, (w->count + 1) * sizeof(*w->queries));
+    query_regression_query *q;
     char name[GL_QR_MAX_NAME];
 
     if (grown == NULL)
@@ -109,7 +111,7 @@ static int append(gl_qr_workload *w, const pgss_row *row, const char *fp, const 
     w->queries = grown;
     q = &w->queries[w->count];
     memset(q, 0, sizeof(*q));
-    w->count++;     /* counted at once, so gl_qr_workload_free frees a half-built one */
+    w->count++; /* counted at once, so query_regression_workload_free frees a half-built one */
     q->effect_tolerance = q->confidence = q->min_effect_ms = q->noise_floor = -1;
     q->samples = -1;
     q->compare_results = q->compare_plan = 1;
@@ -129,14 +131,15 @@ static int append(gl_qr_workload *w, const pgss_row *row, const char *fp, const 
     return params != NULL ? copy_params(q, params) : 0;
 }
 
-int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_import_config *cfg,
-                  gl_qr_workload *w, size_t *out_skipped, char **out_problem)
+int query_regression__import(gl_ctx *ctx, const gl_host *host, gl_side side,
+                             const query_regression_import_config *cfg, query_regression_workload *w,
+                             size_t *out_skipped, char **out_problem)
 {
     int version = host->server_version_num(ctx, side);
     /* total_exec_time from 13 on (total_time before); toplevel from 14 on. */
     char sql[512];
     pgss_rows acc = {NULL, 0, 0};
-    gl_qr_workload *params = NULL;
+    query_regression_workload *params = NULL;
     char err[512], problem[1024];
     size_t imported = 0;
     int rc = -1;
@@ -146,7 +149,7 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
     problem[0] = '\0';
     if (cfg->top <= 0)
         return 0;
-    if (cfg->params != NULL && gl_qr_workload_load(cfg->params, &params, err, sizeof(err)) != 0)
+    if (cfg->params != NULL && query_regression_workload_load(cfg->params, &params, err, sizeof(err)) != 0)
         return host->set_error(ctx, "query_regression: %s (config pg_stat_statements.params)", err);
     snprintf(sql, sizeof(sql),
              "SELECT query, calls, %s FROM pg_stat_statements "
@@ -172,7 +175,7 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
     for (size_t i = 0; i < acc.count && imported < (size_t)cfg->top; i++) {
         char fp[64], reason[256];
         int ordered;
-        int safe = gl_qr_safety_check(acc.rows[i].query, &ordered, reason, sizeof(reason));
+        int safe = query_regression_safety_check(acc.rows[i].query, &ordered, reason, sizeof(reason));
 
         if (safe < 0) {
             host->set_error(ctx, "out of memory checking an imported statement");
@@ -180,9 +183,9 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
         }
         /* Writers, utility statements, monitoring queries over the catalogs (greenlight's
          * own among them) and duplicates are not part of the application's workload. */
-        if (safe > 0 || gl_qr_catalog_only(acc.rows[i].query) ||
+        if (safe > 0 || query_regression_catalog_only(acc.rows[i].query) ||
             strncmp(acc.rows[i].query, "/* greenlight */", 16) == 0 ||
-            gl_qr_fingerprint(acc.rows[i].query, fp, sizeof(fp)) != 0 || has_fingerprint(w, fp)) {
+            query_regression_fingerprint(acc.rows[i].query, fp, sizeof(fp)) != 0 || has_fingerprint(w, fp)) {
             (*out_skipped)++;
             continue;
         }
@@ -206,6 +209,6 @@ out:
     for (size_t i = 0; i < acc.count; i++)
         free(acc.rows[i].query);
     free(acc.rows);
-    gl_qr_workload_free(params);
+    query_regression_workload_free(params);
     return rc;
 }

@@ -9,7 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 /* The value of key in obj, or NULL when obj is not an object or lacks it. */
-static inline yajl_val gl_qr__json_get(yajl_val obj, const char *key)
+static inline yajl_val query_regression__json_get(yajl_val obj, const char *key)
 {
     if (!YAJL_IS_OBJECT(obj))
         return NULL;

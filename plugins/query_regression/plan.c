@@ -68,7 +68,7 @@ static void append(shape_buf *b, const char *fmt, ...)
 
 static const char *str(yajl_val obj, const char *key)
 {
-    yajl_val v = gl_qr__json_get(obj, key);
+    yajl_val v = query_regression__json_get(obj, key);
     return YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
 }
 
@@ -124,7 +124,7 @@ static void node(shape_buf *b, yajl_val n, int depth)
         return;
     }
     append(b, "%*s", depth * 2, "");
-    par = gl_qr__json_get(n, "Parallel Aware");
+    par = query_regression__json_get(n, "Parallel Aware");
     append(b, "%s%s", YAJL_IS_TRUE(par) ? "Parallel " : "", type ? type : "?");
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
         const char *v = str(n, plain[i][0]);
@@ -143,14 +143,14 @@ static void node(shape_buf *b, yajl_val n, int depth)
     if (sub != NULL && !b->failed && b->len > 0 && b->data[b->len - 1] == ' ')
         b->data[--b->len] = '\0';
     append(b, "\n");
-    plans = gl_qr__json_get(n, "Plans");
+    plans = query_regression__json_get(n, "Plans");
     if (YAJL_IS_ARRAY(plans))
         for (size_t i = 0; i < plans->u.array.len; i++)
             node(b, plans->u.array.values[i], depth + 1);
 }
 
-int gl_qr_plan_shape(const char *explain_json, char **out_shape, double *out_total_cost,
-                     char ***out_relations, size_t *out_nrel, char *err, size_t errlen)
+int query_regression_plan_shape(const char *explain_json, char **out_shape, double *out_total_cost,
+                                char ***out_relations, size_t *out_nrel, char *err, size_t errlen)
 {
     shape_buf b = {0};
     char yerr[256] = "";
@@ -167,12 +167,12 @@ int gl_qr_plan_shape(const char *explain_json, char **out_shape, double *out_tot
         goto out;
     }
     top = YAJL_IS_ARRAY(root) && root->u.array.len > 0 ? root->u.array.values[0] : NULL;
-    plan = gl_qr__json_get(top, "Plan");
+    plan = query_regression__json_get(top, "Plan");
     if (!YAJL_IS_OBJECT(plan)) {
         snprintf(err, errlen, "EXPLAIN output has no \"Plan\"");
         goto out;
     }
-    cost = gl_qr__json_get(plan, "Total Cost");
+    cost = query_regression__json_get(plan, "Total Cost");
     if (YAJL_IS_NUMBER(cost))
         *out_total_cost = YAJL_GET_DOUBLE(cost);
     node(&b, plan, 0);

@@ -37,7 +37,7 @@
 
 /* ---------------------------------------------------------------- workload */
 
-typedef struct gl_qr_query {
+typedef struct query_regression_query {
     char *name;
     char *sql;
     char **tags;
@@ -58,19 +58,20 @@ typedef struct gl_qr_query {
     int imported;
     long long calls;
     double total_time_ms;
-} gl_qr_query;
+} query_regression_query;
 
-typedef struct gl_qr_workload {
-    gl_qr_query *queries;
+typedef struct query_regression_workload {
+    query_regression_query *queries;
     size_t count;
-} gl_qr_workload;
+} query_regression_workload;
 
 /* Parses a workload document (text need not be NUL-terminated). *out is the caller's. */
-int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, char *err,
-                         size_t errlen);
+int query_regression_workload_parse(const char *text, size_t len, query_regression_workload **out, char *err,
+                                    size_t errlen);
 /* Reads and parses a workload file (at most GL_QR_MAX_WORKLOAD_BYTES). */
-int gl_qr_workload_load(const char *path, gl_qr_workload **out, char *err, size_t errlen);
-void gl_qr_workload_free(gl_qr_workload *w);
+int query_regression_workload_load(const char *path, query_regression_workload **out, char *err,
+                                   size_t errlen);
+void query_regression_workload_free(query_regression_workload *w);
 /*
  * 0 when `key` is one of `known` (NULL-terminated); otherwise -1 and a
  * sentence naming path.key and the nearest known key ("did you mean ...?").
@@ -82,10 +83,10 @@ void gl_qr_workload_free(gl_qr_workload *w);
  * confidence, effect_tolerance, min_effect_ms, noise_floor,
  * statement_timeout_ms. 0, or -1 and a sentence naming where.key and the range.
  */
-int gl_qr_limit_check(const char *key, double value, const char *where, char *err, size_t errlen);
+int query_regression_limit_check(const char *key, double value, const char *where, char *err, size_t errlen);
 
-int gl_qr_key_check(const char *key, const char *const *known, const char *path, char *err,
-                    size_t errlen);
+int query_regression_key_check(const char *key, const char *const *known, const char *path, char *err,
+                               size_t errlen);
 
 /* ------------------------------------------------------------------ safety */
 
@@ -94,50 +95,50 @@ int gl_qr_key_check(const char *key, const char *const *known, const char *path,
  * top level has ORDER BY), 1 when refused (the reason in `reason`), -1 when
  * out of memory.
  */
-int gl_qr_safety_check(const char *sql, int *out_ordered, char *reason, size_t reasonlen);
+int query_regression_safety_check(const char *sql, int *out_ordered, char *reason, size_t reasonlen);
 /* The libpg_query fingerprint (hex) of `sql` into buf; 0 or -1 (does not parse). */
-int gl_qr_fingerprint(const char *sql, char *buf, size_t buflen);
+int query_regression_fingerprint(const char *sql, char *buf, size_t buflen);
 /* The highest $n placeholder in `sql` (0 when none), or -1 when it does not parse. */
-int gl_qr_placeholders(const char *sql);
+int query_regression_placeholders(const char *sql);
 /* 1 when every relation `sql` reads is a system one (pg_*, pg_catalog,
  * information_schema): monitoring, not the application's workload. */
-int gl_qr_catalog_only(const char *sql);
+int query_regression_catalog_only(const char *sql);
 
 /* NULL-terminated fnmatch globs of function names refused whatever their volatility. */
-extern const char *const gl_qr_denied_families[];
+extern const char *const query_regression_denied_families[];
 
-typedef enum gl_qr_ref_kind {
-    GL_QR_REF_FUNCTION = 0,   /* a call: name(...) */
-    GL_QR_REF_OPERATOR,       /* an operator (BETWEEN adds <= and >=) */
-    GL_QR_REF_TYPE            /* a cast target: its input and cast functions run */
-} gl_qr_ref_kind;
+typedef enum query_regression_ref_kind {
+    GL_QR_REF_FUNCTION = 0, /* a call: name(...) */
+    GL_QR_REF_OPERATOR,     /* an operator (BETWEEN adds <= and >=) */
+    GL_QR_REF_TYPE          /* a cast target: its input and cast functions run */
+} query_regression_ref_kind;
 
-typedef struct gl_qr_ref {
-    gl_qr_ref_kind kind;
-    char *schema;             /* NULL when unqualified */
+typedef struct query_regression_ref {
+    query_regression_ref_kind kind;
+    char *schema; /* NULL when unqualified */
     char *name;
-} gl_qr_ref;
+} query_regression_ref;
 
-typedef struct gl_qr_refs {
-    gl_qr_ref *items;
+typedef struct query_regression_refs {
+    query_regression_ref *items;
     size_t count, cap;
-} gl_qr_refs;
+} query_regression_refs;
 
 /* Appends (deduplicated) the functions, operators and cast targets `sql` names
  * to refs (zeroed by the caller). 0, or -1 (does not parse, out of memory). */
-int gl_qr_references(const char *sql, gl_qr_refs *refs);
-void gl_qr_refs_free(gl_qr_refs *refs);
+int query_regression_references(const char *sql, query_regression_refs *refs);
+void query_regression_refs_free(query_regression_refs *refs);
 /* 1 when two references name the same thing (kind, schema or none, name). */
-int gl_qr_ref_equal(const gl_qr_ref *a, const gl_qr_ref *b);
+int query_regression_ref_equal(const query_regression_ref *a, const query_regression_ref *b);
 
 /* ------------------------------------------------------------------ import */
 
 #define GL_QR_MAX_IMPORT 500
 
-typedef struct gl_qr_import_config {
+typedef struct query_regression_import_config {
     int top;                 /* how many statements to import; 0 = no import */
     const char *params;      /* workload-format file of parameter sets, matched by fingerprint */
-} gl_qr_import_config;
+} query_regression_import_config;
 
 /*
  * Imports the top `cfg->top` read-only statements by total execution time
@@ -150,8 +151,9 @@ typedef struct gl_qr_import_config {
  * to read pg_stat_statements itself is not an error: it is returned in
  * *out_problem (malloc, the caller's) so the run can report it and go on.
  */
-int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_import_config *cfg,
-                  gl_qr_workload *w, size_t *out_skipped, char **out_problem);
+int query_regression__import(gl_ctx *ctx, const gl_host *host, gl_side side,
+                             const query_regression_import_config *cfg, query_regression_workload *w,
+                             size_t *out_skipped, char **out_problem);
 
 /* ------------------------------------------------------------------ config */
 
@@ -163,7 +165,7 @@ int gl_qr__import(gl_ctx *ctx, const gl_host *host, gl_side side, const gl_qr_im
 #define GL_QR_DEFAULT_MIN_EFFECT_MS 0.05
 #define GL_QR_DEFAULT_NOISE_FLOOR 3.0
 
-typedef struct gl_qr_config {
+typedef struct query_regression_config {
     const char *workload;
     int samples;
     int warmup;
@@ -173,33 +175,33 @@ typedef struct gl_qr_config {
     double noise_floor;
     int analyze_green;
     int timeout_ms;
-    gl_qr_import_config import;
-} gl_qr_config;
+    query_regression_import_config import;
+} query_regression_config;
 
 /*
  * Reads and validates this run's plugin config (unknown keys, kinds, ranges
- * through gl_qr_limit_check): collect and compare (offline too) both use it.
+ * through query_regression_limit_check): collect and compare (offline too) both use it.
  * 0, or -1 with the host error set.
  */
-int gl_qr__config_read(gl_ctx *ctx, const gl_host *host, gl_qr_config *out);
+int query_regression__config_read(gl_ctx *ctx, const gl_host *host, query_regression_config *out);
 
 /* ------------------------------------------------------------------- stats */
 
-typedef enum gl_qr_verdict {
+typedef enum query_regression_verdict {
     GL_QR_PASS = 0,
     GL_QR_REGRESSED,
     GL_QR_IMPROVED,
     GL_QR_INCONCLUSIVE
-} gl_qr_verdict;
+} query_regression_verdict;
 
-typedef struct gl_qr_mw {
+typedef struct query_regression_mw {
     double u;       /* U of the first sample */
     double z;       /* normal approximation, tie- and continuity-corrected */
     double p;       /* two-sided p-value */
-} gl_qr_mw;
+} query_regression_mw;
 
-typedef struct gl_qr_judgement {
-    gl_qr_verdict verdict;
+typedef struct query_regression_judgement {
+    query_regression_verdict verdict;
     double blue_p50, blue_p95, blue_p99;
     double green_p50, green_p95, green_p99;
     double ratio;        /* effect size: green median / blue median */
@@ -207,18 +209,19 @@ typedef struct gl_qr_judgement {
     double ratio_high;
     double shift_ms;     /* Hodges-Lehmann shift: median of all green - blue differences */
     int paired;          /* the bootstrap resampled whole rounds (interleaved samples) */
-    int replicated;      /* gl_qr_judge_passes: 1 both passes agree, 0 not, -1 not checked */
-    gl_qr_mw mw;
-} gl_qr_judgement;
+    int replicated;      /* query_regression_judge_passes: 1 both passes agree, 0 not, -1 not checked */
+    query_regression_mw mw;
+} query_regression_judgement;
 
 /* Bootstrap replicates behind ratio_low/ratio_high; the generator is seeded
  * with a constant, so the same samples always give the same verdict. */
 #define GL_QR_BOOTSTRAP 2000
 
 /* Percentile p in [0,1] of sorted[0..n) with linear interpolation; n > 0. */
-double gl_qr_percentile(const double *sorted, size_t n, double p);
+double query_regression_percentile(const double *sorted, size_t n, double p);
 /* Mann-Whitney U of x against y; 0, or -1 when a sample is empty or out of memory. */
-int gl_qr_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, gl_qr_mw *out);
+int query_regression_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
+                                  query_regression_mw *out);
 /*
  * Judges green against blue the way Kayenta's judge does, with a robust
  * effect size so that noise on a loaded machine is not called a regression:
@@ -236,20 +239,21 @@ int gl_qr_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, g
  * both sides of a round cancels out instead of widening the interval.
  * Returns 0, or -1 when a sample is empty or out of memory.
  */
-int gl_qr_judge(const double *blue, size_t nb, const double *green, size_t ng, int paired,
-                double confidence, double tolerance, double min_effect_ms, gl_qr_judgement *out);
+int query_regression_judge(const double *blue, size_t nb, const double *green, size_t ng, int paired,
+                           double confidence, double tolerance, double min_effect_ms,
+                           query_regression_judgement *out);
 /*
- * gl_qr_judge over samples collected in two passes over the workload
+ * query_regression_judge over samples collected in two passes over the workload
  * (blue[0..split) and green[0..split) in the first, the rest in the second),
  * then a replication rule: regressed/improved stands only when each pass on
  * its own has its median ratio beyond the tolerance the same way; otherwise
  * it becomes inconclusive. Load that slows one side's server process for a
  * few seconds (measured on a shared 2-core machine) hits one pass, not both.
- * With split 0 or >= n it is gl_qr_judge.
+ * With split 0 or >= n it is query_regression_judge.
  */
-int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_t ng,
-                       size_t split, int paired, double confidence, double tolerance,
-                       double min_effect_ms, gl_qr_judgement *out);
+int query_regression_judge_passes(const double *blue, size_t nb, const double *green, size_t ng, size_t split,
+                                  int paired, double confidence, double tolerance, double min_effect_ms,
+                                  query_regression_judgement *out);
 /*
  * The effect floor of one case, in ms: the larger of `min_effect_ms` (an
  * absolute floor: timer and round-trip resolution) and `noise_floor` times
@@ -260,9 +264,9 @@ int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_
  * `spread_ms` (may be NULL) receives that deviation. Returns min_effect_ms
  * when out of memory.
  */
-double gl_qr_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
-                          double min_effect_ms, double noise_floor, double *spread_ms);
-const char *gl_qr_verdict_name(gl_qr_verdict v);
+double query_regression_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
+                                     double min_effect_ms, double noise_floor, double *spread_ms);
+const char *query_regression_verdict_name(query_regression_verdict v);
 
 /* -------------------------------------------------------------------- plan */
 
@@ -273,34 +277,35 @@ const char *gl_qr_verdict_name(gl_qr_verdict v);
  * dropped. *out_shape (malloc) and *out_relations (malloc'd array of
  * "schema.relation" strings, deduplicated, *out_nrel of them) are the caller's.
  */
-int gl_qr_plan_shape(const char *explain_json, char **out_shape, double *out_total_cost,
-                     char ***out_relations, size_t *out_nrel, char *err, size_t errlen);
+int query_regression_plan_shape(const char *explain_json, char **out_shape, double *out_total_cost,
+                                char ***out_relations, size_t *out_nrel, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------ digest */
 
 #define GL_QR_SAMPLE_ROWS 20
 
-typedef struct gl_qr_row {
+typedef struct query_regression_row {
     int ncols;
     char **values;      /* NULL entries are SQL NULL */
-} gl_qr_row;
+} query_regression_row;
 
-typedef struct gl_qr_digest {
+typedef struct query_regression_digest {
     int ordered;
     size_t nrows;
     unsigned char *hashes;      /* nrows * 32 bytes */
     size_t cap;
-    gl_qr_row sample[GL_QR_SAMPLE_ROWS];   /* first rows (ordered) or the smallest rows */
+    query_regression_row sample[GL_QR_SAMPLE_ROWS]; /* first rows (ordered) or the smallest rows */
     size_t nsample;
     int failed;                 /* out of memory or too many rows */
-} gl_qr_digest;
+} query_regression_digest;
 
-void gl_qr_digest_init(gl_qr_digest *d, int ordered);
+void query_regression_digest_init(query_regression_digest *d, int ordered);
 /* Adds one row; 0 or -1 (out of memory / too many rows: d->failed is set). */
-int gl_qr_digest_add(gl_qr_digest *d, int ncols, const char *const *values, const int *is_null);
+int query_regression_digest_add(query_regression_digest *d, int ncols, const char *const *values,
+                                const int *is_null);
 /* Writes the hex SHA-256 (65 bytes with NUL) of the result. */
-int gl_qr_digest_finish(gl_qr_digest *d, char hex[65]);
-void gl_qr_digest_free(gl_qr_digest *d);
+int query_regression_digest_finish(query_regression_digest *d, char hex[65]);
+void query_regression_digest_free(query_regression_digest *d);
 
 /* ---------------------------------------------------------- host-facing */
 
@@ -312,9 +317,9 @@ void gl_qr_digest_free(gl_qr_digest *d);
  * error (the server's message, from host->last_error) copied into err; the
  * transaction is always rolled back.
  */
-int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
-               const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
-               double *out_ms, char *err, size_t errlen);
+int query_regression__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
+                          const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
+                          double *out_ms, char *err, size_t errlen);
 
 /*
  * The generic plan (EXPLAIN (FORMAT JSON, VERBOSE) text, to fn) of `sql`, a
@@ -323,9 +328,9 @@ int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, 
  * force_generic_plan, in BEGIN READ ONLY ... ROLLBACK, then DEALLOCATE. Never
  * the simple protocol (run.c says why). 0, or -1 with the server's message in err.
  */
-int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
-                           int nparams, int timeout_ms, gl_row_fn fn, void *userdata, char *err,
-                           size_t errlen);
+int query_regression__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                                      int nparams, int timeout_ms, gl_row_fn fn, void *userdata, char *err,
+                                      size_t errlen);
 
 /*
  * Planner-statistics readiness of `relations` ("schema.name") on one side:
@@ -334,23 +339,23 @@ int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const
  * they are ANALYZEd first (the session is switched out of read-only for that
  * statement only) and *out_analyzed lists them.
  */
-int gl_qr__readiness(gl_ctx *ctx, const gl_host *host, gl_side side, char **relations,
-                     size_t nrel, int analyze, gl_value **out_missing, gl_value **out_analyzed);
+int query_regression__readiness(gl_ctx *ctx, const gl_host *host, gl_side side, char **relations, size_t nrel,
+                                int analyze, gl_value **out_missing, gl_value **out_analyzed);
 
 /*
  * The allow rule on one side (allow.c): for each of n statements (NULL ones
  * skipped), reasons[i] is set (malloc, the caller's) when it can call a
- * function that side marks volatile or one of gl_qr_denied_families. 0, or -1
+ * function that side marks volatile or one of query_regression_denied_families. 0, or -1
  * with the host error set (the check itself failed: nothing may run).
  */
-int gl_qr__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const char *const *sqls,
-                       size_t n, char **reasons);
+int query_regression__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const char *const *sqls,
+                                  size_t n, char **reasons);
 /* The connected role on one side: {name, superuser} (*out NULL when not found). */
-int gl_qr__role(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out);
+int query_regression__role(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out);
 
 /* Validates one side's facts (kinds, sections, threshold ranges); 0 or -1 with the error set. */
-int gl_qr__facts_check(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side);
+int query_regression__facts_check(gl_ctx *ctx, const gl_host *host, const gl_value *facts, const char *side);
 
-int gl_qr__compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const gl_value *green);
+int query_regression__compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const gl_value *green);
 
 #endif

@@ -75,8 +75,8 @@ static int missing_on(gl_ctx *ctx, const gl_host *host, gl_side side, const char
     return host->query_rows(ctx, side, sql, 1, params, out);
 }
 
-int gl_qr__readiness(gl_ctx *ctx, const gl_host *host, gl_side side, char **relations,
-                     size_t nrel, int analyze, gl_value **out_missing, gl_value **out_analyzed)
+int query_regression__readiness(gl_ctx *ctx, const gl_host *host, gl_side side, char **relations, size_t nrel,
+                                int analyze, gl_value **out_missing, gl_value **out_analyzed)
 {
     char *names = NULL;
     gl_value *missing = NULL;

@@ -11,7 +11,7 @@
  * safety check's parser (libpg_query) always reads them the standard way. On a
  * server with standard_conforming_strings = off, 'a\', '; COMMIT; ...' is one
  * SELECT to libpg_query and several statements to the server.
- * The generic plan of a statement with its own $n (gl_qr__explain_generic)
+ * The generic plan of a statement with its own $n (query_regression__explain_generic)
  * therefore comes from PREPARE (one statement, extended protocol) and EXPLAIN
  * EXECUTE under plan_cache_mode = force_generic_plan, not from EXPLAIN
  * (GENERIC_PLAN) over the simple protocol.
@@ -98,20 +98,20 @@ out:
     return rc;
 }
 
-int gl_qr__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
-               const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
-               double *out_ms, char *err, size_t errlen)
+int query_regression__run(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql, int nparams,
+                          const char *const *params, int timeout_ms, gl_row_fn fn, void *userdata,
+                          double *out_ms, char *err, size_t errlen)
 {
     return run_in_transaction(ctx, host, side, sql, nparams, params, timeout_ms, fn, userdata,
                               out_ms, err, errlen);
 }
 
-/* The prepared statement of gl_qr__explain_generic (one at a time per session). */
-#define GENERIC_NAME "gl_qr_generic"
+/* The prepared statement of query_regression__explain_generic (one at a time per session). */
+#define GENERIC_NAME "query_regression_generic"
 
-int gl_qr__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
-                           int nparams, int timeout_ms, gl_row_fn fn, void *userdata, char *err,
-                           size_t errlen)
+int query_regression__explain_generic(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                                      int nparams, int timeout_ms, gl_row_fn fn, void *userdata, char *err,
+                                      size_t errlen)
 {
     size_t plen = strlen(sql) + 64, elen = 96 + (size_t)nparams * 6;
     char *prepare = malloc(plen), *explain = malloc(elen), set_timeout[64];

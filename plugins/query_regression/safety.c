@@ -1,15 +1,14 @@
 /*
  * Safety, parser half (the server half is allow.c): a workload statement runs
- * only when libpg_query parses it as one plain SELECT. The parse tree (libpg_query's JSON, read with yajl_tree) is
- * walked whole, so a forbidden construct nested in a subquery or CTE is found
- * too. Refused:
+ * only when libpg_query parses it as one plain SELECT. The parse tree (libpg_query's JSON, read with
+ * yajl_tree) is walked whole, so a forbidden construct nested in a subquery or CTE is found too. Refused:
  *   - anything but exactly one statement, or a statement other than SELECT
  *     (VALUES and TABLE parse as SELECT and are allowed);
  *   - SELECT ... INTO (creates a table);
  *   - FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE (takes row locks, writes xmax);
  *   - data-modifying statements anywhere (WITH x AS (DELETE ... RETURNING ...));
- *   - calls to functions of the denied families (gl_qr_denied_families).
- * gl_qr_references lists the functions, operators and cast targets the
+ *   - calls to functions of the denied families (query_regression_denied_families).
+ * query_regression_references lists the functions, operators and cast targets the
  * statement names, for allow.c to resolve on each server: only functions the
  * server marks immutable or stable may run.
  */
@@ -30,31 +29,64 @@
  * qualification is ignored. The same list is checked against the functions
  * the server resolves names, operators and casts to (allow.c).
  */
-const char *const gl_qr_denied_families[] = {
-    "nextval", "setval", "currval", "lastval",
-    "pg_advisory_*", "pg_try_advisory_*",
-    "lo_*", "loread", "lowrite",
+const char *const query_regression_denied_families[] = {
+    "nextval",
+    "setval",
+    "currval",
+    "lastval",
+    "pg_advisory_*",
+    "pg_try_advisory_*",
+    "lo_*",
+    "loread",
+    "lowrite",
     "dblink*",
-    "query_to_xml*", "cursor_to_xml*", "table_to_xml*", "schema_to_xml*", "database_to_xml*",
+    "query_to_xml*",
+    "cursor_to_xml*",
+    "table_to_xml*",
+    "schema_to_xml*",
+    "database_to_xml*",
     "ts_stat",
-    "pg_notify", "set_config",
-    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile*",
-    "pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message",
-    "pg_create_*_replication_slot", "pg_drop_replication_slot", "pg_copy_*_replication_slot",
-    "pg_replication_slot_advance", "pg_logical_slot_*", "pg_replication_origin_*",
-    "brin_summarize*", "brin_desummarize*", "gin_clean_pending_list",
-    "pg_stat_reset*", "pg_stat_statements_reset*", "pg_promote",
-    "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_file_*", "pg_stat_file",
-    "txid_current*", "pg_current_xact_id*",
+    "pg_notify",
+    "set_config",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_rotate_logfile*",
+    "pg_switch_wal",
+    "pg_create_restore_point",
+    "pg_logical_emit_message",
+    "pg_create_*_replication_slot",
+    "pg_drop_replication_slot",
+    "pg_copy_*_replication_slot",
+    "pg_replication_slot_advance",
+    "pg_logical_slot_*",
+    "pg_replication_origin_*",
+    "brin_summarize*",
+    "brin_desummarize*",
+    "gin_clean_pending_list",
+    "pg_stat_reset*",
+    "pg_stat_statements_reset*",
+    "pg_promote",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_ls_*",
+    "pg_file_*",
+    "pg_stat_file",
+    "txid_current*",
+    "pg_current_xact_id*",
     "pg_sleep*",
-    "pg_import_system_collations", "pg_backup_*", "pg_start_backup", "pg_stop_backup",
-    "pg_wal_replay_*", "pg_log_backend_memory_contexts",
+    "pg_import_system_collations",
+    "pg_backup_*",
+    "pg_start_backup",
+    "pg_stop_backup",
+    "pg_wal_replay_*",
+    "pg_log_backend_memory_contexts",
     NULL,
 };
 
 static int denied(const char *name)
 {
-    for (const char *const *d = gl_qr_denied_families; *d; d++)
+    for (const char *const *d = query_regression_denied_families; *d; d++)
         if (fnmatch(*d, name, 0) == 0)
             return 1;
     return 0;
@@ -72,9 +104,10 @@ static const char *name_of(yajl_val names, const char **schema)
         return NULL;
     for (size_t k = 0; k < 2 && k < names->u.array.len; k++) {
         yajl_val item = names->u.array.values[names->u.array.len - 1 - k];
-        yajl_val s = gl_qr__json_get(gl_qr__json_get(item, "String"), "sval");
+        yajl_val s = query_regression__json_get(query_regression__json_get(item, "String"), "sval");
         if (s == NULL)
-            s = gl_qr__json_get(gl_qr__json_get(item, "String"), "str");    /* libpg_query 13 spelling */
+            s = query_regression__json_get(query_regression__json_get(item, "String"),
+                                           "str"); /* libpg_query 13 spelling */
         parts[k] = YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
     }
     if (schema != NULL)
@@ -85,7 +118,7 @@ static const char *name_of(yajl_val names, const char **schema)
 /* The unqualified function name of a FuncCall node. */
 static const char *func_name(yajl_val funccall)
 {
-    return name_of(gl_qr__json_get(funccall, "funcname"), NULL);
+    return name_of(query_regression__json_get(funccall, "funcname"), NULL);
 }
 
 /* Returns 1 and a reason when the subtree holds a forbidden construct. */
@@ -137,7 +170,7 @@ static int walk(yajl_val v, int depth, char *reason, size_t len)
     return 0;
 }
 
-int gl_qr_safety_check(const char *sql, int *out_ordered, char *reason, size_t reasonlen)
+int query_regression_safety_check(const char *sql, int *out_ordered, char *reason, size_t reasonlen)
 {
     PgQueryParseResult parsed = pg_query_parse(sql);
     yajl_val root = NULL, stmts, select, sort;
@@ -157,22 +190,23 @@ int gl_qr_safety_check(const char *sql, int *out_ordered, char *reason, size_t r
         rc = -1;
         goto out;
     }
-    stmts = gl_qr__json_get(root, "stmts");
+    stmts = query_regression__json_get(root, "stmts");
     if (!YAJL_IS_ARRAY(stmts) || stmts->u.array.len != 1) {
         snprintf(reason, reasonlen, "it must be exactly one statement (found %zu)",
                  YAJL_IS_ARRAY(stmts) ? stmts->u.array.len : (size_t)0);
         goto out;
     }
-    select = gl_qr__json_get(gl_qr__json_get(stmts->u.array.values[0], "stmt"), "SelectStmt");
+    select = query_regression__json_get(query_regression__json_get(stmts->u.array.values[0], "stmt"),
+                                        "SelectStmt");
     if (select == NULL) {
-        yajl_val stmt = gl_qr__json_get(stmts->u.array.values[0], "stmt");
+        yajl_val stmt = query_regression__json_get(stmts->u.array.values[0], "stmt");
         snprintf(reason, reasonlen, "only SELECT is allowed, not %s",
                  YAJL_IS_OBJECT(stmt) && stmt->u.object.len > 0 ? stmt->u.object.keys[0] : "this");
         goto out;
     }
     if (walk(select, 0, reason, reasonlen))
         goto out;
-    sort = gl_qr__json_get(select, "sortClause");
+    sort = query_regression__json_get(select, "sortClause");
     *out_ordered = YAJL_IS_ARRAY(sort) && sort->u.array.len > 0;
     reason[0] = '\0';
     rc = 0;
@@ -182,7 +216,7 @@ out:
     return rc;
 }
 
-int gl_qr_fingerprint(const char *sql, char *buf, size_t buflen)
+int query_regression_fingerprint(const char *sql, char *buf, size_t buflen)
 {
     PgQueryFingerprintResult f = pg_query_fingerprint(sql);
     int rc = -1;
@@ -212,7 +246,7 @@ static int max_param(yajl_val v, int depth)
             yajl_val child = v->u.object.values[i];
             int n;
             if (strcmp(v->u.object.keys[i], "ParamRef") == 0) {
-                yajl_val num = gl_qr__json_get(child, "number");
+                yajl_val num = query_regression__json_get(child, "number");
                 n = YAJL_IS_INTEGER(num) ? (int)YAJL_GET_INTEGER(num) : 0;
                 best = n > best ? n : best;
             }
@@ -223,7 +257,7 @@ static int max_param(yajl_val v, int depth)
     return best;
 }
 
-int gl_qr_placeholders(const char *sql)
+int query_regression_placeholders(const char *sql)
 {
     PgQueryParseResult parsed = pg_query_parse(sql);
     yajl_val root = NULL;
@@ -252,7 +286,7 @@ static int is_cte(yajl_val v, const char *name, int depth)
         for (size_t i = 0; i < v->u.object.len; i++) {
             yajl_val child = v->u.object.values[i];
             if (strcmp(v->u.object.keys[i], "CommonTableExpr") == 0) {
-                yajl_val n = gl_qr__json_get(child, "ctename");
+                yajl_val n = query_regression__json_get(child, "ctename");
                 if (YAJL_IS_STRING(n) && n->u.string != NULL && strcmp(n->u.string, name) == 0)
                     return 1;
             }
@@ -276,7 +310,8 @@ static void count_relations(yajl_val root, yajl_val v, int depth, int *all, int 
         for (size_t i = 0; i < v->u.object.len; i++) {
             yajl_val child = v->u.object.values[i];
             if (strcmp(v->u.object.keys[i], "RangeVar") == 0) {
-                yajl_val rel = gl_qr__json_get(child, "relname"), schema = gl_qr__json_get(child, "schemaname");
+                yajl_val rel = query_regression__json_get(child, "relname"),
+                         schema = query_regression__json_get(child, "schemaname");
                 const char *r = YAJL_IS_STRING(rel) ? YAJL_GET_STRING(rel) : "";
                 const char *sc = YAJL_IS_STRING(schema) ? YAJL_GET_STRING(schema) : "";
                 if (sc[0] == '\0' && is_cte(root, r, 0))
@@ -291,7 +326,7 @@ static void count_relations(yajl_val root, yajl_val v, int depth, int *all, int 
     }
 }
 
-int gl_qr_catalog_only(const char *sql)
+int query_regression_catalog_only(const char *sql)
 {
     PgQueryParseResult parsed = pg_query_parse(sql);
     yajl_val root = NULL;
@@ -309,25 +344,26 @@ int gl_qr_catalog_only(const char *sql)
 
 /* ------------------------------------------------------------ references */
 
-int gl_qr_ref_equal(const gl_qr_ref *a, const gl_qr_ref *b)
+int query_regression_ref_equal(const query_regression_ref *a, const query_regression_ref *b)
 {
     return a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
            ((a->schema == NULL && b->schema == NULL) ||
             (a->schema != NULL && b->schema != NULL && strcmp(a->schema, b->schema) == 0));
 }
 
-static int add_ref(gl_qr_refs *refs, gl_qr_ref_kind kind, const char *schema, const char *name)
+static int add_ref(query_regression_refs *refs, query_regression_ref_kind kind, const char *schema,
+                   const char *name)
 {
-    gl_qr_ref *r, want = {kind, (char *)schema, (char *)name};
+    query_regression_ref *r, want = {kind, (char *)schema, (char *)name};
 
     if (name == NULL)
         return 0;
     for (size_t i = 0; i < refs->count; i++)
-        if (gl_qr_ref_equal(&refs->items[i], &want))
+        if (query_regression_ref_equal(&refs->items[i], &want))
             return 0;
     if (refs->count == refs->cap) {
         size_t cap = refs->cap ? refs->cap * 2 : 16;
-        gl_qr_ref *grown = realloc(refs->items, cap * sizeof(*grown));
+        query_regression_ref *grown = realloc(refs->items, cap * sizeof(*grown));
         if (grown == NULL)
             return -1;
         refs->items = grown;
@@ -347,7 +383,7 @@ static int add_ref(gl_qr_refs *refs, gl_qr_ref_kind kind, const char *schema, co
 }
 
 /* An operator name list; BETWEEN and its variants compare with <= and >=. */
-static int add_operator(gl_qr_refs *refs, yajl_val names)
+static int add_operator(query_regression_refs *refs, yajl_val names)
 {
     const char *schema, *name = name_of(names, &schema);
 
@@ -359,7 +395,7 @@ static int add_operator(gl_qr_refs *refs, yajl_val names)
     return add_ref(refs, GL_QR_REF_OPERATOR, schema, name);
 }
 
-static int collect_refs(yajl_val v, int depth, gl_qr_refs *refs)
+static int collect_refs(yajl_val v, int depth, query_regression_refs *refs)
 {
     if (depth > 10000)
         return 0;
@@ -377,19 +413,19 @@ static int collect_refs(yajl_val v, int depth, gl_qr_refs *refs)
         int rc = 0;
 
         if (strcmp(key, "FuncCall") == 0) {
-            name = name_of(gl_qr__json_get(child, "funcname"), &schema);
+            name = name_of(query_regression__json_get(child, "funcname"), &schema);
             rc = add_ref(refs, GL_QR_REF_FUNCTION, schema, name);
         } else if (strcmp(key, "A_Expr") == 0) {
-            rc = add_operator(refs, gl_qr__json_get(child, "name"));
+            rc = add_operator(refs, query_regression__json_get(child, "name"));
         } else if (strcmp(key, "SubLink") == 0) {
-            rc = add_operator(refs, gl_qr__json_get(child, "operName"));
+            rc = add_operator(refs, query_regression__json_get(child, "operName"));
         } else if (strcmp(key, "SortBy") == 0) {
-            rc = add_operator(refs, gl_qr__json_get(child, "useOp"));
+            rc = add_operator(refs, query_regression__json_get(child, "useOp"));
         } else if (strcmp(key, "TypeCast") == 0) {
-            yajl_val tn = gl_qr__json_get(child, "typeName");
-            if (gl_qr__json_get(tn, "TypeName") != NULL)
-                tn = gl_qr__json_get(tn, "TypeName");
-            name = name_of(gl_qr__json_get(tn, "names"), &schema);
+            yajl_val tn = query_regression__json_get(child, "typeName");
+            if (query_regression__json_get(tn, "TypeName") != NULL)
+                tn = query_regression__json_get(tn, "TypeName");
+            name = name_of(query_regression__json_get(tn, "names"), &schema);
             rc = add_ref(refs, GL_QR_REF_TYPE, schema, name);
         }
         if (rc != 0 || collect_refs(child, depth + 1, refs) != 0)
@@ -398,7 +434,7 @@ static int collect_refs(yajl_val v, int depth, gl_qr_refs *refs)
     return 0;
 }
 
-int gl_qr_references(const char *sql, gl_qr_refs *refs)
+int query_regression_references(const char *sql, query_regression_refs *refs)
 {
     PgQueryParseResult parsed = pg_query_parse(sql);
     yajl_val root = NULL;
@@ -414,7 +450,7 @@ int gl_qr_references(const char *sql, gl_qr_refs *refs)
     return rc;
 }
 
-void gl_qr_refs_free(gl_qr_refs *refs)
+void query_regression_refs_free(query_regression_refs *refs)
 {
     for (size_t i = 0; i < refs->count; i++) {
         free(refs->items[i].name);

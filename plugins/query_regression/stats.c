@@ -31,7 +31,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double gl_qr_percentile(const double *sorted, size_t n, double p)
+double query_regression_percentile(const double *sorted, size_t n, double p)
 {
     double pos, frac;
     size_t lo;
@@ -60,7 +60,8 @@ static int cmp_tagged(const void *a, const void *b)
     return cmp_double(&((const tagged *)a)->v, &((const tagged *)b)->v);
 }
 
-int gl_qr_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, gl_qr_mw *out)
+int query_regression_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
+                                  query_regression_mw *out)
 {
     size_t n = nx + ny;
     tagged *all;
@@ -112,7 +113,7 @@ int gl_qr_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, g
     return 0;
 }
 
-const char *gl_qr_verdict_name(gl_qr_verdict v)
+const char *query_regression_verdict_name(query_regression_verdict v)
 {
     switch (v) {
     case GL_QR_PASS: return "pass";
@@ -146,7 +147,7 @@ static uint64_t next_random(uint64_t *state)
 static double median_of(double *scratch, size_t n)
 {
     qsort(scratch, n, sizeof(double), cmp_double);
-    return gl_qr_percentile(scratch, n, 0.5);
+    return query_regression_percentile(scratch, n, 0.5);
 }
 
 static double ratio_of(double green_median, double blue_median)
@@ -184,8 +185,8 @@ static int bootstrap_ratio(const double *blue, size_t nb, const double *green, s
         ratios[r] = ratio_of(median_of(rg, ng), median_of(rb, nb));
     }
     qsort(ratios, GL_QR_BOOTSTRAP, sizeof(double), cmp_double);
-    *low = gl_qr_percentile(ratios, GL_QR_BOOTSTRAP, 1.0 - confidence);
-    *high = gl_qr_percentile(ratios, GL_QR_BOOTSTRAP, confidence);
+    *low = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, 1.0 - confidence);
+    *high = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, confidence);
     rc = 0;
 out:
     free(rb);
@@ -220,8 +221,9 @@ static int hodges_lehmann(const double *blue, size_t nb, const double *green, si
     return 0;
 }
 
-int gl_qr_judge(const double *blue, size_t nb, const double *green, size_t ng, int paired,
-                double confidence, double tolerance, double min_effect_ms, gl_qr_judgement *out)
+int query_regression_judge(const double *blue, size_t nb, const double *green, size_t ng, int paired,
+                           double confidence, double tolerance, double min_effect_ms,
+                           query_regression_judgement *out)
 {
     double *b = NULL, *g = NULL;
     int rc = -1, significant, slower, faster;
@@ -234,15 +236,15 @@ int gl_qr_judge(const double *blue, size_t nb, const double *green, size_t ng, i
     out->replicated = -1;
     if (sorted_copy(blue, nb, &b) != 0 || sorted_copy(green, ng, &g) != 0)
         goto out;
-    out->blue_p50 = gl_qr_percentile(b, nb, 0.50);
-    out->blue_p95 = gl_qr_percentile(b, nb, 0.95);
-    out->blue_p99 = gl_qr_percentile(b, nb, 0.99);
-    out->green_p50 = gl_qr_percentile(g, ng, 0.50);
-    out->green_p95 = gl_qr_percentile(g, ng, 0.95);
-    out->green_p99 = gl_qr_percentile(g, ng, 0.99);
+    out->blue_p50 = query_regression_percentile(b, nb, 0.50);
+    out->blue_p95 = query_regression_percentile(b, nb, 0.95);
+    out->blue_p99 = query_regression_percentile(b, nb, 0.99);
+    out->green_p50 = query_regression_percentile(g, ng, 0.50);
+    out->green_p95 = query_regression_percentile(g, ng, 0.95);
+    out->green_p99 = query_regression_percentile(g, ng, 0.99);
     out->ratio = ratio_of(out->green_p50, out->blue_p50);
     /* x = green, y = blue: U above its mean means green tends to be slower. */
-    if (gl_qr_mann_whitney(green, ng, blue, nb, &out->mw) != 0)
+    if (query_regression_mann_whitney(green, ng, blue, nb, &out->mw) != 0)
         goto out;
     if (bootstrap_ratio(blue, nb, green, ng, out->paired, confidence, &out->ratio_low,
                         &out->ratio_high) != 0)
@@ -286,8 +288,8 @@ static double mad_of(const double *x, size_t n)
     return med;
 }
 
-double gl_qr_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
-                          double min_effect_ms, double noise_floor, double *spread_ms)
+double query_regression_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
+                                     double min_effect_ms, double noise_floor, double *spread_ms)
 {
     double mb = mad_of(blue, nb), mg = mad_of(green, ng), spread, floor_ms = min_effect_ms;
 
@@ -301,14 +303,14 @@ double gl_qr_effect_floor(const double *blue, size_t nb, const double *green, si
     return floor_ms;
 }
 
-int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_t ng,
-                       size_t split, int paired, double confidence, double tolerance,
-                       double min_effect_ms, gl_qr_judgement *out)
+int query_regression_judge_passes(const double *blue, size_t nb, const double *green, size_t ng, size_t split,
+                                  int paired, double confidence, double tolerance, double min_effect_ms,
+                                  query_regression_judgement *out)
 {
     double *b = NULL, *g = NULL, ratio[2];
     int rc;
 
-    rc = gl_qr_judge(blue, nb, green, ng, paired, confidence, tolerance, min_effect_ms, out);
+    rc = query_regression_judge(blue, nb, green, ng, paired, confidence, tolerance, min_effect_ms, out);
     if (rc != 0 || split == 0 || split >= nb || split >= ng ||
         (out->verdict != GL_QR_REGRESSED && out->verdict != GL_QR_IMPROVED))
         return rc;
@@ -319,7 +321,8 @@ int gl_qr_judge_passes(const double *blue, size_t nb, const double *green, size_
             free(b);
             return -1;
         }
-        ratio[pass] = ratio_of(gl_qr_percentile(g, gn, 0.5), gl_qr_percentile(b, bn, 0.5));
+        ratio[pass] =
+            ratio_of(query_regression_percentile(g, gn, 0.5), query_regression_percentile(b, bn, 0.5));
         free(b);
         free(g);
         b = g = NULL;

@@ -64,8 +64,8 @@ static size_t distance(const char *a, const char *b)
  * query without its parameter sets): the message names the JSON path and the
  * nearest known key.
  */
-int gl_qr_key_check(const char *key, const char *const *known, const char *path, char *err,
-                    size_t errlen)
+int query_regression_key_check(const char *key, const char *const *known, const char *path, char *err,
+                               size_t errlen)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
@@ -90,12 +90,11 @@ int gl_qr_key_check(const char *key, const char *const *known, const char *path,
                 path[0] ? "." : "", key, list);
 }
 
-/* gl_qr_key_check over every key of a JSON object; `path` is where obj sits ("" at the top). */
-static int check_keys(yajl_val obj, const char *const *known, const char *path, char *err,
-                      size_t errlen)
+/* query_regression_key_check over every key of a JSON object; `path` is where obj sits ("" at the top). */
+static int check_keys(yajl_val obj, const char *const *known, const char *path, char *err, size_t errlen)
 {
     for (size_t i = 0; YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
-        if (gl_qr_key_check(obj->u.object.keys[i], known, path, err, errlen) != 0)
+        if (query_regression_key_check(obj->u.object.keys[i], known, path, err, errlen) != 0)
             return -1;
     return 0;
 }
@@ -117,7 +116,7 @@ static const limit limits[] = {
     {"statement_timeout_ms", 0, 86400000, 1, ""},
 };
 
-int gl_qr_limit_check(const char *key, double value, const char *where, char *err, size_t errlen)
+int query_regression_limit_check(const char *key, double value, const char *where, char *err, size_t errlen)
 {
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
         const limit *l = &limits[i];
@@ -184,13 +183,13 @@ static int param_text(yajl_val v, char **out)
 static int opt_number(yajl_val obj, const char *key, double *out, const char *path, char *err,
                       size_t errlen)
 {
-    yajl_val v = gl_qr__json_get(obj, key);
+    yajl_val v = query_regression__json_get(obj, key);
 
     if (v == NULL)
         return 0;
     if (!YAJL_IS_NUMBER(v))
         return fail(err, errlen, "%s.%s must be a number", path, key);
-    if (gl_qr_limit_check(key, YAJL_GET_DOUBLE(v), path, err, errlen) != 0)
+    if (query_regression_limit_check(key, YAJL_GET_DOUBLE(v), path, err, errlen) != 0)
         return -1;
     *out = YAJL_GET_DOUBLE(v);
     return 0;
@@ -199,7 +198,7 @@ static int opt_number(yajl_val obj, const char *key, double *out, const char *pa
 static int opt_bool(yajl_val obj, const char *key, int *out, const char *qname, char *err,
                     size_t errlen)
 {
-    yajl_val v = gl_qr__json_get(obj, key);
+    yajl_val v = query_regression__json_get(obj, key);
 
     if (v == NULL)
         return 0;
@@ -209,7 +208,7 @@ static int opt_bool(yajl_val obj, const char *key, int *out, const char *qname, 
     return 0;
 }
 
-static void query_free(gl_qr_query *q)
+static void query_free(query_regression_query *q)
 {
     free(q->name);
     free(q->sql);
@@ -224,7 +223,7 @@ static void query_free(gl_qr_query *q)
     free(q->param_sets);
 }
 
-static int parse_params(yajl_val params, gl_qr_query *q, char *err, size_t errlen)
+static int parse_params(yajl_val params, query_regression_query *q, char *err, size_t errlen)
 {
     size_t nsets;
 
@@ -272,17 +271,19 @@ static int parse_params(yajl_val params, gl_qr_query *q, char *err, size_t errle
     return 0;
 }
 
-static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, size_t errlen)
+static int parse_query(yajl_val obj, size_t index, query_regression_query *q, char *err, size_t errlen)
 {
-    yajl_val name = gl_qr__json_get(obj, "name"), sql = gl_qr__json_get(obj, "sql"), tags = gl_qr__json_get(obj, "tags");
-    yajl_val thr = gl_qr__json_get(obj, "thresholds"), cmp = gl_qr__json_get(obj, "compare");
+    yajl_val name = query_regression__json_get(obj, "name"), sql = query_regression__json_get(obj, "sql"),
+             tags = query_regression__json_get(obj, "tags");
+    yajl_val thr = query_regression__json_get(obj, "thresholds"),
+             cmp = query_regression__json_get(obj, "compare");
     double samples = -1;
 
     q->effect_tolerance = q->confidence = q->min_effect_ms = q->noise_floor = -1;
     q->samples = -1;
     q->compare_results = q->compare_plan = 1;
     char path[64];
-    yajl_val desc = gl_qr__json_get(obj, "description");
+    yajl_val desc = query_regression__json_get(obj, "description");
 
     if (!YAJL_IS_OBJECT(obj))
         return fail(err, errlen, "queries[%zu] is not an object", index);
@@ -318,7 +319,7 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
             q->ntags++;
         }
     }
-    if (parse_params(gl_qr__json_get(obj, "params"), q, err, errlen) != 0)
+    if (parse_params(query_regression__json_get(obj, "params"), q, err, errlen) != 0)
         return -1;
     if (thr != NULL && !YAJL_IS_OBJECT(thr))
         return fail(err, errlen, "query \"%s\": \"thresholds\" must be an object", q->name);
@@ -344,7 +345,7 @@ static int parse_query(yajl_val obj, size_t index, gl_qr_query *q, char *err, si
     return 0;
 }
 
-void gl_qr_workload_free(gl_qr_workload *w)
+void query_regression_workload_free(query_regression_workload *w)
 {
     if (w == NULL)
         return;
@@ -354,12 +355,12 @@ void gl_qr_workload_free(gl_qr_workload *w)
     free(w);
 }
 
-int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, char *err,
-                         size_t errlen)
+int query_regression_workload_parse(const char *text, size_t len, query_regression_workload **out, char *err,
+                                    size_t errlen)
 {
     char *copy = NULL, yerr[256] = "";
     yajl_val root = NULL, queries, format;
-    gl_qr_workload *w = NULL;
+    query_regression_workload *w = NULL;
     int rc = -1;
 
     *out = NULL;
@@ -393,18 +394,18 @@ int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, cha
     }
     if (check_keys(root, top_keys, "", err, errlen) != 0)
         goto out;
-    if (gl_qr__json_get(root, "description") != NULL &&
-        !YAJL_IS_STRING(gl_qr__json_get(root, "description"))) {
+    if (query_regression__json_get(root, "description") != NULL &&
+        !YAJL_IS_STRING(query_regression__json_get(root, "description"))) {
         fail(err, errlen, "description must be a string");
         goto out;
     }
-    format = gl_qr__json_get(root, "format");
-    if (format != NULL && (!YAJL_IS_STRING(format) ||
-                           strcmp(string_of(format), "greenlight-workload/1") != 0)) {
+    format = query_regression__json_get(root, "format");
+    if (format != NULL &&
+        (!YAJL_IS_STRING(format) || strcmp(string_of(format), "greenlight-workload/1") != 0)) {
         fail(err, errlen, "workload \"format\" must be \"greenlight-workload/1\"");
         goto out;
     }
-    queries = gl_qr__json_get(root, "queries");
+    queries = query_regression__json_get(root, "queries");
     if (!YAJL_IS_ARRAY(queries)) {
         fail(err, errlen, "workload must have \"queries\": an array of {name, sql}");
         goto out;
@@ -434,13 +435,14 @@ int gl_qr_workload_parse(const char *text, size_t len, gl_qr_workload **out, cha
     w = NULL;
     rc = 0;
 out:
-    gl_qr_workload_free(w);
+    query_regression_workload_free(w);
     yajl_tree_free(root);
     free(copy);
     return rc;
 }
 
-int gl_qr_workload_load(const char *path, gl_qr_workload **out, char *err, size_t errlen)
+int query_regression_workload_load(const char *path, query_regression_workload **out, char *err,
+                                   size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -463,7 +465,7 @@ int gl_qr_workload_load(const char *path, gl_qr_workload **out, char *err, size_
         fail(err, errlen, "cannot read workload %s: %s", path, strerror(errno));
         goto out;
     }
-    if (gl_qr_workload_parse(buf, len, out, inner, sizeof(inner)) != 0) {
+    if (query_regression_workload_parse(buf, len, out, inner, sizeof(inner)) != 0) {
         fail(err, errlen, "workload %s: %s", path, inner);
         goto out;
     }

@@ -11,19 +11,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    gl_qr_workload *w = NULL;
+    query_regression_workload *w = NULL;
     char err[512];
 
-    if (gl_qr_workload_parse((const char *)data, size, &w, err, sizeof(err)) == 0) {
+    if (query_regression_workload_parse((const char *)data, size, &w, err, sizeof(err)) == 0) {
         if (w == NULL || w->count > GL_QR_MAX_QUERIES)
             abort();
         for (size_t i = 0; i < w->count; i++) {
-            const gl_qr_query *q = &w->queries[i];
+            const query_regression_query *q = &w->queries[i];
             if (q->name == NULL || q->sql == NULL || strlen(q->name) > GL_QR_MAX_NAME ||
                 q->nsets > GL_QR_MAX_PARAM_SETS || q->nparams > GL_QR_MAX_PARAMS)
                 abort();
         }
-        gl_qr_workload_free(w);
+        query_regression_workload_free(w);
     } else if (w != NULL || err[0] == '\0') {
         abort();
     }

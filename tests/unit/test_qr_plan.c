@@ -8,7 +8,7 @@
 static char *shape_of(const char *json, double *cost, char ***rels, size_t *nrel)
 {
     char *shape = NULL, err[256];
-    cr_assert_eq(gl_qr_plan_shape(json, &shape, cost, rels, nrel, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(query_regression_plan_shape(json, &shape, cost, rels, nrel, err, sizeof(err)), 0, "%s", err);
     return shape;
 }
 
@@ -109,8 +109,9 @@ Test(qr_plan, malformed_explain_output_is_an_error)
     double cost;
     size_t n;
 
-    cr_assert_eq(gl_qr_plan_shape("not json", &shape, &cost, &rels, &n, err, sizeof(err)), -1);
+    cr_assert_eq(query_regression_plan_shape("not json", &shape, &cost, &rels, &n, err, sizeof(err)), -1);
     cr_assert(strstr(err, "not JSON") != NULL);
-    cr_assert_eq(gl_qr_plan_shape("[{\"Nope\": 1}]", &shape, &cost, &rels, &n, err, sizeof(err)), -1);
+    cr_assert_eq(query_regression_plan_shape("[{\"Nope\": 1}]", &shape, &cost, &rels, &n, err, sizeof(err)),
+                 -1);
     cr_assert(shape == NULL && rels == NULL);
 }

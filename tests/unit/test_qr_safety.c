@@ -6,7 +6,7 @@
 
 static int check(const char *sql, int *ordered, char *reason)
 {
-    return gl_qr_safety_check(sql, ordered, reason, 512);
+    return query_regression_safety_check(sql, ordered, reason, 512);
 }
 
 Test(qr_safety, plain_selects_pass)
@@ -83,12 +83,12 @@ Test(qr_safety, fingerprint_ignores_constants)
 {
     char a[64], b[64], c[64];
 
-    cr_assert_eq(gl_qr_fingerprint("SELECT * FROM film WHERE film_id = 1", a, sizeof(a)), 0);
-    cr_assert_eq(gl_qr_fingerprint("select * from film where film_id = $1", b, sizeof(b)), 0);
-    cr_assert_eq(gl_qr_fingerprint("SELECT * FROM actor WHERE actor_id = 1", c, sizeof(c)), 0);
+    cr_assert_eq(query_regression_fingerprint("SELECT * FROM film WHERE film_id = 1", a, sizeof(a)), 0);
+    cr_assert_eq(query_regression_fingerprint("select * from film where film_id = $1", b, sizeof(b)), 0);
+    cr_assert_eq(query_regression_fingerprint("SELECT * FROM actor WHERE actor_id = 1", c, sizeof(c)), 0);
     cr_assert_str_eq(a, b);
     cr_assert_str_neq(a, c);
-    cr_assert_eq(gl_qr_fingerprint("SELEKT", a, sizeof(a)), -1);
+    cr_assert_eq(query_regression_fingerprint("SELEKT", a, sizeof(a)), -1);
 }
 
 /* pg_stat_statements_reset() wipes the statistics the import reads, and a
@@ -105,32 +105,40 @@ Test(qr_safety, pg_stat_statements_reset_is_refused)
 
 Test(qr_safety, placeholders_counts_the_highest_parameter)
 {
-    cr_assert_eq(gl_qr_placeholders("SELECT 1"), 0);
-    cr_assert_eq(gl_qr_placeholders("SELECT title FROM film WHERE film_id = $1"), 1);
-    cr_assert_eq(gl_qr_placeholders("SELECT * FROM t WHERE a = $2 AND b IN (SELECT c FROM u WHERE d = $3)"), 3);
-    cr_assert_eq(gl_qr_placeholders("SELEKT nothing"), -1);
+    cr_assert_eq(query_regression_placeholders("SELECT 1"), 0);
+    cr_assert_eq(query_regression_placeholders("SELECT title FROM film WHERE film_id = $1"), 1);
+    cr_assert_eq(
+        query_regression_placeholders("SELECT * FROM t WHERE a = $2 AND b IN (SELECT c FROM u WHERE d = $3)"),
+        3);
+    cr_assert_eq(query_regression_placeholders("SELEKT nothing"), -1);
 }
 
 /* Monitoring statements (greenlight's own among them) are not the application's workload. */
 Test(qr_safety, catalog_only_statements_are_recognised)
 {
-    cr_assert_eq(gl_qr_catalog_only("SELECT query FROM pg_stat_statements ORDER BY 1"), 1);
-    cr_assert_eq(gl_qr_catalog_only("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"), 1);
-    cr_assert_eq(gl_qr_catalog_only("SELECT * FROM information_schema.tables"), 1);
-    cr_assert_eq(gl_qr_catalog_only("SELECT f.title FROM film f JOIN pg_class c ON c.relname = f.title"), 0);
-    cr_assert_eq(gl_qr_catalog_only("SELECT count(*) FROM rental"), 0);
-    cr_assert_eq(gl_qr_catalog_only("SELECT 1"), 0, "no relation at all is not monitoring");
+    cr_assert_eq(query_regression_catalog_only("SELECT query FROM pg_stat_statements ORDER BY 1"), 1);
+    cr_assert_eq(query_regression_catalog_only(
+                     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"),
+                 1);
+    cr_assert_eq(query_regression_catalog_only("SELECT * FROM information_schema.tables"), 1);
+    cr_assert_eq(
+        query_regression_catalog_only("SELECT f.title FROM film f JOIN pg_class c ON c.relname = f.title"),
+        0);
+    cr_assert_eq(query_regression_catalog_only("SELECT count(*) FROM rental"), 0);
+    cr_assert_eq(query_regression_catalog_only("SELECT 1"), 0, "no relation at all is not monitoring");
 }
 
 Test(qr_safety, catalog_only_sees_through_ctes)
 {
     /* greenlight's own allow-rule query names its CTEs r and cand: still catalog-only. */
-    cr_assert_eq(gl_qr_catalog_only("WITH r AS (SELECT oid FROM pg_catalog.pg_proc), cand AS "
-                                    "(SELECT * FROM r) SELECT * FROM r JOIN cand USING (oid)"), 1);
-    cr_assert_eq(gl_qr_catalog_only("WITH r AS (SELECT 1) SELECT * FROM r JOIN film ON true"), 0);
+    cr_assert_eq(query_regression_catalog_only("WITH r AS (SELECT oid FROM pg_catalog.pg_proc), cand AS "
+                                               "(SELECT * FROM r) SELECT * FROM r JOIN cand USING (oid)"),
+                 1);
+    cr_assert_eq(query_regression_catalog_only("WITH r AS (SELECT 1) SELECT * FROM r JOIN film ON true"), 0);
 }
 
-static int has_ref(const gl_qr_refs *refs, gl_qr_ref_kind kind, const char *schema, const char *name)
+static int has_ref(const query_regression_refs *refs, query_regression_ref_kind kind, const char *schema,
+                   const char *name)
 {
     for (size_t i = 0; i < refs->count; i++)
         if (refs->items[i].kind == kind && strcmp(refs->items[i].name, name) == 0 &&
@@ -142,12 +150,14 @@ static int has_ref(const gl_qr_refs *refs, gl_qr_ref_kind kind, const char *sche
 
 Test(qr_safety, references_name_calls_operators_and_casts)
 {
-    gl_qr_refs refs = {0};
+    query_regression_refs refs = {0};
 
-    cr_assert_eq(gl_qr_references(
-        "SELECT a.x::int4, b.y::public.mpaa_rating[], c BETWEEN 1 AND 2, d = ANY (SELECT 1), "
-        "public.f(1), count(*), e OPERATOR(pg_catalog.+) 1, z LIKE $1 "
-        "FROM t, LATERAL g(t.a) ORDER BY a USING <", &refs), 0);
+    cr_assert_eq(query_regression_references(
+                     "SELECT a.x::int4, b.y::public.mpaa_rating[], c BETWEEN 1 AND 2, d = ANY (SELECT 1), "
+                     "public.f(1), count(*), e OPERATOR(pg_catalog.+) 1, z LIKE $1 "
+                     "FROM t, LATERAL g(t.a) ORDER BY a USING <",
+                     &refs),
+                 0);
     cr_assert(has_ref(&refs, GL_QR_REF_TYPE, NULL, "int4"));
     cr_assert(has_ref(&refs, GL_QR_REF_TYPE, "public", "mpaa_rating"));
     cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "<="), "BETWEEN is <= and >=");
@@ -160,11 +170,11 @@ Test(qr_safety, references_name_calls_operators_and_casts)
     cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "~~"), "LIKE");
     cr_assert(has_ref(&refs, GL_QR_REF_OPERATOR, NULL, "<"), "ORDER BY ... USING <");
     size_t n = refs.count;
-    cr_assert_eq(gl_qr_references("SELECT count(*) FROM t", &refs), 0);
+    cr_assert_eq(query_regression_references("SELECT count(*) FROM t", &refs), 0);
     cr_assert_eq(refs.count, n, "references are deduplicated");
-    gl_qr_refs_free(&refs);
-    cr_assert_eq(gl_qr_references("SELEKT", &refs), -1);
-    gl_qr_refs_free(&refs);
+    query_regression_refs_free(&refs);
+    cr_assert_eq(query_regression_references("SELEKT", &refs), -1);
+    query_regression_refs_free(&refs);
 }
 
 Test(qr_safety, stable_families_are_refused_by_name)

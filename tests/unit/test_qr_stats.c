@@ -7,24 +7,24 @@
 Test(qr_stats, percentile_interpolates_linearly)
 {
     double v[] = {1, 2, 3, 4, 5};
-    cr_assert_float_eq(gl_qr_percentile(v, 5, 0.5), 3.0, 1e-12);
-    cr_assert_float_eq(gl_qr_percentile(v, 5, 0.95), 4.8, 1e-12);
-    cr_assert_float_eq(gl_qr_percentile(v, 5, 0.0), 1.0, 1e-12);
-    cr_assert_float_eq(gl_qr_percentile(v, 5, 1.0), 5.0, 1e-12);
-    cr_assert_float_eq(gl_qr_percentile(v, 1, 0.99), 1.0, 1e-12);
-    cr_assert(isnan(gl_qr_percentile(v, 0, 0.5)));
+    cr_assert_float_eq(query_regression_percentile(v, 5, 0.5), 3.0, 1e-12);
+    cr_assert_float_eq(query_regression_percentile(v, 5, 0.95), 4.8, 1e-12);
+    cr_assert_float_eq(query_regression_percentile(v, 5, 0.0), 1.0, 1e-12);
+    cr_assert_float_eq(query_regression_percentile(v, 5, 1.0), 5.0, 1e-12);
+    cr_assert_float_eq(query_regression_percentile(v, 1, 0.99), 1.0, 1e-12);
+    cr_assert(isnan(query_regression_percentile(v, 0, 0.5)));
 }
 
 Test(qr_stats, mann_whitney_separated_samples)
 {
     double x[] = {1, 2, 3, 4, 5}, y[] = {6, 7, 8, 9, 10};
-    gl_qr_mw r;
-    cr_assert_eq(gl_qr_mann_whitney(x, 5, y, 5, &r), 0);
+    query_regression_mw r;
+    cr_assert_eq(query_regression_mann_whitney(x, 5, y, 5, &r), 0);
     cr_assert_float_eq(r.u, 0.0, 1e-12);
     cr_assert_float_eq(r.z, -2.5067182457620487, 1e-9);
     cr_assert_float_eq(r.p, 0.012185780355344818, 1e-9);
     /* Symmetric: swapping the samples flips z, keeps p. */
-    cr_assert_eq(gl_qr_mann_whitney(y, 5, x, 5, &r), 0);
+    cr_assert_eq(query_regression_mann_whitney(y, 5, x, 5, &r), 0);
     cr_assert_float_eq(r.u, 25.0, 1e-12);
     cr_assert_float_eq(r.p, 0.012185780355344818, 1e-9);
 }
@@ -32,8 +32,8 @@ Test(qr_stats, mann_whitney_separated_samples)
 Test(qr_stats, mann_whitney_tie_correction)
 {
     double x[] = {1, 2, 2, 3}, y[] = {2, 3, 4, 5};
-    gl_qr_mw r;
-    cr_assert_eq(gl_qr_mann_whitney(x, 4, y, 4, &r), 0);
+    query_regression_mw r;
+    cr_assert_eq(query_regression_mann_whitney(x, 4, y, 4, &r), 0);
     cr_assert_float_eq(r.u, 2.5, 1e-12);
     cr_assert_float_eq(r.z, -1.4883513944689681, 1e-9);
     cr_assert_float_eq(r.p, 0.13665824773814753, 1e-9);
@@ -42,16 +42,16 @@ Test(qr_stats, mann_whitney_tie_correction)
 Test(qr_stats, mann_whitney_all_tied_is_no_evidence)
 {
     double x[] = {2, 2, 2}, y[] = {2, 2, 2};
-    gl_qr_mw r;
-    cr_assert_eq(gl_qr_mann_whitney(x, 3, y, 3, &r), 0);
+    query_regression_mw r;
+    cr_assert_eq(query_regression_mann_whitney(x, 3, y, 3, &r), 0);
     cr_assert_float_eq(r.p, 1.0, 1e-12);
-    cr_assert_eq(gl_qr_mann_whitney(x, 0, y, 3, &r), -1);
+    cr_assert_eq(query_regression_mann_whitney(x, 0, y, 3, &r), -1);
 }
 
 Test(qr_stats, judge_regressed_improved_pass_inconclusive)
 {
     double blue[30], slow[30], fast[30], same[30], noisy[4] = {1, 50, 2, 60}, noisy_b[4] = {1, 2, 3, 4};
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 30; i++) {
         blue[i] = 10.0 + (i % 7) * 0.1;
@@ -59,45 +59,45 @@ Test(qr_stats, judge_regressed_improved_pass_inconclusive)
         fast[i] = 5.0 + (i % 3) * 0.1;
         same[i] = 10.0 + ((i + 3) % 7) * 0.1;
     }
-    cr_assert_eq(gl_qr_judge(blue, 30, slow, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, slow, 30, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_REGRESSED);
     cr_assert(j.ratio > 1.9 && j.ratio < 2.1);
     cr_assert(j.mw.p < 1e-6);
     cr_assert(j.ratio_low > 1.9 && j.ratio_low <= j.ratio && j.ratio <= j.ratio_high);
     cr_assert(j.shift_ms > 9.5 && j.shift_ms < 10.5, "Hodges-Lehmann shift %g", j.shift_ms);
     cr_assert(j.paired);
-    cr_assert_str_eq(gl_qr_verdict_name(j.verdict), "regressed");
+    cr_assert_str_eq(query_regression_verdict_name(j.verdict), "regressed");
 
-    cr_assert_eq(gl_qr_judge(blue, 30, fast, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, fast, 30, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_IMPROVED);
 
-    cr_assert_eq(gl_qr_judge(blue, 30, same, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, same, 30, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_PASS);
 
     /* Twice as slow by the median but 4 samples cannot show it: inconclusive. */
-    cr_assert_eq(gl_qr_judge(noisy_b, 4, noisy, 4, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(noisy_b, 4, noisy, 4, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_INCONCLUSIVE);
 }
 
 Test(qr_stats, judge_ignores_effects_below_min_effect_ms)
 {
     double blue[20], green[20];
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 20; i++) {
         blue[i] = 0.10 + i * 0.001;
         green[i] = 0.30 + i * 0.001;   /* x3 but only 0.2 ms apart */
     }
-    cr_assert_eq(gl_qr_judge(blue, 20, green, 20, 0, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 20, green, 20, 0, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_PASS);
-    cr_assert_eq(gl_qr_judge(blue, 20, green, 20, 0, 0.95, 1.2, 0.0, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 20, green, 20, 0, 0.95, 1.2, 0.0, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_REGRESSED);
 }
 
 Test(qr_stats, the_effect_floor_scales_with_the_spread)
 {
     double quiet_b[30], quiet_g[30], busy_b[30], busy_g[30], spread = -1;
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     /* A 0.2 ms query, x1.7 slower on a quiet machine: a fixed 0.5 ms floor
      * hid it; the floor is now 3 x its tiny spread, or 0.05 ms. */
@@ -105,12 +105,12 @@ Test(qr_stats, the_effect_floor_scales_with_the_spread)
         quiet_b[i] = 0.200 + (i % 5) * 0.002;
         quiet_g[i] = 0.340 + (i % 5) * 0.002;
     }
-    double floor_ms = gl_qr_effect_floor(quiet_b, 30, quiet_g, 30, 0.05, 3.0, &spread);
+    double floor_ms = query_regression_effect_floor(quiet_b, 30, quiet_g, 30, 0.05, 3.0, &spread);
     cr_expect_float_eq(floor_ms, 0.05, 1e-12, "absolute floor wins on a quiet machine: %g", floor_ms);
     cr_expect_float_eq(spread, 0.002, 1e-9, "spread %g", spread);
-    cr_assert_eq(gl_qr_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, floor_ms, &j), 0);
+    cr_assert_eq(query_regression_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, floor_ms, &j), 0);
     cr_expect_eq(j.verdict, GL_QR_REGRESSED);
-    cr_assert_eq(gl_qr_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_expect_eq(j.verdict, GL_QR_PASS, "the old fixed floor let it through");
 
     /* Under load one side scatters by ~2 ms: the floor grows with it. */
@@ -118,23 +118,23 @@ Test(qr_stats, the_effect_floor_scales_with_the_spread)
         busy_b[i] = 2.0 + (i % 7) * 0.1;
         busy_g[i] = 2.0 + (i % 7) * 1.0;
     }
-    floor_ms = gl_qr_effect_floor(busy_b, 30, busy_g, 30, 0.05, 3.0, &spread);
+    floor_ms = query_regression_effect_floor(busy_b, 30, busy_g, 30, 0.05, 3.0, &spread);
     cr_expect_float_eq(spread, 2.0, 1e-9, "the noisier side's spread: %g", spread);
     cr_expect_float_eq(floor_ms, 6.0, 1e-9, "3 x spread: %g", floor_ms);
     /* noise_floor 0 turns the relative part off. */
-    cr_expect_float_eq(gl_qr_effect_floor(busy_b, 30, busy_g, 30, 0.05, 0.0, NULL), 0.05, 1e-12);
+    cr_expect_float_eq(query_regression_effect_floor(busy_b, 30, busy_g, 30, 0.05, 0.0, NULL), 0.05, 1e-12);
 }
 
 Test(qr_stats, judge_within_tolerance_passes_even_when_significant)
 {
     double blue[30], green[30];
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 30; i++) {
         blue[i] = 10.0 + i * 0.01;
         green[i] = 11.0 + i * 0.01;    /* 10% slower, tolerance 20% */
     }
-    cr_assert_eq(gl_qr_judge(blue, 30, green, 30, 0, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, green, 30, 0, 0.95, 1.2, 0.5, &j), 0);
     cr_assert(j.mw.p < 0.05);
     cr_assert_eq(j.verdict, GL_QR_PASS);
 }
@@ -157,13 +157,13 @@ Test(qr_stats, judge_burst_on_one_side_is_not_a_regression)
 {
     double blue[15], green[15];
     unsigned long long s = 42;
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 15; i++) {
         blue[i] = 10.0 + uniform(&s);
         green[i] = (10.0 + uniform(&s)) * (i >= 5 && i < 10 ? 2.0 : 1.0) * (i % 3 == 0 ? 1.3 : 1.0);
     }
-    cr_assert_eq(gl_qr_judge(blue, 15, green, 15, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 15, green, 15, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert(j.mw.p < 0.05, "the rank test alone would call it: p=%g", j.mw.p);
     cr_assert(j.ratio > 1.2, "and the medians are beyond the tolerance: x%g", j.ratio);
     cr_assert(j.ratio_low <= 1.2, "but the lower bound is not: x%g", j.ratio_low);
@@ -179,22 +179,22 @@ Test(qr_stats, judge_pairs_cancel_shared_round_noise)
 {
     double blue[30], green[30];
     unsigned long long s = 7;
-    gl_qr_judgement paired, unpaired;
+    query_regression_judgement paired, unpaired;
 
     for (int i = 0; i < 30; i++) {
         double load = 1.0 + 2.0 * uniform(&s);
         blue[i] = 10.0 * load * (1.0 + 0.02 * uniform(&s));
         green[i] = 15.0 * load * (1.0 + 0.02 * uniform(&s));
     }
-    cr_assert_eq(gl_qr_judge(blue, 30, green, 30, 1, 0.95, 1.2, 0.5, &paired), 0);
-    cr_assert_eq(gl_qr_judge(blue, 30, green, 30, 0, 0.95, 1.2, 0.5, &unpaired), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, green, 30, 1, 0.95, 1.2, 0.5, &paired), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, green, 30, 0, 0.95, 1.2, 0.5, &unpaired), 0);
     cr_assert(paired.paired && !unpaired.paired);
     cr_assert(paired.ratio_high - paired.ratio_low < unpaired.ratio_high - unpaired.ratio_low,
               "pairs give a tighter interval: paired x%g..x%g, unpaired x%g..x%g",
               paired.ratio_low, paired.ratio_high, unpaired.ratio_low, unpaired.ratio_high);
     cr_assert_eq(paired.verdict, GL_QR_REGRESSED);
     /* Pairs need equal counts: otherwise the samples are judged unpaired. */
-    cr_assert_eq(gl_qr_judge(blue, 30, green, 29, 1, 0.95, 1.2, 0.5, &unpaired), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, green, 29, 1, 0.95, 1.2, 0.5, &unpaired), 0);
     cr_assert(!unpaired.paired);
 }
 
@@ -202,14 +202,14 @@ Test(qr_stats, judge_is_deterministic)
 {
     double blue[20], green[20];
     unsigned long long s = 99;
-    gl_qr_judgement a, b;
+    query_regression_judgement a, b;
 
     for (int i = 0; i < 20; i++) {
         blue[i] = 5.0 + uniform(&s);
         green[i] = 6.5 + 2.0 * uniform(&s);
     }
-    cr_assert_eq(gl_qr_judge(blue, 20, green, 20, 1, 0.95, 1.2, 0.5, &a), 0);
-    cr_assert_eq(gl_qr_judge(blue, 20, green, 20, 1, 0.95, 1.2, 0.5, &b), 0);
+    cr_assert_eq(query_regression_judge(blue, 20, green, 20, 1, 0.95, 1.2, 0.5, &a), 0);
+    cr_assert_eq(query_regression_judge(blue, 20, green, 20, 1, 0.95, 1.2, 0.5, &b), 0);
     cr_assert_eq(a.ratio_low, b.ratio_low);
     cr_assert_eq(a.ratio_high, b.ratio_high);
     cr_assert_eq(a.verdict, b.verdict);
@@ -218,13 +218,13 @@ Test(qr_stats, judge_is_deterministic)
 Test(qr_stats, judge_improved_needs_the_upper_bound_below_the_tolerance)
 {
     double blue[30], green[30];
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 30; i++) {
         blue[i] = 20.0 + (i % 5) * 0.2;
         green[i] = 10.0 + (i % 5) * 0.1;
     }
-    cr_assert_eq(gl_qr_judge(blue, 30, green, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, green, 30, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_IMPROVED);
     cr_assert(j.ratio_high < 1.0 / 1.2);
     cr_assert(j.shift_ms < -9.5);
@@ -233,14 +233,14 @@ Test(qr_stats, judge_improved_needs_the_upper_bound_below_the_tolerance)
 Test(qr_stats, hodges_lehmann_shift_is_robust_to_one_outlier)
 {
     double blue[11], green[11];
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 11; i++) {
         blue[i] = 10.0 + i * 0.1;
         green[i] = 12.0 + i * 0.1;
     }
     green[10] = 500.0;     /* one stalled run */
-    cr_assert_eq(gl_qr_judge(blue, 11, green, 11, 1, 0.95, 1.1, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 11, green, 11, 1, 0.95, 1.1, 0.5, &j), 0);
     cr_assert(j.shift_ms > 1.8 && j.shift_ms < 2.3, "shift %g", j.shift_ms);
 }
 
@@ -253,7 +253,7 @@ Test(qr_stats, judge_passes_requires_the_effect_in_both_passes)
 {
     double blue[30], both[30], first_only[30];
     unsigned long long s = 3;
-    gl_qr_judgement j;
+    query_regression_judgement j;
 
     for (int i = 0; i < 30; i++) {
         blue[i] = 10.0 + uniform(&s);
@@ -261,18 +261,18 @@ Test(qr_stats, judge_passes_requires_the_effect_in_both_passes)
         /* All of the first pass slow, a third of the second: slow overall, not in pass 2. */
         first_only[i] = (i < 15 || i % 3 == 0 ? 40.0 : 10.0) + uniform(&s);
     }
-    cr_assert_eq(gl_qr_judge_passes(blue, 30, both, 30, 15, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge_passes(blue, 30, both, 30, 15, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_REGRESSED);
     cr_assert_eq(j.replicated, 1);
 
-    cr_assert_eq(gl_qr_judge(blue, 30, first_only, 30, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge(blue, 30, first_only, 30, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_REGRESSED, "one pass alone would be called regressed");
-    cr_assert_eq(gl_qr_judge_passes(blue, 30, first_only, 30, 15, 1, 0.95, 1.2, 0.5, &j), 0);
+    cr_assert_eq(query_regression_judge_passes(blue, 30, first_only, 30, 15, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_INCONCLUSIVE);
     cr_assert_eq(j.replicated, 0);
 
-    /* No split (e.g. facts from an older version): plain gl_qr_judge. */
-    cr_assert_eq(gl_qr_judge_passes(blue, 30, first_only, 30, 0, 1, 0.95, 1.2, 0.5, &j), 0);
+    /* No split (e.g. facts from an older version): plain query_regression_judge. */
+    cr_assert_eq(query_regression_judge_passes(blue, 30, first_only, 30, 0, 1, 0.95, 1.2, 0.5, &j), 0);
     cr_assert_eq(j.verdict, GL_QR_REGRESSED);
     cr_assert_eq(j.replicated, -1);
 }

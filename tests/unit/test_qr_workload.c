@@ -5,33 +5,35 @@
 #include "../../plugins/query_regression/workload.c"
 #include "../../plugins/query_regression/digest.c"
 
-static gl_qr_workload *parse_ok(const char *json)
+static query_regression_workload *parse_ok(const char *json)
 {
-    gl_qr_workload *w = NULL;
+    query_regression_workload *w = NULL;
     char err[512];
-    cr_assert_eq(gl_qr_workload_parse(json, strlen(json), &w, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(query_regression_workload_parse(json, strlen(json), &w, err, sizeof(err)), 0, "%s", err);
     return w;
 }
 
 static void parse_fails(const char *json, const char *needle)
 {
-    gl_qr_workload *w = NULL;
+    query_regression_workload *w = NULL;
     char err[512] = "";
-    cr_assert_eq(gl_qr_workload_parse(json, strlen(json), &w, err, sizeof(err)), -1, "accepted %s", json);
+    cr_assert_eq(query_regression_workload_parse(json, strlen(json), &w, err, sizeof(err)), -1, "accepted %s",
+                 json);
     cr_assert_null(w);
     cr_assert(strstr(err, needle) != NULL, "error for %s lacks '%s': %s", json, needle, err);
 }
 
 Test(qr_workload, full_query_is_read)
 {
-    gl_qr_workload *w = parse_ok(
-        "{\"format\": \"greenlight-workload/1\", \"queries\": ["
-        " {\"name\": \"a\", \"sql\": \"SELECT $1, $2\", \"tags\": [\"x\", \"y\"],"
-        "  \"params\": [[\"PG\", 1.50], [null, true]],"
-        "  \"thresholds\": {\"effect_tolerance\": 1.5, \"confidence\": 0.99, \"samples\": 50, \"min_effect_ms\": 2},"
-        "  \"compare\": {\"results\": false}},"
-        " {\"name\": \"b.c-d\", \"sql\": \"SELECT 1\"}]}");
-    gl_qr_query *a = &w->queries[0], *b = &w->queries[1];
+    query_regression_workload *w =
+        parse_ok("{\"format\": \"greenlight-workload/1\", \"queries\": ["
+                 " {\"name\": \"a\", \"sql\": \"SELECT $1, $2\", \"tags\": [\"x\", \"y\"],"
+                 "  \"params\": [[\"PG\", 1.50], [null, true]],"
+                 "  \"thresholds\": {\"effect_tolerance\": 1.5, \"confidence\": 0.99, \"samples\": 50, "
+                 "\"min_effect_ms\": 2},"
+                 "  \"compare\": {\"results\": false}},"
+                 " {\"name\": \"b.c-d\", \"sql\": \"SELECT 1\"}]}");
+    query_regression_query *a = &w->queries[0], *b = &w->queries[1];
 
     cr_assert_eq(w->count, 2);
     cr_assert_str_eq(a->name, "a");
@@ -52,7 +54,7 @@ Test(qr_workload, full_query_is_read)
     cr_assert_eq(b->nsets, 0);
     cr_assert_eq(b->samples, -1);
     cr_assert(b->effect_tolerance < 0);
-    gl_qr_workload_free(w);
+    query_regression_workload_free(w);
 }
 
 Test(qr_workload, errors_name_the_problem)
@@ -74,37 +76,41 @@ Test(qr_workload, errors_name_the_problem)
 
 Test(qr_workload, shipped_pagila_workload_parses)
 {
-    gl_qr_workload *w = NULL;
+    query_regression_workload *w = NULL;
     char err[512];
 
-    cr_assert_eq(gl_qr_workload_load(GL_TEST_SOURCE_DIR "/checks/pagila/workload.json", &w, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(query_regression_workload_load(GL_TEST_SOURCE_DIR "/checks/pagila/workload.json", &w, err,
+                                                sizeof(err)),
+                 0, "%s", err);
     cr_assert_geq(w->count, 25);
-    gl_qr_workload_free(w);
-    cr_assert_eq(gl_qr_workload_load("/nonexistent/w.json", &w, err, sizeof(err)), -1);
+    query_regression_workload_free(w);
+    cr_assert_eq(query_regression_workload_load("/nonexistent/w.json", &w, err, sizeof(err)), -1);
     cr_assert(strstr(err, "/nonexistent/w.json") != NULL);
 }
 
-static void add(gl_qr_digest *d, const char *a, const char *b)
+static void add(query_regression_digest *d, const char *a, const char *b)
 {
     const char *v[2] = {a, b};
     int nulls[2] = {a == NULL, b == NULL};
-    cr_assert_eq(gl_qr_digest_add(d, 2, v, nulls), 0);
+    cr_assert_eq(query_regression_digest_add(d, 2, v, nulls), 0);
 }
 
 Test(qr_digest, unordered_digest_ignores_row_order)
 {
-    gl_qr_digest d1, d2, d3;
+    query_regression_digest d1, d2, d3;
     char h1[65], h2[65], h3[65];
 
-    gl_qr_digest_init(&d1, 0);
-    gl_qr_digest_init(&d2, 0);
-    gl_qr_digest_init(&d3, 1);
-    add(&d1, "1", "x"); add(&d1, "2", NULL); add(&d1, "3", "z");
+    query_regression_digest_init(&d1, 0);
+    query_regression_digest_init(&d2, 0);
+    query_regression_digest_init(&d3, 1);
+    add(&d1, "1", "x");
+    add(&d1, "2", NULL);
+    add(&d1, "3", "z");
     add(&d2, "3", "z"); add(&d2, "1", "x"); add(&d2, "2", NULL);
     add(&d3, "3", "z"); add(&d3, "1", "x"); add(&d3, "2", NULL);
-    cr_assert_eq(gl_qr_digest_finish(&d1, h1), 0);
-    cr_assert_eq(gl_qr_digest_finish(&d2, h2), 0);
-    cr_assert_eq(gl_qr_digest_finish(&d3, h3), 0);
+    cr_assert_eq(query_regression_digest_finish(&d1, h1), 0);
+    cr_assert_eq(query_regression_digest_finish(&d2, h2), 0);
+    cr_assert_eq(query_regression_digest_finish(&d3, h3), 0);
     cr_assert_str_eq(h1, h2);
     cr_assert_eq(strlen(h1), 64);
     /* Samples of unordered results are the smallest rows, sorted: comparable. */
@@ -113,51 +119,52 @@ Test(qr_digest, unordered_digest_ignores_row_order)
     cr_assert_null(d2.sample[1].values[1]);
     /* Ordered: the first rows in result order. */
     cr_assert_str_eq(d3.sample[0].values[0], "3");
-    gl_qr_digest_free(&d1);
-    gl_qr_digest_free(&d2);
-    gl_qr_digest_free(&d3);
+    query_regression_digest_free(&d1);
+    query_regression_digest_free(&d2);
+    query_regression_digest_free(&d3);
 }
 
 Test(qr_digest, ordered_digest_sees_order_and_encoding_is_unambiguous)
 {
-    gl_qr_digest a, b, c, e;
+    query_regression_digest a, b, c, e;
     char ha[65], hb[65], hc[65], he[65];
 
-    gl_qr_digest_init(&a, 1);
-    gl_qr_digest_init(&b, 1);
-    gl_qr_digest_init(&c, 0);
-    gl_qr_digest_init(&e, 0);
-    add(&a, "1", "x"); add(&a, "2", "y");
+    query_regression_digest_init(&a, 1);
+    query_regression_digest_init(&b, 1);
+    query_regression_digest_init(&c, 0);
+    query_regression_digest_init(&e, 0);
+    add(&a, "1", "x");
+    add(&a, "2", "y");
     add(&b, "2", "y"); add(&b, "1", "x");
     add(&c, "ab", "c");
     add(&e, "a", "bc");             /* same concatenation, different columns */
-    gl_qr_digest_finish(&a, ha);
-    gl_qr_digest_finish(&b, hb);
-    gl_qr_digest_finish(&c, hc);
-    gl_qr_digest_finish(&e, he);
+    query_regression_digest_finish(&a, ha);
+    query_regression_digest_finish(&b, hb);
+    query_regression_digest_finish(&c, hc);
+    query_regression_digest_finish(&e, he);
     cr_assert_str_neq(ha, hb);
     cr_assert_str_neq(hc, he);
-    gl_qr_digest_free(&a);
-    gl_qr_digest_free(&b);
-    gl_qr_digest_free(&c);
-    gl_qr_digest_free(&e);
+    query_regression_digest_free(&a);
+    query_regression_digest_free(&b);
+    query_regression_digest_free(&c);
+    query_regression_digest_free(&e);
 }
 
 Test(qr_digest, null_differs_from_empty_string_and_sample_is_bounded)
 {
-    gl_qr_digest a, b;
+    query_regression_digest a, b;
     char ha[65], hb[65];
     char buf[16];
 
-    gl_qr_digest_init(&a, 0);
-    gl_qr_digest_init(&b, 0);
+    query_regression_digest_init(&a, 0);
+    query_regression_digest_init(&b, 0);
     add(&a, NULL, "x");
     add(&b, "", "x");
-    gl_qr_digest_finish(&a, ha);
-    gl_qr_digest_finish(&b, hb);
+    query_regression_digest_finish(&a, ha);
+    query_regression_digest_finish(&b, hb);
     cr_assert_str_neq(ha, hb);
-    gl_qr_digest_free(&a);
-    gl_qr_digest_init(&a, 0);
+    query_regression_digest_free(&a);
+    query_regression_digest_init(&a, 0);
     for (int i = 99; i >= 0; i--) {
         snprintf(buf, sizeof(buf), "%03d", i);
         add(&a, buf, "v");
@@ -166,8 +173,8 @@ Test(qr_digest, null_differs_from_empty_string_and_sample_is_bounded)
     cr_assert_eq(a.nsample, GL_QR_SAMPLE_ROWS);
     cr_assert_str_eq(a.sample[0].values[0], "000");
     cr_assert_str_eq(a.sample[GL_QR_SAMPLE_ROWS - 1].values[0], "019");
-    gl_qr_digest_free(&a);
-    gl_qr_digest_free(&b);
+    query_regression_digest_free(&a);
+    query_regression_digest_free(&b);
 }
 
 Test(qr_workload, unknown_keys_are_refused_with_the_path_and_the_nearest_key)
@@ -187,10 +194,10 @@ Test(qr_workload, unknown_keys_are_refused_with_the_path_and_the_nearest_key)
 
 Test(qr_workload, description_is_a_known_key)
 {
-    gl_qr_workload *w = parse_ok("{\"description\": \"x\", \"queries\": [{\"name\": \"a\", "
-                                 "\"description\": \"y\", \"sql\": \"SELECT 1\"}]}");
+    query_regression_workload *w = parse_ok("{\"description\": \"x\", \"queries\": [{\"name\": \"a\", "
+                                            "\"description\": \"y\", \"sql\": \"SELECT 1\"}]}");
     cr_assert_eq(w->count, 1);
-    gl_qr_workload_free(w);
+    query_regression_workload_free(w);
 }
 
 #include <dirent.h>
@@ -216,7 +223,7 @@ static void corpus_agrees(const char *dir, int valid)
     d = opendir(path);
     cr_assert_not_null(d, "no corpus %s", path);
     while ((ent = readdir(d)) != NULL) {
-        gl_qr_workload *w = NULL;
+        query_regression_workload *w = NULL;
         char err[512] = "", file[2048];
         int rc;
 
@@ -224,8 +231,8 @@ static void corpus_agrees(const char *dir, int valid)
             (strncmp(dir, "checks/", 7) == 0 && strcmp(ent->d_name, "workload.json") != 0))
             continue;
         snprintf(file, sizeof(file), "%s/%s", path, ent->d_name);
-        rc = gl_qr_workload_load(file, &w, err, sizeof(err));
-        gl_qr_workload_free(w);
+        rc = query_regression_workload_load(file, &w, err, sizeof(err));
+        query_regression_workload_free(w);
         cr_assert_eq(rc == 0, valid, "C parser %s %s: %s", valid ? "refused" : "accepted", file, err);
         snprintf(cmd, sizeof(cmd), "python3 %s/tests/integration/validate.py "
                  "%s/share/schema/workload.schema.json '%s' >/dev/null 2>&1",
