@@ -260,6 +260,7 @@ static void child_main(gl_ctx *ctx, int fds[2], gl_isolated_fn fn, void *arg)
 typedef struct side_state {
     gl_target *target;
     int fd;                  /* parent's end of this side's channel, -1 once closed */
+    int eof;                 /* the child closed this side's channel */
     char *in;                /* bytes read, not yet a whole frame */
     size_t in_len, in_cap;
     int busy;                /* a query in flight on target->conn */
@@ -657,7 +658,7 @@ static void serve(parent_state *ps)
 {
     for (;;) {
         struct pollfd p[4];
-        int what[4], n = 0, eof = 0;
+        int what[4], n = 0;
         double now = gl_time_ms(), until = ps->deadline;
 
         if (ps->result != NULL || ps->why[0] != '\0')
@@ -670,8 +671,10 @@ static void serve(parent_state *ps)
                 abandon(ps, (gl_side)s, 1);
             if (st->busy && st->query_deadline < until)
                 until = st->query_deadline;
-            p[n] = (struct pollfd){.fd = st->fd, .events = POLLIN};
-            what[n++] = s;
+            if (!st->eof) {
+                p[n] = (struct pollfd){.fd = st->fd, .events = POLLIN};
+                what[n++] = s;
+            }
             if (st->busy) {
                 p[n] = (struct pollfd){.fd = PQsocket(st->target->conn), .events = POLLIN};
                 what[n++] = 2 + s;
@@ -690,11 +693,15 @@ static void serve(parent_state *ps)
                 if (ps->side[what[i] - 2].busy)
                     pump_query(ps, (gl_side)(what[i] - 2));
             } else if (read_channel(ps, (gl_side)what[i])) {
-                eof = 1;
+                ps->side[what[i]].eof = 1;
             }
         }
-        if (eof && ps->result == NULL)
-            return;   /* the child is gone (or closed its channel): see how it ended */
+        /* The result comes last on blue's channel, and may take several
+         * reads: green's channel closing first (the child exiting) says
+         * nothing yet. Blue's closing without a result: the child is gone
+         * (or closed its channel): see how it ended. */
+        if (ps->side[GL_SIDE_BLUE].eof && ps->result == NULL)
+            return;
     }
 }
 
