@@ -45,6 +45,19 @@ assert_contains "$(cat "$GL_LAST_OUT")" "decision: switchover"
 assert_exit 1 "$GL_BIN" policy eval --input "$GL_TMP/declared.json" --policy "$GL_SOURCE_DIR/policies/strict.lua"
 assert_contains "$(cat "$GL_LAST_OUT")" "no approvals"
 
+# One long call into C from Lua escapes the instruction budget: `policy eval`
+# kills the evaluation at its wall budget (5 s) as check does, and holds (78).
+cat >"$GL_TMP/slow.lua" <<'LUA'
+local rules = {}
+function rules.slow(input) table.move({}, 1, 1e12, 1, {}) end
+return { name = "slow", rules = rules }
+LUA
+t0=$SECONDS
+assert_exit 78 "$GL_BIN" policy eval --input "$GL_TMP/declared.json" --policy "$GL_TMP/slow.lua" --stats
+assert_eq "$(cat "$GL_LAST_OUT")" "decision: hold (the policy failed: exit 78)
+  $GL_TMP/slow.lua: wall-clock budget of 5000 ms exceeded: the evaluation was killed (one long call into C from Lua, which the instruction budget cannot stop)"
+[ $((SECONDS - t0)) -lt 30 ] || gl_fail "policy eval ran $((SECONDS - t0)) s past a 5 s budget"
+
 # -- waivers ---------------------------------------------------------------------
 cat >"$GL_TMP/waivers.json" <<JSON
 [

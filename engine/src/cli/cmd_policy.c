@@ -300,7 +300,7 @@ static int policy_eval(int argc, char **argv)
         if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, &input, &ierr) != 0)
             return usage_error(ierr.message);
     }
-    if (gl_policy_evaluate_ex(policy, input, NULL, &decision, &trace, &stats, msg, sizeof(msg)) != 0) {
+    if (gl_policy_evaluate_ex_killable(policy, input, NULL, &decision, &trace, &stats, msg, sizeof(msg)) != 0) {
         /* fail closed, as check does: the policy's failure is a hold, and
          * exit 78 says nobody decided it (share/doc/exit-codes.md) */
         printf("decision: hold (the policy failed: exit 78)\n  %s\n", msg);

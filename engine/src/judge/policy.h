@@ -93,4 +93,12 @@ int gl_policy_evaluate_killable(const char *source, size_t len, const char *chun
                                 const gl_value *input, const gl_policy_limits *limits,
                                 gl_value **out_decision, char *errbuf, size_t errlen);
 
+/* gl_policy_evaluate_ex in a child process killed at the wall budget, for
+ * `policy eval`: its decision is one CI can act on, so the same hard kill.
+ * When killed, *out_stats has only the wall time. */
+int gl_policy_evaluate_ex_killable(const char *policy_path, const gl_value *input,
+                                   const gl_policy_limits *limits, gl_value **out_decision,
+                                   gl_value **out_trace, gl_policy_stats *out_stats, char *errbuf,
+                                   size_t errlen);
+
 #endif
