@@ -1,41 +1,16 @@
 /*
- * units — see units.h. PostgreSQL's own tables (guc.c memory_unit_conversion_table
- * and time_unit_conversion_table) are the reference for the unit names.
+ * units — see units.h. The unit table and the number reader are the engine's
+ * (engine/src/util/units.c, compiled into this plugin).
  */
 #include "units.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-typedef struct unit_def {
-    const char *name;
-    parameters_unit_kind kind;
-    double factor;   /* base quantities per unit */
-} unit_def;
-
-/* Largest first: format_quantity takes the first unit that divides exactly. */
-static const unit_def memory_units[] = {
-    { "TB", PARAMETERS_UNIT_MEMORY, 1099511627776.0 },
-    { "GB", PARAMETERS_UNIT_MEMORY, 1073741824.0 },
-    { "MB", PARAMETERS_UNIT_MEMORY, 1048576.0 },
-    { "kB", PARAMETERS_UNIT_MEMORY, 1024.0 },
-    { "B", PARAMETERS_UNIT_MEMORY, 1.0 },
-};
-
-static const unit_def time_units[] = {
-    { "d", PARAMETERS_UNIT_TIME, 86400000000.0 },
-    { "h", PARAMETERS_UNIT_TIME, 3600000000.0 },
-    { "min", PARAMETERS_UNIT_TIME, 60000000.0 },
-    { "s", PARAMETERS_UNIT_TIME, 1000000.0 },
-    { "ms", PARAMETERS_UNIT_TIME, 1000.0 },
-    { "us", PARAMETERS_UNIT_TIME, 1.0 },
-};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -54,138 +29,69 @@ static double max_of(double a, double b)
     return a > b ? a : b;
 }
 
-static const unit_def *find_unit(const char *name)
-{
-    for (size_t i = 0; i < N_OF(memory_units); i++)
-        if (strcmp(memory_units[i].name, name) == 0)
-            return &memory_units[i];
-    for (size_t i = 0; i < N_OF(time_units); i++)
-        if (strcmp(time_units[i].name, name) == 0)
-            return &time_units[i];
-    return NULL;
-}
-
 int parameters_unit_parse(const char *unit, parameters_unit_kind *kind, double *factor)
 {
-    const char *p = unit;
-    double multiplier = 1.0;
-    const unit_def *def;
-
-    if (unit == NULL || unit[0] == '\0') {
-        *kind = PARAMETERS_UNIT_NONE;
-        *factor = 1.0;
-        return 0;
-    }
-    /* pg_settings writes block-sized units as "8kB" or "16MB": a count, then a unit. */
-    if (isdigit((unsigned char)*p)) {
-        char *end = NULL;
-        unsigned long n;
-
-        errno = 0;
-        n = strtoul(p, &end, 10);
-        if (errno != 0 || n == 0 || end == p)
-            return -1;
-        multiplier = (double)n;
-        p = end;
-    }
-    def = find_unit(p);
-    if (def == NULL)
-        return -1;
-    *kind = def->kind;
-    *factor = multiplier * def->factor;
-    return 0;
+    return gl_units_setting_unit(unit, kind, factor);
 }
 
 /* Reads a whole-string number (leading/trailing blanks allowed); 0 or -1. */
 static int read_number(const char *text, double *out, const char **rest)
 {
-    char *end = NULL;
-    double d;
+    size_t used;
 
-    errno = 0;
-    d = strtod(text, &end);
-    if (end == text || errno == ERANGE || !isfinite(d))
+    while (isspace((unsigned char)*text))
+        text++;
+    used = gl_units_scan_number(text, out);
+    if (used == 0 || !isfinite(*out))
         return -1;
-    while (isspace((unsigned char)*end))
-        end++;
-    *out = d;
-    *rest = end;
+    text += used;
+    while (isspace((unsigned char)*text))
+        text++;
+    *rest = text;
     return 0;
 }
 
 int parameters_parse_quantity(const char *text, const char *default_unit,
                              parameters_unit_kind *kind, double *out)
 {
-    const char *rest = NULL;
-    double number, factor;
-    parameters_unit_kind k;
-    char unit[8];
-    size_t len;
+    const gl_unit *unit;
+    gl_unit_kind want;
+    double number, base;
 
-    if (text == NULL)
+    if (gl_units_parse(text, &number, &unit) != 0 ||
+        gl_units_setting_unit(default_unit, &want, &base) != 0)
         return -1;
-    while (isspace((unsigned char)*text))
-        text++;
-    /* strtod would read "inf", "nan" and hex; a setting is never written so. */
-    if (!(isdigit((unsigned char)*text) || *text == '-' || *text == '+' || *text == '.'))
-        return -1;
-    if (read_number(text, &number, &rest) != 0)
-        return -1;
-    if (*rest == '\0')
-        return parameters_unit_parse(default_unit, kind, &factor) == 0
-                   ? (*out = number * factor, 0) : -1;
-    len = strcspn(rest, " \t\r\n");
-    if (len >= sizeof(unit))
-        return -1;
-    memcpy(unit, rest, len);
-    unit[len] = '\0';
-    rest += len;
-    while (isspace((unsigned char)*rest))
-        rest++;
-    /* Only a plain unit here: "8kB" as a typed unit is not PostgreSQL syntax. */
-    if (*rest != '\0' || isdigit((unsigned char)unit[0]))
-        return -1;
-    if (parameters_unit_parse(unit, &k, &factor) != 0)
-        return -1;
-    /* "128MB" for a time setting is an error in the server too. */
-    if (default_unit != NULL && default_unit[0] != '\0') {
-        parameters_unit_kind want;
-        double ignored;
-
-        if (parameters_unit_parse(default_unit, &want, &ignored) != 0 || want != k)
-            return -1;
+    if (unit == NULL) {
+        *kind = want;
+        *out = number * base;
+        return 0;
     }
-    *kind = k;
-    *out = number * factor;
+    /* "128MB" for a time setting is an error in the server too. */
+    if (default_unit != NULL && default_unit[0] != '\0' && want != unit->kind)
+        return -1;
+    *kind = unit->kind;
+    *out = number * unit->base;
     return 0;
 }
 
 int parameters_format_quantity(parameters_unit_kind kind, double base, char *buf, size_t buflen)
 {
-    const unit_def *table = NULL;
-    size_t n = 0;
+    const gl_unit *smallest = NULL;
 
     if (buflen == 0)
         return -1;
-    if (kind == PARAMETERS_UNIT_MEMORY) {
-        table = memory_units;
-        n = N_OF(memory_units);
-    } else if (kind == PARAMETERS_UNIT_TIME) {
-        table = time_units;
-        n = N_OF(time_units);
-    }
-    if (table != NULL && base != 0 && is_whole(base)) {
-        for (size_t i = 0; i < n; i++) {
-            double q = base / table[i].factor;
-
-            if (is_whole(q)) {
-                snprintf(buf, buflen, "%.0f%s", q, table[i].name);
-                return 0;
-            }
+    /* gl_units is largest first: the first unit that divides exactly */
+    for (const gl_unit *u = gl_units; kind != PARAMETERS_UNIT_NONE && u->name != NULL; u++) {
+        if (u->kind != kind)
+            continue;
+        smallest = u;
+        if (base != 0 && is_whole(base) && is_whole(base / u->base)) {
+            snprintf(buf, buflen, "%.0f%s", base / u->base, u->name);
+            return 0;
         }
     }
-    if (table != NULL && base != 0)
-        snprintf(buf, buflen, "%.15g%s", base, table[n - 1].name);
+    if (smallest != NULL && base != 0)
+        snprintf(buf, buflen, "%.15g%s", base, smallest->name);
     else
         snprintf(buf, buflen, "%.15g", base);
     return 0;

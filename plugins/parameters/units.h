@@ -12,11 +12,13 @@
 
 #include <stddef.h>
 
-typedef enum parameters_unit_kind {
-    PARAMETERS_UNIT_NONE = 0,   /* no unit: compare the number itself */
-    PARAMETERS_UNIT_MEMORY,     /* base quantity: bytes */
-    PARAMETERS_UNIT_TIME        /* base quantity: microseconds */
-} parameters_unit_kind;
+#include "util/units.h"   /* engine/src/util: the one unit table and parser */
+
+/* The engine's unit kinds: bytes for memory, microseconds for time. */
+typedef gl_unit_kind parameters_unit_kind;
+#define PARAMETERS_UNIT_NONE GL_UNIT_NONE       /* no unit: compare the number itself */
+#define PARAMETERS_UNIT_MEMORY GL_UNIT_MEMORY   /* base quantity: bytes */
+#define PARAMETERS_UNIT_TIME GL_UNIT_TIME       /* base quantity: microseconds */
 
 /*
  * Reads a pg_settings unit column ("B", "kB", "8kB", "MB", "16MB", "us",

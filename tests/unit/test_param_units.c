@@ -10,6 +10,7 @@
 
 #include "../../plugins/parameters/ignore.c"
 #include "../../plugins/parameters/units.c"
+#include "../../engine/src/util/units.c"
 
 static parameters_value val(const char *setting, const char *unit, const char *vartype)
 {

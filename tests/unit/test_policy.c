@@ -460,6 +460,8 @@ Test(gl_library, helpers_behave_as_documented)
         "  eq(gl.parse_duration('5min'), 300000) eq(gl.parse_duration('1h'), 3600000)\n"
         "  eq(gl.parse_duration('250us'), 0.25) eq(gl.parse_duration('2d'), 172800000)\n"
         "  eq(gl.parse_duration('10'), 10) eq(gl.parse_duration('5 minutes'), nil)\n"
+        "  eq(gl.parse_duration('0.7ms'), 0.7) eq(gl.parse_duration('0.1s'), 100)\n"
+        "  eq(gl.parse_duration('1.1ms'), 1.1) eq(gl.parse_size('0.1kB'), 102.4)\n"
         "  eq(gl.version_major('17.10'), 17) eq(gl.version_major(170010), 17)\n"
         "  eq(gl.version_major('9.6.24'), 9.6) eq(gl.version_major(90624), 9.6)\n"
         "  eq(gl.version_major('PostgreSQL 16.4 on x86_64'), 16) eq(gl.version_major('18beta1'), 18)\n"
