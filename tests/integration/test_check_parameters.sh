@@ -26,6 +26,24 @@ assert_exit 0 gl_check "$GL_TMP/declared" --blue "$blue" --green "$green" --chan
 assert_eq switchover "$(json_get "$GL_TMP/declared/report.json" .decision.action)"
 assert_eq CHG-7 "$(json_get "$GL_TMP/declared/report.json" .change.id)"
 
+# Declared as pg_settings writes it: a bare number in the setting's base unit
+# (work_mem is in kB), as PostgreSQL reads it: 65536 is 64MB. As a JSON
+# number and as a string.
+for v in 65536 '"65536"'; do
+  printf '{"id":"CHG-9","kind":"parameters","parameters":{"work_mem":%s}}' "$v" >"$GL_TMP/bare.json"
+  assert_exit 0 gl_check "$GL_TMP/bare" --blue "$blue" --green "$green" --change "$GL_TMP/bare.json"
+  assert_eq switchover "$(json_get "$GL_TMP/bare/report.json" .decision.action)" "work_mem: $v"
+done
+printf '{"id":"CHG-9","kind":"parameters","parameters":{"work_mem":32768}}' >"$GL_TMP/bare_wrong.json"
+assert_exit 1 gl_check "$GL_TMP/bare_wrong" --blue "$blue" --green "$green" --change "$GL_TMP/bare_wrong.json"
+assert_contains "$(json_get "$GL_TMP/bare_wrong/report.json" '[.decision.reasons[].message] | join(" ")')" \
+  "declared work_mem=32768 but green has 64MB"
+# A unit PostgreSQL refuses (units are case-sensitive) is refused before the run.
+printf '{"id":"CHG-9","kind":"parameters","parameters":{"work_mem":"64mb"}}' >"$GL_TMP/badunit.json"
+assert_exit 64 gl_check "$GL_TMP/badunit" --blue "$blue" --green "$green" --change "$GL_TMP/badunit.json"
+assert_eq "greenlight: error: --change $GL_TMP/badunit.json: \$.parameters.work_mem: \"64mb\" is not a unit PostgreSQL accepts (units are case-sensitive): write \"64MB\"; memory units are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\", time units are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\", and a bare number is in the setting's own unit (pg_settings.unit) (format: share/schema/change.schema.json)
+(see \`greenlight check --help\`)" "$(cat "$GL_LAST_ERR")"
+
 # Declared with a value green does not have.
 printf '{"id":"CHG-8","kind":"parameters","parameters":{"work_mem":"32MB"}}' >"$GL_TMP/wrong.json"
 assert_exit 1 gl_check "$GL_TMP/wrong" --blue "$blue" --green "$green" --change "$GL_TMP/wrong.json"

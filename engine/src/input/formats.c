@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "input/shape.h"
 #include "util/buf.h"
 #include "util/names.h"
+#include "util/units.h"
 #include "value/value.h"
 
 /* ------------------------------------------------------------ shared pieces */
@@ -51,8 +53,48 @@ static int approval_rule(const gl_value *v, char *why, size_t len)
 static const gl_shape approval = {GL_SHAPE_STRING | GL_SHAPE_OBJECT, approval_members, NULL, NULL,
                                   NULL, 0, approval_rule};
 static const gl_shape approvals = {GL_SHAPE_ARRAY, NULL, NULL, &approval, NULL, 0, NULL};
+/* A number with a unit PostgreSQL refuses because of its case ("64mb",
+ * "1Gb", "10S"): the server would refuse the setting, so the change file
+ * cannot declare it. Other strings are the setting's own business. */
+static int is_blank(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int declared_setting_rule(const gl_value *v, char *why, size_t len)
+{
+    const char *s = gl_value_get_string(v), *num, *rest;
+    const gl_unit *unit;
+    char memory[96], time[96];
+    double number;
+    size_t used, n;
+
+    if (s == NULL || gl_units_parse(s, &number, &unit) == 0)
+        return 0;
+    for (num = s; is_blank(*num); num++)
+        ;
+    used = gl_units_scan_number(num, &number);
+    if (used == 0)
+        return 0;
+    for (rest = num + used; is_blank(*rest); rest++)
+        ;
+    for (n = strlen(rest); n > 0 && is_blank(rest[n - 1]); n--)
+        ;
+    for (const gl_unit *u = gl_units; u->name != NULL; u++) {
+        if (strlen(u->name) != n || strncasecmp(u->name, rest, n) != 0)
+            continue;
+        gl_units_accepted(GL_UNIT_MEMORY, memory, sizeof(memory));
+        gl_units_accepted(GL_UNIT_TIME, time, sizeof(time));
+        snprintf(why, len, "\"%s\" is not a unit PostgreSQL accepts (units are case-sensitive): "
+                 "write \"%.*s%s\"; memory units are %s, time units are %s, and a bare number is "
+                 "in the setting's own unit (pg_settings.unit)", s, (int)used, num, u->name, memory,
+                 time);
+        return -1;
+    }
+    return 0;
+}
 static const gl_shape declared_setting = {GL_SHAPE_STRING | GL_SHAPE_NUMBER | GL_SHAPE_BOOL | GL_SHAPE_NULL,
-                                          NULL, NULL, NULL, NULL, 0, NULL};
+                                          NULL, NULL, NULL, NULL, 0, declared_setting_rule};
 static const gl_shape declared_parameters = {GL_SHAPE_OBJECT, NULL, &declared_setting, NULL, NULL, 0, NULL};
 static const gl_shape target_version = {GL_SHAPE_STRING | GL_SHAPE_NUMBER | GL_SHAPE_NULL, NULL, NULL,
                                         NULL, NULL, 0, NULL};

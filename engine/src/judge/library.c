@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "judge/judge.h"
+#include "util/units.h"
 #include "util/names.h"
 
 /* Adds the id of the finding (or id string) at idx to the list at list. */
@@ -331,10 +332,36 @@ static int same_setting(lua_State *L)
     return la == lb && is_word(a, la) && is_word(b, lb) && strncasecmp(a, b, la) == 0;
 }
 
+/* With the setting's pg_settings unit ("kB", "8kB", "ms"), a bare number
+ * is in that unit, as PostgreSQL reads it: work_mem 65536 is 64MB. 1 or 0
+ * when both read as quantities of the unit's kind, -1 when not. */
+static int same_quantity(lua_State *L)
+{
+    const char *unit = lua_tostring(L, 3);
+    gl_unit_kind kind;
+    double base, q[2];
+
+    if (gl_units_setting_unit(unit, &kind, &base) != 0 || kind == GL_UNIT_NONE)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        const gl_unit *u;
+        double v;
+        if ((lua_type(L, i + 1) != LUA_TSTRING && lua_type(L, i + 1) != LUA_TNUMBER) ||
+            gl_units_parse(lua_tostring(L, i + 1), &v, &u) != 0 || (u != NULL && u->kind != kind))
+            return -1;
+        q[i] = u != NULL ? v * u->base : v * base;
+    }
+    return fabs(q[0] - q[1]) <= 1e-9 * fmax(fabs(q[0]), fabs(q[1]));
+}
+
 static int gl_same_setting(lua_State *L)
 {
-    lua_settop(L, 2);
-    lua_pushboolean(L, same_setting(L));
+    int same = -1;
+
+    lua_settop(L, 3);
+    if (lua_type(L, 3) == LUA_TSTRING)
+        same = same_quantity(L);
+    lua_pushboolean(L, same >= 0 ? same : same_setting(L));
     return 1;
 }
 
