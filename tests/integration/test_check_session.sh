@@ -68,3 +68,49 @@ took=$(($(date +%s) - start))
 kill "$listener" 2>/dev/null || true
 [ "$took" -lt 60 ] || gl_fail "connect_timeout=0 waited $took s (bound 10 s)"
 assert_contains "$(json_get "$GL_TMP/mute/report.json" '.errors[0].message')" "blue side"
+
+# A server that stops answering right after the connection is made (before
+# any plugin runs: the session set-up and identity queries) is given up
+# within the client-side bound, not waited on for ever: a proxy in front of
+# blue forwards the startup, then swallows every answer to greenlight's
+# session set-up. --statement-timeout 1000: bound 1 s + 5 s.
+port_file=$GL_TMP/proxy-port
+blue_port=$(gl__side blue)
+blue_port=${blue_port#* }
+python3 -c '
+import socket, sys, threading
+target = int(sys.argv[2])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+def pipe(src, dst, state, watch):
+    try:
+        while True:
+            b = src.recv(65536)
+            if not b:
+                return
+            if watch and b"default_transaction_read_only" in b:
+                state["mute"] = True
+            if watch or not state["mute"]:
+                dst.sendall(b)
+    except OSError:
+        return
+while True:
+    c, _ = s.accept()
+    u = socket.create_connection(("127.0.0.1", target))
+    st = {"mute": False}
+    threading.Thread(target=pipe, args=(c, u, st, True), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c, st, False), daemon=True).start()
+' "$port_file" "$blue_port" &
+proxy=$!
+for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+start=$(date +%s)
+assert_exit 69 gl_check "$GL_TMP/mute-setup" \
+  --blue "host=127.0.0.1 port=$(cat "$port_file") user=postgres dbname=$GL_DB password=$GL_TEST_PASSWORD" \
+  --green "$green" --plugins parameters --statement-timeout 1000
+took=$(($(date +%s) - start))
+kill "$proxy" 2>/dev/null || true
+[ "$took" -lt 30 ] || gl_fail "a server mute after connecting held only after $took s (bound 6 s)"
+assert_contains "$(json_get "$GL_TMP/mute-setup/report.json" '.errors[0].message')" \
+  "the blue server did not answer a query within 6.0 s (statement_timeout 1.0 s plus 5.0 s for the network)"
+assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR" "$GL_TMP/mute-setup/report.json")" "$GL_TEST_PASSWORD"

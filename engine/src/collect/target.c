@@ -1,5 +1,7 @@
 #include "collect/target.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "input/input.h"
 #include "util/buf.h"
+#include "util/error.h"
 #include "value/value.h"
 
 /* Conninfo keywords whose values are secret or point at secret material. */
@@ -231,6 +234,54 @@ static int open_snapshot(gl_target *t, const char *path, gl_error *err)
     return 0;
 }
 
+double gl_target_query_bound_ms(const gl_target *t)
+{
+    unsigned st = t != NULL && t->statement_timeout_ms > 0 ? t->statement_timeout_ms : 30000;
+
+    return (double)st + GL_QUERY_GRACE_MS;
+}
+
+void gl_target_abandon(gl_target *t)
+{
+    snprintf(t->abandoned, sizeof(t->abandoned),
+             "the %s server did not answer a query within %.1f s (statement_timeout %.1f s plus "
+             "%.1f s for the network): the server or the network stopped answering; the side is "
+             "given up for this run",
+             gl_side_name(t->side), gl_target_query_bound_ms(t) / 1000.0, t->statement_timeout_ms / 1000.0,
+             GL_QUERY_GRACE_MS / 1000.0);
+}
+
+PGresult *gl_target_exec(gl_target *t, const char *sql)
+{
+    double deadline = gl_time_ms() + gl_target_query_bound_ms(t);
+    PGresult *last = NULL, *res;
+
+    if (t->abandoned[0] != '\0' || !PQsendQuery(t->conn, sql))
+        return NULL;
+    for (;;) {
+        while (PQisBusy(t->conn)) {
+            struct pollfd p = {.fd = PQsocket(t->conn), .events = POLLIN};
+            double left = deadline - gl_time_ms();
+            if (left <= 0) {
+                /* No PQcancel: libpq 15's waits for the server without a
+                 * bound. The connection is not used again. */
+                gl_target_abandon(t);
+                PQclear(last);
+                return NULL;
+            }
+            if (poll(&p, 1, (int)left + 1) < 0 && errno != EINTR)
+                break;
+            if (!PQconsumeInput(t->conn))
+                break; /* the connection failed: PQgetResult says how */
+        }
+        res = PQgetResult(t->conn);
+        if (res == NULL)
+            return last;
+        PQclear(last);
+        last = res;
+    }
+}
+
 static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *err)
 {
     char sql[1024];
@@ -257,19 +308,20 @@ static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *
              "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; "
              "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET TimeZone = 'UTC'",
              opts->statement_timeout_ms, opts->lock_timeout_ms, sql_ascii ? "SQL_ASCII" : "UTF8");
-    res = PQexec(t->conn, sql);
+    res = gl_target_exec(t, sql);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok)
         return gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot set up a read-only session: %s",
-                            gl_side_name(t->side), t->display, PQerrorMessage(t->conn));
+                            gl_side_name(t->side), t->display,
+                            t->abandoned[0] ? t->abandoned : PQerrorMessage(t->conn));
     return 0;
 }
 
 /* One row, one column, as text, or NULL (no privilege, or an error). */
-static char *query_text(PGconn *conn, const char *sql)
+static char *query_text(gl_target *t, const char *sql)
 {
-    PGresult *res = PQexec(conn, sql);
+    PGresult *res = gl_target_exec(t, sql);
     char *out = NULL;
 
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
@@ -291,27 +343,28 @@ static gl_value *text_or_null(const char *s)
 
 static int read_identity(gl_target *t, gl_error *err)
 {
-    static const char sql[] =
+    static const char sql[] = GL_OWN_QUERY_MARK
         "SELECT d.oid::bigint::text, current_database(), "
         "extract(epoch FROM pg_postmaster_start_time())::text, "
         "CASE WHEN pg_has_role('pg_read_all_settings', 'USAGE') "
         "THEN current_setting('data_directory') END, inet_server_addr()::text "
         "FROM pg_database d WHERE d.datname = current_database()";
-    PGresult *res = PQexec(t->conn, sql);
+    PGresult *res = gl_target_exec(t, sql);
     gl_value *id = NULL;
     char *allowed = NULL, *sysid = NULL;
     int rc = -1;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot read the server's identity: %s",
-                     gl_side_name(t->side), t->display, PQerrorMessage(t->conn));
+                     gl_side_name(t->side), t->display,
+                     t->abandoned[0] ? t->abandoned : PQerrorMessage(t->conn));
         goto out;
     }
     /* The marker keeps these out of a pg_stat_statements workload import. */
-    allowed = query_text(t->conn, GL_OWN_QUERY_MARK "SELECT has_function_privilege("
+    allowed = query_text(t, GL_OWN_QUERY_MARK "SELECT has_function_privilege("
                                   "'pg_catalog.pg_control_system()', 'EXECUTE')::text");
     if (allowed != NULL && strcmp(allowed, "true") == 0)
-        sysid = query_text(t->conn, GL_OWN_QUERY_MARK
+        sysid = query_text(t, GL_OWN_QUERY_MARK
                            "SELECT system_identifier::text FROM pg_catalog.pg_control_system()");
     id = gl_value_object();
     if (id == NULL ||

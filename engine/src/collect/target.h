@@ -45,6 +45,20 @@ typedef struct gl_target {
 
 void gl_target_options_default(gl_target_options *opts);
 
+/* The network's share of a query's client-side bound, on top of
+ * statement_timeout (which a stopped server cannot enforce). */
+#define GL_QUERY_GRACE_MS 5000.0
+/* The client-side bound of one query on t, in ms. */
+double gl_target_query_bound_ms(const gl_target *t);
+/* Gives the side up for the run: t->abandoned says the server or the
+ * network stopped answering within the bound. */
+void gl_target_abandon(gl_target *t);
+/* PQexec under the client-side bound: a server that stops answering (a
+ * stopped process, a cut network with the session up) makes it return NULL
+ * with the side abandoned instead of waiting for ever. NULL too on out of
+ * memory or a side already abandoned (t->abandoned is set then). */
+PGresult *gl_target_exec(gl_target *t, const char *sql);
+
 /*
  * Opens a side. A spec naming an existing regular file is a snapshot;
  * anything else is a conninfo. Errors: GL_EXIT_UNAVAILABLE when the server

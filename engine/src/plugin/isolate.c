@@ -23,16 +23,6 @@
 
 /* Largest message either way; a result over it is a failed plugin. */
 #define FRAME_MAX GL_JSON_MAX_FILE
-/* The network's share of a query's client-side bound, on top of statement_timeout. */
-#define QUERY_GRACE_MS 5000.0
-
-double gl_isolate_query_bound_ms(const gl_target *t)
-{
-    unsigned st = t != NULL && t->statement_timeout_ms > 0 ? t->statement_timeout_ms : 30000;
-
-    return (double)st + QUERY_GRACE_MS;
-}
-
 /* ------------------------------------------------------------------ frames */
 
 /* Blocking write of a whole buffer (the child's side). */
@@ -492,7 +482,7 @@ static void start_query(parent_state *ps, gl_side side, const gl_value *q)
     free(pv);
     st->busy = 1;
     st->keep = NULL;
-    st->query_deadline = gl_time_ms() + gl_isolate_query_bound_ms(t);
+    st->query_deadline = gl_time_ms() + gl_target_query_bound_ms(t);
     if (!ok || PQflush(t->conn) < 0)
         reply_result(ps, side);   /* replies with the connection's error */
 }
@@ -538,12 +528,7 @@ static void abandon(parent_state *ps, gl_side side, int reply)
     side_state *st = &ps->side[side];
     char msg[512];
 
-    snprintf(st->target->abandoned, sizeof(st->target->abandoned),
-             "the %s server did not answer a query within %.1f s (statement_timeout %.1f s plus "
-             "%.1f s for the network): the server or the network stopped answering; the side is "
-             "given up for this run",
-             gl_side_name(side), gl_isolate_query_bound_ms(st->target) / 1000.0,
-             st->target->statement_timeout_ms / 1000.0, QUERY_GRACE_MS / 1000.0);
+    gl_target_abandon(st->target);
     snprintf(msg, sizeof(msg), "%s", st->target->abandoned);
     PQclear(st->keep);
     st->keep = NULL;

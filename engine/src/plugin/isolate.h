@@ -53,8 +53,4 @@ int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, in
  */
 gl_value *gl_isolate_text(const char *s);
 
-/* The client-side bound of one query: the server's statement_timeout plus a
- * grace for the network, in ms. */
-double gl_isolate_query_bound_ms(const gl_target *t);
-
 #endif
