@@ -72,6 +72,15 @@ static const query queries[] = {
      "SELECT pid::text AS pid, usename AS \"user\", application_name FROM pg_stat_activity"
      " WHERE backend_type = 'client backend' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
      " AND datname = current_database() ORDER BY 1 LIMIT 5"},
+    /* Client sessions, for the endpoint guardrail (compare keeps blue's
+     * that are not PgBouncer's server connections). greenlight's own
+     * sessions (application_name greenlight*) are not clients. */
+    {"clients",
+     "SELECT pid::text AS pid, usename AS \"user\", application_name,"
+     " coalesce(host(client_addr), 'local') AS address, client_port::text AS port, state"
+     " FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+     " AND datname = current_database() AND application_name NOT LIKE 'greenlight%'"
+     " ORDER BY pid LIMIT 10000"},
     {"fence",
      "SELECT reset_val AS default_transaction_read_only FROM pg_settings"
      " WHERE name = 'default_transaction_read_only'"},
@@ -125,6 +134,11 @@ typedef struct limits {
     double transaction_seconds;
     double ddl_lock_seconds;
     const char *subscription;
+    /* The endpoint clients should use: PgBouncer's database alias and the
+     * server-side pids of its connections (deploy writes them to
+     * DIR/gate-config.json). NULL alias: no endpoint known, no check. */
+    const char *endpoint_db;
+    const gl_value *endpoint_pids;
 } limits;
 
 typedef struct judge {
@@ -401,17 +415,113 @@ static void check_drift(judge *j)
     }
 }
 
+/* Client sessions on blue that are not among PgBouncer's server connections:
+ * a switchover repoints PgBouncer only, so these would keep writing to blue
+ * (fenced and cut off at the switchover: their writes fail or are lost). */
+static void check_endpoint(judge *j)
+{
+    const gl_host *h = j->host;
+    const gl_value *clients = h->object_get(j->blue, "clients");
+    gl_value *bypass;
+    char first[256] = "";
+    size_t n = 0;
+
+    if (j->lim.endpoint_db == NULL)
+        return;
+    bypass = h->value_array();
+    if (bypass == NULL) {
+        j->failed = h->set_error(j->ctx, "replication: out of memory");
+        return;
+    }
+    for (size_t i = 0; i < h->value_len(clients); i++) {
+        const gl_value *c = h->array_at(clients, i);
+        double pid = num(j, c, "pid");
+        int pooled = 0;
+        for (size_t k = 0; k < h->value_len(j->lim.endpoint_pids) && !pooled; k++)
+            pooled = h->value_get_number(h->array_at(j->lim.endpoint_pids, k)) == pid;
+        if (pooled)
+            continue;
+        if (h->array_push(bypass, h->value_copy(c)) != 0) {
+            h->value_free(bypass);
+            j->failed = h->set_error(j->ctx, "replication: out of memory");
+            return;
+        }
+        if (n++ == 0)
+            snprintf(first, sizeof(first), "pid %s, application \"%s\", user %s, from %s",
+                     str(j, c, "pid") ? str(j, c, "pid") : "?",
+                     str(j, c, "application_name") ? str(j, c, "application_name") : "",
+                     str(j, c, "user") ? str(j, c, "user") : "?",
+                     str(j, c, "address") ? str(j, c, "address") : "?");
+    }
+    if (n == 0) {
+        h->value_free(bypass);
+        return;
+    }
+    gl_value *extra = h->value_object();
+    if (extra == NULL) {
+        h->value_free(bypass);
+        j->failed = h->set_error(j->ctx, "replication: out of memory");
+        return;
+    }
+    if (h->object_set(extra, "sessions", bypass) != 0 ||
+        h->object_set(extra, "pgbouncer_db", h->value_string(j->lim.endpoint_db)) != 0) {
+        h->value_free(extra);
+        j->failed = h->set_error(j->ctx, "replication: out of memory");
+        return;
+    }
+    emit(j, "replication.endpoint.bypassed", GL_SEVERITY_ERROR, "blue", (double)n, 0, "sessions",
+         extra, "%zu client session(s) on blue bypass PgBouncer (%s%s): a switchover repoints "
+         "PgBouncer's database %s only, so they would keep writing to blue and lose those writes; "
+         "connect them through PgBouncer (details.sessions lists them)", n, first,
+         n > 1 ? ", ..." : "", j->lim.endpoint_db);
+}
+
+/* config.endpoint: {"pgbouncer_db": ALIAS, "server_pids": [PID...]}. */
+static int read_endpoint(gl_ctx *ctx, const gl_host *host, const gl_value *v, limits *lim)
+{
+    for (size_t i = 0; i < host->value_len(v); i++) {
+        const char *key = host->object_key_at(v, i);
+        const gl_value *m = host->object_value_at(v, i);
+        if (strcmp(key, "pgbouncer_db") == 0) {
+            lim->endpoint_db = host->value_get_string(m);
+            if (lim->endpoint_db == NULL)
+                return host->set_error(ctx, "replication: config \"endpoint.pgbouncer_db\" must be "
+                                       "a string (PgBouncer's database alias)");
+        } else if (strcmp(key, "server_pids") == 0) {
+            if (host->value_kind(m) != GL_VALUE_ARRAY)
+                return host->set_error(ctx, "replication: config \"endpoint.server_pids\" must be "
+                                       "an array of process ids");
+            for (size_t k = 0; k < host->value_len(m); k++)
+                if (host->value_kind(host->array_at(m, k)) != GL_VALUE_INT)
+                    return host->set_error(ctx, "replication: config \"endpoint.server_pids\" must "
+                                           "hold integers (process ids)");
+            lim->endpoint_pids = m;
+        } else {
+            return host->set_error(ctx, "replication: unknown config key \"endpoint.%s\" (known: "
+                                   "pgbouncer_db, server_pids)", key);
+        }
+    }
+    if (lim->endpoint_db == NULL || lim->endpoint_pids == NULL)
+        return host->set_error(ctx, "replication: config \"endpoint\" needs pgbouncer_db and "
+                               "server_pids (`greenlight deploy status` writes them to "
+                               "DIR/gate-config.json)");
+    return 0;
+}
+
 static int read_limits(gl_ctx *ctx, const gl_host *host, limits *lim)
 {
     const gl_value *cfg = host->config(ctx);
     static const char *const known[] = {"subscription", "max_lag_bytes", "max_lag_seconds",
-                                        "max_transaction_seconds", "max_ddl_lock_seconds", NULL};
+                                        "max_transaction_seconds", "max_ddl_lock_seconds",
+                                        "endpoint", NULL};
 
     lim->lag_bytes = 16.0 * 1024 * 1024;
     lim->lag_seconds = 10;
     lim->transaction_seconds = 60;
     lim->ddl_lock_seconds = 5;
     lim->subscription = NULL;
+    lim->endpoint_db = NULL;
+    lim->endpoint_pids = NULL;
     for (size_t i = 0; i < host->value_len(cfg); i++) {
         const char *key = host->object_key_at(cfg, i);
         const gl_value *v = host->object_value_at(cfg, i);
@@ -422,11 +532,18 @@ static int read_limits(gl_ctx *ctx, const gl_host *host, limits *lim)
         if (known[k] == NULL)
             return host->set_error(ctx, "replication: unknown config key \"%s\" (known: subscription, "
                                    "max_lag_bytes, max_lag_seconds, max_transaction_seconds, "
-                                   "max_ddl_lock_seconds)", key);
+                                   "max_ddl_lock_seconds, endpoint)", key);
         if (k == 0) {
             lim->subscription = host->value_get_string(v);
             if (lim->subscription == NULL)
                 return host->set_error(ctx, "replication: config \"subscription\" must be a string");
+            continue;
+        }
+        if (k == 5) {
+            if (host->value_kind(v) != GL_VALUE_OBJECT)
+                return host->set_error(ctx, "replication: config \"endpoint\" must be an object");
+            if (read_endpoint(ctx, host, v, lim) != 0)
+                return -1;
             continue;
         }
         gl_value_kind kind = host->value_kind(v);
@@ -474,6 +591,7 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const
     check_sides(&j);
     check_green(&j);
     check_drift(&j);
+    check_endpoint(&j);
     return j.failed ? -1 : 0;
 }
 

@@ -634,6 +634,12 @@ int gl_deploy_create(const gl_deploy_options *opts)
     }
     if (save(&r, &err) != 0)
         goto fail;
+    /* The gate's config: PgBouncer's connections, for the bypass guardrail. */
+    if (gl_value_kind_of(gl_value_object_get(r.rec, "pgbouncer")) == GL_VALUE_OBJECT) {
+        if (gl_deploy_gate_config_write(opts->state_dir, r.rec, NULL, NULL, &err) != 0)
+            goto fail;
+        say(&r, "gate config: %s/gate-config.json (PgBouncer's server connections)", opts->state_dir);
+    }
     rc = print_result(&r) == 0 ? 0 : GL_EXIT_INTERNAL;
     goto out;
 

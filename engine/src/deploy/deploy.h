@@ -81,4 +81,16 @@ void gl_deploy_kill_point(const char *point);
 /* Opens the record under the lock; 1 when there is none (message set). */
 int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, gl_error *err);
 
+/*
+ * Writes DIR/gate-config.json (atomically): user_config (a --config file, or
+ * NULL for none) with plugins.replication.endpoint set, when the deployment
+ * has PgBouncer, to {"pgbouncer_db": ALIAS, "server_pids": [...]} read now
+ * from the admin console (SHOW SERVERS), for the replication guardrail
+ * `replication.endpoint.bypassed`. An endpoint already in user_config is
+ * kept. *out_path (when non-NULL) receives the file's path (caller frees).
+ * Errors: the config's (64), PgBouncer unreachable (69), writing (64).
+ */
+int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, const char *user_config,
+                                char **out_path, gl_error *err);
+
 #endif

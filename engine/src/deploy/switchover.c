@@ -352,11 +352,20 @@ static int gate(gl_switch_run *r, const gl_switch_options *o)
     gl_error err;
     int exit_code = GL_EXIT_INTERNAL, rc;
     double t0 = gl_time_ms();
+    char *config = NULL;
 
     gl_error_clear(&err);
     g.blue = r->to_green ? r->src_spec : r->dst_spec;
     g.green = r->to_green ? r->dst_spec : r->src_spec;
-    if (gl_check_run(&g, &report, &exit_code, &err) != 0) {
+    /* --config plus PgBouncer's connections as they are now (the bypass guardrail). */
+    if (gl_deploy_gate_config_write(r->dir, r->rec, o->gate.config_path, &config, &err) != 0) {
+        fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
+        return err.exit_code ? err.exit_code : GL_EXIT_USAGE;
+    }
+    g.config_path = config;
+    rc = gl_check_run(&g, &report, &exit_code, &err);
+    free(config);
+    if (rc != 0) {
         fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
         return err.exit_code ? err.exit_code : GL_EXIT_USAGE;
     }
