@@ -96,6 +96,22 @@ assert_eq switchover_completed "$(state)"
 serving green
 assert_eq greenlight_app_rev "$(blue_sql "SELECT subname FROM pg_subscription")" "blue subscribes to green"
 assert_eq "" "$(blue_sql "SELECT slot_name FROM pg_replication_slots")" "the forward slot is gone"
+# status after the switchover describes the reverse path and how to roll back.
+assert_exit 0 "$GL_BIN" deploy status --state "$S"
+out=$(cat "$GL_LAST_OUT")
+assert_contains "$out" "deployment app: switchover_completed"
+assert_contains "$out" "serving: green (since the switchover; PgBouncer sends clients there)"
+assert_contains "$out" "reverse path: blue is kept in sync from green by logical replication
+    (publication greenlight_app_rev on green, subscription greenlight_app_rev on blue);"
+assert_contains "$out" "roll back: greenlight deploy rollback --state $S"
+assert_contains "$out" "subscription greenlight_app_rev on blue: enabled"
+assert_contains "$out" "slot greenlight_app_rev on green: active"
+assert_contains "$out" "fence: blue read-only"
+assert_not_contains "$out" "  ! " "a healthy reverse path has no problem"
+assert_exit 0 "$GL_BIN" deploy status --state "$S" --format json
+assert_eq "green|green -> blue (reverse)|blue|true|0" \
+  "$(jq -r '[.serving, .replication, .fence.side, .fence.read_only, (.problems | length)] | join("|")' "$GL_LAST_OUT")"
+assert_eq switchover_completed "$(state)" "status keeps the switchover's state"
 assert_exit 0 rollback --format json
 assert_eq rolled_back "$(state)"
 assert_eq blue "$(json_get "$GL_LAST_OUT" .serving)"

@@ -1,10 +1,13 @@
 /*
  * status — `greenlight deploy status`: the deployment as the servers show it
- * (publication and slot on blue, subscription and fence on green, PgBouncer's
- * target), checked against the record. The state is rebuilt from the servers;
- * when it differs from the recorded one, status says so and records the
- * servers' view (available <-> degraded only: the other states belong to the
- * verb that sets them).
+ * (publication and slot on the publisher, subscription and fence on the
+ * subscriber, PgBouncer's target), checked against the record. Before a
+ * switchover the path runs blue -> green; after one (switchover_completed)
+ * green serves and the reverse path green -> blue keeps blue in sync for a
+ * rollback, and status describes that path. The state is rebuilt from the
+ * servers; when it differs from the recorded one, status says so and records
+ * the servers' view (available <-> degraded only: the other states belong to
+ * the verb that sets them).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,7 +22,12 @@ typedef struct status_run {
     const gl_deploy_options *opts;
     gl_value *rec, *out, *problems;
     gl_deploy_conn blue, green;
+    /* The replication path that runs now: forward (blue publishes, green
+     * subscribes and is fenced) or, after a switchover, reverse. */
+    int reverse;
+    gl_deploy_conn *publisher, *subscriber;
     const char *pub, *sub, *slot;
+    char rev_pub[64], rev_sub[64], rev_slot[64];
     int oom;
 } status_run;
 
@@ -87,15 +95,16 @@ static gl_value *int_or_null(const char *s)
     return s ? gl_value_int(strtoll(s, NULL, 10)) : gl_value_null();
 }
 
-static int look_blue(status_run *s, gl_value *out, gl_error *err)
+/* The publication and the slot on the publisher, and the lag. */
+static int look_publisher(status_run *s, gl_value *out, gl_error *err)
 {
     gl_value *pub = NULL, *slot = NULL, *obj;
     int rc = -1;
 
-    if (rows(&s->blue, "reading the publication",
+    if (rows(s->publisher, "reading the publication",
              "SELECT pubname, puballtables::text AS all_tables FROM pg_publication WHERE pubname = $1",
              1, &s->pub, &pub, err) != 0 ||
-        rows(&s->blue, "reading the replication slot",
+        rows(s->publisher, "reading the replication slot",
              "SELECT active::text, wal_status, (pg_current_wal_lsn() - restart_lsn)::bigint AS retained_bytes,"
              " (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag_bytes,"
              " (SELECT extract(epoch FROM replay_lag)::text FROM pg_stat_replication"
@@ -138,27 +147,28 @@ out:
     return rc;
 }
 
-static int look_green(status_run *s, gl_value *out, gl_error *err)
+/* The subscription, its tables and the fence on the subscriber. */
+static int look_subscriber(status_run *s, gl_value *out, gl_error *err)
 {
     gl_value *sub = NULL, *tables = NULL, *fence = NULL, *obj;
     size_t ready = 0;
     int rc = -1;
 
-    if (rows(&s->green, "reading the subscription",
+    if (rows(s->subscriber, "reading the subscription",
              "SELECT s.subenabled::text AS enabled,"
              " (SELECT count(*) FROM pg_stat_subscription st WHERE st.subid = s.oid AND st.pid IS NOT NULL)::text AS workers,"
              " (SELECT extract(epoch FROM now() - max(latest_end_time))::text FROM pg_stat_subscription st"
              "   WHERE st.subid = s.oid) AS since_last_message"
              " FROM pg_subscription s WHERE s.subname = $1",
              1, &s->sub, &sub, err) != 0 ||
-        rows(&s->green, "reading the per-table sync state",
+        rows(s->subscriber, "reading the per-table sync state",
              "SELECT r.srrelid::regclass::text AS \"table\", CASE r.srsubstate WHEN 'i' THEN 'initializing'"
              " WHEN 'd' THEN 'copying' WHEN 'f' THEN 'copied' WHEN 's' THEN 'synchronized'"
              " WHEN 'r' THEN 'ready' ELSE r.srsubstate::text END AS state"
              " FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid"
              " WHERE s.subname = $1 ORDER BY 1",
              1, &s->sub, &tables, err) != 0 ||
-        rows(&s->green, "reading the fence",
+        rows(s->subscriber, "reading the fence",
              "SELECT reset_val AS setting, (SELECT sourcefile FROM pg_file_settings f WHERE f.name = s.name"
              " AND f.applied ORDER BY seqno DESC LIMIT 1) AS source"
              " FROM pg_settings s WHERE s.name = 'default_transaction_read_only'",
@@ -190,7 +200,8 @@ static int look_green(status_run *s, gl_value *out, gl_error *err)
     }
     obj = gl_value_object();
     if (obj == NULL || gl_value_object_set(out, "fence", obj) != 0 ||
-        gl_value_object_set(obj, "green_read_only",
+        gl_value_object_set(obj, "side", gl_value_string(s->subscriber->side)) != 0 ||
+        gl_value_object_set(obj, "read_only",
                             gl_value_bool(field(fence, "setting") && strcmp(field(fence, "setting"), "on") == 0 &&
                                           field(fence, "source") != NULL)) != 0 ||
         gl_value_object_set(obj, "source", gl_value_string(field(fence, "source"))) != 0)
@@ -218,8 +229,8 @@ static int look_sequences(status_run *s, gl_value *out, gl_error *err)
 
     if (behind == NULL || gl_value_object_set(out, "sequences_behind", behind) != 0)
         return OOM(err);
-    if (rows(&s->blue, "reading sequences", sql, 0, NULL, &b, err) != 0 ||
-        rows(&s->green, "reading sequences", sql, 0, NULL, &g, err) != 0)
+    if (rows(s->publisher, "reading sequences", sql, 0, NULL, &b, err) != 0 ||
+        rows(s->subscriber, "reading sequences", sql, 0, NULL, &g, err) != 0)
         goto out;
     for (size_t i = 0; i < gl_value_len(b); i++) {
         const gl_value *bs = gl_value_array_at(b, i);
@@ -282,7 +293,15 @@ static int look_drift(status_run *s, gl_value *out, gl_error *err)
     int rc = -1;
 
     snprintf(path, sizeof(path), "%s/schema-at-create.json", s->opts->state_dir);
-    if (access(path, R_OK) == 0) {
+    if (s->reverse) {
+        /* Green serves: what green has and blue lacks is DDL run on green
+         * since the switchover (the baseline at create is blue's). */
+        const char *green_spec = s->opts->green ? s->opts->green
+                                                : gl_value_object_string(gl_value_object_get(s->rec, "green"), "conninfo");
+        if (gl_deploy_schema_diff(blue_spec, green_spec, 0, s->opts->plugin_dirs,
+                                  s->opts->n_plugin_dirs, &drift, err) != 0)
+            goto out;
+    } else if (access(path, R_OK) == 0) {
         if (gl_deploy_schema_diff(path, blue_spec, 1, s->opts->plugin_dirs, s->opts->n_plugin_dirs,
                                   &drift, err) != 0)
             goto out;
@@ -299,12 +318,12 @@ static int look_drift(status_run *s, gl_value *out, gl_error *err)
         goto out;
     }
     drift = NULL;
-    if (gl_deploy_sql_value(&s->blue, "counting large objects",
+    if (gl_deploy_sql_value(s->publisher, "counting large objects",
                             "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL, &lo, err) != 0)
         goto out;
     obj = gl_value_object();
     {
-        const gl_value *at = gl_value_object_get(s->rec, "large_objects");
+        const gl_value *at = s->reverse ? NULL : gl_value_object_get(s->rec, "large_objects");
         int64_t now = num(lo), then = at ? gl_value_get_int(at) : now;
         if (obj == NULL || gl_value_object_set(out, "large_objects", obj) != 0 ||
             gl_value_object_set(obj, "at_create", at ? gl_value_int(then) : gl_value_null()) != 0 ||
@@ -384,23 +403,27 @@ static const char *rebuild_state(status_run *s)
     const char *recorded = gl_deploy_record_string(s->rec, "state");
     const gl_value *sub = gl_value_object_get(o, "subscription");
     const gl_value *slot = gl_value_object_get(o, "slot");
-    int created = gl_deploy_record_done(s->rec, "done");
+    const char *ps = s->publisher->side, *ss = s->subscriber->side;
+    /* After a switchover the reverse path must be whole: check all of it. */
+    int created = s->reverse || gl_deploy_record_done(s->rec, "done");
+    int published = s->reverse || gl_deploy_record_done(s->rec, "publication");
+    int subscribed = s->reverse || gl_deploy_record_done(s->rec, "subscription");
+    int fenced = s->reverse || gl_deploy_record_done(s->rec, "fence");
 
     if (strcmp(recorded, "provisioning") != 0 && strcmp(recorded, "available") != 0 &&
-        strcmp(recorded, "degraded") != 0)
-        return recorded; /* switchover_*, rolled_back, deleting: that verb's state */
-    if (!gl_value_get_bool(gl_value_object_get(gl_value_object_get(o, "publication"), "exists")) &&
-        gl_deploy_record_done(s->rec, "publication"))
-        problem(s, "publication %s is missing on blue", s->pub);
-    if (!gl_value_get_bool(gl_value_object_get(sub, "exists")) && gl_deploy_record_done(s->rec, "subscription"))
-        problem(s, "subscription %s is missing on green", s->sub);
-    if (!gl_value_get_bool(gl_value_object_get(slot, "exists")) && gl_deploy_record_done(s->rec, "subscription"))
-        problem(s, "replication slot %s is missing on blue", s->slot);
+        strcmp(recorded, "degraded") != 0 && !s->reverse)
+        return recorded; /* switchover_in_progress/failed, rolled_back, deleting: that verb's state */
+    if (!gl_value_get_bool(gl_value_object_get(gl_value_object_get(o, "publication"), "exists")) && published)
+        problem(s, "publication %s is missing on %s", s->pub, ps);
+    if (!gl_value_get_bool(gl_value_object_get(sub, "exists")) && subscribed)
+        problem(s, "subscription %s is missing on %s", s->sub, ss);
+    if (!gl_value_get_bool(gl_value_object_get(slot, "exists")) && subscribed)
+        problem(s, "replication slot %s is missing on %s", s->slot, ps);
     if (gl_value_get_bool(gl_value_object_get(sub, "exists"))) {
         if (!gl_value_get_bool(gl_value_object_get(sub, "enabled")))
             problem(s, "subscription %s is disabled (ALTER SUBSCRIPTION %s ENABLE)", s->sub, s->sub);
         else if (gl_value_get_int(gl_value_object_get(sub, "workers_running")) == 0)
-            problem(s, "subscription %s has no worker running: read green's server log", s->sub);
+            problem(s, "subscription %s has no worker running: read %s's server log", s->sub, ss);
         if (created && gl_value_get_int(gl_value_object_get(sub, "tables_ready")) <
                            gl_value_get_int(gl_value_object_get(sub, "tables_total")))
             problem(s, "%lld of %lld tables are not in sync",
@@ -411,22 +434,24 @@ static const char *rebuild_state(status_run *s)
     {
         const char *ws = gl_value_object_string(slot, "wal_status");
         if (ws != NULL && (strcmp(ws, "lost") == 0 || strcmp(ws, "unreserved") == 0))
-            problem(s, "slot %s wal_status is %s: blue may already have removed WAL green needs; "
-                       "the deployment must be cleaned up and created again", s->slot, ws);
+            problem(s, "slot %s wal_status is %s: %s may already have removed WAL %s needs; %s",
+                    s->slot, ws, ps, ss,
+                    s->reverse ? "blue can no longer be kept in sync: a rollback would lose writes"
+                               : "the deployment must be cleaned up and created again");
     }
-    if (gl_deploy_record_done(s->rec, "fence") &&
-        !gl_value_get_bool(gl_value_object_get(gl_value_object_get(o, "fence"), "green_read_only")))
-        problem(s, "green is not fenced (default_transaction_read_only is not on at system "
-                       "level): anything may write to it");
+    if (fenced && !gl_value_get_bool(gl_value_object_get(gl_value_object_get(o, "fence"), "read_only")))
+        problem(s, "%s is not fenced (default_transaction_read_only is not on at system "
+                "level): anything may write to it", ss);
     {
         const gl_value *drift = gl_value_object_get(o, "ddl_drift");
         for (size_t i = 0; i < gl_value_len(drift); i++) {
             const gl_value *d = gl_value_array_at(drift, i);
             char what[128];
             drift_words(gl_value_object_string(d, "code"), what, sizeof(what));
-            problem(s, "DDL on blue since create (not replicated): %s %s. Repair: apply the same "
-                    "DDL to green, then ALTER SUBSCRIPTION %s REFRESH PUBLICATION",
-                    gl_value_object_string(d, "object"), what, s->sub);
+            problem(s, "DDL on %s since %s (not replicated): %s %s. Repair: apply the same "
+                    "DDL to %s, then ALTER SUBSCRIPTION %s REFRESH PUBLICATION", ps,
+                    s->reverse ? "the switchover" : "create", gl_value_object_string(d, "object"),
+                    what, ss, s->sub);
         }
     }
     {
@@ -435,6 +460,8 @@ static const char *rebuild_state(status_run *s)
             problem(s, "%lld large object(s) written on blue since create: not replicated",
                            (long long)n);
     }
+    if (s->reverse)
+        return recorded; /* problems listed; the state is the switchover's */
     if (gl_value_len(s->problems) > 0)
         return created ? "degraded" : "provisioning";
     return created ? "available" : "provisioning";
@@ -454,8 +481,19 @@ static void print_text(status_run *s)
                gl_value_object_string(o, "recorded_state"), gl_value_object_string(o, "state"));
     printf("  blue:  %s (PostgreSQL %s)\n  green: %s (PostgreSQL %s)\n", s->blue.display,
            s->blue.version, s->green.display, s->green.version);
-    printf("  subscription %s: %s, %lld worker(s), %lld/%lld tables ready\n", s->sub,
-           !gl_value_get_bool(gl_value_object_get(sub, "exists")) ? "missing"
+    if (s->reverse)
+        printf("  serving: green (since the switchover; PgBouncer sends clients there)\n"
+               "  reverse path: blue is kept in sync from green by logical replication\n"
+               "    (publication %s on green, subscription %s on blue);\n"
+               "    blue stays fenced, so a rollback loses no write green acknowledged\n"
+               "  roll back: greenlight deploy rollback --state %s (back to blue over this path)\n",
+               s->pub, s->sub, s->opts->state_dir);
+    else
+        printf("  serving: blue; green is kept in sync by logical replication (%s)\n",
+               gl_deploy_record_done(s->rec, "done") ? "switch over: greenlight deploy switchover"
+                                                     : "create has not finished");
+    printf("  subscription %s on %s: %s, %lld worker(s), %lld/%lld tables ready\n", s->sub,
+           s->subscriber->side, !gl_value_get_bool(gl_value_object_get(sub, "exists")) ? "missing"
            : gl_value_get_bool(gl_value_object_get(sub, "enabled")) ? "enabled" : "disabled",
            (long long)gl_value_get_int(gl_value_object_get(sub, "workers_running")),
            (long long)gl_value_get_int(gl_value_object_get(sub, "tables_ready")),
@@ -466,28 +504,36 @@ static void print_text(status_run *s)
             printf("    %s: %s\n", gl_value_object_string(t, "table"), gl_value_object_string(t, "state"));
     }
     if (gl_value_get_bool(gl_value_object_get(slot, "exists")))
-        printf("  slot %s: %s, wal_status %s, retains %lld bytes of WAL\n", s->slot,
+        printf("  slot %s on %s: %s, wal_status %s, retains %lld bytes of WAL\n", s->slot,
+               s->publisher->side,
                gl_value_get_bool(gl_value_object_get(slot, "active")) ? "active" : "inactive",
                gl_value_object_string(slot, "wal_status"),
                (long long)gl_value_get_int(gl_value_object_get(slot, "retained_bytes")));
     else
-        printf("  slot %s: missing\n", s->slot);
-    printf("  lag: %lld bytes, %.1f s (from blue's current WAL position)\n",
+        printf("  slot %s on %s: missing\n", s->slot, s->publisher->side);
+    printf("  lag: %lld bytes, %.1f s (from %s's current WAL position)\n",
            (long long)gl_value_get_int(gl_value_object_get(lag, "bytes")),
-           gl_value_get_number(gl_value_object_get(lag, "seconds")));
-    printf("  fence: green %s\n", gl_value_get_bool(gl_value_object_get(gl_value_object_get(o, "fence"), "green_read_only"))
-                                      ? "read-only (default_transaction_read_only at system level)"
-                                      : "NOT fenced");
-    printf("  sequences behind on green: %zu (set on green at the switchover)\n", gl_value_len(seqs));
-    printf("  large objects on blue: %lld (%lld new since create)\n",
-           (long long)gl_value_get_int(gl_value_object_get(gl_value_object_get(o, "large_objects"), "now")),
-           (long long)gl_value_get_int(gl_value_object_get(gl_value_object_get(o, "large_objects"), "new_since_create")));
+           gl_value_get_number(gl_value_object_get(lag, "seconds")), s->publisher->side);
+    printf("  fence: %s %s\n", s->subscriber->side,
+           gl_value_get_bool(gl_value_object_get(gl_value_object_get(o, "fence"), "read_only"))
+               ? "read-only (default_transaction_read_only at system level)"
+               : "NOT fenced");
+    printf("  sequences behind on %s: %zu (set at the %s)\n", s->subscriber->side, gl_value_len(seqs),
+           s->reverse ? "rollback" : "switchover");
+    if (s->reverse)
+        printf("  large objects on green: %lld (not replicated to blue)\n",
+               (long long)gl_value_get_int(gl_value_object_get(gl_value_object_get(o, "large_objects"), "now")));
+    else
+        printf("  large objects on blue: %lld (%lld new since create)\n",
+               (long long)gl_value_get_int(gl_value_object_get(gl_value_object_get(o, "large_objects"), "now")),
+               (long long)gl_value_get_int(gl_value_object_get(gl_value_object_get(o, "large_objects"), "new_since_create")));
     if (gl_value_kind_of(pgb) == GL_VALUE_OBJECT) {
         const char *t = gl_value_object_string(pgb, "target");
         printf("  pgbouncer %s -> %s\n", gl_value_object_string(pgb, "db"), t ? t : "(unknown)");
     }
     if (gl_value_len(gl_value_object_get(o, "ddl_drift")) > 0)
-        printf("  DDL DRIFT: DDL is not replicated; blue changed since create:\n");
+        printf("  DDL DRIFT: DDL is not replicated; %s changed since %s:\n", s->publisher->side,
+               s->reverse ? "the switchover" : "create");
     for (size_t i = 0; i < gl_value_len(s->problems); i++)
         printf("  ! %s\n", gl_value_get_string(gl_value_array_at(s->problems, i)));
 }
@@ -507,6 +553,20 @@ int gl_deploy_status(const gl_deploy_options *opts)
     s.pub = gl_deploy_record_string(s.rec, "publication");
     s.sub = gl_deploy_record_string(s.rec, "subscription");
     s.slot = gl_deploy_record_string(s.rec, "slot");
+    s.publisher = &s.blue;
+    s.subscriber = &s.green;
+    /* After a switchover: the reverse path (names as deploy/switch.c makes them). */
+    s.reverse = strcmp(gl_deploy_record_string(s.rec, "state"), "switchover_completed") == 0;
+    if (s.reverse) {
+        snprintf(s.rev_pub, sizeof(s.rev_pub), "%s_rev", s.pub);
+        snprintf(s.rev_sub, sizeof(s.rev_sub), "%s_rev", s.sub);
+        snprintf(s.rev_slot, sizeof(s.rev_slot), "%s_rev", s.sub);
+        s.pub = s.rev_pub;
+        s.sub = s.rev_sub;
+        s.slot = s.rev_slot;
+        s.publisher = &s.green;
+        s.subscriber = &s.blue;
+    }
     if (gl_deploy_connect(&s.blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(s.rec, "blue"), "conninfo"), &err) != 0 ||
         gl_deploy_connect(&s.green, "green", opts->green ? opts->green : gl_value_object_string(gl_value_object_get(s.rec, "green"), "conninfo"), &err) != 0)
         goto fail;
@@ -517,10 +577,24 @@ int gl_deploy_status(const gl_deploy_options *opts)
         OOM(&err);
         goto fail;
     }
-    if (look_blue(&s, s.out, &err) != 0 || look_green(&s, s.out, &err) != 0 ||
+    if (gl_value_object_set(s.out, "serving", gl_value_string(s.reverse ? "green" : "blue")) != 0 ||
+        gl_value_object_set(s.out, "replication", gl_value_string(s.reverse ? "green -> blue (reverse)"
+                                                                             : "blue -> green")) != 0) {
+        OOM(&err);
+        goto fail;
+    }
+    if (look_publisher(&s, s.out, &err) != 0 || look_subscriber(&s, s.out, &err) != 0 ||
         look_sequences(&s, s.out, &err) != 0 || look_drift(&s, s.out, &err) != 0 ||
         look_pgbouncer(&s, s.out, &err) != 0)
         goto fail;
+    if (gl_value_kind_of(gl_value_object_get(s.rec, "pgbouncer")) == GL_VALUE_OBJECT) {
+        /* Refresh the gate's view of PgBouncer's connections (bypass guardrail). */
+        gl_error gerr;
+        gl_error_clear(&gerr);
+        if (gl_deploy_gate_config_write(opts->state_dir, s.rec, NULL, NULL, &gerr) != 0)
+            fprintf(stderr, "greenlight: warning: %s/gate-config.json not refreshed: %s\n",
+                    opts->state_dir, gerr.message);
+    }
     state = rebuild_state(&s);
     if (s.oom) {
         OOM(&err);
