@@ -20,6 +20,13 @@ assert_eq 17 "$(json_get "$r" '.targets.green.server_version_num / 10000 | floor
 assert_contains "$(json_get "$r" '[.decision.reasons[].rule] | join(",")')" "major_upgrade"
 # Built-in defaults that differ between 15 and 17 are not drift.
 assert_eq 0 "$(json_get "$r" '[.decision.reasons[] | select(.rule == "undeclared_parameters")] | length')" "no parameter drift between default configs"
+# The hold names the change-file line that declares the upgrade; adding
+# exactly that line authorises.
+m=$(json_get "$r" '.decision.reasons[] | select(.rule == "major_upgrade") | .message')
+assert_eq 'undeclared major upgrade from 15' "${m%%.*}"
+assert_contains "$m" ': if it is intended, declare it in the change file (--change): "kind": "major_upgrade", "target_version": "17"'
+printf '{%s}' "${m#*--change): }" >"$GL_TMP/from_hint.json"
+assert_exit 0 gl_check "$GL_TMP/from_hint" --blue "$blue" --green "$green" --change "$GL_TMP/from_hint.json"
 
 printf '{"id":"CHG-15-17","kind":"major_upgrade","target_version":"17"}' >"$GL_TMP/change.json"
 assert_exit 0 gl_check "$GL_TMP/declared" --blue "$blue" --green "$green" --change "$GL_TMP/change.json"

@@ -279,7 +279,8 @@ Test(default_policy, undeclared_major_upgrade_holds)
 
     cr_assert_str_eq(action(d), "hold");
     cr_assert_str_eq(gl_value_object_string(reason(d, 0), "rule"), "major_upgrade");
-    cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"), "undeclared major upgrade from 15.10 to 17.10");
+    cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"), "undeclared major upgrade from 15.10 to 17.10: if it is intended, declare it in "
+                     "the change file (--change): \"kind\": \"major_upgrade\", \"target_version\": \"17\"");
     gl_value_free(d);
 
     d = decide(input_of("[" F_MAJOR "]", NULL, NULL));
@@ -308,7 +309,8 @@ Test(default_policy, major_upgrade_to_another_major_than_declared_holds)
 
     cr_assert_str_eq(action(d), "hold");
     cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"),
-                     "the change targets PostgreSQL 18.1 but green runs 17.10");
+                     "the change targets PostgreSQL 18.1 but green runs 17.10: green is not the "
+                     "declared target (if 17 is intended, set \"target_version\": \"17\" in the change file)");
     gl_value_free(d);
 }
 
@@ -658,4 +660,30 @@ Test(sandbox, hostile_policies_never_decide)
     }
     closedir(dir);
     cr_assert_geq(count, 25, "only %d hostile policies", count);
+}
+
+/* With a subset of plugins (--plugins), what the change declares but no plugin
+ * measured holds, and the reason names the plugin to add. */
+Test(default_policy, a_declaration_no_plugin_measured_names_the_plugin_to_add)
+{
+    gl_value *d = decide(input_of("[]", "{\"parameters\": {\"work_mem\": \"64MB\"}, \"schema\": [\"public.film\"]}",
+                                  NULL));
+
+    cr_assert_str_eq(action(d), "hold");
+    cr_assert_str_eq(gl_value_object_string(reason(d, 1), "message"),
+                     "the change declares parameter work_mem but the parameters check did not run: add "
+                     "parameters to --plugins (or drop --plugins); if it failed, the run's errors say why");
+    cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"),
+                     "the change declares a schema change on public.film but the schema check did not "
+                     "run: add schema to --plugins (or drop --plugins); if it failed, the run's errors say why");
+    gl_value_free(d);
+
+    d = decide(json("{\"findings\": [], \"facts\": {\"blue\": {}, \"green\": {}}, \"change\": "
+                    "{\"target_version\": \"17\"}, \"waivers\": [], \"errors\": []}"));
+    cr_assert_str_eq(action(d), "hold");
+    cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"),
+                     "the change targets PostgreSQL 17 but green's version is unknown: the engine_version "
+                     "check did not run: add engine_version to --plugins (or drop --plugins); if it "
+                     "failed, the run's errors say why");
+    gl_value_free(d);
 }

@@ -306,7 +306,7 @@ Test(changes, undeclared_and_unrealised_name_each_difference)
         "  eq(u[1].message, 'declared work_mem=32MB but green has 64MB') eq(u[1].findings[1].id, 'parameters.changed:work_mem')\n"
         "  eq(u[2].kind, 'parameter') eq(u[2].object, 'jit')\n"
         "  eq(u[2].message, 'parameter jit differs on green but the change does not declare it')\n"
-        "  eq(u[3].kind, 'version') eq(u[3].message, 'the change targets PostgreSQL 18 but green runs 17.2')\n"
+        "  eq(u[3].kind, 'version') eq(u[3].message, 'the change targets PostgreSQL 18 but green runs 17.2: green is not the declared target (if 17 is intended, set \"target_version\": \"17\" in the change file)')\n"
         "  local w = gl.undeclared(input, { include_waived = true })\n"
         "  eq(#w, 4) eq(w[4].kind, 'schema') eq(w[4].object, 'public.i')\n"
         "  local r = gl.unrealised(input)\n"
