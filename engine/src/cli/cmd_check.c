@@ -85,7 +85,8 @@ static void check_usage(FILE *out)
             "  --timeout S           the whole run's bound in seconds (default 1800): plugins\n"
             "                        still running then are killed and the run holds\n"
             "  --plugin-timeout S    one plugin call's bound in seconds (default 600)\n"
-            "  -v, --verbose         log what plugins do (twice for debug)\n"
+            "  -v, --verbose         say what each check does as it runs, list info findings too\n"
+            "                        (twice: debug logs)\n"
             "\n"
             "exit: 0 switchover, 1 hold, 2 rollback, 64 usage, 69 a side is unavailable, 70 internal,\n"
             "      78 the policy is broken (Lua error, bad return, budget)\n");
@@ -209,6 +210,7 @@ int gl_cli_check(int argc, char **argv)
         }
         output.files_written = 1;
     }
+    output.all_findings = opts.verbose > 0;
     exit_code = gl_cli_output_finish(&output, report, exit_code);
     gl_value_free(report);
     fflush(stdout);

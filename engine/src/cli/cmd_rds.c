@@ -138,7 +138,7 @@ static int parse_args(int argc, char **argv, rds_args *a)
         case 'h': rds_usage(stdout); return 0;
         default:
             if (gl_cli_output_option(&a->output, c, optarg)) {
-                if (c != GL_CLI_OPT_NO_COLOR)
+                if (c != GL_CLI_OPT_NO_COLOR && c != GL_CLI_OPT_COLOR)
                     a->given_gate = 1;
                 break;
             }
@@ -300,6 +300,7 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
         int gate_exit = exit_code;
         /* Prints and writes every format (report.json first); an output that
          * cannot be written turns the exit into GL_EXIT_INTERNAL. */
+        a->output.all_findings = a->gate.verbose > 0;
         exit_code = gl_cli_output_finish(&a->output, report, exit_code);
         if (exit_code != gate_exit)
             goto out;

@@ -16,6 +16,7 @@ static void report_usage(FILE *out)
             "Re-renders a saved report.json in other formats; decides nothing.\n"
             "\n"
             "  --from FILE           a report.json written by `greenlight check --out DIR`\n"
+            "  -v, --verbose         list info findings in the text too\n"
             GL_CLI_OUTPUT_HELP
             "\n"
             "exit: 0 rendered, 64 usage or an unreadable/invalid report, 70 an output could not be written\n");
@@ -49,6 +50,7 @@ int gl_cli_report(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"from", required_argument, NULL, 'F'},
+        {"verbose", no_argument, NULL, 'v'},
         GL_CLI_OUTPUT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -65,9 +67,11 @@ int gl_cli_report(int argc, char **argv)
     gl_error_clear(&err);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
         if (c == 'F')
             from = optarg;
+        else if (c == 'v')
+            output.all_findings = 1;
         else if (c == 'h') {
             report_usage(stdout);
             return 0;

@@ -8,15 +8,27 @@
 #include "evidence/evidence.h"
 #include "value/value.h"
 
+int gl_cli_color_wanted(const char *when, FILE *stream)
+{
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+
+    if (when != NULL && strcmp(when, "always") == 0)
+        return 1;
+    if (when != NULL && strcmp(when, "never") == 0)
+        return 0;
+    return isatty(fileno(stream)) && (no_color == NULL || *no_color == '\0') &&
+           (term == NULL || strcmp(term, "dumb") != 0);
+}
+
 void gl_cli_output_init(gl_cli_output *o, const char *verb)
 {
-    const char *no_color = getenv("NO_COLOR");
     const char *policy_pub = getenv("GREENLIGHT_POLICY_PUB");
 
     memset(o, 0, sizeof(*o));
     o->verb = verb;
     o->format = "text";
-    o->color = isatty(STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
+    o->color_when = "auto";
+    o->color = gl_cli_color_wanted(o->color_when, stdout);
     o->policy_pub = policy_pub && *policy_pub ? policy_pub : NULL;
 }
 
@@ -25,7 +37,8 @@ int gl_cli_output_option(gl_cli_output *o, int c, const char *arg)
     switch (c) {
     case GL_CLI_OPT_FORMAT: o->format = arg; return 1;
     case GL_CLI_OPT_OUT: o->out_dir = arg; return 1;
-    case GL_CLI_OPT_NO_COLOR: o->color = 0; return 1;
+    case GL_CLI_OPT_NO_COLOR: o->color_when = "never"; return 1;
+    case GL_CLI_OPT_COLOR: o->color_when = arg; return 1;
     case GL_CLI_OPT_SIGN_KEY: o->sign_key = arg; return 1;
     case GL_CLI_OPT_AUDIT_LOG: o->audit_log = arg; return 1;
     case GL_CLI_OPT_POLICY_PUB: o->policy_pub = arg; return 1;
@@ -45,6 +58,11 @@ int gl_cli_output_validate(gl_cli_output *o, gl_error *err)
 
     if (gl_report_formats_parse(o->format, &o->formats, err) != 0)
         return -1;
+    if (strcmp(o->color_when, "auto") != 0 && strcmp(o->color_when, "always") != 0 &&
+        strcmp(o->color_when, "never") != 0)
+        return gl_error_set(err, GL_EXIT_USAGE, "--color takes auto, always or never (got \"%.100s\")",
+                            o->color_when);
+    o->color = gl_cli_color_wanted(o->color_when, stdout);
     if (o->out_dir != NULL && *o->out_dir == '\0')
         return gl_error_set(err, GL_EXIT_USAGE, "--out needs a directory name");
     if (o->audit_log != NULL && o->sign_key == NULL)
@@ -139,7 +157,8 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
 
     gl_error_clear(&err);
     if (gl_report_write_formats(report, &o->formats, o->files_written ? NULL : o->out_dir, stdout,
-                                o->color, &err) != 0)
+                                (o->color ? GL_TEXT_COLOR : 0) | (o->all_findings ? GL_TEXT_ALL_FINDINGS : 0),
+                                &err) != 0)
         return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
     if (o->out_dir != NULL && !o->files_written)
         fprintf(stderr, "report: %s/report.json\n", o->out_dir);

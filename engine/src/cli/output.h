@@ -1,6 +1,6 @@
 /*
  * output — the output and evidence options every deciding verb shares
- * (--format, --out, --no-color, --sign-key, --audit-log, --policy-pub,
+ * (--format, --out, --color, --no-color, --sign-key, --audit-log, --policy-pub,
  * --notify),
  * parsed in one place so `check`, the
  * deployment verbs and the rds verbs accept the same flags. A verb adds
@@ -25,11 +25,13 @@ enum {
     GL_CLI_OPT_AUDIT_LOG,
     GL_CLI_OPT_POLICY_PUB,
     GL_CLI_OPT_NOTIFY,
+    GL_CLI_OPT_COLOR,
 };
 
 #define GL_CLI_OUTPUT_LONGOPTS                                             \
     {"format", required_argument, NULL, GL_CLI_OPT_FORMAT},                \
     {"out", required_argument, NULL, GL_CLI_OPT_OUT},                      \
+    {"color", required_argument, NULL, GL_CLI_OPT_COLOR},                  \
     {"no-color", no_argument, NULL, GL_CLI_OPT_NO_COLOR}
 
 /* Deciding verbs also take the evidence options. */
@@ -45,7 +47,9 @@ enum {
     "                        the first goes to stdout (default text)\n"                        \
     "  --out DIR             write DIR/report.json and each format beside it (report.txt,\n"   \
     "                        report.junit.xml, report.sarif, report.md, report.html, ...)\n"   \
-    "  --no-color            never colour the text output (NO_COLOR is honoured too)\n"
+    "  --color WHEN          colour the text output: auto (default: when stdout is a\n"           \
+    "                        terminal, NO_COLOR is unset and TERM is not dumb), always, never\n" \
+    "  --no-color            the same as --color never\n"
 
 #define GL_CLI_EVIDENCE_HELP                                                                    \
     "  --sign-key KEY        sign a decision record (Ed25519 key from `greenlight keygen`):\n"   \
@@ -61,7 +65,9 @@ typedef struct gl_cli_output {
     const char *verb;            /* recorded in decision records */
     const char *format;          /* the raw --format list */
     const char *out_dir;         /* NULL: nothing written to disk */
-    int color;                   /* colour text on stdout */
+    const char *color_when;      /* --color: "auto", "always" or "never" */
+    int color;                   /* colour text on stdout (gl_cli_output_validate) */
+    int all_findings;            /* -v: info findings in the text on stdout too */
     int files_written;           /* --out files already written by the verb: print only */
     const char *sign_key;        /* NULL: no decision record */
     const char *audit_log;       /* NULL: no audit log */
@@ -74,14 +80,19 @@ typedef struct gl_cli_output {
     gl_notify_options notify_options;
 } gl_cli_output;
 
-/* Defaults: text, no directory, colour when stdout is a TTY and NO_COLOR is
- * unset, policy key from $GREENLIGHT_POLICY_PUB. */
+/* Defaults: text, no directory, --color auto, policy key from
+ * $GREENLIGHT_POLICY_PUB. */
 void gl_cli_output_init(gl_cli_output *o, const char *verb);
 /* Returns 1 when c is an output option (consumed), 0 when it is not. */
 int gl_cli_output_option(gl_cli_output *o, int c, const char *arg);
-/* After parsing: checks the format list, that the signing key loads and that
- * --sign-key has somewhere to go. Usage errors name the flag. */
+/* After parsing: checks the format list, --color, that the signing key loads
+ * and that --sign-key has somewhere to go, and decides o->color. Usage errors
+ * name the flag. */
 int gl_cli_output_validate(gl_cli_output *o, gl_error *err);
+/* Whether to colour what goes to `stream` for --color `when`: always, never,
+ * or (auto) when the stream is a terminal, NO_COLOR is unset or empty and
+ * TERM is not "dumb". The one place this is decided. */
+int gl_cli_color_wanted(const char *when, FILE *stream);
 /* With a policy key configured: the policy must carry a valid POLICY.sig
  * (exit 64 otherwise). Without one: nothing to do. */
 int gl_cli_output_check_policy(gl_cli_output *o, const char *policy_path, gl_error *err);

@@ -63,7 +63,7 @@ int gl_report_formats_parse(const char *list, gl_report_formats *out, gl_error *
     return 0;
 }
 
-static int render_text(const gl_value *report, int color, char **out, size_t *out_len, gl_error *err)
+static int render_text(const gl_value *report, int text_flags, char **out, size_t *out_len, gl_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -71,7 +71,7 @@ static int render_text(const gl_value *report, int color, char **out, size_t *ou
 
     if (f == NULL)
         return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the text report: out of memory");
-    gl_report_print_text(report, f, color);
+    gl_report_print_text(report, f, text_flags);
     return gl_report__close_stream(f, &buf, &len, "text", out, out_len, err);
 }
 
@@ -83,7 +83,7 @@ static int render_json(const gl_value *report, char **out, size_t *out_len, gl_e
     return 0;
 }
 
-int gl_report_render(const gl_value *report, gl_report_format f, int color, char **out,
+int gl_report_render(const gl_value *report, gl_report_format f, int text_flags, char **out,
                      size_t *out_len, gl_error *err)
 {
     size_t ignored;
@@ -92,7 +92,7 @@ int gl_report_render(const gl_value *report, gl_report_format f, int color, char
     if (out_len == NULL)
         out_len = &ignored;
     switch (f) {
-    case GL_FORMAT_TEXT: return render_text(report, color, out, out_len, err);
+    case GL_FORMAT_TEXT: return render_text(report, text_flags, out, out_len, err);
     case GL_FORMAT_JSON: return render_json(report, out, out_len, err);
     case GL_FORMAT_JUNIT: return gl_report_render_junit(report, out, out_len, err);
     case GL_FORMAT_SARIF: return gl_report_render_sarif(report, out, out_len, err);
@@ -130,7 +130,7 @@ out:
 }
 
 int gl_report_write_formats(const gl_value *report, const gl_report_formats *list,
-                            const char *out_dir, FILE *out, int color, gl_error *err)
+                            const char *out_dir, FILE *out, int text_flags, gl_error *err)
 {
     char path[4096], msg[1024];
     char *text = NULL;
@@ -140,7 +140,7 @@ int gl_report_write_formats(const gl_value *report, const gl_report_formats *lis
     if (list->n == 0)
         return gl_error_set(err, GL_EXIT_INTERNAL, "no report format given");
     if (out != NULL) {
-        if (gl_report_render(report, list->list[0], color, &text, &len, err) != 0)
+        if (gl_report_render(report, list->list[0], text_flags, &text, &len, err) != 0)
             goto out;
         if (fwrite(text, 1, len, out) != len || fflush(out) != 0) {
             gl_error_set(err, GL_EXIT_INTERNAL, "cannot write the %s report to stdout",
@@ -161,7 +161,7 @@ int gl_report_write_formats(const gl_value *report, const gl_report_formats *lis
         for (size_t i = 0; i < list->n; i++) {
             if (list->list[i] == GL_FORMAT_JSON)
                 continue; /* written above */
-            if (gl_report_render(report, list->list[i], 0, &text, &len, err) != 0)
+            if (gl_report_render(report, list->list[i], GL_TEXT_ALL_FINDINGS, &text, &len, err) != 0)
                 goto out;
             if ((size_t)snprintf(path, sizeof(path), "%s/%s", out_dir,
                                  gl_report_format_file(list->list[i])) >= sizeof(path)) {

@@ -47,18 +47,24 @@ const char *gl_report_format_file(gl_report_format f);
  * Renders the first format to `out` (stdout), and with out_dir (created if
  * needed) writes DIR/report.json plus every listed format's file beside it,
  * each replaced atomically. The github format also appends the Markdown
- * summary to $GITHUB_STEP_SUMMARY when that is set. color applies to text on
- * `out` only. Errors (exit code GL_EXIT_INTERNAL) name the file.
+ * summary to $GITHUB_STEP_SUMMARY when that is set. text_flags apply to text
+ * on `out` only; DIR/report.txt has no colour and every finding. Errors (exit
+ * code GL_EXIT_INTERNAL) name the file.
  */
 int gl_report_write_formats(const gl_value *report, const gl_report_formats *formats,
-                            const char *out_dir, FILE *out, int color, gl_error *err);
+                            const char *out_dir, FILE *out, int text_flags, gl_error *err);
+
+/* How the text format is rendered (text_flags, or'ed). */
+#define GL_TEXT_COLOR 1         /* ANSI colours (see gl_cli_color_wanted) */
+#define GL_TEXT_ALL_FINDINGS 2  /* info findings too (otherwise counted in one line) */
 
 /* One format into a malloc'd buffer (*out_len without the final NUL). */
-int gl_report_render(const gl_value *report, gl_report_format f, int color, char **out,
+int gl_report_render(const gl_value *report, gl_report_format f, int text_flags, char **out,
                      size_t *out_len, gl_error *err);
 
-/* Human summary: targets, plugins, findings by severity, decision and reasons. */
-void gl_report_print_text(const gl_value *report, FILE *out, int color);
+/* Human summary: targets, one line per check, the findings that matter,
+ * waivers, errors, decision and reasons (share/doc/output.md). */
+void gl_report_print_text(const gl_value *report, FILE *out, int text_flags);
 
 /* Writes DIR/report.json (creating DIR). Errors name the path. */
 int gl_report_write_dir(const gl_value *report, const char *dir, gl_error *err);
