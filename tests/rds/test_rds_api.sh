@@ -115,6 +115,22 @@ assert_exit 64 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION A
   "$GL_BIN" rds status --deployment "$id" --endpoint-url "$GL_RDS_URL"
 assert_contains "$(cat "$GL_LAST_ERR")" "no AWS region: pass --region, set AWS_REGION, or set region in [profile ops] of $GL_TMP/empty"
 
+# --- the OpenSSL signer (GREENLIGHT_AWS_SIGNER=openssl): botocore accepts it too --
+GREENLIGHT_AWS_SIGNER=openssl assert_exit 0 gl_rds status --deployment "$id"
+assert_contains "$(cat "$GL_LAST_OUT")" "deployment $id (api-one): AVAILABLE"
+GREENLIGHT_AWS_SIGNER=openssl AWS_SESSION_TOKEN=sEsSiOnToKeNvAlUe assert_exit 0 gl_rds status --deployment "$id"
+assert_contains "$(cat "$GL_LAST_OUT")" "deployment $id (api-one): AVAILABLE"
+GREENLIGHT_AWS_SIGNER=openssl AWS_SESSION_TOKEN=sEsSiOnToKeNvAlUe AWS_SECRET_ACCESS_KEY=wrongSECRETwrongSECRETwrong \
+  assert_exit 64 gl_rds status --deployment "$id"
+assert_contains "$(cat "$GL_LAST_ERR")" "AWS refused the request signature: the secret key does not belong to access key AKIDGLSTANDIN"
+assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "wrongSECRETwrongSECRETwrong"
+assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR")" "sEsSiOnToKeN"
+rds_control '{"throttle": 1}'
+GREENLIGHT_AWS_SIGNER=openssl assert_exit 0 gl_rds status --deployment "$id"
+assert_contains "$(cat "$GL_LAST_ERR")" "attempt 1 of 5 failed (Throttling HTTP 400); retrying"
+GREENLIGHT_AWS_SIGNER=hand-rolled assert_exit 64 gl_rds status --deployment "$id"
+assert_contains "$(cat "$GL_LAST_ERR")" 'GREENLIGHT_AWS_SIGNER is "hand-rolled": use libcurl (the default) or openssl'
+
 # --- delete ---------------------------------------------------------------------
 assert_exit 0 gl_rds delete --deployment "$id" --delete-target
 assert_contains "$(cat "$GL_LAST_OUT")" "deleted (with the green environment)"

@@ -1,6 +1,7 @@
 /*
  * SigV4 through libcurl (engine/src/aws/sigv4.c), proven against the AWS
- * SigV4 test suite in ../shared/test-vectors/sigv4/ (every folder there) and
+ * SigV4 test suite in $GL_SHARED_DIR (else ../shared)/test-vectors/sigv4/
+ * (every folder there) and
  * against the repo's own RDS-shaped vectors in tests/aws/sigv4-vectors/
  * (expected values made by botocore's signer, an independent implementation).
  *
@@ -351,11 +352,14 @@ TestSuite(aws_sigv4, .init = NULL);
 
 Test(aws_sigv4, every_case_of_the_aws_test_suite)
 {
-    const char *root = GL_TEST_SOURCE_DIR "/../shared/test-vectors/sigv4";
+    const char *shared = getenv("GL_SHARED_DIR");
+    char root[4096];
     int n;
 
+    snprintf(root, sizeof(root), "%s/test-vectors/sigv4",
+             shared && *shared ? shared : GL_TEST_SOURCE_DIR "/../shared");
     if (access(root, R_OK) != 0)
-        cr_skip_test("../shared/test-vectors/sigv4 is absent (a user's clone): the repo's own vectors still run");
+        cr_skip_test("%s is absent (a user's clone; set GL_SHARED_DIR): the repo's own vectors still run", root);
     n = replay_folder(root, 1);
     cr_assert_geq(n, 30, "expected the whole suite, found %d cases", n);
 }

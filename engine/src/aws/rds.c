@@ -92,6 +92,8 @@ int gl_rds_client_init(gl_rds_client *c, const char *region, const char *endpoin
                             "GREENLIGHT_AWS_CONNECT_TIMEOUT_MS / GREENLIGHT_AWS_TIMEOUT_MS take milliseconds (100 to 600000 / 3600000)");
     c->base_delay_ms = env_long("GREENLIGHT_AWS_RETRY_BASE_MS", 500, 1, 60000);
     c->max_delay_ms = 20000;
+    if (gl_aws_signer_choose(&c->signer, err) != 0)
+        return -1;
     if (c->base_delay_ms < 0)
         return gl_error_set(err, GL_EXIT_USAGE, "GREENLIGHT_AWS_RETRY_BASE_MS takes milliseconds (1 to 60000)");
     return gl_aws_credentials_load(&c->creds, err);
@@ -284,11 +286,16 @@ static int rds_call(gl_rds_client *c, const char *action, const gl_rds_param *pa
         curl_easy_reset(curl);
         curl_slist_free_all(headers);
         headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
-        if (headers == NULL || gl_aws_sigv4_apply(curl, &c->creds, c->region, "rds", &headers, err) != 0) {
-            if (headers == NULL)
-                gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        if (headers == NULL) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
             goto out;
         }
+        /* Signed again on every attempt: a retry gets a fresh X-Amz-Date. */
+        if (c->signer == GL_AWS_SIGNER_OPENSSL
+                ? gl_aws_sigv4_apply_openssl(&c->creds, c->region, "rds", "POST", c->endpoint, body, strlen(body),
+                                             &headers, err) != 0
+                : gl_aws_sigv4_apply(curl, &c->creds, c->region, "rds", &headers, err) != 0)
+            goto out;
         a.len = 0;
         a.too_large = 0;
         curl_err[0] = '\0';

@@ -2,7 +2,8 @@
  * rds — a client for the Amazon RDS Query API (version 2014-10-31): the four
  * blue/green operations and the endpoint lookups the gate needs.
  *
- * Every call is a form-encoded POST to "/" signed by libcurl (aws/sigv4.h).
+ * Every call is a form-encoded POST to "/" signed by libcurl, or by the
+ * OpenSSL signer with GREENLIGHT_AWS_SIGNER=openssl (aws/sigv4.h).
  * Answers are XML read with libxml2 (rds_xml.c). Throttling, 5xx answers and
  * network errors are retried with exponential backoff and full jitter (at
  * most AWS_MAX_ATTEMPTS attempts, default 5); each attempt has a connect and
@@ -17,6 +18,7 @@
 #include <stddef.h>
 
 #include "aws/credentials.h"
+#include "aws/sigv4.h"
 #include "util/error.h"
 
 #define GL_RDS_MAX_MEMBERS 64
@@ -58,13 +60,15 @@ typedef struct gl_rds_client {
     long max_delay_ms;          /* backoff cap (default 20 s) */
     int verbose;                /* log attempts and retries to stderr */
     int attempts_made;          /* total attempts of the last call (for tests/logs) */
+    gl_aws_signer signer;       /* GREENLIGHT_AWS_SIGNER: libcurl (default) or openssl */
 } gl_rds_client;
 
 /*
  * Sets up a client: region (explicit, else the AWS way), credentials, and the
  * endpoint (endpoint_url, else https://rds.REGION.amazonaws.com).
  * GREENLIGHT_AWS_CONNECT_TIMEOUT_MS / GREENLIGHT_AWS_TIMEOUT_MS override the
- * per-attempt timeouts. Errors are GL_EXIT_USAGE.
+ * per-attempt timeouts; GREENLIGHT_AWS_SIGNER chooses the signer. Errors are
+ * GL_EXIT_USAGE.
  */
 int gl_rds_client_init(gl_rds_client *c, const char *region, const char *endpoint_url, gl_error *err);
 /* Cleanses the credentials. */
