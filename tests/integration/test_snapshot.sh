@@ -20,6 +20,29 @@ assert_eq "$(json_get "$GL_TMP/live/report.json" '[.findings[].id] | join(",")')
   "$(json_get "$r" '[.findings[].id] | join(",")')" "same findings live and offline"
 assert_eq "$(json_get "$GL_TMP/live/report.json" .decision)" "$(json_get "$r" .decision)" "same decision"
 
+# A snapshot's age is in the report and on the terminal.
+age=$(json_get "$r" .targets.blue.age_s)
+[ "$age" -ge 0 ] && [ "$age" -lt 600 ] || gl_fail "age_s of a fresh snapshot: $age"
+assert_eq "$(json_get "$GL_TMP/blue.json" .taken_at)" "$(json_get "$r" .targets.blue.taken_at)"
+assert_eq null "$(json_get "$GL_TMP/live/report.json" '.targets.blue.age_s // null')" "a live side has no age"
+assert_contains "$(cat "$GL_LAST_OUT")" "  blue   $GL_TMP/blue.json  (snapshot, PostgreSQL $(json_get "$r" .targets.blue.server_version), taken "
+# --max-snapshot-age refuses a stale snapshot before anything runs (64, no
+# report), naming the file, its age and the limit; a fresh one passes.
+python3 - "$GL_TMP/blue.json" "$GL_TMP/old.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["taken_at"] = "2020-01-01T00:00:00.000Z"
+json.dump(s, open(sys.argv[2], "w"))
+PY
+assert_exit 1 gl_check "$GL_TMP/fresh" --blue "$GL_TMP/blue.json" --green "$GL_TMP/green.json" --max-snapshot-age 1h
+assert_exit 1 gl_check "$GL_TMP/nolimit" --blue "$GL_TMP/old.json" --green "$GL_TMP/green.json"
+assert_exit 64 gl_check "$GL_TMP/stale" --blue "$GL_TMP/old.json" --green "$GL_TMP/green.json" --max-snapshot-age 12h
+assert_contains "$(cat "$GL_LAST_ERR")" "greenlight: error: --blue $GL_TMP/old.json: the snapshot is "
+assert_contains "$(cat "$GL_LAST_ERR")" " old (taken at 2020-01-01T00:00:00.000Z), older than --max-snapshot-age 12h: take it again (\`greenlight snapshot\`) or raise the limit"
+[ ! -e "$GL_TMP/stale" ] || gl_fail "a refused snapshot wrote a report"
+assert_exit 64 gl_check "$GL_TMP/badage" --blue "$GL_TMP/blue.json" --green "$GL_TMP/green.json" --max-snapshot-age 12
+assert_contains "$(cat "$GL_LAST_ERR")" "--max-snapshot-age takes a duration with a unit: 30min, 12h, 7d"
+
 printf '{"not":"a snapshot"}' >"$GL_TMP/bogus.json"
 assert_exit 64 gl_check "$GL_TMP/b" --blue "$GL_TMP/bogus.json" --green "$GL_TMP/green.json"
 assert_contains "$(cat "$GL_LAST_ERR")" "not a greenlight snapshot"

@@ -10,6 +10,7 @@
 #include "run/run.h"
 #include "report/report.h"
 #include "util/names.h"
+#include "util/units.h"
 #include "value/value.h"
 
 #define MAX_PLUGIN_DIRS 32
@@ -85,6 +86,7 @@ static void check_usage(FILE *out)
             "  --timeout S           the whole run's bound in seconds (default 1800): plugins\n"
             "                        still running then are killed and the run holds\n"
             "  --plugin-timeout S    one plugin call's bound in seconds (default 600)\n"
+            "  --max-snapshot-age D  refuse a snapshot side older than D (30min, 12h, 7d): exit 64\n"
             "  -v, --verbose         say what each check does as it runs, list info findings too\n"
             "                        (twice: debug logs)\n"
             "\n"
@@ -107,6 +109,7 @@ int gl_cli_check(int argc, char **argv)
         {"statement-timeout", required_argument, NULL, 'T'},
         {"timeout", required_argument, NULL, 1001},
         {"plugin-timeout", required_argument, NULL, 1002},
+        {"max-snapshot-age", required_argument, NULL, 1003},
         {"verbose", no_argument, NULL, 'v'},
         GL_CLI_OUTPUT_LONGOPTS,
         GL_CLI_EVIDENCE_LONGOPTS,
@@ -158,6 +161,15 @@ int gl_cli_check(int argc, char **argv)
                 return gl_cli_fail("check", GL_EXIT_USAGE, c == 1001 ? "--timeout takes seconds (1 to 86400)"
                                                                      : "--plugin-timeout takes seconds (1 to 86400)");
             *(c == 1001 ? &opts.timeout_s : &opts.plugin_timeout_s) = (unsigned)sec;
+            break;
+        }
+        case 1003: {
+            const gl_unit *u;
+            double v;
+            if (gl_units_parse(optarg, &v, &u) != 0 || u == NULL || u->kind != GL_UNIT_TIME || v <= 0)
+                return gl_cli_fail("check", GL_EXIT_USAGE, "--max-snapshot-age takes a duration with "
+                                   "a unit: 30min, 12h, 7d (units: s, min, h, d)");
+            opts.max_snapshot_age_s = gl_units_convert(v, u->base, 1e6);
             break;
         }
         case 'h': check_usage(stdout); return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "input/input.h"
 #include "util/buf.h"
@@ -506,6 +507,38 @@ void gl_target_free(gl_target *t)
         free(t->password);
     }
     free(t);
+}
+
+int gl_target_snapshot_age(const gl_target *t, double *out_age_s)
+{
+    const char *s = t != NULL ? gl_value_object_string(t->snapshot, "taken_at") : NULL;
+    struct tm tm;
+    int y, mo, d, h, mi, sec, used = 0;
+    time_t taken;
+
+    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+        used != 19)
+        return -1;
+    s += used;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            ;
+    if (strcmp(s, "Z") != 0 && strcmp(s, "+00:00") != 0)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    taken = timegm(&tm);
+    if (taken == (time_t)-1 || tm.tm_mon != mo - 1 || tm.tm_mday != d)
+        return -1;
+    *out_age_s = difftime(time(NULL), taken);
+    if (*out_age_s < 0)
+        *out_age_s = 0;
+    return 0;
 }
 
 const gl_value *gl_target_snapshot_facts(const gl_target *t, const char *plugin)

@@ -68,6 +68,11 @@ int gl_target_open(gl_target **out, gl_side side, const char *spec,
                    const gl_target_options *opts, gl_error *err);
 void gl_target_free(gl_target *t);
 
+/* The age in seconds of a snapshot side (now minus its taken_at, never
+ * negative): 0, or -1 for a live side or a taken_at that is not RFC 3339 UTC
+ * ("2026-12-03T06:11:21.123Z", as `greenlight snapshot` writes it). */
+int gl_target_snapshot_age(const gl_target *t, double *out_age_s);
+
 /* Snapshot facts of a plugin, or NULL when the snapshot lacks them. */
 const gl_value *gl_target_snapshot_facts(const gl_target *t, const char *plugin);
 

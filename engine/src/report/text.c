@@ -366,9 +366,15 @@ void gl_report_print_text(const gl_value *report, FILE *out, int flags)
             str_or(report, "run_id", "?"));
     for (int s = 0; s < 2; s++) {
         const gl_value *tv = gl_value_object_get(targets, sides[s]);
-        fprintf(out, "  %-5s  %s  (%s%s%s)\n", sides[s], str_or(tv, "display", "?"),
+        char age[64] = "";
+        if (gl_value_kind_of(gl_value_object_get(tv, "age_s")) == GL_VALUE_INT) {
+            char shown[32];
+            gl_age_format((double)gl_value_get_int(gl_value_object_get(tv, "age_s")), shown, sizeof(shown));
+            snprintf(age, sizeof(age), ", taken %s ago", shown);
+        }
+        fprintf(out, "  %-5s  %s  (%s%s%s%s)\n", sides[s], str_or(tv, "display", "?"),
                 str_or(tv, "kind", "?"), gl_value_object_string(tv, "server_version") ? ", PostgreSQL " : "",
-                str_or(tv, "server_version", ""));
+                str_or(tv, "server_version", ""), age);
     }
     print_checks(&t, report);
     print_findings(&t, report, (flags & GL_TEXT_ALL_FINDINGS) != 0);

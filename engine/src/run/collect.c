@@ -30,6 +30,25 @@ static int open_targets(gl_run *run, gl_error *err)
         if (gl_run_error_push(run, "connect", gl_side_name((gl_side)s), NULL, terr.message) != 0)
             return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     }
+    /* A stale snapshot describes a server that has moved on since. */
+    for (int s = 0; s < 2 && run->opts->max_snapshot_age_s > 0; s++) {
+        double age;
+        char shown[32], limit[32];
+        if (run->targets[s] == NULL || run->targets[s]->snapshot == NULL)
+            continue;
+        if (gl_target_snapshot_age(run->targets[s], &age) != 0)
+            return gl_error_set(err, GL_EXIT_USAGE, "--%s %s: the snapshot's taken_at is not an RFC 3339 "
+                                "UTC time, so its age is unknown and --max-snapshot-age cannot hold: take "
+                                "the snapshot again", gl_side_name((gl_side)s), run->targets[s]->display);
+        if (age <= run->opts->max_snapshot_age_s)
+            continue;
+        gl_age_format(age, shown, sizeof(shown));
+        gl_age_format(run->opts->max_snapshot_age_s, limit, sizeof(limit));
+        return gl_error_set(err, GL_EXIT_USAGE, "--%s %s: the snapshot is %s old (taken at %s), older "
+                            "than --max-snapshot-age %s: take it again (`greenlight snapshot`) or "
+                            "raise the limit", gl_side_name((gl_side)s), run->targets[s]->display, shown,
+                            gl_value_object_string(run->targets[s]->snapshot, "taken_at"), limit);
+    }
     /* One database on both sides would compare equal and authorise. */
     if (run->opts->same_database_ok)
         return 0;

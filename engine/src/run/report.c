@@ -27,6 +27,13 @@ static gl_value *target_value(const gl_target *t, const char *display_if_absent)
         bad |= gl_value_object_set(v, "server_version_num", gl_value_int(t->server_version_num)) != 0;
         bad |= gl_value_object_set(v, "identity",
                                    t->identity ? gl_value_copy(t->identity) : gl_value_null()) != 0;
+        if (t->snapshot != NULL) {
+            double age;
+            bad |= gl_value_object_set(v, "taken_at",
+                                       gl_value_string(gl_value_object_string(t->snapshot, "taken_at"))) != 0;
+            bad |= gl_value_object_set(v, "age_s", gl_target_snapshot_age(t, &age) == 0
+                                                       ? gl_value_int((int64_t)age) : gl_value_null()) != 0;
+        }
     }
     if (bad) {
         gl_value_free(v);

@@ -34,6 +34,7 @@ typedef struct gl_check_options {
     gl_target_options target;
     unsigned timeout_s;               /* the whole run (--timeout); 0: GL_RUN_TIMEOUT_DEFAULT_S */
     unsigned plugin_timeout_s;        /* one plugin call (--plugin-timeout); 0: the default */
+    double max_snapshot_age_s;        /* --max-snapshot-age; 0: any age */
 } gl_check_options;
 
 #define GL_RUN_TIMEOUT_DEFAULT_S 1800

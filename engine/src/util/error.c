@@ -71,6 +71,24 @@ void gl_time_rfc3339(char *buf, size_t len)
     snprintf(buf, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000L);
 }
 
+void gl_age_format(double seconds, char *buf, size_t len)
+{
+    long s = (long)seconds;
+
+    if (s >= 86400 && s % 86400 / 3600 == 0)
+        snprintf(buf, len, "%ldd", s / 86400);
+    else if (s >= 86400)
+        snprintf(buf, len, "%ldd %ldh", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600 && s % 3600 / 60 == 0)
+        snprintf(buf, len, "%ldh", s / 3600);
+    else if (s >= 3600)
+        snprintf(buf, len, "%ldh %ldmin", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(buf, len, "%ldmin", s / 60);
+    else
+        snprintf(buf, len, "%lds", s);
+}
+
 double gl_time_ms(void)
 {
     struct timespec ts;

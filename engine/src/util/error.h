@@ -36,6 +36,8 @@ void gl_error_clear(gl_error *err);
 
 /* Current time as RFC 3339 UTC with milliseconds into buf (>= 32 bytes). */
 void gl_time_rfc3339(char *buf, size_t len);
+/* "3d 4h", "2h 5min", "12min", "40s": an age or a duration for people. */
+void gl_age_format(double seconds, char *buf, size_t len);
 /* Monotonic milliseconds. */
 double gl_time_ms(void);
 
