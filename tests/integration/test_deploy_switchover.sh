@@ -69,6 +69,24 @@ assert_contains "$(cat "$GL_LAST_ERR")" "a rollback runs no gate"
 printf 'return { name = "t", rules = { no = function(input) return gl.hold("held by the test") end } }\n' >"$GL_TMP/hold.lua"
 assert_exit 1 "$GL_BIN" deploy switchover --state "$S" --policy "$GL_TMP/hold.lua" --plugins schema
 assert_contains "$(cat "$GL_LAST_ERR")" "the gate did not authorise the switchover (exit 1): nothing was changed"
+# The gate's evidence, as check writes it (share/doc/evidence.md): every
+# format, a signed record and an audit line, for a held gate too.
+assert_exit 0 "$GL_BIN" keygen --out "$GL_TMP/key"
+assert_exit 1 "$GL_BIN" deploy switchover --state "$S" --policy "$GL_TMP/hold.lua" --plugins schema \
+  --format junit,sarif,markdown --out "$GL_TMP/held" --sign-key "$GL_TMP/key" --audit-log "$GL_TMP/audit.log"
+for f in report.json report.junit.xml report.sarif report.md decision.json; do
+  assert_file_exists "$GL_TMP/held/$f"
+done
+assert_contains "$(cat "$GL_LAST_OUT")" "<testsuites" "the first format on stdout"
+assert_exit 0 "$GL_BIN" verify "$GL_TMP/audit.log" --pub "$GL_TMP/key.pub"
+assert_eq "hold deploy switchover" "$(jq -r '.record.decision + " " + .record.verb' "$GL_TMP/audit.log")"
+# Evidence that cannot be written stops an authorised switchover before
+# anything moves (the audit log here is a directory).
+printf 'return { name = "t", rules = {} }\n' >"$GL_TMP/allow.lua"
+assert_exit 70 "$GL_BIN" deploy switchover --state "$S" --policy "$GL_TMP/allow.lua" --plugins schema \
+  --sign-key "$GL_TMP/key" --audit-log "$GL_TMP"
+assert_contains "$(cat "$GL_LAST_ERR")" "the gate did not authorise the switchover (exit 70): nothing was changed"
+assert_eq available "$(state)" "failed evidence changes nothing"
 # A healthy deployment passes the whole gate (every plugin, the default
 # policy, no waiver): greenlight's own publication, subscription and slot are
 # not schema differences, and create refreshed green's materialized view.

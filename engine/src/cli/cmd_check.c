@@ -23,46 +23,6 @@ int gl_cli_fail(const char *verb, int code, const char *msg)
     return code;
 }
 
-/* After the run: the report could not be written. A switchover becomes a
- * hold (a rollback stays), with the failure as an error and a reason, and
- * exit code 70, so what is printed is what is returned. */
-static int report_fail_closed(gl_value *report, const char *message)
-{
-    gl_value *decision = gl_value_object_get_mut(report, "decision");
-    gl_value *reasons = gl_value_object_get_mut(decision, "reasons");
-    gl_value *errors = gl_value_object_get_mut(report, "errors");
-    const char *action = gl_value_object_string(decision, "action");
-    gl_value *reason = gl_value_object(), *error = gl_value_object();
-    char text[2300];
-
-    snprintf(text, sizeof(text), "report failed: %s", message);
-    if (reason == NULL || error == NULL ||
-        gl_value_object_set(reason, "rule", gl_value_string("greenlight.fail_closed")) != 0 ||
-        gl_value_object_set(reason, "action", gl_value_string("hold")) != 0 ||
-        gl_value_object_set(reason, "message", gl_value_string(text)) != 0 ||
-        gl_value_object_set(reason, "findings", gl_value_array()) != 0 ||
-        gl_value_object_set(error, "stage", gl_value_string("report")) != 0 ||
-        gl_value_object_set(error, "side", gl_value_null()) != 0 ||
-        gl_value_object_set(error, "plugin", gl_value_null()) != 0 ||
-        gl_value_object_set(error, "message", gl_value_string(message)) != 0) {
-        gl_value_free(reason);
-        gl_value_free(error);
-        return -1;
-    }
-    if (gl_action_rank(action) != GL_ACTION_ROLLBACK)
-        if (gl_value_object_set(decision, "action", gl_value_string("hold")) != 0) {
-            gl_value_free(reason);
-            gl_value_free(error);
-            return -1;
-        }
-    if (gl_value_array_push(reasons, reason) != 0) {
-        gl_value_free(error);
-        return -1;
-    }
-    if (gl_value_array_push(errors, error) != 0)
-        return -1;
-    return gl_value_object_set(decision, "exit_code", gl_value_int(GL_EXIT_INTERNAL));
-}
 
 static void check_usage(FILE *out)
 {
@@ -204,26 +164,8 @@ int gl_cli_check(int argc, char **argv)
 
     if (gl_check_run(&opts, &report, &exit_code, &err) != 0)
         return gl_cli_fail("check", err.exit_code ? err.exit_code : GL_EXIT_INTERNAL, err.message);
-    /* The files are written before anything is printed: when they cannot be,
-     * the decision printed (and returned) is a hold, never the policy's
-     * switchover. */
-    if (output.out_dir != NULL) {
-        /* no stdout here: the GitHub step summary is appended once, with
-         * stdout, by gl_cli_output_finish below */
-        if (gl_report_write_formats(report, &output.formats, output.out_dir, NULL, 0, &err) != 0) {
-            if (report_fail_closed(report, err.message) != 0) {
-                gl_value_free(report);
-                return gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory");
-            }
-            exit_code = GL_EXIT_INTERNAL;
-            fprintf(stderr, "greenlight: error: %s\n", err.message);
-        } else {
-            fprintf(stderr, "report: %s/report.json\n", output.out_dir);
-        }
-        output.files_written = 1;
-    }
     output.all_findings = opts.verbose > 0;
-    exit_code = gl_cli_output_finish(&output, report, exit_code);
+    exit_code = gl_cli_output_report(&output, report, exit_code);
     gl_value_free(report);
     fflush(stdout);
     return exit_code;

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "deploy/record.h"
 #include "deploy/switch.h"
+#include "input/paths.h"
 
 #define MAX_PLUGIN_DIRS 32
 
@@ -25,7 +27,8 @@ static void switch_usage(FILE *out, int rollback)
         fprintf(out,
                 "usage: greenlight deploy switchover [--state DIR] [--timeout SECONDS] [--dry-run]\n"
                 "         [--policy P] [--change FILE] [--config FILE] [--waivers FILE]\n"
-                "         [--plugin-path DIR]... [--plugins A,B] [--out DIR] [--format text|json]\n"
+                "         [--plugin-path DIR]... [--plugins A,B] [--out DIR] [--format LIST]\n"
+                "         [--sign-key KEY] [--audit-log FILE] [--policy-pub KEY] [--notify URL]...\n"
                 "  run the gate; when it authorises: PAUSE PgBouncer, fence blue, wait until green\n"
                 "  applied blue's last write, copy sequences, create the reverse slot, record the\n"
                 "  commit point, point PgBouncer at green and RESUME, subscribe blue to green.\n");
@@ -37,10 +40,24 @@ static void switch_usage(FILE *out, int rollback)
             "                      expected pause; change nothing\n"
             "  --blue/--green X    conninfo to use instead of the recorded ones (passwords come from\n"
             "                      PGPASSWORD, ~/.pgpass or a service file)\n"
+            "  --format text|json  rollback: the summary on stdout as text or one JSON object\n");
+    if (!rollback)
+        fprintf(out,
+                "\nThe gate's report and evidence (as `greenlight check`), written before anything\n"
+                "moves; evidence that cannot be written stops the switchover. With --format json\n"
+                "first, stdout carries the switchover's JSON summary and the text report goes to\n"
+                "stderr.\n" GL_CLI_OUTPUT_HELP GL_CLI_EVIDENCE_HELP);
+    fprintf(out,
             "\n"
             "exit: 0 done; 1 hold, 2 rollback recommended (the gate refused; nothing changed);\n"
             "64 refused (state, configuration); 69 a server or PgBouncer unavailable or the timeout\n"
             "ran out (undone: re-run); 70 internal. See share/doc/deploy.md.\n");
+}
+
+/* The gate's report through the shared output options (cli/output.h). */
+static int gate_report(void *ud, gl_value *report, int exit_code)
+{
+    return gl_cli_output_report(ud, report, exit_code);
 }
 
 int gl_cli_deploy_switch(int argc, char **argv)
@@ -57,20 +74,24 @@ int gl_cli_deploy_switch(int argc, char **argv)
         {"waivers", required_argument, NULL, 'W'},
         {"plugin-path", required_argument, NULL, 'P'},
         {"plugins", required_argument, NULL, 'L'},
-        {"out", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
+        GL_CLI_OUTPUT_LONGOPTS,
+        GL_CLI_EVIDENCE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dirs[MAX_PLUGIN_DIRS];
-    const char *format = "text", *state = NULL;
+    const char *state = NULL;
     int rollback = strcmp(argv[0], "rollback") == 0;
     const char *verb = rollback ? "deploy rollback" : "deploy switchover";
     gl_switch_options o;
-    char msg[256];
-    int c;
+    gl_cli_output output;
+    gl_error err;
+    char msg[256], policy[4096];
+    int c, gate_options = 0;
 
     gl_switch_options_default(&o);
+    gl_cli_output_init(&output, verb);
+    gl_error_clear(&err);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -79,17 +100,16 @@ int gl_cli_deploy_switch(int argc, char **argv)
         case 'n': o.dry_run = 1; break;
         case 'b': o.blue = optarg; break;
         case 'g': o.green = optarg; break;
-        case 'p': o.gate.policy_path = optarg; break;
-        case 'c': o.gate.change_path = optarg; break;
-        case 'C': o.gate.config_path = optarg; break;
-        case 'W': o.gate.waivers_path = optarg; break;
-        case 'o': o.out_dir = optarg; break;
-        case 'L': o.gate.only_plugins = optarg; break;
-        case 'f': format = optarg; break;
+        case 'p': o.gate.policy_path = optarg; gate_options = 1; break;
+        case 'c': o.gate.change_path = optarg; gate_options = 1; break;
+        case 'C': o.gate.config_path = optarg; gate_options = 1; break;
+        case 'W': o.gate.waivers_path = optarg; gate_options = 1; break;
+        case 'L': o.gate.only_plugins = optarg; gate_options = 1; break;
         case 'P':
             if (o.gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
                 return gl_cli_fail(verb, GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
             dirs[o.gate.n_plugin_dirs++] = optarg;
+            gate_options = 1;
             break;
         case 't': {
             char *end;
@@ -101,6 +121,10 @@ int gl_cli_deploy_switch(int argc, char **argv)
         }
         case 'h': switch_usage(stdout, rollback); return 0;
         default:
+            if (gl_cli_output_option(&output, c, optarg)) {
+                gate_options |= c != GL_CLI_OPT_FORMAT;
+                break;
+            }
             snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
             return gl_cli_fail(verb, GL_EXIT_USAGE, msg);
         }
@@ -109,16 +133,33 @@ int gl_cli_deploy_switch(int argc, char **argv)
         snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
         return gl_cli_fail(verb, GL_EXIT_USAGE, msg);
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
-    if (rollback && (o.gate.policy_path || o.gate.change_path || o.gate.config_path ||
-                     o.gate.waivers_path || o.gate.n_plugin_dirs || o.gate.only_plugins ||
-                     o.out_dir))
+    if (rollback && gate_options)
         return gl_cli_fail(verb, GL_EXIT_USAGE, "the gate's options (--policy, --change, --config, "
-                           "--waivers, --plugin-path, --plugins, --out) belong to `deploy switchover`: a "
-                           "rollback runs no gate");
+                           "--waivers, --plugin-path, --plugins, --out and the evidence options) belong to "
+                           "`deploy switchover`: a rollback runs no gate");
+    if (rollback && strcmp(output.format, "text") != 0 && strcmp(output.format, "json") != 0)
+        return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
+    if (gl_cli_output_validate(&output, &err) != 0)
+        return gl_cli_fail(verb, GL_EXIT_USAGE, err.message);
+    o.json = output.formats.list[0] == GL_FORMAT_JSON;
+    if (!rollback) {
+        /* The policy's signature and the outputs are checked before anything
+         * runs, as check does. */
+        if (gl_policy_resolve(o.gate.policy_path, policy, sizeof(policy), &err) != 0 ||
+            gl_cli_output_check_policy(&output, policy, &err) != 0 ||
+            (output.out_dir != NULL &&
+             gl_path_check_output_dir("--out", output.out_dir, "report.json", &err) != 0))
+            return gl_cli_fail(verb, GL_EXIT_USAGE, err.message);
+        /* with --format json first, stdout is the switchover's summary */
+        if (o.json) {
+            output.stream = stderr;
+            output.formats.list[0] = GL_FORMAT_TEXT;
+            output.color = 0;
+        }
+        o.gate_report = gate_report;
+        o.gate_report_ud = &output;
+    }
     o.gate.plugin_dirs = dirs;
-    o.json = strcmp(format, "json") == 0;
     o.state_dir = gl_deploy_state_dir(state);
     return rollback ? gl_deploy_rollback(&o) : gl_deploy_switchover(&o);
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "evidence/evidence.h"
+#include "util/names.h"
 #include "value/value.h"
 
 int gl_cli_color_wanted(const char *when, FILE *stream)
@@ -29,6 +30,7 @@ void gl_cli_output_init(gl_cli_output *o, const char *verb)
     o->format = "text";
     o->color_when = "auto";
     o->color = gl_cli_color_wanted(o->color_when, stdout);
+    o->stream = stdout;
     o->policy_pub = policy_pub && *policy_pub ? policy_pub : NULL;
 }
 
@@ -156,7 +158,7 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
     gl_error err;
 
     gl_error_clear(&err);
-    if (gl_report_write_formats(report, &o->formats, o->files_written ? NULL : o->out_dir, stdout,
+    if (gl_report_write_formats(report, &o->formats, o->files_written ? NULL : o->out_dir, o->stream,
                                 (o->color ? GL_TEXT_COLOR : 0) | (o->all_findings ? GL_TEXT_ALL_FINDINGS : 0),
                                 &err) != 0)
         return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
@@ -175,4 +177,68 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
                            "the policy changed between its signature check and the run: not authorised");
     notify_all(o, report, exit_code);
     return exit_code;
+}
+
+/* After the run: the report could not be written. A switchover becomes a
+ * hold (a rollback stays), with the failure as an error and a reason, and
+ * exit code 70, so what is printed is what is returned. */
+static int report_fail_closed(gl_value *report, const char *message)
+{
+    gl_value *decision = gl_value_object_get_mut(report, "decision");
+    gl_value *reasons = gl_value_object_get_mut(decision, "reasons");
+    gl_value *errors = gl_value_object_get_mut(report, "errors");
+    const char *action = gl_value_object_string(decision, "action");
+    gl_value *reason = gl_value_object(), *error = gl_value_object();
+    char text[2300];
+
+    snprintf(text, sizeof(text), "report failed: %s", message);
+    if (reason == NULL || error == NULL ||
+        gl_value_object_set(reason, "rule", gl_value_string("greenlight.fail_closed")) != 0 ||
+        gl_value_object_set(reason, "action", gl_value_string("hold")) != 0 ||
+        gl_value_object_set(reason, "message", gl_value_string(text)) != 0 ||
+        gl_value_object_set(reason, "findings", gl_value_array()) != 0 ||
+        gl_value_object_set(error, "stage", gl_value_string("report")) != 0 ||
+        gl_value_object_set(error, "side", gl_value_null()) != 0 ||
+        gl_value_object_set(error, "plugin", gl_value_null()) != 0 ||
+        gl_value_object_set(error, "message", gl_value_string(message)) != 0) {
+        gl_value_free(reason);
+        gl_value_free(error);
+        return -1;
+    }
+    if (gl_action_rank(action) != GL_ACTION_ROLLBACK)
+        if (gl_value_object_set(decision, "action", gl_value_string("hold")) != 0) {
+            gl_value_free(reason);
+            gl_value_free(error);
+            return -1;
+        }
+    if (gl_value_array_push(reasons, reason) != 0) {
+        gl_value_free(error);
+        return -1;
+    }
+    if (gl_value_array_push(errors, error) != 0)
+        return -1;
+    return gl_value_object_set(decision, "exit_code", gl_value_int(GL_EXIT_INTERNAL));
+}
+
+int gl_cli_output_report(gl_cli_output *o, gl_value *report, int exit_code)
+{
+    gl_error err;
+
+    gl_error_clear(&err);
+    /* The files are written before anything is printed: when they cannot be,
+     * the decision printed (and returned) is a hold, never the policy's
+     * switchover. No stdout here: the GitHub step summary is appended once,
+     * with stdout, by gl_cli_output_finish. */
+    if (o->out_dir != NULL && !o->files_written) {
+        if (gl_report_write_formats(report, &o->formats, o->out_dir, NULL, 0, &err) != 0) {
+            if (report_fail_closed(report, err.message) != 0)
+                return gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory");
+            exit_code = GL_EXIT_INTERNAL;
+            fprintf(stderr, "greenlight: error: %s\n", err.message);
+        } else {
+            fprintf(stderr, "report: %s/report.json\n", o->out_dir);
+        }
+        o->files_written = 1;
+    }
+    return gl_cli_output_finish(o, report, exit_code);
 }

@@ -68,6 +68,8 @@ typedef struct gl_cli_output {
     const char *color_when;      /* --color: "auto", "always" or "never" */
     int color;                   /* colour text on stdout (gl_cli_output_validate) */
     int all_findings;            /* -v: info findings in the text on stdout too */
+    FILE *stream;                /* where the first format is printed: stdout, or stderr for a
+                                  * verb that prints its own summary on stdout */
     int files_written;           /* --out files already written by the verb: print only */
     const char *sign_key;        /* NULL: no decision record */
     const char *audit_log;       /* NULL: no audit log */
@@ -103,5 +105,9 @@ int gl_cli_output_check_policy(gl_cli_output *o, const char *policy_path, gl_err
  * output or record could not be written, GL_EXIT_USAGE when the policy that
  * ran is not the one whose signature was verified. */
 int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code);
+/* What a deciding verb does with its report: writes the --out files first
+ * (when they cannot be written the report's decision becomes a hold, exit
+ * 70, so what is printed is what is returned), then gl_cli_output_finish. */
+int gl_cli_output_report(gl_cli_output *o, gl_value *report, int exit_code);
 
 #endif

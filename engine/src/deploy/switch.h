@@ -36,8 +36,13 @@ typedef struct gl_switch_options {
     unsigned timeout_s;      /* bound from PAUSE to the commit point; default 30 */
     int dry_run;
     int json;                /* --format json: one JSON summary on stdout */
-    const char *out_dir;     /* the gate's report directory, or NULL */
     gl_check_options gate;   /* policy, change, config, waivers, plugin path */
+    /* The gate's report, before anything moves: the verb prints and writes it
+     * (formats, signed record, audit log, notifications) and returns the exit
+     * code to go on with; only 0 lets the switchover proceed, so evidence that
+     * cannot be written stops it. NULL: the text report on stdout. */
+    int (*gate_report)(void *ud, gl_value *report, int exit_code);
+    void *gate_report_ud;
 } gl_switch_options;
 
 void gl_switch_options_default(gl_switch_options *o);

@@ -344,7 +344,8 @@ fail:
 }
 
 /* Step 1: the gate, through the one pipeline entry point. Returns -1 when it
- * authorises, else the exit code (its report is printed and written). */
+ * authorises, else the exit code (its report is printed and written by
+ * o->gate_report). */
 static int gate(gl_switch_run *r, const gl_switch_options *o)
 {
     gl_check_options g = o->gate;
@@ -369,16 +370,11 @@ static int gate(gl_switch_run *r, const gl_switch_options *o)
         fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
         return err.exit_code ? err.exit_code : GL_EXIT_USAGE;
     }
-    if (!o->json || exit_code != 0)
-        gl_report_print_text(report, o->json ? stderr : stdout, 0);
-    rc = exit_code;
-    if (o->out_dir != NULL) {
-        if (gl_report_write_dir(report, o->out_dir, &err) != 0) {
-            fprintf(stderr, "greenlight: error: %s\n", err.message);
-            rc = GL_EXIT_INTERNAL;
-        } else {
-            fprintf(stderr, "report: %s/report.json\n", o->out_dir);
-        }
+    if (o->gate_report != NULL) {
+        rc = o->gate_report(o->gate_report_ud, report, exit_code);
+    } else {
+        gl_report_print_text(report, stdout, 0);
+        rc = exit_code;
     }
     gl_value_free(report);
     if (rc != 0) {
