@@ -144,6 +144,38 @@ head -c -40 "$L" >"$T/trunc.log"
 assert_exit 70 run --sign-key "$T/key" --audit-log "$T/trunc.log"
 assert_contains "$(cat "$GL_LAST_ERR")" "ends with an incomplete record"
 
+# --- a record written with the log carries its seq: it verifies on its own and
+#     against the log, wherever it sits in it (it once said "record 1 was removed")
+assert_exit 1 run --sign-key "$T/key" --audit-log "$T/two.log" --out "$T/two1"
+assert_exit 1 run --sign-key "$T/key" --audit-log "$T/two.log" --out "$T/two2"
+r2=$T/two2/decision.json
+assert_eq 2 "$(json_get "$r2" .record.seq)"
+assert_eq "$(sed -n 2p "$T/two.log")" "$(cat "$r2")" "decision.json is the log's line"
+assert_exit 0 "$GL_BIN" verify "$r2" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_OUT")" "ok: $r2: 1 record (seq 2 of an audit log: --log LOG checks it is in the chain), every signature verifies"
+assert_not_contains "$(cat "$GL_LAST_OUT")" "removed"
+assert_exit 0 "$GL_BIN" verify "$r2" --log "$T/two.log" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_OUT")" "ok: $T/two.log: 2 records, chain intact"
+assert_contains "$(cat "$GL_LAST_OUT")" "ok: $r2 is record 2 of $T/two.log, and the log verifies up to and past it"
+assert_exit 0 "$GL_BIN" verify "$T/two1/decision.json" --log "$T/two.log" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_OUT")" "is record 1 of $T/two.log"
+# The log cut after record 1: the record anchors the head.
+head -n1 "$T/two.log" >"$T/cut.log"
+assert_exit 1 "$GL_BIN" verify "$r2" --log "$T/cut.log" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_OUT")" "$r2: record seq 2 is not in $T/cut.log: the record or the log was altered, or records were removed from the log's end"
+# Record 1 removed from the log: the log says so, and where the record now sits.
+sed 1d "$T/two.log" >"$T/headless.log"
+assert_exit 1 "$GL_BIN" verify "$r2" --log "$T/headless.log" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_OUT")" "the log starts at seq 2: record 1 was removed"
+assert_contains "$(cat "$GL_LAST_OUT")" "$r2: record seq 2 is line 1 of $T/headless.log: records before it were removed or inserted"
+# An edited record is named before any log is read.
+jq -c '.record.decision = "switchover"' "$r2" >"$T/two-edited.json"
+assert_exit 1 "$GL_BIN" verify "$T/two-edited.json" --log "$T/two.log" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_OUT")" 'field "decision" was edited'
+# A standalone record (no --audit-log) has no seq to look for.
+assert_exit 64 "$GL_BIN" verify "$d" --log "$T/two.log" --pub "$T/key.pub"
+assert_contains "$(cat "$GL_LAST_ERR")" "$d has no seq: it was not written to an audit log, so there is nothing to find in one"
+
 # --- signed policies ------------------------------------------------------------------
 cp "$GL_SOURCE_DIR/policies/default.lua" "$T/policy.lua"
 assert_exit 64 run --policy "$T/policy.lua" --policy-pub "$T/key.pub"

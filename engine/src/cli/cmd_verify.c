@@ -9,11 +9,12 @@ int gl_cli_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"pub", required_argument, NULL, 'p'},
+        {"log", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     gl_evidence_key *pub = NULL;
-    const char *pub_path = NULL;
+    const char *pub_path = NULL, *log_path = NULL;
     gl_error err;
     char msg[256];
     int c, rc;
@@ -24,11 +25,16 @@ int gl_cli_verify(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'p') {
             pub_path = optarg;
+        } else if (c == 'l') {
+            log_path = optarg;
         } else if (c == 'h') {
-            printf("usage: greenlight verify RECORD|LOG --pub KEY.pub\n\n"
+            printf("usage: greenlight verify RECORD|LOG --pub KEY.pub\n"
+                   "       greenlight verify RECORD --log LOG --pub KEY.pub\n\n"
                    "Checks a signed decision record (DIR/decision.json) or an audit log: every\n"
                    "signature, and the chain (seq, prev). Prints one line per problem: the edited\n"
-                   "field, the removed, inserted, reordered or truncated record, or a wrong key.\n\n"
+                   "field, the removed, inserted, reordered or truncated record, or a wrong key.\n"
+                   "A record written with --audit-log carries its seq in that log; --log LOG also\n"
+                   "checks the log and that it holds this exact record at that seq.\n\n"
                    "exit: 0 valid, 1 invalid, 64 usage or an unreadable file or key\n");
             return 0;
         } else {
@@ -40,7 +46,10 @@ int gl_cli_verify(int argc, char **argv)
         return gl_cli_fail("verify", GL_EXIT_USAGE, "verify needs one RECORD or LOG file and --pub KEY.pub");
     if (gl_evidence_key_load_public(pub_path, &pub, &err) != 0)
         return gl_cli_fail("verify", GL_EXIT_USAGE, err.message);
-    rc = gl_evidence_verify_file(argv[optind], pub, stdout, &err);
+    if (log_path != NULL)
+        rc = gl_evidence_verify_in_log(argv[optind], log_path, pub, stdout, &err);
+    else
+        rc = gl_evidence_verify_file(argv[optind], pub, stdout, &err);
     gl_evidence_key_free(pub);
     if (rc < 0)
         return gl_cli_fail("verify", err.exit_code ? err.exit_code : GL_EXIT_USAGE, err.message);

@@ -72,6 +72,11 @@ int gl_evidence_log_append(const char *path, const gl_value *record, gl_evidence
  * `report_to` (and "ok: ..." when valid). Returns 0 valid, 1 invalid, -1 error
  * (unreadable file or key; err set). */
 int gl_evidence_verify_file(const char *path, gl_evidence_key *pub, FILE *report_to, gl_error *err);
+/* Verifies a one-record file (DIR/decision.json written with --audit-log)
+ * and the log, and that the log holds that exact record at line seq: a
+ * record with seq N need not be the log's first. Same returns. */
+int gl_evidence_verify_in_log(const char *record_path, const char *log_path, gl_evidence_key *pub,
+                              FILE *report_to, gl_error *err);
 
 /* ---- policy signatures (keys.c) ---------------------------------------------- */
 
