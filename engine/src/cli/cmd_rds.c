@@ -16,6 +16,7 @@
 #include "aws/rds.h"
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "input/paths.h"
 #include "run/run.h"
 #include "report/report.h"
 #include "value/value.h"
@@ -50,14 +51,17 @@ static void rds_usage(FILE *out)
             "gate options (check, switchover): --policy FILE --change FILE --config FILE --waivers FILE\n"
             "             --plugin-path DIR --plugins a,b -v, and as `check`:\n"
             GL_CLI_OUTPUT_HELP
+            GL_CLI_EVIDENCE_HELP
             "             --conninfo 'KEYWORDS'   extra libpq keywords for both sides (user=, sslmode=, ...);\n"
             "                                  else PGUSER, PGPASSWORD, ~/.pgpass as libpq finds them\n"
             "--timeout: SwitchoverTimeout, 30 to 3600 seconds (default 300); greenlight follows the\n"
-            "switchover that long.\n"
+            "switchover that long. With --sign-key, switchover signs the decision (and appends it to\n"
+            "--audit-log) before calling the API, and an outcome record (DIR/outcome.json) after.\n"
             "Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or AWS_PROFILE.\n"
             "\n"
             "exit: check/switchover 0 switchover (switchover: completed), 1 hold, 2 rollback,\n"
-            "64 usage or refused by RDS, 69 RDS or a database unavailable, 70 switchover requested but not completed\n");
+            "64 usage or refused by RDS, 69 RDS or a database unavailable, 70 switchover requested but not completed\n"
+            "or evidence not written, 78 the policy is broken\n");
 }
 
 static int fail(const char *msg)
@@ -96,6 +100,7 @@ static int parse_args(int argc, char **argv, rds_args *a)
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         GL_CLI_OUTPUT_LONGOPTS,
+        GL_CLI_EVIDENCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -197,8 +202,16 @@ static int check_verb_options(rds_args *a)
             return fail(msg);
         }
         gl_error err;
+        char policy[4096];
         if (gl_cli_output_validate(&a->output, &err) != 0)
             return fail(err.message);
+        /* Before any API call: a policy that is not signed by --policy-pub
+         * (or $GREENLIGHT_POLICY_PUB) and an --out that cannot be written. */
+        if (gl_policy_resolve(a->gate.policy_path, policy, sizeof(policy), &err) != 0 ||
+            gl_cli_output_check_policy(&a->output, policy, &err) != 0 ||
+            (a->output.out_dir != NULL &&
+             gl_path_check_output_dir("--out", a->output.out_dir, "report.json", &err) != 0))
+            return gl_cli_fail(NULL, err.exit_code ? err.exit_code : GL_EXIT_USAGE, err.message);
     }
     return -1;
 }
@@ -217,16 +230,16 @@ static void default_name(char *out, size_t len)
     strftime(out, len, "greenlight-%Y%m%d-%H%M%S", &tm);
 }
 
-/* DIR/rds.json: what greenlight did with the deployment (no secrets). */
-static void write_action(const rds_args *a, const char *action, const gl_rds_deployment *d, const char *error)
+/* What greenlight did with the deployment (no secrets): DIR/rds.json and the
+ * outcome record. NULL when out of memory. */
+static gl_value *action_value(const char *action, const gl_rds_deployment *d, const char *error)
 {
     gl_value *v = gl_value_object(), *members = gl_value_array();
-    char path[4096], errbuf[256];
 
-    if (a->output.out_dir == NULL || v == NULL || members == NULL) {
+    if (v == NULL || members == NULL) {
         gl_value_free(v);
         gl_value_free(members);
-        return;
+        return NULL;
     }
     for (size_t i = 0; i < d->n_members; i++) {
         gl_value *m = gl_value_object();
@@ -245,10 +258,18 @@ static void write_action(const rds_args *a, const char *action, const gl_rds_dep
     gl_value_object_set(v, "target", gl_value_string(d->target));
     gl_value_object_set(v, "members", members);
     gl_value_object_set(v, "error", gl_value_string(error));
+    return v;
+}
+
+static void write_action(const rds_args *a, const gl_value *v)
+{
+    char path[4096], errbuf[256];
+
+    if (a->output.out_dir == NULL || v == NULL)
+        return;
     snprintf(path, sizeof(path), "%s/rds.json", a->output.out_dir);
     if (gl_json_write_file(v, 1, path, errbuf, sizeof(errbuf)) != 0)
         fprintf(stderr, "greenlight: warning: %s\n", errbuf);
-    gl_value_free(v);
 }
 
 static int decision_is_switchover(const gl_value *report)
@@ -264,8 +285,8 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
 {
     gl_rds_deployment *d = calloc(1, sizeof(*d)), *final = calloc(1, sizeof(*final));
     char *blue = malloc(CONNINFO_MAX), *green = malloc(CONNINFO_MAX);
-    gl_value *report = NULL;
-    int exit_code = GL_EXIT_INTERNAL, is_switch = strcmp(a->sub, "switchover") == 0;
+    gl_value *report = NULL, *done = NULL;
+    int exit_code = GL_EXIT_INTERNAL, is_switch = strcmp(a->sub, "switchover") == 0, switched;
     long poll_ms;
 
     if (d == NULL || final == NULL || blue == NULL || green == NULL) {
@@ -298,10 +319,12 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
     }
     {
         int gate_exit = exit_code;
-        /* Prints and writes every format (report.json first); an output that
-         * cannot be written turns the exit into GL_EXIT_INTERNAL. */
+        /* Writes every format (report.json first), then the signed record
+         * and audit line, before anything moves: an output or record that
+         * cannot be written turns the exit into GL_EXIT_INTERNAL (and the
+         * report's decision into a hold), so Switchover is not called. */
         a->output.all_findings = a->gate.verbose > 0;
-        exit_code = gl_cli_output_finish(&a->output, report, exit_code);
+        exit_code = gl_cli_output_report(&a->output, report, exit_code);
         if (exit_code != gate_exit)
             goto out;
     }
@@ -313,7 +336,8 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
             exit_code = GL_EXIT_INTERNAL;
         fprintf(stderr, "greenlight: not switching over: the gate did not authorise it (exit %d); "
                         "SwitchoverBlueGreenDeployment was not called\n", exit_code);
-        write_action(a, "refused", d, "the gate did not authorise the switchover");
+        done = action_value("refused", d, "the gate did not authorise the switchover");
+        write_action(a, done);
         goto out;
     }
     poll_ms = 5000;
@@ -324,15 +348,30 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
     }
     fprintf(stderr, "rds: the gate authorised the switchover; calling SwitchoverBlueGreenDeployment (timeout %d s)\n",
             a->timeout_s);
-    if (gl_rds_act_switchover(client, d->id, a->timeout_s, poll_ms, stderr, final, err) != 0) {
-        write_action(a, "switchover", final->id[0] ? final : d, err->message);
+    switched = gl_rds_act_switchover(client, d->id, a->timeout_s, poll_ms, stderr, final, err) == 0;
+    if (switched) {
+        exit_code = GL_EXIT_SWITCHOVER;
+        done = action_value("switchover", final, NULL);
+        fprintf(stderr, "rds: switchover of %s completed: green is production\n", d->id);
+    } else {
         exit_code = api_fail(err);
-        goto out;
+        done = action_value("switchover", final->id[0] ? final : d, err->message);
     }
-    write_action(a, "switchover", final, NULL);
-    fprintf(stderr, "rds: switchover of %s completed: green is production\n", d->id);
-    exit_code = GL_EXIT_SWITCHOVER;
+    write_action(a, done);
+    /* The second record: how the switchover the first one authorised ended. */
+    {
+        gl_error rec_err;
+        gl_error_clear(&rec_err);
+        if (done == NULL || gl_cli_output_outcome(&a->output, report, done, &rec_err) != 0) {
+            char msg[2300];
+            snprintf(msg, sizeof(msg), "the switchover %s, but its outcome record could not be written: %s",
+                     switched ? "completed" : "did not complete",
+                     done == NULL ? "out of memory" : rec_err.message);
+            exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, msg);
+        }
+    }
 out:
+    gl_value_free(done);
     gl_value_free(report);
     free(d);
     free(final);
@@ -360,6 +399,8 @@ int gl_cli_rds(int argc, char **argv)
         return argc < 2 ? GL_EXIT_USAGE : 0;
     }
     a.sub = argv[1];
+    /* The verb decision records name. */
+    a.output.verb = strcmp(a.sub, "switchover") == 0 ? "rds switchover" : strcmp(a.sub, "check") == 0 ? "rds check" : "rds";
     if (strcmp(a.sub, "create") != 0 && strcmp(a.sub, "status") != 0 && strcmp(a.sub, "check") != 0 &&
         strcmp(a.sub, "switchover") != 0 && strcmp(a.sub, "delete") != 0) {
         char msg[200];

@@ -96,8 +96,9 @@ int gl_cli_output_check_policy(gl_cli_output *o, const char *policy_path, gl_err
 }
 
 /* Signs the run's record: into the audit log (which sets seq and prev) and/or
- * DIR/decision.json. */
-static int write_record(gl_cli_output *o, const gl_value *report, gl_error *err)
+ * DIR/FILE. With an outcome, the record is of kind "outcome" and carries it. */
+static int write_record(gl_cli_output *o, const gl_value *report, const gl_value *outcome, const char *file,
+                        gl_error *err)
 {
     gl_evidence_key *key = NULL;
     gl_value *record = NULL, *env = NULL;
@@ -108,6 +109,11 @@ static int write_record(gl_cli_output *o, const gl_value *report, gl_error *err)
     if (gl_evidence_key_load_private(o->sign_key, &key, err) != 0 ||
         gl_evidence_record_build(report, o->verb, &record, err) != 0)
         goto out;
+    if (outcome != NULL && (gl_value_object_set(record, "kind", gl_value_string("outcome")) != 0 ||
+                            gl_value_object_set(record, "outcome", gl_value_copy(outcome)) != 0)) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "cannot build the outcome record: out of memory");
+        goto out;
+    }
     if (o->audit_log != NULL) {
         if (gl_evidence_log_append(o->audit_log, record, key, &env, err) != 0)
             goto out;
@@ -121,7 +127,7 @@ static int write_record(gl_cli_output *o, const gl_value *report, gl_error *err)
             goto out;
         }
         line[len++] = '\n';
-        snprintf(path, sizeof(path), "%s/decision.json", o->out_dir);
+        snprintf(path, sizeof(path), "%s/%s", o->out_dir, file);
         if (gl_file_write_atomic(path, line, len, msg, sizeof(msg)) != 0) {
             gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
             goto out;
@@ -165,7 +171,7 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
     if (o->out_dir != NULL && !o->files_written)
         fprintf(stderr, "report: %s/report.json\n", o->out_dir);
     if (o->sign_key != NULL) {
-        if (write_record(o, report, &err) != 0)
+        if (write_record(o, report, NULL, "decision.json", &err) != 0)
             return gl_cli_fail(NULL, GL_EXIT_INTERNAL, err.message);
         if (o->out_dir != NULL)
             fprintf(stderr, "signed record: %s/decision.json\n", o->out_dir);
@@ -241,4 +247,17 @@ int gl_cli_output_report(gl_cli_output *o, gl_value *report, int exit_code)
         o->files_written = 1;
     }
     return gl_cli_output_finish(o, report, exit_code);
+}
+
+int gl_cli_output_outcome(gl_cli_output *o, const gl_value *report, const gl_value *outcome, gl_error *err)
+{
+    if (o->sign_key == NULL)
+        return 0;
+    if (write_record(o, report, outcome, "outcome.json", err) != 0)
+        return -1;
+    if (o->out_dir != NULL)
+        fprintf(stderr, "signed outcome record: %s/outcome.json\n", o->out_dir);
+    if (o->audit_log != NULL)
+        fprintf(stderr, "audit log: %s\n", o->audit_log);
+    return 0;
 }

@@ -109,5 +109,10 @@ int gl_cli_output_finish(gl_cli_output *o, const gl_value *report, int exit_code
  * (when they cannot be written the report's decision becomes a hold, exit
  * 70, so what is printed is what is returned), then gl_cli_output_finish. */
 int gl_cli_output_report(gl_cli_output *o, gl_value *report, int exit_code);
+/* After a verb acted on an authorising report (rds switchover): with
+ * --sign-key, a second signed record of kind "outcome" (the gate's record
+ * plus `outcome`, what was done and how it ended) appended to --audit-log
+ * and written to DIR/outcome.json. 0, or -1 with err (GL_EXIT_INTERNAL). */
+int gl_cli_output_outcome(gl_cli_output *o, const gl_value *report, const gl_value *outcome, gl_error *err);
 
 #endif
