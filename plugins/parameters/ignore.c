@@ -2,6 +2,7 @@
 #include "ignore.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <string.h>
 
 /*
@@ -52,31 +53,23 @@ const char *const parameters_default_ignore[] = {
     NULL
 };
 
+/* One glob dialect everywhere (waivers, schema filters, query_regression's
+ * deny list, this list): fnmatch(3) with no flags. Setting names are
+ * case-insensitive in PostgreSQL, so both sides are compared lower-cased. */
 int parameters_glob_match(const char *pattern, const char *name)
 {
-    const char *star = NULL;   /* last `*` seen, to backtrack to */
-    const char *resume = NULL; /* where in name that `*` resumes */
+    char p[256], n[256];
+    size_t i;
 
-    /* Iterative with single backtracking: linear-ish, no recursion depth. */
-    while (*name != '\0') {
-        if (*pattern == '*') {
-            star = pattern++;
-            resume = name;
-        } else if (*pattern == '?' ||
-                   (*pattern != '\0' &&
-                    tolower((unsigned char)*pattern) == tolower((unsigned char)*name))) {
-            pattern++;
-            name++;
-        } else if (star != NULL) {
-            pattern = star + 1;
-            name = ++resume;
-        } else {
-            return 0;
-        }
-    }
-    while (*pattern == '*')
-        pattern++;
-    return *pattern == '\0';
+    if (strlen(pattern) >= sizeof(p) || strlen(name) >= sizeof(n))
+        return 0;
+    for (i = 0; pattern[i] != '\0'; i++)
+        p[i] = (char)tolower((unsigned char)pattern[i]);
+    p[i] = '\0';
+    for (i = 0; name[i] != '\0'; i++)
+        n[i] = (char)tolower((unsigned char)name[i]);
+    n[i] = '\0';
+    return fnmatch(p, n, 0) == 0;
 }
 
 char *parameters_ignore_line(char *line)

@@ -12,9 +12,10 @@
 extern const char *const parameters_default_ignore[];
 
 /*
- * 1 when name matches pattern: `*` is any run of characters, `?` one
- * character, everything else itself, case-insensitively (setting names are
- * case-insensitive in PostgreSQL: TimeZone = timezone).
+ * 1 when name matches the fnmatch(3) glob pattern (greenlight's one glob
+ * dialect: `*`, `?`, `[...]`, `\` quotes), case-insensitively (setting names
+ * are case-insensitive in PostgreSQL: TimeZone = timezone). Names or patterns
+ * of 256 bytes or more match nothing.
  */
 int parameters_glob_match(const char *pattern, const char *name);
 

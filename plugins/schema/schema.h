@@ -106,7 +106,7 @@ const char *schema_kind_schema_of(const schema_kind *kind, const char *identity,
 /* 1 when the object is excluded. `schema` may be NULL (kinds without one). */
 int schema_filter_excludes(const schema_filter *f, const char *schema, const char *identity,
                            const char *parent);
-/* Glob with '*' (any run) and '?' (one byte). */
+/* fnmatch(3) glob, no flags: greenlight's one glob dialect (`*`, `?`, `[...]`, `\`). */
 int schema_glob_match(const char *pattern, const char *text);
 
 /* catalog.c — runs every kind's query on one side and returns the facts.

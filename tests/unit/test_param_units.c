@@ -309,3 +309,14 @@ Test(param_ignore, builtin_list_covers_greenlights_own_session_settings)
         cr_assert(found, "%s is not ignored", session[s]);
     }
 }
+
+/* One glob dialect everywhere: fnmatch's sets and quoting work here as in
+ * waivers and the schema filters. */
+Test(param_ignore, globs_are_fnmatch_globs)
+{
+    cr_assert(parameters_glob_match("log_[dm]*", "log_min_messages"));
+    cr_assert(parameters_glob_match("LOG_[DM]*", "log_destination"));
+    cr_assert_not(parameters_glob_match("log_[dm]*", "log_line_prefix"));
+    cr_assert(parameters_glob_match("a\\*b", "a*b"));
+    cr_assert_not(parameters_glob_match("a\\*b", "axb"));
+}

@@ -3,6 +3,7 @@
  * dropped, and no run exits 0 when anything was lost to a failed
  * allocation. Runs are offline: both sides are snapshot files. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,7 @@ Test(run, judge_evaluates_the_bytes_that_were_hashed, .init = make_tmpdir, .fini
 
     options_for(&opts, "finding_emitter");
     opts.policy_path = write_file("policy.lua", holds);
-    gl_run_init(&run, &opts);
+    cr_assert_eq(gl_run_init(&run, &opts, &err), 0);
     cr_assert_eq(gl_run_inputs_load(&run, &err), 0, "%s", err.message);
     write_file("policy.lua", authorises);   /* swapped after it was hashed */
     cr_assert_eq(gl_run_collect(&run, &err), 0, "%s", err.message);
@@ -340,4 +341,32 @@ Test(run, no_run_authorises_when_an_allocation_failed_switchover, .init = make_t
      .fini = remove_tmpdir, .timeout = 300)
 {
     sweep("info", GL_EXIT_SWITCHOVER);
+}
+
+static int failing_random(void *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    errno = ENOSYS;
+    return -1;
+}
+
+/* A random source that fails fails the run: never the all-zero run id every
+ * such run would share (records and audit logs name runs by it). */
+Test(run, a_failing_random_source_fails_the_run, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    gl_check_options opts;
+    gl_value *report = NULL;
+    gl_error err;
+    int exit_code = -1;
+
+    options_for(&opts, "finding_emitter");
+    gl_error_clear(&err);
+    gl_run_set_random_source(failing_random);
+    cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), -1);
+    gl_run_set_random_source(NULL);
+    cr_assert_null(report);
+    cr_assert_eq(err.exit_code, GL_EXIT_INTERNAL);
+    cr_assert_str_eq(err.message, "cannot make a run id: the random source failed (getrandom: "
+                                  "Function not implemented); nothing was checked");
 }

@@ -102,6 +102,11 @@ Test(schema_filter, glob_patterns)
     cr_expect(schema_glob_match("public.tmp_*", "public.tmp_x"));
     cr_expect(schema_glob_match("*", ""));
     cr_expect(schema_glob_match("a?c", "abc"));
+    /* one glob dialect everywhere: fnmatch's sets and quoting, as in waivers */
+    cr_expect(schema_glob_match("public.tmp_[0-9]*", "public.tmp_1x"));
+    cr_expect(!schema_glob_match("public.tmp_[0-9]*", "public.tmp_x"));
+    cr_expect(schema_glob_match("public.a\\?", "public.a?"));
+    cr_expect(!schema_glob_match("public.a\\?", "public.ab"));
     cr_expect(schema_glob_match("*.film*", "public.film.title"));
     cr_expect_not(schema_glob_match("public.tmp_*", "public.tmpx"));
     cr_expect_not(schema_glob_match("a?c", "ac"));

@@ -396,3 +396,32 @@ Test(value, sort_small_and_sorted_inputs)
     cr_assert_eq(gl_value_get_int(gl_value_array_at(a, 2)), 3);
     gl_value_free(a);
 }
+
+static void *no_malloc(size_t size)
+{
+    (void)size;
+    return NULL;
+}
+
+/* Out of memory for the merge buffer: the sort fails and leaves the array as
+ * it was, instead of falling back to an O(n^2) sort (a run with 100,000
+ * findings would sort for minutes while it holds its memory). */
+Test(value, sort_out_of_memory_fails_and_leaves_the_array)
+{
+    gl_value *a = gl_value_array();
+    gl_value_allocator failing = {no_malloc, realloc, free};
+    int vals[] = {3, 1, 2};
+    int rc;
+
+    for (size_t i = 0; i < 3; i++)
+        gl_value_array_push(a, gl_value_int(vals[i]));
+    gl_value_set_allocator(&failing);
+    rc = gl_value_array_sort(a, by_int);
+    gl_value_set_allocator(NULL);
+    cr_assert_eq(rc, -1);
+    for (size_t i = 0; i < 3; i++)
+        cr_assert_eq(gl_value_get_int(gl_value_array_at(a, i)), vals[i]);
+    cr_assert_eq(gl_value_array_sort(a, by_int), 0);
+    cr_assert_eq(gl_value_get_int(gl_value_array_at(a, 0)), 1);
+    gl_value_free(a);
+}

@@ -428,7 +428,8 @@ static int build_decision(lua_State *L, const gl_judge *j, gl_value **out, char 
             goto out;
     }
     lua_pop(L, 1);
-    gl_value_array_sort(reasons, reason_cmp);
+    if (gl_value_array_sort(reasons, reason_cmp) != 0)
+        goto out;
     while (gl_value_len(reasons) > j->limits.max_reasons) {
         gl_value_free(gl_value_array_take(reasons, gl_value_len(reasons) - 1));
         omitted++;

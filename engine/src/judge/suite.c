@@ -584,8 +584,13 @@ static int summarise(gl_value *results, const gl_value *coverage)
             gl_value_free(list);
             return -1;
         }
-        gl_value_array_sort(r, compare_string_values);
-        gl_value_array_sort(f, compare_string_values);
+        if (gl_value_array_sort(r, compare_string_values) != 0 ||
+            gl_value_array_sort(f, compare_string_values) != 0) {
+            gl_value_free(r);
+            gl_value_free(f);
+            gl_value_free(list);
+            return -1;
+        }
         rules += (int64_t)nr;
         fired += (int64_t)nf;
         if (gl_value_object_set(entry, "policy", gl_value_string(gl_value_object_key_at(coverage, i))) != 0 ||
@@ -595,7 +600,10 @@ static int summarise(gl_value *results, const gl_value *coverage)
             return -1;
         }
     }
-    gl_value_array_sort(list, compare_policies);
+    if (gl_value_array_sort(list, compare_policies) != 0) {
+        gl_value_free(list);
+        return -1;
+    }
     for (size_t i = 0; i < gl_value_len(tests); i++) {
         if (strcmp(gl_value_object_string(gl_value_array_at(tests, i), "status"), "pass") == 0)
             passed++;

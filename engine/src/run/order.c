@@ -70,9 +70,9 @@ int gl_findings_assign_ids(gl_value *findings)
     return 0;
 }
 
-void gl_findings_sort(gl_value *findings)
+int gl_findings_sort(gl_value *findings)
 {
-    gl_value_array_sort(findings, finding_cmp);
+    return gl_value_array_sort(findings, finding_cmp);
 }
 
 gl_value *gl_findings_summary(const gl_value *findings)
@@ -101,8 +101,7 @@ int gl_run_findings_order(gl_run *run, gl_error *err)
 {
     char today[16];
 
-    gl_findings_sort(run->findings);
-    if (gl_findings_assign_ids(run->findings) != 0)
+    if (gl_findings_sort(run->findings) != 0 || gl_findings_assign_ids(run->findings) != 0)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     /* waivers mark the findings that fired, before the policy sees them */
     gl_waivers_today(today, sizeof(today));

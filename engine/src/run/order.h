@@ -8,7 +8,7 @@
 #include "greenlight/plugin.h"
 
 /* Most severe first, then check, code, object; stable. */
-void gl_findings_sort(gl_value *findings);
+int gl_findings_sort(gl_value *findings);   /* 0 or -1 (out of memory) */
 
 /* Sets each finding's "id" to "code:object" ("#n" on repeats). 0 or -1 (out of memory). */
 int gl_findings_assign_ids(gl_value *findings);

@@ -4,21 +4,43 @@
  */
 #include "run/stages.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "plugin/invoke.h"
 
-static void uuid4(char out[37])
+/* The kernel's random source; EINTR is retried. 0, or -1 with errno. */
+static int kernel_random(void *buf, size_t len)
+{
+    ssize_t n;
+
+    do
+        n = getrandom(buf, len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0 && (size_t)n != len)
+        errno = EIO;
+    return n >= 0 && (size_t)n == len ? 0 : -1;
+}
+
+static int (*random_source)(void *buf, size_t len) = kernel_random;
+
+void gl_run_set_random_source(int (*fn)(void *buf, size_t len))
+{
+    random_source = fn != NULL ? fn : kernel_random;
+}
+
+/* A version 4 UUID; -1 when the random source fails (errno): never an id
+ * made of zeros, which every failing run would share. */
+static int uuid4(char out[37])
 {
     unsigned char b[16];
     static const char hex[] = "0123456789abcdef";
     int o = 0;
 
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        memset(b, 0, sizeof(b));
+    if (random_source(b, sizeof(b)) != 0)
+        return -1;
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
     for (int i = 0; i < 16; i++) {
@@ -28,16 +50,20 @@ static void uuid4(char out[37])
         out[o++] = hex[b[i] & 15];
     }
     out[o] = '\0';
+    return 0;
 }
 
-void gl_run_init(gl_run *run, const gl_check_options *opts)
+int gl_run_init(gl_run *run, const gl_check_options *opts, gl_error *err)
 {
     memset(run, 0, sizeof(*run));
     run->opts = opts;
     run->exit_code = GL_EXIT_HOLD;
     run->t0_ms = gl_time_ms();
     gl_time_rfc3339(run->started_at, sizeof(run->started_at));
-    uuid4(run->run_id);
+    if (uuid4(run->run_id) != 0)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot make a run id: the random source failed "
+                            "(getrandom: %s); nothing was checked", strerror(errno));
+    return 0;
 }
 
 void gl_run_free(gl_run *run)
@@ -81,7 +107,8 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
     int rc = -1;
 
     *out_report = NULL;
-    gl_run_init(&run, opts);
+    if (gl_run_init(&run, opts, err) != 0)
+        goto out;
     /* Plugins are the run's long part: the run's deadline bounds their calls. */
     gl_plugins_set_deadline(opts->plugin_timeout_s * 1000.0,
                             gl_time_ms() + (opts->timeout_s ? opts->timeout_s : GL_RUN_TIMEOUT_DEFAULT_S) * 1000.0);

@@ -54,6 +54,10 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
  * the JSON inputs' limits are in input/formats.c. */
 #define GL_POLICY_MAX (4u * 1024u * 1024u)
 
+/* Test seam: where run ids take their random bytes (NULL: getrandom(2)).
+ * fn returns 0, or -1 with errno set. */
+void gl_run_set_random_source(int (*fn)(void *buf, size_t len));
+
 /* The shipped default policy path (source tree when run from a build, else
  * the install directory). */
 const char *gl_default_policy_path(void);

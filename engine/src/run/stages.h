@@ -68,8 +68,9 @@ typedef struct gl_run {
     double t0_ms;
 } gl_run;
 
-/* Starts a run: run id, start time; nothing is allocated. */
-void gl_run_init(gl_run *run, const gl_check_options *opts);
+/* Starts a run: run id, start time; nothing is allocated. -1 (GL_EXIT_INTERNAL)
+ * when the random source for the run id fails; gl_run_free is safe after. */
+int gl_run_init(gl_run *run, const gl_check_options *opts, gl_error *err);
 /* Frees everything the stages made (safe after any stage failed). */
 void gl_run_free(gl_run *run);
 

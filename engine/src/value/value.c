@@ -741,35 +741,22 @@ static void merge_sort(gl_value **items, gl_value **tmp, size_t n,
     memcpy(items, tmp, n * sizeof(*items));
 }
 
-static void insertion_sort(gl_value **items, size_t n,
-                           int (*cmp)(const gl_value *a, const gl_value *b))
-{
-    size_t i, j;
-
-    for (i = 1; i < n; i++) {
-        gl_value *x = items[i];
-        for (j = i; j > 0 && cmp(x, items[j - 1]) < 0; j--)
-            items[j] = items[j - 1];
-        items[j] = x;
-    }
-}
-
-void gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b))
+int gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b))
 {
     gl_value **tmp;
     size_t n;
 
     if (array == NULL || array->kind != GL_VALUE_ARRAY || cmp == NULL)
-        return;
+        return 0;
     n = array->u.arr.len;
     if (n < 2)
-        return;
+        return 0;
+    /* No quadratic fallback when the buffer cannot be had: a run that is out
+     * of memory fails (and holds) rather than sorting for hours. */
     tmp = allocator.malloc_fn(n * sizeof(*tmp));
-    if (tmp == NULL) {
-        /* No memory for the merge buffer: still sort (stably), just slower. */
-        insertion_sort(array->u.arr.items, n, cmp);
-        return;
-    }
+    if (tmp == NULL)
+        return -1;
     merge_sort(array->u.arr.items, tmp, n, cmp);
     allocator.free_fn(tmp);
+    return 0;
 }

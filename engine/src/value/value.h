@@ -66,8 +66,10 @@ typedef struct gl_value_allocator {
     void (*free_fn)(void *ptr);
 } gl_value_allocator;
 void gl_value_set_allocator(const gl_value_allocator *allocator);
-/* Stable sort of an array with a comparator over items. */
-void gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b));
+/* Stable sort of an array with a comparator over items (merge sort,
+ * O(n log n)). 0, or -1 when out of memory for the merge buffer: the array
+ * is then left as it was. */
+int gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b));
 
 /*
  * JSON. gl_json_parse reads exactly one JSON document (RFC 8259; duplicate
