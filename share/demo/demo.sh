@@ -43,9 +43,16 @@ die() {
   printf '\ndemo: ERROR: %s\n' "$*" >&2
   exit 1
 }
-# Runs greenlight, echoing the command line first.
+# Runs greenlight, echoing the command line first (arguments with spaces quoted).
 gl() {
-  printf '$ greenlight %s\n' "$*"
+  local a line='$ greenlight'
+  for a in "$@"; do
+    case $a in
+      *[[:space:]]* | '') line+=" '$a'" ;;
+      *) line+=" $a" ;;
+    esac
+  done
+  printf '%s\n' "$line"
   "$GL_BIN" "$@"
 }
 
