@@ -98,3 +98,26 @@ assert_eq 1 "$(grep -c "simulated collect failure" <<<"$out")" "the error is pri
 assert_contains "$out" $'  failing_collect  failed   see error 1 below\n'
 assert_contains "$out" $'errors:\n  1. plugin failing_collect: collect on blue: simulated collect failure on side 0\n'
 assert_contains "$out" '  - hold [greenlight.fail_closed]: error 1 above'
+
+# --- progress and -v ---------------------------------------------------------------------
+# A plugin call of 2 s: without a terminal, a line every GREENLIGHT_PROGRESS_INTERVAL
+# seconds saying what runs and for how long; on a terminal, one line redrawn in place and
+# cleared before the report starts, so the report's first line starts clean.
+printf '{"plugins": {"hostile": {"mode": "sleep", "seconds": 2}}}\n' >"$T/sleep.json"
+slow=(--blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo blue "$b")" --plugin-path "$GL_BUILD_DIR/test-plugins/hostile"
+  --plugins hostile --config "$T/sleep.json")
+assert_exit 0 env GREENLIGHT_PROGRESS_INTERVAL=0.5 "$GL_BIN" check --no-color "${slow[@]}"
+lines=$(grep -cE '^greenlight: hostile: running for [0-9]+\.[0-9] s$' "$GL_LAST_ERR" || true)
+[ "$lines" -ge 2 ] || gl_fail "expected a progress line every 0.5 s of a 2 s call, got $lines: $(cat "$GL_LAST_ERR")"
+assert_exit 0 "$GL_BIN" check --no-color "${slow[@]}"
+assert_not_contains "$(cat "$GL_LAST_ERR")" "running for" "a call shorter than the default 5 s prints no progress"
+printf -v q '%q ' "$GL_BIN" check --no-color "${slow[@]}"
+TERM=xterm script -qec "$q" /dev/null >"$T/tty.out" || true
+assert_contains "$(cat "$T/tty.out")" $'\r\033[Khostile, ' "a progress line drawn in place"
+assert_contains "$(cat "$T/tty.out")" $'\r\033[Kgreenlight 0.1.0  run ' "cleared before the report"
+assert_not_contains "$(cat "$T/tty.out")" "running for" "no log lines on a terminal"
+# -v: what each check is, and how it ended
+assert_exit 1 run --no-color -v
+assert_contains "$(cat "$GL_LAST_ERR")" "greenlight: parameters 1.0.0: Compares server parameters (pg_settings) between blue and green, by unit"
+assert_contains "$(cat "$GL_LAST_ERR")" "greenlight: schema: ok in "
+assert_contains "$(cat "$GL_LAST_ERR")" " ms, 5 findings"

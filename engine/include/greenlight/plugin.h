@@ -181,7 +181,9 @@ typedef struct gl_host {
     /* 1 when equal as JSON values (objects compare key sets, not order). */
     int (*value_equal)(const gl_value *a, const gl_value *b);
 
-    /* Progress for long checks: shown on a terminal (stderr), silent otherwise. */
+    /* Progress for long checks (from collect's thread, as often as you like):
+     * greenlight shows it on stderr, on a terminal as one line redrawn in
+     * place, in a log with the periodic "running for N s" lines. */
     void (*progress)(gl_ctx *ctx, size_t done, size_t total, const char *label);
 
     /* ABI 1.0 ends here. Members below were added later: test them with

@@ -22,6 +22,7 @@ void gl_ctx_init(gl_ctx *ctx, const char *plugin_name, gl_target *targets[2],
     ctx->abi_minor = GL_PLUGIN_ABI_MINOR;
     pthread_mutex_init(&ctx->error_lock, NULL);
     ctx->remote_fd[0] = ctx->remote_fd[1] = -1;
+    ctx->progress_fd = -1;
     pthread_mutex_init(&ctx->remote_lock[0], NULL);
     pthread_mutex_init(&ctx->remote_lock[1], NULL);
 }
@@ -341,15 +342,12 @@ static int host_emit(gl_ctx *ctx, const gl_finding *in)
     return 0;
 }
 
+/* The parent shows it (plugin/progress.h): it alone knows the terminal's
+ * line, and clears it when the call ends. */
 static void host_progress(gl_ctx *ctx, size_t done, size_t total, const char *label)
 {
-    if (!isatty(STDERR_FILENO))
-        return;
-    fprintf(stderr, "\r\033[K%s: %zu/%zu %s", ctx->plugin_name ? ctx->plugin_name : "greenlight",
-            done, total, label ? label : "");
-    if (done >= total)
-        fputc('\n', stderr);
-    fflush(stderr);
+    if (ctx->remote)
+        gl_isolate__progress(ctx, done, total, label);
 }
 
 static const gl_host host_table = {

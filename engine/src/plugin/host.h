@@ -26,6 +26,7 @@ struct gl_ctx {
     int remote;
     int remote_fd[2];
     pthread_mutex_t remote_lock[2];
+    int progress_fd;           /* host->progress goes to the parent here (one thread) */
 };
 
 /* Sets up / tears down a ctx (the mutex); targets and config are borrowed.

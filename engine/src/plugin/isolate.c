@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plugin/progress.h"
 #include "util/error.h"
 
 /* Largest message either way; a result over it is a failed plugin. */
@@ -205,11 +206,36 @@ out:
     return rc;
 }
 
+void gl_isolate__progress(gl_ctx *ctx, size_t done, size_t total, const char *label)
+{
+    gl_value *p = gl_value_object(), *msg;
+    char *frame;
+    size_t flen = 0;
+    ssize_t n;
+
+    if (p == NULL || ctx->progress_fd < 0 ||
+        gl_value_object_set(p, "done", gl_value_int((int64_t)done)) != 0 ||
+        gl_value_object_set(p, "total", gl_value_int((int64_t)total)) != 0 ||
+        gl_value_object_set(p, "label", gl_isolate_text(label != NULL ? label : "")) != 0) {
+        gl_value_free(p);
+        return;
+    }
+    msg = message_of("progress", p);
+    frame = msg != NULL ? frame_of(msg, &flen) : NULL;
+    /* A full channel drops the progress rather than stall the plugin; a frame
+     * begun is finished, or the parent could not read the next one. */
+    n = frame != NULL ? send(ctx->progress_fd, frame, flen, MSG_NOSIGNAL | MSG_DONTWAIT) : -1;
+    if (n > 0 && (size_t)n < flen)
+        write_all(ctx->progress_fd, frame + n, flen - (size_t)n);
+    free(frame);
+    gl_value_free(msg);
+}
+
 /* The child: never returns. Its stdout is stderr (a plugin cannot print a
  * decision), and the servers' sockets are /dev/null (it cannot talk to them
  * behind the parent's back and break the parent's protocol state). */
 __attribute__((noreturn))
-static void child_main(gl_ctx *ctx, int fds[2], gl_isolated_fn fn, void *arg)
+static void child_main(gl_ctx *ctx, int fds[3], gl_isolated_fn fn, void *arg)
 {
     gl_value *result = NULL, *msg;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -227,6 +253,7 @@ static void child_main(gl_ctx *ctx, int fds[2], gl_isolated_fn fn, void *arg)
     ctx->remote = 1;
     ctx->remote_fd[0] = fds[0];
     ctx->remote_fd[1] = fds[1];
+    ctx->progress_fd = fds[2];
     if (fn(ctx, arg, &result) == 0 && result != NULL) {
         msg = message_of("result", result);
     } else {
@@ -263,6 +290,10 @@ typedef struct parent_state {
     side_state side[2];
     double deadline;
     gl_value *result;        /* the child's "result", once received */
+    int progress_fd;         /* the progress channel, -1 once closed or garbled */
+    char progress_in[4096];  /* bytes read from it, not yet a whole frame */
+    size_t progress_len;
+    gl_progress shown;
     char why[1024];          /* how the call failed, "" while it has not */
 } parent_state;
 
@@ -639,12 +670,55 @@ static void drain(parent_state *ps, gl_side side)
     st->busy = 0;
 }
 
+/* Reads progress frames; one that is not a progress message (or too big for
+ * progress) closes the channel: progress is shown, never trusted. */
+static void read_progress(parent_state *ps)
+{
+    ssize_t n = read(ps->progress_fd, ps->progress_in + ps->progress_len,
+                     sizeof(ps->progress_in) - ps->progress_len);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        ps->progress_fd = -1;
+        return;
+    }
+    ps->progress_len += (size_t)n;
+    while (ps->progress_len >= 4) {
+        uint32_t len = get_u32((unsigned char *)ps->progress_in);
+        gl_value *msg = NULL;
+        const gl_value *p;
+        char err[128];
+
+        if (len > sizeof(ps->progress_in) - 4) {
+            ps->progress_fd = -1;
+            return;
+        }
+        if (ps->progress_len < (size_t)len + 4)
+            return;
+        if (gl_json_parse(ps->progress_in + 4, len, &msg, err, sizeof(err)) != 0 ||
+            (p = gl_value_object_get(msg, "progress")) == NULL ||
+            gl_value_kind_of(gl_value_object_get(p, "done")) != GL_VALUE_INT ||
+            gl_value_kind_of(gl_value_object_get(p, "total")) != GL_VALUE_INT) {
+            gl_value_free(msg);
+            ps->progress_fd = -1;
+            return;
+        }
+        gl_progress_update(&ps->shown, (size_t)gl_value_get_int(gl_value_object_get(p, "done")),
+                           (size_t)gl_value_get_int(gl_value_object_get(p, "total")),
+                           gl_value_object_string(p, "label"));
+        gl_value_free(msg);
+        memmove(ps->progress_in, ps->progress_in + 4 + len, ps->progress_len - 4 - len);
+        ps->progress_len -= 4 + (size_t)len;
+    }
+}
+
 static void serve(parent_state *ps)
 {
     for (;;) {
-        struct pollfd p[4];
-        int what[4], n = 0;
-        double now = gl_time_ms(), until = ps->deadline;
+        struct pollfd p[5];
+        int what[5], n = 0;
+        double now = gl_time_ms(), until = ps->deadline, show_in = gl_progress_tick(&ps->shown);
 
         if (ps->result != NULL || ps->why[0] != '\0')
             return;
@@ -667,6 +741,12 @@ static void serve(parent_state *ps)
         }
         if (ps->why[0] != '\0')
             return;
+        if (ps->progress_fd >= 0) {
+            p[n] = (struct pollfd){.fd = ps->progress_fd, .events = POLLIN};
+            what[n++] = 4;
+        }
+        if (now + show_in < until)
+            until = now + show_in;
         if (poll(p, (nfds_t)n, (int)(until - now) + 1) < 0 && errno != EINTR) {
             fail(ps, "poll failed: %s", strerror(errno));
             return;
@@ -674,7 +754,9 @@ static void serve(parent_state *ps)
         for (int i = 0; i < n && ps->why[0] == '\0' && ps->result == NULL; i++) {
             if (p[i].revents == 0)
                 continue;
-            if (what[i] >= 2) {
+            if (what[i] == 4) {
+                read_progress(ps);
+            } else if (what[i] >= 2) {
                 if (ps->side[what[i] - 2].busy)
                     pump_query(ps, (gl_side)(what[i] - 2));
             } else if (read_channel(ps, (gl_side)what[i])) {
@@ -719,7 +801,7 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
                    gl_value **out_result, char *errbuf, size_t errlen)
 {
     parent_state ps;
-    int pair[2][2] = {{-1, -1}, {-1, -1}};
+    int pair[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
     int rc = -1, status, killed, timed_out, busy[2];
     double start = gl_time_ms();
     pid_t pid;
@@ -728,9 +810,12 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
     memset(&ps, 0, sizeof(ps));
     ps.ctx = ctx;
     ps.deadline = deadline_ms;
-    for (int s = 0; s < 2; s++) {
-        ps.side[s].target = ctx->targets[s];
-        ps.side[s].fd = -1;
+    ps.progress_fd = -1;
+    for (int s = 0; s < 3; s++) {
+        if (s < 2) {
+            ps.side[s].target = ctx->targets[s];
+            ps.side[s].fd = -1;
+        }
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair[s]) != 0) {
             snprintf(errbuf, errlen, "cannot start the plugin's process: socketpair: %s", strerror(errno));
             goto out;
@@ -744,18 +829,23 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
         goto out;
     }
     if (pid == 0) {
-        int fds[2] = {pair[0][1], pair[1][1]};
+        int fds[3] = {pair[0][1], pair[1][1], pair[2][1]};
         close(pair[0][0]);
         close(pair[1][0]);
+        close(pair[2][0]);
         child_main(ctx, fds, fn, arg);
     }
-    for (int s = 0; s < 2; s++) {
+    for (int s = 0; s < 3; s++) {
         close(pair[s][1]);
         pair[s][1] = -1;
-        ps.side[s].fd = pair[s][0];
-        fcntl(ps.side[s].fd, F_SETFL, fcntl(ps.side[s].fd, F_GETFL) | O_NONBLOCK);
+        fcntl(pair[s][0], F_SETFL, fcntl(pair[s][0], F_GETFL) | O_NONBLOCK);
     }
+    ps.side[0].fd = pair[0][0];
+    ps.side[1].fd = pair[1][0];
+    ps.progress_fd = pair[2][0];
+    gl_progress_start(&ps.shown, ctx->plugin_name);
     serve(&ps);
+    gl_progress_end(&ps.shown);
     timed_out = ps.result == NULL && ps.why[0] == '\0' && gl_time_ms() >= ps.deadline;
     busy[0] = ps.side[0].busy;
     busy[1] = ps.side[1].busy;
@@ -787,11 +877,13 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
         snprintf(errbuf, errlen, "closed its channel without returning a result");
     }
 out:
-    for (int s = 0; s < 2; s++) {
+    for (int s = 0; s < 3; s++) {
         if (pair[s][0] >= 0)
             close(pair[s][0]);
         if (pair[s][1] >= 0)
             close(pair[s][1]);
+    }
+    for (int s = 0; s < 2; s++) {
         free(ps.side[s].in);
         PQclear(ps.side[s].keep);
     }

@@ -12,6 +12,8 @@
  *   child -> parent  {"query": {"sql": s, "simple": b, "params": [s|null...]}}
  *   parent -> child  {"columns": [s...], "rows": [[s|null...]...]} | {"error": s}
  *   child -> parent  {"result": value} | {"error": s}      (last, on blue's channel)
+ *   child -> parent  {"progress": {"done": n, "total": n, "label": s}}
+ *                                       (on a third channel, shown by plugin/progress.c)
  * The parent bounds the call (a deadline, after which the child is killed)
  * and each query (a client-side deadline, after which the side is abandoned:
  * later queries on it fail at once). Result values are validated by the
@@ -44,6 +46,10 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
  * fn (same contract as gl_host.query). */
 int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
                       const char *const *params, gl_row_fn fn, void *userdata);
+
+/* In the child: sends host->progress to the parent (never blocks for long;
+ * a progress the channel cannot take is dropped). */
+void gl_isolate__progress(gl_ctx *ctx, size_t done, size_t total, const char *label);
 
 /*
  * Server text as a value (NULL when out of memory). A SQL_ASCII database

@@ -120,6 +120,9 @@ int gl_run_collect(gl_run *run, gl_error *err)
         p = &run->ran[run->n_ran++];
         p->loaded = lp;
         p->status = "ok";
+        if (run->opts->verbose)
+            fprintf(stderr, "greenlight: %s %s: %s\n", lp->desc->name, lp->desc->version,
+                    lp->desc->description ? lp->desc->description : "(no description)");
         rc = collect_plugin(run, p, side_facts);
         for (int s = 0; s < 2; s++)
             if (side_facts[s] != NULL &&

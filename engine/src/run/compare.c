@@ -8,6 +8,7 @@
  */
 #include "run/stages.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "plugin/invoke.h"
@@ -35,9 +36,15 @@ int gl_run_compare(gl_run *run, gl_error *err)
         gl_run_plugin *p = &run->ran[i];
         double t0 = gl_time_ms();
 
+        size_t before = gl_value_len(run->findings);
+
         if (strcmp(p->status, "ok") == 0)
             compare_plugin(run, p);
         p->duration_ms += gl_time_ms() - t0;
+        if (run->opts->verbose)
+            fprintf(stderr, "greenlight: %s: %s in %.0f ms, %zu finding%s\n", p->loaded->desc->name,
+                    p->status, p->duration_ms, gl_value_len(run->findings) - before,
+                    gl_value_len(run->findings) - before == 1 ? "" : "s");
         if (strcmp(p->status, "failed") == 0) {
             run->internal = 1;
             if (gl_run_error_push(run, "plugin", NULL, p->loaded->desc->name, p->message) != 0)
