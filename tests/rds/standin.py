@@ -13,7 +13,9 @@ Test code only: the real service cannot run here. It
     SWITCHOVER_IN_PROGRESS -> SWITCHOVER_COMPLETED | SWITCHOVER_FAILED, or
     INVALID_CONFIGURATION; DELETING), one step per DescribeBlueGreenDeployments;
   * can be told (POST /_control, JSON) to throttle the next N requests, answer
-    5xx, hang, fail a switchover, go INVALID_CONFIGURATION, or page by N;
+    5xx, hang (then serve the request anyway: a lost answer), each optionally
+    for one action only; fail a switchover, go INVALID_CONFIGURATION, or page
+    by N;
   * records every signed call it accepted (GET /_calls), so a test can prove
     that a held gate never called SwitchoverBlueGreenDeployment.
 
@@ -422,9 +424,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 state.control.update(json.loads(body or b"{}"))
             return self.reply(200, json.dumps(state.control), "application/json")
+        # Hangs honour only_action too (a lost answer to one call); the hung
+        # request is then served as usual, after the client may have gone.
+        try:
+            peek = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))).get("Action")
+        except ValueError:
+            peek = None
         with state.lock:
             hang = 0
-            if state.control["hang_count"] > 0:
+            if state.control["hang_count"] > 0 and state.control["only_action"] in (None, peek):
                 state.control["hang_count"] -= 1
                 hang = state.control["hang_seconds"]
         if hang:

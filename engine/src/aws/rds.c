@@ -165,6 +165,10 @@ static void describe_aws_error(const gl_rds_client *c, const char *action, const
         snprintf(buf, sizeof(buf),
                  "access denied: the credentials (access key %s, from %s) may not call rds:%s; grant it (share/doc/rds.md lists the IAM actions)",
                  c->creds.access_key_id, c->creds.source, action);
+    else if (code_is(code, "SignatureDoesNotMatch") && strstr(message, "scoped") != NULL)
+        snprintf(buf, sizeof(buf),
+                 "AWS refused the request: it was signed for region %s, which the endpoint %s does not serve: check --region (or AWS_REGION) against --endpoint-url",
+                 c->region, c->endpoint);
     else if (code_is(code, "SignatureDoesNotMatch") || code_is(code, "IncompleteSignature") ||
              code_is(code, "InvalidSignatureException"))
         snprintf(buf, sizeof(buf),
