@@ -60,6 +60,7 @@ assert_contains "$(cat "$GL_LAST_ERR")" "SwitchoverBlueGreenDeployment attempt 1
 assert_contains "$(cat "$GL_LAST_ERR")" "rds: the switchover request was retried and RDS is switching over: following it"
 assert_contains "$(cat "$GL_LAST_ERR")" "rds: switchover of $id completed: green is production"
 assert_eq SWITCHOVER_COMPLETED "$(json_get "$GL_TMP/lost/rds.json" .status)"
+sleep 1.5 # attempt 2 is recorded when the stand-in serves it, after its hang
 assert_eq 3 "$(($(calls_of SwitchoverBlueGreenDeployment | jq length) - before))" "two lost answers, one refusal"
 rds_control '{"hang_count": 0, "only_action": null, "steps": 1}'
 
