@@ -24,9 +24,22 @@ create=$(calls_of CreateBlueGreenDeployment | jq -c '.[-1].params')
 assert_eq pg17-params "$(jq -r .TargetDBParameterGroupName <<<"$create")" "an instance source gets a DB parameter group"
 assert_eq null "$(jq -r .TargetDBClusterParameterGroupName <<<"$create")"
 
+# --- an instance source: the gate's endpoints come from DescribeDBInstances --------
+inst_dep=$(sed -n 's/^deployment \(bgd-[0-9a-f]*\) .*/\1/p' "$GL_LAST_OUT")
+assert_exit 0 gl_rds status --deployment "$inst_dep"
+assert_exit 1 gl_rds check --deployment "$inst_dep" --dbname "$GL_DB" --no-color --out "$GL_TMP/inst"
+assert_eq 2 "$(calls_of DescribeDBInstances | jq length)" "blue and green resolved with DescribeDBInstances"
+assert_eq "$GL_RDS_INSTANCE_ARN" "$(calls_of DescribeDBInstances | jq -r '.[0].params.DBInstanceIdentifier')"
+assert_eq 15 "$(json_get "$GL_TMP/inst/report.json" '.targets.blue.server_version_num / 10000 | floor')"
+assert_eq 17 "$(json_get "$GL_TMP/inst/report.json" '.targets.green.server_version_num / 10000 | floor')"
+# The gate's --config reaches the gate (a misspelt plugin is named), and nothing switches.
+printf '{"plugins": {"paramters": {}}}' >"$GL_TMP/conf.json"
+assert_exit 64 gl_rds switchover --deployment "$inst_dep" --dbname "$GL_DB" --config "$GL_TMP/conf.json"
+assert_contains "$(cat "$GL_LAST_ERR")" '$.plugins.paramters: no plugin of that name (did you mean "parameters"?)'
+assert_eq 0 "$(calls_of SwitchoverBlueGreenDeployment | jq length)"
+
 # --- delete without --delete-target keeps green -----------------------------------
-inst=$(sed -n 's/^deployment \(bgd-[0-9a-f]*\) .*/\1/p' "$GL_LAST_OUT")
-assert_exit 0 gl_rds delete --deployment "$inst"
+assert_exit 0 gl_rds delete --deployment "$inst_dep"
 assert_contains "$(cat "$GL_LAST_OUT")" "deleted (the green environment is kept)"
 assert_eq null "$(calls_of DeleteBlueGreenDeployment | jq -r '.[-1].params.DeleteTarget')" "DeleteTarget not sent"
 
