@@ -19,8 +19,8 @@
  * Codes and severities: share/doc/checks/engine_version.md.
  */
 #include <greenlight/plugin.h>
+#include <greenlight/plugin_pair.h>
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,51 +284,12 @@ out:
     return rc;
 }
 
-/*
- * Both sides at once: collect's time is the servers answering a dozen catalog
- * queries, and each side has its own connection, so blue's run in a second
- * thread while this one runs green's. collect calls only what plugin.h allows
- * from two threads (queries, set_error, value builders, reading its own
- * values). Without a thread the sides run one after the other: slower, not
- * wrong.
- */
-typedef struct side_job {
-    gl_ctx *ctx;
-    const gl_host *host;
-    gl_value *facts;
-    int rc;
-} side_job;
-
-static void *blue_job_run(void *arg)
-{
-    side_job *job = arg;
-
-    job->rc = engine_version_collect(job->ctx, job->host, GL_SIDE_BLUE, &job->facts);
-    return NULL;
-}
-
+/* Both sides at once (greenlight/plugin_pair.h): collect is a dozen catalog
+ * queries and calls only what plugin.h allows from two threads. */
 static int engine_version_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
                                        gl_value **out_green)
 {
-    side_job blue = { ctx, host, NULL, -1 };
-    gl_value *green = NULL;
-    pthread_t thread;
-    int started = pthread_create(&thread, NULL, blue_job_run, &blue) == 0, green_rc;
-
-    *out_blue = *out_green = NULL;
-    if (!started)
-        blue_job_run(&blue);
-    green_rc = engine_version_collect(ctx, host, GL_SIDE_GREEN, &green);
-    if (started)
-        pthread_join(thread, NULL);
-    if (blue.rc != 0 || green_rc != 0) {
-        host->value_free(blue.facts);
-        host->value_free(green);
-        return -1;   /* the failing side set the error */
-    }
-    *out_blue = blue.facts;
-    *out_green = green;
-    return 0;
+    return gl_plugin_collect_both(ctx, host, engine_version_collect, out_blue, out_green);
 }
 
 /* ------------------------------------------------------------------ compare */

@@ -8,6 +8,7 @@
  * Codes and severities: share/doc/checks/parameters.md.
  */
 #include <greenlight/plugin.h>
+#include <greenlight/plugin_pair.h>
 #include <greenlight/plugin_util.h>
 
 #include <errno.h>
@@ -571,7 +572,16 @@ out:
     return rc;
 }
 
+/* Both sides at once (greenlight/plugin_pair.h): collect is two queries and
+ * calls only what plugin.h allows from two threads. */
+static int parameters_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
+                                   gl_value **out_green)
+{
+    return gl_plugin_collect_both(ctx, host, parameters_collect, out_blue, out_green);
+}
+
 GL_PLUGIN_DEFINE(.name = "parameters", .version = PARAMETERS_VERSION,
                  .description =
                      "Compares server parameters (pg_settings) between blue and green, by unit",
-                 .collect = parameters_collect, .compare = parameters_compare)
+                 .collect = parameters_collect, .compare = parameters_compare,
+                 .collect_pair = parameters_collect_pair)

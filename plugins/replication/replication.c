@@ -16,6 +16,7 @@
  * Codes and thresholds: share/doc/checks/replication.md.
  */
 #include <greenlight/plugin.h>
+#include <greenlight/plugin_pair.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -595,12 +596,14 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const
     return j.failed ? -1 : 0;
 }
 
-static const gl_plugin descriptor =
-    GL_PLUGIN_INIT("replication", REPLICATION_VERSION,
-                   "guardrails of a logical-replication deployment: sync, lag, slot, drift, fence",
-                   collect, compare);
-
-GL_PLUGIN_EXPORT const gl_plugin *greenlight_plugin(void)
+/* Both sides at once (greenlight/plugin_pair.h): collect is sixteen catalog
+ * queries and calls only what plugin.h allows from two threads. */
+static int collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue, gl_value **out_green)
 {
-    return &descriptor;
+    return gl_plugin_collect_both(ctx, host, collect, out_blue, out_green);
 }
+
+GL_PLUGIN_DEFINE(.name = "replication", .version = REPLICATION_VERSION,
+                 .description =
+                     "guardrails of a logical-replication deployment: sync, lag, slot, drift, fence",
+                 .collect = collect, .compare = compare, .collect_pair = collect_pair)
