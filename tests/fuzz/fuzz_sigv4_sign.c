@@ -1,7 +1,8 @@
 /*
  * Fuzz target for the OpenSSL SigV4 signer (engine/src/aws/sigv4_sign.c).
  * Input: a flags byte (bit 0 normalize the path, bit 1 sign the body, bit 2
- * omit the session token, bit 3 no session token), then lines: the method,
+ * omit the session token, bit 3 no session token, bit 4 presign), then
+ * lines: the method,
  * the path with its query, "Name:value" headers (a line starting with white
  * space continues the value before), a blank line, the body.
  * The signer either signs (an Authorization of the AWS shape that shows no
@@ -52,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     params.normalize_path = flags & 1;
     params.sign_body = (flags >> 1) & 1;
     params.omit_session_token = (flags >> 2) & 1;
+    params.presign = (flags >> 4) & 1;
+    params.expires_s = 900;
 
     /* method */
     line = text;
@@ -92,6 +95,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (memmem(data, size, "fuzzSECRET", 10) != NULL || memmem(data, size, "fuzzTOKEN", 9) != NULL)
         shown_ok = 1;
     if (gl_aws_sigv4_sign(&req, &creds, &params, &sig, &err) == 0) {
+        if (params.presign) {
+            /* It ends with the signature (the request's own query may hold anything). */
+            size_t qlen = sig.presigned_query ? strlen(sig.presigned_query) : 0;
+            if (sig.authorization != NULL || qlen < 16 + 64 ||
+                strncmp(sig.presigned_query + qlen - 80, "X-Amz-Signature=", 16) != 0 ||
+                strcmp(sig.presigned_query + qlen - 64, sig.signature) != 0 ||
+                (!shown_ok && strstr(sig.presigned_query, "fuzzSECRET") != NULL))
+                abort();
+            gl_aws_sigv4_signature_free(&sig);
+            free(text);
+            return 0;
+        }
         if (strncmp(sig.authorization, "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20261202/eu-west-1/rds/aws4_request, SignedHeaders=", 87) != 0 ||
             strlen(sig.signature) != 64 || strncmp(sig.canonical_request, req.method, strlen(req.method)) != 0)
             abort();

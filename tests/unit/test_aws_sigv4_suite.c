@@ -3,7 +3,10 @@
  * folder of the AWS SigV4 test suite ($GL_SHARED_DIR/test-vectors/sigv4/,
  * else ../shared beside the repo): from request.txt and context.json it must
  * reproduce header-canonical-request.txt, header-string-to-sign.txt,
- * header-signature.txt and the Authorization of header-signed-request.txt.
+ * header-signature.txt and the Authorization of header-signed-request.txt,
+ * and, signing in the query (presigned), query-canonical-request.txt,
+ * query-string-to-sign.txt, query-signature.txt and the X-Amz-Signature of
+ * query-signed-request.txt.
  * The folder is iterated, not listed. Without the suite the program exits 77
  * (ctest: skipped).
  */
@@ -123,6 +126,55 @@ static char *authorization_of(const char *signed_request)
     return strndup(p, strcspn(p, "\n"));
 }
 
+static int compare(const char *name, const char *what, const char *want, const char *got)
+{
+    if (want == NULL) {
+        cr_log_error("%s: no expected %s", name, what);
+        return 1;
+    }
+    if (strcmp(want, got) != 0) {
+        cr_log_error("%s: %s\n--- want\n%s\n--- got\n%s", name, what, want, got);
+        return 1;
+    }
+    return 0;
+}
+
+/* The query-string (presigned) half of a case. */
+static int check_presigned(const char *dir, const char *name, const gl_aws_sigv4_request *req,
+                           const gl_aws_credentials *creds, gl_aws_sigv4_params params, long expires)
+{
+    char *want_canon = read_text(dir, "query-canonical-request.txt");
+    char *want_sts = read_text(dir, "query-string-to-sign.txt");
+    char *want_sig = read_text(dir, "query-signature.txt");
+    char *signed_req = read_text(dir, "query-signed-request.txt"), want_param[100];
+    gl_aws_sigv4_signature sig;
+    gl_error err;
+    int bad = 0;
+
+    params.presign = 1;
+    params.expires_s = expires;
+    if (gl_aws_sigv4_sign(req, creds, &params, &sig, &err) != 0) {
+        cr_log_error("%s: cannot presign: %s", name, err.message);
+        bad++;
+    } else {
+        bad += compare(name, "query canonical request", want_canon, sig.canonical_request);
+        bad += compare(name, "query string to sign", want_sts, sig.string_to_sign);
+        bad += compare(name, "query signature", want_sig, sig.signature);
+        snprintf(want_param, sizeof(want_param), "X-Amz-Signature=%s", sig.signature);
+        if (signed_req == NULL || strstr(signed_req, want_param) == NULL ||
+            strstr(sig.presigned_query, want_param) == NULL || sig.authorization != NULL) {
+            cr_log_error("%s: the presigned query does not carry %s: %s", name, want_param, sig.presigned_query);
+            bad++;
+        }
+        gl_aws_sigv4_signature_free(&sig);
+    }
+    free(want_canon);
+    free(want_sts);
+    free(want_sig);
+    free(signed_req);
+    return bad;
+}
+
 /* Signs one case; returns the number of mismatches (each logged). */
 static int check_case(const char *dir, const char *name)
 {
@@ -199,6 +251,8 @@ static int check_case(const char *dir, const char *name)
         }
         gl_aws_sigv4_signature_free(&sig);
     }
+    bad += check_presigned(dir, name, &req, &creds, params,
+                           (long)gl_value_get_int(gl_value_object_get(ctx, "expiration_in_seconds")));
     parsed_free(&p);
     gl_value_free(ctx);
     free(want_auth);
@@ -233,7 +287,7 @@ Test(aws_sigv4_suite, every_case_folder_signs_exactly)
     }
     closedir(d);
     cr_assert_gt(cases, 0, "no case folder (with request.txt) in %s", suite_dir);
-    cr_log_info("%d of %d SigV4 cases signed exactly", cases - failed, cases);
+    cr_log_info("%d of %d SigV4 cases signed exactly, in headers and in the query", cases - failed, cases);
     cr_assert_eq(failed, 0, "%d of %d SigV4 cases in %s differ", failed, cases, suite_dir);
 }
 
@@ -290,6 +344,27 @@ Test(aws_sigv4_suite, refuses_a_region_that_is_not_a_name)
     gl_aws_header h[] = {{"Host", "rds.eu-west-1.amazonaws.com"}};
     expect_refusal(h, 1, "20261202T143005Z", "eu-west-1/x",
                    "AWS region \"eu-west-1/x\" is not a region name (like eu-west-1): check --region, AWS_REGION or the profile's region");
+}
+
+Test(aws_sigv4_suite, refuses_a_presigned_expiry_out_of_range)
+{
+    gl_aws_credentials creds = test_creds();
+    gl_aws_header h[] = {{"Host", "rds.eu-west-1.amazonaws.com"}};
+    gl_aws_sigv4_request req = {.method = "GET", .path = "/", .headers = h, .n_headers = 1};
+    gl_aws_sigv4_params p = {.region = "eu-west-1", .service = "rds-db", .amz_date = "20261202T143005Z",
+                             .normalize_path = 1, .presign = 1, .expires_s = 604801};
+    gl_aws_sigv4_signature sig;
+    gl_error err;
+
+    cr_assert_eq(gl_aws_sigv4_sign(&req, &creds, &p, &sig, &err), -1);
+    cr_assert_str_eq(err.message, "SigV4: a presigned request expires in 1 to 604800 seconds, not 604801");
+    p.expires_s = 900;
+    cr_assert_eq(gl_aws_sigv4_sign(&req, &creds, &p, &sig, &err), 0, "%s", err.message);
+    cr_assert_null(sig.authorization);
+    cr_assert_not_null(strstr(sig.presigned_query, "X-Amz-Expires=900&X-Amz-Security-Token=t0kenT0KEN&"
+                                                   "X-Amz-SignedHeaders=host&X-Amz-Signature="));
+    cr_assert_null(strstr(sig.presigned_query, "s3cr3t"));
+    gl_aws_sigv4_signature_free(&sig);
 }
 
 /* The session token is signed unless asked otherwise, and never copied into

@@ -160,8 +160,9 @@ static int pair_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-/* Decodes then encodes s[0..n) into a malloc'd string. */
-static char *reencode(const char *s, size_t n)
+/* Decodes (when it was sent encoded) then encodes s[0..n) into a malloc'd
+ * string. */
+static char *reencode(const char *s, size_t n, int sent_encoded)
 {
     char *plain = malloc(n + 1);
     gl_buf b;
@@ -169,7 +170,12 @@ static char *reencode(const char *s, size_t n)
 
     if (plain == NULL)
         return NULL;
-    plain_len = decode(s, n, plain);
+    if (sent_encoded) {
+        plain_len = decode(s, n, plain);
+    } else {
+        memcpy(plain, s, n);
+        plain_len = n;
+    }
     gl_buf_init(&b, GL_SIGV4_TEXT_MAX);
     gl_buf_add(&b, "", 0);
     encode(&b, plain, plain_len, 0);
@@ -177,13 +183,14 @@ static char *reencode(const char *s, size_t n)
     return gl_buf_take(&b, NULL);
 }
 
-static int canonical_query(gl_buf *b, const char *query)
+/* The query's pairs and the extra ones (plain, not yet encoded), sorted. */
+static int canonical_query(gl_buf *b, const char *query, const gl_aws_header *extra, size_t n_extra)
 {
-    size_t len = query ? strlen(query) : 0, n = 0, cap = 1, i = 0;
+    size_t len = query ? strlen(query) : 0, n = 0, cap = 1 + n_extra, i = 0;
     pair *pairs;
     int rc = -1;
 
-    if (len == 0)
+    if (len == 0 && n_extra == 0)
         return 0;
     for (size_t k = 0; k < len; k++)
         cap += query[k] == '&';
@@ -198,8 +205,15 @@ static int canonical_query(gl_buf *b, const char *query)
         if (piece == 0)
             continue;
         eq = memchr(start, '=', piece);
-        pairs[n].name = reencode(start, eq ? (size_t)(eq - start) : piece);
-        pairs[n].value = eq ? reencode(eq + 1, piece - (size_t)(eq + 1 - start)) : strdup("");
+        pairs[n].name = reencode(start, eq ? (size_t)(eq - start) : piece, 1);
+        pairs[n].value = eq ? reencode(eq + 1, piece - (size_t)(eq + 1 - start), 1) : strdup("");
+        n++;
+        if (pairs[n - 1].name == NULL || pairs[n - 1].value == NULL)
+            goto out;
+    }
+    for (size_t k = 0; k < n_extra; k++) {
+        pairs[n].name = reencode(extra[k].name, strlen(extra[k].name), 0);
+        pairs[n].value = reencode(extra[k].value, strlen(extra[k].value), 0);
         n++;
         if (pairs[n - 1].name == NULL || pairs[n - 1].value == NULL)
             goto out;
@@ -321,10 +335,12 @@ static int canonical_headers(gl_buf *lines, gl_buf *names, const gl_aws_sigv4_re
         gl_error_set(err, GL_EXIT_USAGE, "SigV4: the request has no Host header");
         goto out;
     }
-    if (add_header(h, &n, "x-amz-date", p->amz_date) != 0 ||
-        (creds->session_token[0] != '\0' && !p->omit_session_token &&
-         add_header(h, &n, "x-amz-security-token", creds->session_token) != 0) ||
-        (p->sign_body && add_header(h, &n, "x-amz-content-sha256", content_sha256) != 0)) {
+    /* A presigned request carries them in its query instead. */
+    if (!p->presign &&
+        (add_header(h, &n, "x-amz-date", p->amz_date) != 0 ||
+         (creds->session_token[0] != '\0' && !p->omit_session_token &&
+          add_header(h, &n, "x-amz-security-token", creds->session_token) != 0) ||
+         (p->sign_body && add_header(h, &n, "x-amz-content-sha256", content_sha256) != 0))) {
         gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
         goto out;
     }
@@ -426,6 +442,7 @@ void gl_aws_sigv4_signature_free(gl_aws_sigv4_signature *sig)
     free(sig->canonical_request);
     free(sig->string_to_sign);
     free(sig->authorization);
+    free(sig->presigned_query);
     memset(sig, 0, sizeof(*sig));
 }
 
@@ -433,7 +450,9 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
                       const gl_aws_sigv4_params *p, gl_aws_sigv4_signature *out, gl_error *err)
 {
     gl_buf canon, lines, names, text;
-    char date[9], request_hash[65];
+    char date[9], request_hash[65], credential[400], expires[24];
+    gl_aws_header extra[6];
+    size_t n_extra = 0;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
@@ -453,8 +472,14 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
         return gl_error_set(err, GL_EXIT_USAGE, "SigV4: the access key id is empty or holds '/', ',' or white space");
     if (gl_sha256_hex(req->body ? req->body : "", req->body ? req->body_len : 0, out->content_sha256) != 0)
         return gl_error_set(err, GL_EXIT_INTERNAL, "SigV4: SHA-256 failed (OpenSSL)");
+    if (p->presign && (p->expires_s < 1 || p->expires_s > 604800))
+        return gl_error_set(err, GL_EXIT_USAGE, "SigV4: a presigned request expires in 1 to 604800 seconds, not %ld",
+                            p->expires_s);
     memcpy(date, p->amz_date, 8);
     date[8] = '\0';
+    snprintf(credential, sizeof(credential), "%s/%s/%s/%s/aws4_request", creds->access_key_id, date, p->region,
+             p->service);
+    snprintf(expires, sizeof(expires), "%ld", p->expires_s);
     gl_buf_init(&canon, GL_SIGV4_TEXT_MAX);
     gl_buf_init(&lines, GL_SIGV4_TEXT_MAX);
     gl_buf_init(&names, GL_SIGV4_TEXT_MAX);
@@ -462,12 +487,24 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
 
     if (canonical_headers(&lines, &names, req, creds, p, out->content_sha256, err) != 0)
         goto out;
+    if (names.failed || lines.failed)
+        goto toolarge;
+    if (p->presign) {
+        /* What the Authorization header would say goes into the query. */
+        extra[n_extra++] = (gl_aws_header){"X-Amz-Algorithm", GL_SIGV4_ALGORITHM};
+        extra[n_extra++] = (gl_aws_header){"X-Amz-Credential", credential};
+        extra[n_extra++] = (gl_aws_header){"X-Amz-Date", p->amz_date};
+        extra[n_extra++] = (gl_aws_header){"X-Amz-Expires", expires};
+        if (creds->session_token[0] != '\0' && !p->omit_session_token)
+            extra[n_extra++] = (gl_aws_header){"X-Amz-Security-Token", creds->session_token};
+        extra[n_extra++] = (gl_aws_header){"X-Amz-SignedHeaders", names.data};
+    }
     gl_buf_adds(&canon, req->method);
     gl_buf_adds(&canon, "\n");
     if (canonical_path(&canon, req->path, p->normalize_path) != 0)
         goto nomem;
     gl_buf_adds(&canon, "\n");
-    if (canonical_query(&canon, req->query) != 0)
+    if (canonical_query(&canon, req->query, extra, n_extra) != 0)
         goto nomem;
     gl_buf_adds(&canon, "\n");
     gl_buf_add(&canon, lines.data, lines.len);
@@ -499,21 +536,37 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
         gl_error_set(err, GL_EXIT_INTERNAL, "SigV4: HMAC-SHA256 failed (OpenSSL)");
         goto out;
     }
-    gl_buf_adds(&text, GL_SIGV4_ALGORITHM " Credential=");
-    gl_buf_adds(&text, creds->access_key_id);
-    gl_buf_adds(&text, "/");
-    gl_buf_adds(&text, date);
-    gl_buf_adds(&text, "/");
-    gl_buf_adds(&text, p->region);
-    gl_buf_adds(&text, "/");
-    gl_buf_adds(&text, p->service);
-    gl_buf_adds(&text, "/aws4_request, SignedHeaders=");
-    gl_buf_add(&text, names.data, names.len);
-    gl_buf_adds(&text, ", Signature=");
-    gl_buf_adds(&text, out->signature);
-    out->authorization = gl_buf_take(&text, NULL);
-    if (out->authorization == NULL)
-        goto nomem;
+    if (p->presign) {
+        /* The query to send: as given, then the signing pairs and the
+         * signature (a token omitted from signing is still sent). */
+        if (req->query != NULL && req->query[0] != '\0') {
+            gl_buf_adds(&text, req->query);
+            gl_buf_adds(&text, "&");
+        }
+        if (creds->session_token[0] != '\0' && p->omit_session_token)
+            extra[n_extra++] = (gl_aws_header){"X-Amz-Security-Token", creds->session_token};
+        for (size_t i = 0; i < n_extra; i++) {
+            encode(&text, extra[i].name, strlen(extra[i].name), 0);
+            gl_buf_adds(&text, "=");
+            encode(&text, extra[i].value, strlen(extra[i].value), 0);
+            gl_buf_adds(&text, "&");
+        }
+        gl_buf_adds(&text, "X-Amz-Signature=");
+        gl_buf_adds(&text, out->signature);
+        out->presigned_query = gl_buf_take(&text, NULL);
+        if (out->presigned_query == NULL)
+            goto nomem;
+    } else {
+        gl_buf_adds(&text, GL_SIGV4_ALGORITHM " Credential=");
+        gl_buf_adds(&text, credential);
+        gl_buf_adds(&text, ", SignedHeaders=");
+        gl_buf_add(&text, names.data, names.len);
+        gl_buf_adds(&text, ", Signature=");
+        gl_buf_adds(&text, out->signature);
+        out->authorization = gl_buf_take(&text, NULL);
+        if (out->authorization == NULL)
+            goto nomem;
+    }
     rc = 0;
     goto out;
 toolarge:

@@ -22,6 +22,8 @@
  *     inner runs of white space (folded lines included) made one space,
  *     repeated names joined with ',' in the order given, sorted by name;
  *   - the SHA-256 of the body.
+ * With presign, the signing values go into the query instead of headers
+ * (a presigned URL; the suite's query-*.txt files).
  */
 #ifndef GL_AWS_SIGV4_SIGN_H
 #define GL_AWS_SIGV4_SIGN_H
@@ -53,15 +55,22 @@ typedef struct gl_aws_sigv4_params {
     int normalize_path;         /* 1 for every service but S3 */
     int sign_body;              /* add and sign X-Amz-Content-Sha256 */
     int omit_session_token;     /* the token is sent but not signed (added after signing) */
+    int presign;                /* sign in the query string (a presigned URL) instead of headers */
+    long expires_s;             /* presign: X-Amz-Expires, 1 to 604800 */
 } gl_aws_sigv4_params;
 
 /* What to send: X-Amz-Date: amz_date, X-Amz-Security-Token when the
  * credentials have one, X-Amz-Content-Sha256: content_sha256 when sign_body,
- * and Authorization: authorization. The strings are malloc'd. */
+ * and Authorization: authorization. Presigned: no header, the query
+ * presigned_query instead (the request's own pairs, then X-Amz-Algorithm,
+ * -Credential, -Date, -Expires, -Security-Token, -SignedHeaders and
+ * -Signature; the body's hash is signed, no X-Amz-Content-Sha256). The
+ * strings are malloc'd; the one the mode does not make is NULL. */
 typedef struct gl_aws_sigv4_signature {
     char *canonical_request;
     char *string_to_sign;
     char *authorization;
+    char *presigned_query;
     char signature[65];         /* hex */
     char content_sha256[65];    /* hex SHA-256 of the body */
 } gl_aws_sigv4_signature;
