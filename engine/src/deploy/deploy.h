@@ -70,6 +70,14 @@ void gl_deploy_disconnect(gl_deploy_conn *c);
 int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
                   const char *const *params, PGresult **out, gl_error *err);
 
+/* gl_deploy_sql in two halves, to overlap a statement on one server with work
+ * on another: send returns at once (-1: could not send, 69); finish waits
+ * for the result and fails like gl_deploy_sql. Every send needs its finish
+ * before the connection runs anything else. */
+int gl_deploy_sql_send(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                       const char *const *params, gl_error *err);
+int gl_deploy_sql_finish(gl_deploy_conn *c, const char *doing, PGresult **out, gl_error *err);
+
 /* First column of the first row as a malloc'd string ("" for NULL/no row). */
 int gl_deploy_sql_value(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
                         const char *const *params, char **out, gl_error *err);

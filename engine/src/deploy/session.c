@@ -102,15 +102,31 @@ static int exit_for_sqlstate(const char *state)
     return GL_EXIT_INTERNAL;
 }
 
-int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
-                  const char *const *params, PGresult **out, gl_error *err)
+int gl_deploy_sql_send(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                       const char *const *params, gl_error *err)
 {
-    PGresult *res;
+    if (PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0) == 1)
+        return 0;
+    gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s (%s): %s failed: %s", c->side, c->display, doing,
+                 PQerrorMessage(c->conn));
+    gl_scrub_secret(err->message, sizeof(err->message), c->password);
+    trim(err->message);
+    return -1;
+}
+
+int gl_deploy_sql_finish(gl_deploy_conn *c, const char *doing, PGresult **out, gl_error *err)
+{
+    PGresult *res = NULL, *next;
     ExecStatusType st;
 
     if (out != NULL)
         *out = NULL;
-    res = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    /* The last result is the statement's (or its error); drain to NULL so
+     * the connection is ready for the next query. */
+    while ((next = PQgetResult(c->conn)) != NULL) {
+        PQclear(res);
+        res = next;
+    }
     st = PQresultStatus(res);
     if (res == NULL || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)) {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -134,6 +150,16 @@ int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int npa
     else
         PQclear(res);
     return 0;
+}
+
+int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
+                  const char *const *params, PGresult **out, gl_error *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (gl_deploy_sql_send(c, doing, sql, nparams, params, err) != 0)
+        return -1;
+    return gl_deploy_sql_finish(c, doing, out, err);
 }
 
 int gl_deploy_sql_value(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,

@@ -386,6 +386,30 @@ int gl_switch__undo(gl_switch_run *r, gl_error *err)
     return ok ? 0 : -1;
 }
 
+/* The old path's subscription on the destination: detached from its slot
+ * first, so the drop never waits on the source (the slot is dropped there
+ * once its walsender is gone). Absent is done. */
+static int drop_old_subscription(gl_switch_run *r, gl_error *err)
+{
+    char sql[256];
+    int exists = 0;
+
+    if (gl_switch__bool(&r->dst, "looking for the old subscription",
+                        "SELECT count(*) > 0 FROM pg_catalog.pg_subscription WHERE subname = $1",
+                        r->old_path->sub, &exists, err) != 0)
+        return -1;
+    if (!exists)
+        return 0;
+    snprintf(sql, sizeof(sql), "ALTER SUBSCRIPTION %s DISABLE", r->old_path->sub);
+    if (gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err) != 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "ALTER SUBSCRIPTION %s SET (slot_name = NONE)", r->old_path->sub);
+    if (gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err) != 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "DROP SUBSCRIPTION %s", r->old_path->sub);
+    return gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err);
+}
+
 /*
  * Completes an operation past its commit point: the destination unfenced,
  * PgBouncer pointing at it and resumed (timed as "repoint"), then the old
@@ -396,7 +420,7 @@ int gl_switch__finish(gl_switch_run *r, gl_error *err)
     const gl_pgbouncer_target *dst_t = r->to_green ? &r->green_t : &r->blue_t;
     gl_pgbouncer_target now;
     char sql[2048], *conninfo = NULL, *quoted = NULL, msg[256];
-    int exists = 0, rc = -1;
+    int exists = 0, subscribing = 0, rc = -1;
 
     gl_switch__step(r, "repoint");
     if (gl_switch__connect(r, 0, 1, 1, err) != 0 ||
@@ -414,25 +438,9 @@ int gl_switch__finish(gl_switch_run *r, gl_error *err)
     gl_switch__step(r, "cleanup");
     if (gl_switch__connect(r, 1, 0, 0, err) != 0)
         goto out;
-    if (gl_switch__bool(&r->dst, "looking for the old subscription",
-                        "SELECT count(*) > 0 FROM pg_catalog.pg_subscription WHERE subname = $1",
-                        r->old_path->sub, &exists, err) != 0)
-        goto out;
-    if (exists) {
-        /* Detached from its slot first, so the drop never waits on the
-         * source; the slot is dropped there once its walsender is gone. */
-        snprintf(sql, sizeof(sql), "ALTER SUBSCRIPTION %s DISABLE", r->old_path->sub);
-        if (gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err) != 0)
-            goto out;
-        snprintf(sql, sizeof(sql), "ALTER SUBSCRIPTION %s SET (slot_name = NONE)", r->old_path->sub);
-        if (gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err) != 0)
-            goto out;
-        snprintf(sql, sizeof(sql), "DROP SUBSCRIPTION %s", r->old_path->sub);
-        if (gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err) != 0)
-            goto out;
-    }
-    if (gl_switch__drop_slot(&r->src, r->old_path->slot, err) != 0)
-        goto out;
+    /* The new subscription on the source is sent first and runs (it connects
+     * to the destination) while the old one is dropped on the destination:
+     * the two servers work at once. Each part is re-runnable on its own. */
     if (gl_switch__bool(&r->src, "looking for the new subscription",
                         "SELECT count(*) > 0 FROM pg_catalog.pg_subscription WHERE subname = $1",
                         r->new_path->sub, &exists, err) != 0)
@@ -457,12 +465,27 @@ int gl_switch__finish(gl_switch_run *r, gl_error *err)
                          r->dst_side);
             goto out;
         }
-        if (gl_switch__sql(&r->src, "subscribing back (no initial copy)", sql, NULL, err) != 0)
+        if (gl_deploy_sql_send(&r->src, "subscribing back (no initial copy)", sql, 0, NULL, err) != 0)
+            goto out;
+        subscribing = 1;
+    }
+    if (drop_old_subscription(r, err) != 0)
+        goto out;
+    if (subscribing) {
+        subscribing = 0;
+        if (gl_deploy_sql_finish(&r->src, "subscribing back (no initial copy)", NULL, err) != 0)
             goto out;
     }
+    if (gl_switch__drop_slot(&r->src, r->old_path->slot, err) != 0)
+        goto out;
     gl_switch__step_done(r);
     rc = 0;
 out:
+    if (subscribing) {
+        /* The destination's part failed: still collect the source's result. */
+        gl_error ignored;
+        (void)gl_deploy_sql_finish(&r->src, "subscribing back (no initial copy)", NULL, &ignored);
+    }
     if (conninfo != NULL) {
         explicit_bzero(conninfo, strlen(conninfo));
         free(conninfo);
