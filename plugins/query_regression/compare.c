@@ -627,8 +627,14 @@ int query_regression__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blu
         query_regression__facts_check(ctx, h, blue, "blue") != 0 ||
         query_regression__facts_check(ctx, h, green, "green") != 0)
         return -1;
-    if (!be && !ge)
-        return 0;     /* no workload configured: nothing to say */
+    if (!be && !ge) {
+        /* Nothing asked of this check: skipped, with why, never "ok". */
+        if (GL_HOST_HAS(h, skip))
+            return h->skip(ctx, "no workload configured: give query_regression a \"workload\" file "
+                           "or \"pg_stat_statements\": {\"top\": N} in --config "
+                           "(share/doc/checks/query_regression.md)");
+        return 0;
+    }
     if (!be || !ge) {
         snprintf(msg, sizeof(msg), "only %s ran the workload (%s's facts say query_regression was "
                  "not configured, e.g. a snapshot taken without it): nothing was compared; take "
@@ -682,5 +688,21 @@ int query_regression__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blu
     }
     if (compare_statistics(ctx, h, blue, green) != 0 || compare_roles(ctx, h, blue, green) != 0)
         return -1;
+    /* Configured, yet no case ran on both sides: the check measured nothing, and
+     * a score of "0 of 0" must not read as a pass. A query that failed is
+     * evidence (it holds through its finding), and so is a case one side
+     * lacks; refused and not comparable cases are not. */
+    if (n.judged + n.results_compared + n.plan_only + n.failed + n.result_mismatch + n.one_side == 0) {
+        const char *problem = NULL;
+        for (int s = 0; s < 2 && problem == NULL; s++)
+            problem = h->value_get_string(h->object_get(h->object_get(s == 0 ? blue : green, "import"),
+                                                        "problem"));
+        return h->set_error(ctx, "query_regression measured nothing: the workload gave %zu case(s) "
+                            "and none ran on both sides (%zu refused, %zu not comparable)%s%s; fix "
+                            "the workload (share/doc/checks/query_regression.md) or leave "
+                            "query_regression out of --config",
+                            h->value_len(bcases), n.refused, n.not_comparable,
+                            problem ? "; pg_stat_statements import: " : "", problem ? problem : "");
+    }
     return emit_score(ctx, h, &n);
 }

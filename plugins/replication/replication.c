@@ -585,6 +585,10 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const
                  "subscriptions", NULL,
                  "no subscription %s on green: green is not kept in sync with blue (greenlight "
                  "deploy status says why)", name);
+        else if (GL_HOST_HAS(host, skip))
+            /* Not a deployment: nothing to guard, and the run says so. */
+            return host->skip(ctx, "no logical replication to guard: green has no greenlight_ "
+                              "subscription and --config names none (replication.subscription)");
         return j.failed ? -1 : 0;
     }
     check_subscription(&j, sub, name);

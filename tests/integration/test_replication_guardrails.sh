@@ -33,9 +33,14 @@ finding() { # REPORT CODE JQ
 }
 
 green_sql "CREATE ROLE shop_reporting"
-# Not a deployment yet: the plugin has nothing to guard.
-assert_exit 0 gate "$GL_TMP/none"
+# Not a deployment yet: the plugin has nothing to guard, so it is skipped
+# (with why), and a gate whose only check was skipped measured nothing: it
+# holds (70), it does not authorise.
+assert_exit 70 gate "$GL_TMP/none"
 assert_eq 0 "$(json_get "$GL_TMP/none/report.json" '.findings | length')"
+assert_eq skipped "$(json_get "$GL_TMP/none/report.json" '.plugins[0].status')"
+assert_contains "$(json_get "$GL_TMP/none/report.json" '.plugins[0].error')" "no logical replication to guard"
+assert_contains "$(json_get "$GL_TMP/none/report.json" '.errors[0].message')" "every check was skipped, so nothing was measured"
 
 blue_sql "CREATE MATERIALIZED VIEW shop.category_count AS SELECT count(*) AS n FROM shop.categories"
 assert_exit 0 "$GL_BIN" deploy create --blue "$BG_BLUE" --green "$BG_GREEN" --state "$GL_TMP/state" \

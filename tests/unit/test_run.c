@@ -370,3 +370,45 @@ Test(run, a_failing_random_source_fails_the_run, .init = make_tmpdir, .fini = re
     cr_assert_str_eq(err.message, "cannot make a run id: the random source failed (getrandom: "
                                   "Function not implemented); nothing was checked");
 }
+
+/* host->skip (ABI 1.2): a check with nothing to measure is "skipped" with
+ * why, never "ok"; a run whose every check skipped measured nothing and holds
+ * (70); skip with findings fails the check. */
+Test(run, a_skipped_check_is_never_ok, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    static const char *const configs[] = {
+        "{\"plugins\": {\"skipper\": {}}}",
+        "{\"plugins\": {\"skipper\": {\"emit\": true}}}",
+    };
+    static const char *const status[] = {"skipped", "failed"};
+    static const char *const why[] = {
+        "nothing configured for skipper: give it something to do",
+        "compare called skip (\"nothing configured for skipper: give it something to do\") and "
+        "emitted 1 finding(s): a skipped check measured nothing",
+    };
+
+    for (size_t i = 0; i < 2; i++) {
+        gl_check_options opts;
+        gl_value *report = NULL;
+        const gl_value *p, *errors;
+        gl_error err;
+        int exit_code = -1;
+
+        options_for(&opts, "skipper");
+        opts.config_path = write_file("config.json", configs[i]);
+        gl_error_clear(&err);
+        cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), 0, "%s", err.message);
+        p = gl_value_array_at(gl_value_object_get(report, "plugins"), 0);
+        errors = gl_value_object_get(report, "errors");
+        cr_assert_str_eq(gl_value_object_string(p, "status"), status[i], "case %zu", i);
+        cr_assert_str_eq(gl_value_object_string(p, "error"), why[i], "case %zu", i);
+        cr_assert_eq(exit_code, GL_EXIT_INTERNAL, "case %zu", i);
+        cr_assert_str_eq(gl_value_object_string(gl_value_object_get(report, "decision"), "action"), "hold");
+        cr_assert_eq(gl_value_len(gl_value_object_get(report, "findings")), 0);
+        if (i == 0)
+            cr_assert_str_eq(gl_value_object_string(gl_value_array_at(errors, 0), "message"),
+                             "every check was skipped, so nothing was measured: run the checks "
+                             "that apply (--plugins) or configure them (--config)");
+        gl_value_free(report);
+    }
+}

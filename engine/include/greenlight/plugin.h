@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define GL_PLUGIN_ABI_MAJOR 1
-#define GL_PLUGIN_ABI_MINOR 1
+#define GL_PLUGIN_ABI_MINOR 2
 
 /* Opaque host objects. */
 typedef struct gl_value gl_value;   /* JSON-shaped value tree node */
@@ -199,7 +199,18 @@ typedef struct gl_host {
     int (*query_simple)(gl_ctx *ctx, gl_side side, const char *sql, gl_row_fn fn,
                         void *userdata);
 
-    /* ABI 1.1 ends here. New members go below, never above. */
+    /* ABI 1.1 ends here. */
+
+    /* (ABI 1.2) From compare only: this check had nothing to measure here
+     * (nothing configured for it, nothing on the servers for it to guard).
+     * The run lists it as "skipped" with this reason, never as "ok"; a compare
+     * that calls skip must emit no findings and return 0. A check that was
+     * configured and still measured nothing must fail instead (set_error):
+     * that is not a skip. Returns 0, or -1 outside compare. */
+    int (*skip)(gl_ctx *ctx, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+    /* ABI 1.2 ends here. New members go below, never above. */
 } gl_host;
 
 /* 1 when the host table has `member` (and it is set): use before calling a

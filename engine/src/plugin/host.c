@@ -52,6 +52,22 @@ static int host_set_error(gl_ctx *ctx, const char *fmt, ...)
     return -1;
 }
 
+__attribute__((format(printf, 2, 3)))
+static int host_skip(gl_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!ctx->in_compare)
+        return host_set_error(ctx, "skip is for compare: collect returns facts, and compare "
+                              "says from them that there was nothing to measure");
+    va_start(ap, fmt);
+    vsnprintf(ctx->skipped, sizeof(ctx->skipped), fmt, ap);
+    va_end(ap);
+    if (ctx->skipped[0] == '\0')
+        snprintf(ctx->skipped, sizeof(ctx->skipped), "nothing to check");
+    return 0;
+}
+
 static const char *host_last_error(gl_ctx *ctx)
 {
     return ctx->error;
@@ -387,6 +403,7 @@ static const gl_host host_table = {
     .progress = host_progress,
     .last_error = host_last_error,
     .query_simple = host_query_simple,
+    .skip = host_skip,
 };
 
 const gl_host *gl_host_table(void)

@@ -20,6 +20,7 @@ struct gl_ctx {
     unsigned abi_minor;        /* the plugin's: structures it hands in use that layout */
     int in_compare;            /* compare must not query */
     char error[2048];
+    char skipped[1024];        /* compare called host->skip: why ("" when not) */
     pthread_mutex_t error_lock; /* queries on both sides may fail at once */
     /* In an isolated plugin's child (plugin/isolate.h): queries go to the
      * parent over remote_fd[side], one at a time per side. */

@@ -149,6 +149,21 @@ static int child_compare(gl_ctx *ctx, void *arg, gl_value **out)
             snprintf(ctx->error, sizeof(ctx->error), "compare failed without a message");
         return -1;
     }
+    if (ctx->skipped[0] != '\0') {
+        /* {"skipped": why} instead of the findings: a skip says nothing was measured */
+        if (gl_value_len(ctx->findings) > 0) {
+            snprintf(ctx->error, sizeof(ctx->error), "compare called skip (\"%.200s\") and emitted "
+                     "%zu finding(s): a skipped check measured nothing", ctx->skipped,
+                     gl_value_len(ctx->findings));
+            return -1;
+        }
+        *out = gl_value_object();
+        if (*out == NULL || gl_value_object_set(*out, "skipped", gl_value_string(ctx->skipped)) != 0) {
+            snprintf(ctx->error, sizeof(ctx->error), "out of memory");
+            return -1;
+        }
+        return 0;
+    }
     *out = ctx->findings;
     return 0;
 }
@@ -283,6 +298,12 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
     ctx_init(&ctx, desc, targets, config, verbose);
     if (isolated(&ctx, child_compare, &a, &got, errbuf, errlen) != 0)
         return -1;
+    if (gl_value_kind_of(got) == GL_VALUE_OBJECT && gl_value_len(got) == 1 &&
+        gl_value_object_string(got, "skipped") != NULL) {
+        snprintf(errbuf, errlen, "%s", gl_value_object_string(got, "skipped"));
+        rc = 1;
+        goto out;
+    }
     if (gl_value_kind_of(got) != GL_VALUE_ARRAY) {
         snprintf(errbuf, errlen, "compare returned something other than its findings");
         goto out;

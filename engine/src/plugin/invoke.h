@@ -37,7 +37,8 @@ int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side
 int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                            int verbose, gl_value *out[2], char *errbuf, size_t errlen);
 
-/* Runs compare; findings are appended to `findings`. */
+/* Runs compare; findings are appended to `findings`. 0, 1 when the plugin
+ * skipped (host->skip: errbuf says why, no findings), -1 when it failed. */
 int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                       int verbose, const gl_value *blue, const gl_value *green,
                       gl_value *findings, char *errbuf, size_t errlen);

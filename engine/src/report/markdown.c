@@ -94,7 +94,8 @@ static void write_head(FILE *f, const gl_value *report)
         fputc('\n', f);
 }
 
-static void write_check(FILE *f, const gl_value *report, const char *check, const char *status)
+static void write_check(FILE *f, const gl_value *report, const char *check, const char *status,
+                        const char *why)
 {
     const gl_value *findings = gl_value_object_get(report, "findings");
     size_t n = 0, shown = 0, blocking = 0;
@@ -114,6 +115,11 @@ static void write_check(FILE *f, const gl_value *report, const char *check, cons
         md_text(f, status, 20);
     }
     fputs("\n\n", f);
+    if (strcmp(status, "ok") != 0 && why != NULL) {
+        /* why it was skipped or failed, so a skipped check never reads as a pass */
+        md_text(f, why, 600);
+        fputs("\n\n", f);
+    }
     if (n == 0)
         return;
     if (n > MD_FOLD_AFTER)
@@ -198,7 +204,8 @@ int gl_report_render_markdown(const gl_value *report, char **out, size_t *out_le
     write_head(f, report);
     for (size_t i = 0; i < gl_value_len(plugins); i++) {
         const gl_value *p = gl_value_array_at(plugins, i);
-        write_check(f, report, gl_report__str(p, "name", "?"), gl_report__str(p, "status", "?"));
+        write_check(f, report, gl_report__str(p, "name", "?"), gl_report__str(p, "status", "?"),
+                    gl_value_object_string(p, "error"));
     }
     write_tail(f, report);
     return gl_report__close_stream(f, &buf, &len, "Markdown", out, out_len, err);

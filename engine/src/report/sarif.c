@@ -136,6 +136,20 @@ static gl_value *invocation(const gl_value *report, int *bad)
         put(n, "message", message(gl_report__str(e, "message", ""), bad), bad);
         push(notes, n, bad);
     }
+    /* A skipped check is said, not silent: a note each (with why). */
+    for (size_t i = 0; i < gl_value_len(gl_value_object_get(report, "plugins")); i++) {
+        const gl_value *p = gl_value_array_at(gl_value_object_get(report, "plugins"), i);
+        gl_value *n;
+        char text[1400];
+        if (strcmp(gl_report__str(p, "status", ""), "skipped") != 0)
+            continue;
+        snprintf(text, sizeof(text), "check %s skipped: %s", gl_report__str(p, "name", "?"),
+                 gl_report__str(p, "error", "nothing to check"));
+        n = gl_value_object();
+        put(n, "level", gl_value_string("note"), bad);
+        put(n, "message", message(text, bad), bad);
+        push(notes, n, bad);
+    }
     put(inv, "toolExecutionNotifications", notes, bad);
     return inv;
 }

@@ -19,12 +19,18 @@ static void compare_plugin(gl_run *run, gl_run_plugin *p)
 {
     const gl_plugin *d = p->loaded->desc;
     size_t before = gl_value_len(run->findings);
+    int rc = gl_plugin_compare(d, run->targets, run->config, run->opts->verbose,
+                               gl_value_object_get(gl_value_object_get(run->facts, "blue"), d->name),
+                               gl_value_object_get(gl_value_object_get(run->facts, "green"), d->name),
+                               run->findings, p->message, sizeof(p->message));
 
-    if (gl_plugin_compare(d, run->targets, run->config, run->opts->verbose,
-                          gl_value_object_get(gl_value_object_get(run->facts, "blue"), d->name),
-                          gl_value_object_get(gl_value_object_get(run->facts, "green"), d->name),
-                          run->findings, p->message, sizeof(p->message)) == 0)
+    if (rc == 0)
         return;
+    if (rc == 1) {
+        /* Nothing to measure (host->skip): listed with why, never as "ok". */
+        p->status = "skipped";
+        return;
+    }
     p->status = "failed";
     while (gl_value_len(run->findings) > before)
         gl_value_free(gl_value_array_take(run->findings, gl_value_len(run->findings) - 1));
@@ -32,6 +38,8 @@ static void compare_plugin(gl_run *run, gl_run_plugin *p)
 
 int gl_run_compare(gl_run *run, gl_error *err)
 {
+    size_t measured = 0;
+
     for (size_t i = 0; i < run->n_ran; i++) {
         gl_run_plugin *p = &run->ran[i];
         double t0 = gl_time_ms();
@@ -45,6 +53,7 @@ int gl_run_compare(gl_run *run, gl_error *err)
             fprintf(stderr, "greenlight: %s: %s in %.0f ms, %zu finding%s\n", p->loaded->desc->name,
                     p->status, p->duration_ms, gl_value_len(run->findings) - before,
                     gl_value_len(run->findings) - before == 1 ? "" : "s");
+        measured += strcmp(p->status, "ok") == 0;
         if (strcmp(p->status, "failed") == 0) {
             run->internal = 1;
             if (gl_run_error_push(run, "plugin", NULL, p->loaded->desc->name, p->message) != 0)
@@ -56,6 +65,13 @@ int gl_run_compare(gl_run *run, gl_error *err)
         if (gl_run_error_push(run, "plugin", NULL, NULL,
                               "no check plugin ran: install plugins or fix --plugin-path/--plugins "
                               "(see `greenlight plugins`)") != 0)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    } else if (measured == 0 && gl_value_len(run->errors) == 0) {
+        /* Every check skipped (nothing configured for any): nothing was measured. */
+        run->internal = 1;
+        if (gl_run_error_push(run, "plugin", NULL, NULL,
+                              "every check was skipped, so nothing was measured: run the checks "
+                              "that apply (--plugins) or configure them (--config)") != 0)
             return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     }
     return 0;

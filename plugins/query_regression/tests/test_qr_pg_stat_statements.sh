@@ -59,15 +59,19 @@ assert_eq 0 "$(qr_count "$r" query_regression.not_comparable)" "the params file 
 assert_eq 3 "$(json_get "$r" '.findings[] | select(.code == "query_regression.score") | .details.results_compared')" "two parameter sets and the join"
 assert_eq 0 "$(qr_count "$r" query_regression.result_mismatch)"
 
-# Without pg_stat_statements in the database: a warning, and the run goes on.
+# Without pg_stat_statements in the database the import finds nothing, so the
+# configured check measured nothing: it fails (the run holds, 70) saying why,
+# never "ok" with a score of 0 of 0.
 c=$(gl_clone_db blue "$(gl_unique_name qr_pgss_c)")
 "$GL_BIN" check --no-color --out "$GL_TMP/o3" --plugins query_regression --config "$GL_TMP/c1.json" \
   --blue "$(gl_conninfo blue "$c")" --green "$conn_b" >"$GL_TMP/stdout3" 2>&1 || true
 r=$GL_TMP/o3/report.json
 assert_report_valid "$r"
-assert_eq 1 "$(qr_count "$r" query_regression.import_failed)"
-assert_contains "$(json_get "$r" '.findings[] | select(.code == "query_regression.import_failed") | .message')" "pg_stat_statements"
-assert_eq warning "$(json_get "$r" '.findings[] | select(.code == "query_regression.import_failed") | .severity')"
+assert_eq failed "$(json_get "$r" '.plugins[] | select(.name == "query_regression") | .status')"
+assert_contains "$(json_get "$r" '.plugins[] | select(.name == "query_regression") | .error')" \
+  "query_regression measured nothing: the workload gave 0 case(s) and none ran on both sides (0 refused, 0 not comparable); pg_stat_statements import: "
+assert_contains "$(json_get "$r" '.plugins[] | select(.name == "query_regression") | .error')" "pg_stat_statements"
+assert_eq 70 "$(json_get "$r" .decision.exit_code)"
 
 # Both sides 16+ (two clones on the 17 server): a $n statement without values is
 # compared by its generic plan, which names the index blue uses and green lacks.

@@ -109,3 +109,22 @@ r=$GL_TMP/ro/report.json
 assert_eq 0 "$(qr_count "$r" query_regression.superuser)" "no superuser warning"
 assert_eq "" "$(qr_codes_for "$r" fine)" "the workload runs as the reader role"
 assert_eq "query_regression.query_refused" "$(qr_codes_for "$r" random)"
+
+# A workload whose every query is filtered out (all refused) measured nothing:
+# the configured check fails saying so (the run holds, 70), never "ok" with a
+# score of 0 of 0.
+cat >"$GL_TMP/all_refused.json" <<'JSON'
+{"format": "greenlight-workload/1", "queries": [
+  {"name": "delete", "sql": "DELETE FROM venue"},
+  {"name": "ddl", "sql": "DROP TABLE venue"}
+]}
+JSON
+qr_config "$GL_TMP/all_refused_config.json" "$GL_TMP/all_refused.json"
+assert_exit 70 "$GL_BIN" check --no-color --out "$GL_TMP/refused_all" --plugins query_regression \
+  --config "$GL_TMP/all_refused_config.json" --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo blue "$b")"
+r=$GL_TMP/refused_all/report.json
+assert_report_valid "$r"
+assert_eq failed "$(json_get "$r" '.plugins[0].status')"
+assert_eq "query_regression measured nothing: the workload gave 2 case(s) and none ran on both sides (2 refused, 0 not comparable); fix the workload (share/doc/checks/query_regression.md) or leave query_regression out of --config" \
+  "$(json_get "$r" '.plugins[0].error')"
+assert_eq hold "$(json_get "$r" .decision.action)"
