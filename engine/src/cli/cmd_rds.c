@@ -58,6 +58,7 @@ static void rds_usage(FILE *out)
             "switchover that long. With --sign-key, switchover signs the decision (and appends it to\n"
             "--audit-log) before calling the API, and an outcome record (DIR/outcome.json) after.\n"
             "Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or AWS_PROFILE.\n"
+            "Signing: libcurl's SigV4 (default), or greenlight's OpenSSL signer with GREENLIGHT_AWS_SIGNER=openssl.\n"
             "\n"
             "exit: check/switchover 0 switchover (switchover: completed), 1 hold, 2 rollback,\n"
             "64 usage or refused by RDS, 69 RDS or a database unavailable, 70 switchover requested but not completed\n"
