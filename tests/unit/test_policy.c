@@ -79,7 +79,11 @@ static gl_policy_limits test_limits(void)
     gl_policy_limits_default(&l);
     l.instructions = 5000000;
     l.memory_bytes = 16u * 1024 * 1024;
-    l.wall_ms = 3000;
+    /* Far from anything these tests reach: the instruction and memory budgets
+     * must end the hostile policies, not a wall clock that a loaded machine
+     * (two cores, sanitizers, other suites) can outrun (the wall budget has
+     * its own test). */
+    l.wall_ms = 120000;
     return l;
 }
 
