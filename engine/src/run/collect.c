@@ -5,6 +5,7 @@
  */
 #include "run/stages.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,43 @@
 #include "collect/identity.h"
 #include "plugin/invoke.h"
 
+/* One side's opening, for a thread. */
+typedef struct open_job {
+    gl_run *run;
+    gl_side side;
+    const char *spec;
+    gl_error err;
+    int rc;
+} open_job;
+
+static void *open_job_run(void *arg)
+{
+    open_job *job = arg;
+
+    gl_error_clear(&job->err);
+    job->rc = gl_target_open(&job->run->targets[job->side], job->side, job->spec,
+                             &job->run->opts->target, &job->err);
+    return NULL;
+}
+
+/* Both sides are opened at once (blue in a second thread): connecting and
+ * reading each server's identity is round trips, not work. Failures are then
+ * taken in side order, as before. */
 static int open_targets(gl_run *run, gl_error *err)
 {
-    const char *specs[2] = {run->opts->blue, run->opts->green};
+    open_job jobs[2] = {{run, GL_SIDE_BLUE, run->opts->blue, {0}, -1},
+                        {run, GL_SIDE_GREEN, run->opts->green, {0}, -1}};
+    pthread_t thread;
+    int started = pthread_create(&thread, NULL, open_job_run, &jobs[0]) == 0;
 
+    if (!started)
+        open_job_run(&jobs[0]);
+    open_job_run(&jobs[1]);
+    if (started)
+        pthread_join(thread, NULL);
     for (int s = 0; s < 2; s++) {
-        gl_error terr;
-        gl_error_clear(&terr);
-        if (gl_target_open(&run->targets[s], (gl_side)s, specs[s], &run->opts->target, &terr) == 0)
+        gl_error terr = jobs[s].err;
+        if (jobs[s].rc == 0)
             continue;
         if (terr.exit_code == GL_EXIT_USAGE) {
             *err = terr;
