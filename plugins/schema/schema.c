@@ -178,6 +178,28 @@ static int check_facts(gl_ctx *ctx, const gl_host *host, const gl_value *facts, 
     return 0;
 }
 
+/* Each include_schemas pattern must select a schema on some side: a pattern
+ * that selects none ("pubic") means part of what the user asked for was
+ * never compared, and a check that measured less than asked is not ok. */
+static int includes_matched(gl_ctx *ctx, const gl_host *host, const schema_filter *f,
+                            const gl_value *blue, const gl_value *green)
+{
+    for (size_t i = 0; i < f->n_include; i++) {
+        int hit = 0;
+        for (int s = 0; s < 2 && !hit; s++) {
+            const gl_value *schemas = host->object_get(s == 0 ? blue : green, "schemas");
+            for (size_t k = 0; k < host->value_len(schemas) && !hit; k++)
+                hit = schema_glob_match(f->include_schemas[i], host->object_key_at(schemas, k));
+        }
+        if (!hit)
+            return host->set_error(ctx, "schema: config include_schemas \"%s\" matches no schema on "
+                                   "blue or green, so nothing was compared for it: check the name "
+                                   "(schema names are case-sensitive; `\\dn` in psql lists them)",
+                                   f->include_schemas[i]);
+    }
+    return 0;
+}
+
 static int schema_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
                           const gl_value *green)
 {
@@ -188,7 +210,8 @@ static int schema_compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue
         return -1;
     if (schema_filter_load(ctx, host, &filter) != 0)
         return -1;
-    if (schema_diff(ctx, host, &filter, blue, green) != 0)
+    if (includes_matched(ctx, host, &filter, blue, green) != 0 ||
+        schema_diff(ctx, host, &filter, blue, green) != 0)
         goto out;
     if (schema_replication_check(ctx, host, &filter, blue, green) != 0)
         goto out;

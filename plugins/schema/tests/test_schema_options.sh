@@ -42,3 +42,13 @@ g=$(gl_clone_db green "$(gl_unique_name schema_opt_g)")
 gl_sql green "$g" "$setup" >/dev/null
 schema_check "$GL_TMP/cross.json" "$(gl_conninfo blue "$a")" "$(gl_conninfo green "$g")" --config "$GL_TMP/config.json"
 assert_eq "" "$(schema_findings "$GL_TMP/cross.json")" "15 vs 17, same options"
+
+# An include_schemas pattern that selects no schema ("k71" for k17) means part
+# of what was asked was never compared: the check fails (the run holds, 70)
+# naming the pattern, instead of an "ok" that compared nothing.
+printf '{"plugins": {"schema": {"include_schemas": ["k17", "k71"]}}}' >"$GL_TMP/typo.json"
+assert_exit 70 "$GL_BIN" check --plugins schema --format json --blue "$(gl_conninfo blue "$a")" \
+  --green "$(gl_conninfo blue "$b")" --config "$GL_TMP/typo.json"
+assert_eq failed "$(jq -r '.plugins[0].status' "$GL_LAST_OUT")"
+assert_eq 'schema: config include_schemas "k71" matches no schema on blue or green, so nothing was compared for it: check the name (schema names are case-sensitive; `\dn` in psql lists them)' \
+  "$(jq -r '.plugins[0].error' "$GL_LAST_OUT")"
