@@ -36,8 +36,20 @@ gl_pgb_init "$X" app "$BG/blue" app
 gl_pgb_start "$X"
 ADMIN=$(gl_pgb_admin_conninfo "$X")
 CLIENT=$(gl_pgb_conninfo "$X" app)
+# create checks PgBouncer before changing anything: the alias, the ini entry.
+assert_exit 64 "$GL_BIN" deploy create --state "$S" --blue "$BG_BLUE" --green "$BG_GREEN" \
+  --pgbouncer "$ADMIN" --pgbouncer-ini "$X/pgbouncer.ini" --pgbouncer-db nosuch
+assert_contains "$(cat "$GL_LAST_ERR")" 'PgBouncer has no database "nosuch" (SHOW DATABASES)'
+sed "s|^app = host=$BG/blue |app = host=$BG/green |" "$X/pgbouncer.ini" >"$GL_TMP/elsewhere.ini"
+assert_exit 64 "$GL_BIN" deploy create --state "$S" --blue "$BG_BLUE" --green "$BG_GREEN" \
+  --pgbouncer "$ADMIN" --pgbouncer-ini "$GL_TMP/elsewhere.ini" --pgbouncer-db app
+assert_contains "$(cat "$GL_LAST_ERR")" "PgBouncer's entry app in $GL_TMP/elsewhere.ini points at host=$BG/green "
+assert_contains "$(cat "$GL_LAST_ERR")" "not at blue (host=$BG/blue "
+assert_eq "" "$(green_sql "SELECT subname FROM pg_subscription")" "nothing was changed"
+assert_eq "" "$(blue_sql "SELECT pubname FROM pg_publication")" "nothing was changed on blue"
 assert_exit 0 "$GL_BIN" deploy create --state "$S" --blue "$BG_BLUE" --green "$BG_GREEN" \
   --pgbouncer "$ADMIN" --pgbouncer-ini "$X/pgbouncer.ini" --pgbouncer-db app
+assert_contains "$(cat "$GL_LAST_ERR")" "pgbouncer: app pooled per transaction, pointing at blue"
 
 printf '{"id":"CHG-7","kind":"major_upgrade","target_version":"17"}\n' >"$GL_TMP/change.json"
 # The steps below narrow the gate to one plugin (speed); the whole gate, with

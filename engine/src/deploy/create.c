@@ -15,6 +15,7 @@
 #include "deploy/deploy.h"
 #include "deploy/prereq.h"
 #include "deploy/record.h"
+#include "deploy/switch_run.h"
 #include "deploy/schema_copy.h"
 
 typedef struct create_run {
@@ -551,6 +552,44 @@ static int set_versions(create_run *r)
                                gl_value_string(r->green.version)) != 0;
 }
 
+/* PgBouncer, when the deployment has one: reachable, the alias known and
+ * pooled per transaction, its ini entry pointing at blue. Read-only, on every
+ * run: a switchover refuses each of these, so create says so first. */
+static int check_pgbouncer(create_run *r, gl_error *err)
+{
+    const gl_value *pgb = gl_value_object_get(r->rec, "pgbouncer");
+    const char *admin, *ini, *alias;
+    gl_pgbouncer *b = NULL;
+    gl_pgbouncer_db db;
+    gl_pgbouncer_target blue_t, now;
+    int rc = -1;
+
+    if (gl_value_kind_of(pgb) != GL_VALUE_OBJECT)
+        return 0;
+    admin = r->opts->pgbouncer_admin ? r->opts->pgbouncer_admin : gl_value_object_string(pgb, "admin");
+    ini = gl_value_object_string(pgb, "ini");
+    alias = gl_value_object_string(pgb, "db");
+    if (gl_pgbouncer_connect(&b, admin, err) != 0 || gl_pgbouncer_database(b, alias, &db, err) != 0 ||
+        gl_pgbouncer_check_pool_mode(b, alias, err) != 0 ||
+        gl_pgbouncer_ini_read_target(ini, alias, &now, err) != 0 ||
+        gl_switch__target_from_conninfo(r->blue_spec, "blue", &blue_t, err) != 0)
+        goto out;
+    if (!gl_switch__target_equal(&now, &blue_t)) {
+        gl_error_set(err, GL_EXIT_USAGE, "PgBouncer's entry %s in %s points at host=%s port=%s "
+                     "dbname=%s, not at blue (host=%s port=%s dbname=%s): clients must reach blue "
+                     "through PgBouncer for a switchover to move them. Point the entry at blue, or "
+                     "give --blue as PgBouncer reaches it; nothing was changed",
+                     alias, ini, now.host, now.port, now.dbname, blue_t.host, blue_t.port,
+                     blue_t.dbname);
+        goto out;
+    }
+    say(r, "pgbouncer: %s pooled per transaction, pointing at blue", alias);
+    rc = 0;
+out:
+    gl_pgbouncer_free(b);
+    return rc;
+}
+
 int gl_deploy_create(const gl_deploy_options *opts)
 {
     create_run r;
@@ -605,6 +644,8 @@ int gl_deploy_create(const gl_deploy_options *opts)
             err.message[n - 1] = '\0';
         goto fail_recorded;
     }
+    if (check_pgbouncer(&r, &err) != 0)
+        goto fail_recorded;
     say(&r, "prerequisites: met (blue %s, green %s)", r.blue.version, r.green.version);
     if (!gl_deploy_record_done(r.rec, "prerequisites") && step(&r, "prerequisites", "schema", &err) != 0)
         goto fail;
