@@ -41,6 +41,22 @@ end
 -- Each run error (a plugin, a side, the policy input) holds: gl.rules.errors.
 rules.errors = gl.rules.errors
 
+-- This policy judges the engine_version check: a run without it (--plugins
+-- that leave it out) gave it nothing to judge, and says which plugin to add.
+-- The check ran when green has its facts or it reported a finding.
+function rules.engine_version_ran(input)
+  local facts = input.facts
+  if gl.kind(facts) == "object" and gl.kind(facts.green) == "object"
+      and present(facts.green.engine_version) then
+    return nil
+  end
+  if #gl.findings(input, { code_match = "^engine_version%.", limit = 1 }) > 0 then
+    return nil
+  end
+  return gl.hold("the major_upgrade policy judges the engine_version check, which did not run: "
+    .. "add engine_version to --plugins (or drop --plugins); if it failed, the run's errors say why")
+end
+
 -- Anything of severity error or critical breaks the upgrade.
 function rules.blockers(input)
   local verdicts = {}

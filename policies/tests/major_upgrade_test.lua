@@ -218,4 +218,19 @@ return {
                rules_fired = { "downgrade", "blockers", "undeclared_parameters" },
                reasons_count = 3 },
   },
+
+  -- a run with --plugins that leaves engine_version out gave this policy
+  -- nothing to judge: it holds, naming the plugin to add
+  engine_version_not_run_holds_naming_the_plugin = {
+    policy = "major_upgrade.lua",
+    input = { findings = {}, facts = { blue = { parameters = {} }, green = { parameters = {} } } },
+    expect = { action = "hold", reasons = { { rule = "engine_version_ran",
+      message = "add engine_version to --plugins" } } },
+  },
+
+  engine_version_run_is_no_reason = {
+    policy = "major_upgrade.lua",
+    input = { findings = { major }, facts = { blue = { engine_version = {} }, green = { engine_version = {} } } },
+    expect = { action = "switchover", not_fired = { "engine_version_ran" } },
+  },
 }

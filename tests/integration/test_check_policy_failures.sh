@@ -80,3 +80,9 @@ assert_contains "$(cat "$GL_LAST_OUT")" "policies/strict.lua"
 # An unreadable policy file is a usage error for policy eval too, not a broken policy.
 assert_exit 64 "$GL_BIN" policy eval --input "$GL_TMP/input.json" --policy "$GL_TMP/does-not-exist.lua"
 assert_contains "$(cat "$GL_LAST_ERR")" "--policy: cannot read $GL_TMP/does-not-exist.lua"
+
+# A shipped policy that judges a check the run left out (--plugins) holds and
+# names the plugin to add.
+assert_exit 1 gl_check "$GL_TMP/mu_subset" --blue "$blue" --green "$green" --policy major_upgrade --plugins parameters
+assert_contains "$(json_get "$GL_TMP/mu_subset/report.json" '[.decision.reasons[].message] | join(" ")')" \
+  "the major_upgrade policy judges the engine_version check, which did not run: add engine_version to --plugins"
