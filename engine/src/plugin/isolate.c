@@ -21,6 +21,7 @@
 
 #include "plugin/progress.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 /* Largest message either way; a result over it is a failed plugin. */
 #define FRAME_MAX GL_JSON_MAX_FILE
@@ -341,37 +342,13 @@ out:
     return rc;
 }
 
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        uint32_t cp;
-        if (len == 0 || i + len > n)
-            return 0;
-        cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 gl_value *gl_isolate_text(const char *s)
 {
     size_t n = strlen(s), o = 0;
     char *buf;
     gl_value *v;
 
-    if (valid_utf8((const unsigned char *)s, n))
+    if (gl_utf8_valid((const unsigned char *)s, n))
         return gl_value_string(s);
     buf = malloc(n * 4 + 1);
     if (buf == NULL)
@@ -383,7 +360,7 @@ gl_value *gl_isolate_text(const char *s)
             buf[o++] = '\\';
             buf[o++] = '\\';
             i++;
-        } else if (c >= 0x80 && (len == 0 || i + len > n || !valid_utf8((const unsigned char *)s + i, len))) {
+        } else if (c >= 0x80 && (len == 0 || i + len > n || gl_utf8_seq_len((const unsigned char *)s + i, n - i) == 0)) {
             o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
             i++;
         } else {

@@ -13,6 +13,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "report/report.h"
+#include "util/utf8.h"
 #include "value/value.h"
 
 #define W(call) do { if ((call) < 0) goto out; } while (0)
@@ -25,16 +26,15 @@ typedef struct junit_ctx {
     int suite_id;
 } junit_ctx;
 
-/* XML 1.0 cannot carry most C0 controls, even escaped: they become '?'. */
+/* XML 1.0 cannot carry most C0 controls, even escaped, nor bytes that are
+ * not UTF-8 (a report read back may hold overlong forms yajl let through):
+ * they become '?'. */
 static char *xml_clean(const char *s)
 {
     char *copy = strdup(s ? s : "");
 
-    if (copy == NULL)
-        return NULL;
-    for (unsigned char *p = (unsigned char *)copy; *p; p++)
-        if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-            *p = '?';
+    if (copy != NULL)
+        gl_utf8_scrub_xml(copy);
     return copy;
 }
 
