@@ -7,6 +7,7 @@
 # console error and nothing fetched; text from the inputs stays text.
 # Screenshots are saved under <build>/screenshots. A 10,000-finding report
 # (the held run's findings repeated) must render and page without freezing.
+# gl-timing: serial (latency is judged: run alone, not beside another test's load)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check_lib.sh"
 . "$GL_SOURCE_DIR/plugins/query_regression/tests/qr_lib.sh"

@@ -3,6 +3,7 @@
 # (checks/$GL_DB/workload.json): every result digest and plan shape matches, no
 # query is judged regressed, and the score is reported.
 # gl-datasets: gltest pagila
+# gl-timing: serial (latency is judged: run alone, not beside another test's load)
 . "$(dirname "$0")/../../../tests/integration/lib.sh"
 . "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
 . "$(dirname "$0")/qr_lib.sh"

@@ -5,6 +5,7 @@
 # the assertions say what each change must cause and what must never be claimed
 # (a regression or a result difference where nothing changed), not the exact
 # set of informational findings (latency_improved / inconclusive may come and go).
+# gl-timing: serial (latency is judged: run alone, not beside another test's load)
 . "$(dirname "$0")/../../../tests/integration/lib.sh"
 . "$GL_SOURCE_DIR/tests/integration/check_lib.sh"
 . "$(dirname "$0")/qr_lib.sh"
