@@ -70,7 +70,7 @@ static void shipped_names(const char *dir, char *out, size_t len)
     for (size_t i = 0; i < n && used < len; i++)
         used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", sorted[i]);
     if (n == 0)
-        snprintf(out, len, "none found in %s", dir);
+        snprintf(out, len, "none found in %.900s", dir); /* cut, not overflowed */
 }
 
 int gl_policy_resolve(const char *given, char *out, size_t len, gl_error *err)
