@@ -26,7 +26,8 @@ int gl_aws_sigv4_apply(CURL *curl, const gl_aws_credentials *creds, const char *
         curl_easy_setopt(curl, CURLOPT_USERNAME, creds->access_key_id) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_PASSWORD, creds->secret_access_key) != CURLE_OK)
         return gl_error_set(err, GL_EXIT_INTERNAL,
-                            "this libcurl cannot sign AWS requests (CURLOPT_AWS_SIGV4 needs libcurl 7.75 or newer)");
+                            "this libcurl cannot sign AWS requests (CURLOPT_AWS_SIGV4 needs libcurl 7.75 or newer): "
+                            "set GREENLIGHT_AWS_SIGNER=openssl to sign with greenlight's OpenSSL signer");
     if (creds->session_token[0] != '\0') {
         char *line;
         size_t len = strlen(creds->session_token) + sizeof("X-Amz-Security-Token: ");
