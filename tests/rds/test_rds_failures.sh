@@ -32,10 +32,18 @@ assert_eq 2 "$(calls_of DescribeDBInstances | jq length)" "blue and green resolv
 assert_eq "$GL_RDS_INSTANCE_ARN" "$(calls_of DescribeDBInstances | jq -r '.[0].params.DBInstanceIdentifier')"
 assert_eq 15 "$(json_get "$GL_TMP/inst/report.json" '.targets.blue.server_version_num / 10000 | floor')"
 assert_eq 17 "$(json_get "$GL_TMP/inst/report.json" '.targets.green.server_version_num / 10000 | floor')"
-# The gate's --config reaches the gate (a misspelt plugin is named), and nothing switches.
+# The gate's own inputs are refused before any API call: a misspelt plugin in
+# --config, a change file that is not one, an unknown plugin in --plugins.
+before=$(rds_calls | wc -l)
 printf '{"plugins": {"paramters": {}}}' >"$GL_TMP/conf.json"
 assert_exit 64 gl_rds switchover --deployment "$inst_dep" --dbname "$GL_DB" --config "$GL_TMP/conf.json"
 assert_contains "$(cat "$GL_LAST_ERR")" '$.plugins.paramters: no plugin of that name (did you mean "parameters"?)'
+printf '{"id": "CHG-1", "knd": "major_upgrade"}' >"$GL_TMP/badchange.json"
+assert_exit 64 gl_rds check --deployment "$inst_dep" --dbname "$GL_DB" --change "$GL_TMP/badchange.json"
+assert_contains "$(cat "$GL_LAST_ERR")" "knd"
+assert_exit 64 gl_rds check --deployment "$inst_dep" --dbname "$GL_DB" --plugins parameters,nosuchcheck
+assert_contains "$(cat "$GL_LAST_ERR")" "nosuchcheck"
+assert_eq "$before" "$(rds_calls | wc -l)" "no API call for a usage error"
 assert_eq 0 "$(calls_of SwitchoverBlueGreenDeployment | jq length)"
 
 # --- delete without --delete-target keeps green -----------------------------------

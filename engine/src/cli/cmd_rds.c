@@ -159,6 +159,14 @@ static int parse_args(int argc, char **argv, rds_args *a)
     return -1;  /* parsed: carry on */
 }
 
+/* The gate's own inputs (change, config, waivers, plugins), before any API
+ * call: a usage error never waits for the RDS API. */
+static int check_gate_inputs(rds_args *a, gl_error *err)
+{
+    a->gate.plugin_dirs = a->dirs;
+    return gl_check_inputs_check(&a->gate, err);
+}
+
 /* Refuses options that belong to other verbs. */
 static int check_verb_options(rds_args *a)
 {
@@ -210,6 +218,7 @@ static int check_verb_options(rds_args *a)
          * (or $GREENLIGHT_POLICY_PUB) and an --out that cannot be written. */
         if (gl_policy_resolve(a->gate.policy_path, policy, sizeof(policy), &err) != 0 ||
             gl_cli_output_check_policy(&a->output, policy, &err) != 0 ||
+            check_gate_inputs(a, &err) != 0 ||
             (a->output.out_dir != NULL &&
              gl_path_check_output_dir("--out", a->output.out_dir, "report.json", &err) != 0))
             return gl_cli_fail(NULL, err.exit_code ? err.exit_code : GL_EXIT_USAGE, err.message);

@@ -50,6 +50,15 @@ void gl_check_options_default(gl_check_options *opts);
 int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
                  gl_error *err);
 
+/*
+ * Checks the gate's inputs alone (policy, change, config, waivers, plugins),
+ * as gl_check_run's first stage does, for a verb that must find the
+ * targets first (rds: blue and green come from the RDS API) and should
+ * refuse a usage error before calling anything. opts->blue/green may be
+ * NULL. 0, or -1 with err as gl_check_run's.
+ */
+int gl_check_inputs_check(const gl_check_options *opts, gl_error *err);
+
 /* The policy's size limit (share/doc/exit-codes.md, "Input size limits");
  * the JSON inputs' limits are in input/formats.c. */
 #define GL_POLICY_MAX (4u * 1024u * 1024u)
