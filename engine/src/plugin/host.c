@@ -90,7 +90,10 @@ static void host_log(gl_ctx *ctx, gl_log_level level, const char *fmt, ...)
     for (int s = 0; s < 2; s++)
         if (ctx->targets[s])
             gl_scrub_secret(line, sizeof(line), ctx->targets[s]->password);
-    fprintf(stderr, "greenlight: %s: %s: %s\n", ctx->plugin_name ? ctx->plugin_name : "host",
+    /* On a terminal the parent may be showing a progress line (plugin/progress.h):
+     * the log line replaces it, and the next redraw comes below. */
+    fprintf(stderr, "%sgreenlight: %s: %s: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
+            ctx->plugin_name ? ctx->plugin_name : "host",
             names[level <= GL_LOG_ERROR ? level : GL_LOG_ERROR], line);
 }
 
