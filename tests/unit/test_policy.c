@@ -690,4 +690,12 @@ Test(default_policy, a_declaration_no_plugin_measured_names_the_plugin_to_add)
                      "check did not run: add engine_version to --plugins (or drop --plugins); if it "
                      "failed, the run's errors say why");
     gl_value_free(d);
+
+    d = decide(json("{\"findings\": [], \"facts\": {\"blue\": {}, \"green\": {}}, \"change\": "
+                    "{\"kind\": \"major_upgrade\"}, \"waivers\": [], \"errors\": []}"));
+    cr_assert_str_eq(action(d), "hold");
+    cr_assert_str_eq(gl_value_object_string(reason(d, 0), "message"),
+                     "the change declares a major upgrade but the engine_version check did not run: add "
+                     "engine_version to --plugins (or drop --plugins); if it failed, the run's errors say why");
+    gl_value_free(d);
 }
