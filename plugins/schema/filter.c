@@ -1,6 +1,7 @@
 /*
  * filter.c — which objects the schema check looks at. Config keys (each an
- * array of patterns, or one string; '*' matches any run, '?' one byte):
+ * array of patterns, or one string; fnmatch(3) globs, greenlight's one glob
+ * dialect: '*' any run, '?' one byte, '[...]' a set, '\' quotes):
  *
  *   include_schemas  only these schemas (default: every non-system schema)
  *   exclude_schemas  never these schemas
