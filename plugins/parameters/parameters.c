@@ -534,7 +534,7 @@ static int parameters_compare(gl_ctx *ctx, const gl_host *host, const gl_value *
     ignore_list ignore = { NULL, 0, 0 };
     const gl_value *bs, *gs;
     const char **names = NULL;
-    size_t n = 0;
+    size_t n = 0, compared = 0;
     int rc = -1;
 
     bs = settings_of(ctx, host, blue, "blue");
@@ -550,6 +550,7 @@ static int parameters_compare(gl_ctx *ctx, const gl_host *host, const gl_value *
 
         if (is_ignored(&ignore, names[i]))
             continue;
+        compared++;
         read_setting(host, bo, &b);
         read_setting(host, go, &g);
         if (bo != NULL && go != NULL) {
@@ -564,6 +565,13 @@ static int parameters_compare(gl_ctx *ctx, const gl_host *host, const gl_value *
         if ((bo != NULL && compare_pending(ctx, host, names[i], &b, GL_SIDE_BLUE) != 0) ||
             (go != NULL && compare_pending(ctx, host, names[i], &g, GL_SIDE_GREEN) != 0))
             goto out;
+    }
+    /* A check that compared nothing says so: it is not "ok". */
+    if (compared == 0 && n > 0) {
+        host->set_error(ctx, "parameters: the ignore list leaves no setting to compare (%zu ignored): "
+                        "narrow \"ignore\", \"ignore_file\" or \"ignore_add\" in --config, or leave the "
+                        "check out with --plugins", n);
+        goto out;
     }
     rc = 0;
 out:

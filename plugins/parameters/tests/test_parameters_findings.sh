@@ -36,6 +36,15 @@ printf '{"plugins":{"parameters":{"ignore_add":["TEMP_*"]}}}' >"$GL_TMP/ignore.j
 run_check "$GL_TMP/ignored" --config "$GL_TMP/ignore.json" --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo blue "$b")"
 assert_eq 0 "$(json_get "$GL_TMP/ignored/report.json" '[.findings[] | select(.object == "temp_buffers")] | length')" "ignore_add patterns are case-insensitive globs"
 
+# An ignore list that leaves nothing to compare is a failed check, not "ok".
+printf '{"plugins":{"parameters":{"ignore":["*"]}}}' >"$GL_TMP/all.json"
+assert_exit 70 "$GL_BIN" check --no-color --plugins parameters --out "$GL_TMP/all" --config "$GL_TMP/all.json" \
+  --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo blue "$b")"
+assert_eq failed "$(json_get "$GL_TMP/all/report.json" '.plugins[] | select(.name == "parameters") | .status')"
+assert_contains "$(json_get "$GL_TMP/all/report.json" '.errors[0].message')" \
+  "parameters: the ignore list leaves no setting to compare"
+assert_eq hold "$(json_get "$GL_TMP/all/report.json" .decision.action)"
+
 printf '{"plugins":{"parameters":{"ignore":"temp_buffers"}}}' >"$GL_TMP/bad.json"
 rc=0
 "$GL_BIN" check --no-color --plugins parameters --out "$GL_TMP/bad" --config "$GL_TMP/bad.json" \
