@@ -14,8 +14,8 @@ Test code only: the real service cannot run here. It
     INVALID_CONFIGURATION; DELETING), one step per DescribeBlueGreenDeployments;
   * can be told (POST /_control, JSON) to throttle the next N requests, answer
     5xx, hang (then serve the request anyway: a lost answer), each optionally
-    for one action only; fail a switchover, go INVALID_CONFIGURATION, or page
-    by N;
+    for one action only; answer more than 16 MiB ("oversize": N answers);
+    fail a switchover, go INVALID_CONFIGURATION, or page by N;
   * records every signed call it accepted (GET /_calls), so a test can prove
     that a held gate never called SwitchoverBlueGreenDeployment.
 
@@ -157,7 +157,7 @@ class State:
         self.calls = []
         self.control = {"throttle": 0, "fail_5xx": 0, "hang_seconds": 0, "hang_count": 0,
                         "switchover_outcome": "complete", "steps": 1, "page_size": 100,
-                        "provisioning_outcome": "available", "only_action": None}
+                        "provisioning_outcome": "available", "only_action": None, "oversize": 0}
         self.databases = dict(config["databases"])
 
     def now(self):
@@ -464,6 +464,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if state.control["fail_5xx"] > 0 and only in (None, action):
                     state.control["fail_5xx"] -= 1
                     raise Fault("InternalFailure", "An internal error occurred", 503)
+                oversize = state.control["oversize"] > 0 and only in (None, action)
+                if oversize:
+                    state.control["oversize"] -= 1
+            if oversize:
+                return self.reply(200, "<!--" + "x" * (17 * 1024 * 1024) + "-->")
+            with state.lock:
                 validate_params(MODEL["operations"][action]["input"]["shape"], params)
                 result = OPS[action](state, params)
             self.reply(200, answer_xml(action, result))

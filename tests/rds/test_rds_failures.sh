@@ -110,4 +110,12 @@ assert_not_contains "$(cat "$GL_LAST_ERR")" "completed: green is production"
 assert_eq SWITCHOVER_IN_PROGRESS "$(json_get "$GL_TMP/lost-track/rds.json" .status)" "the last state seen"
 rds_control '{"fail_5xx": 0, "only_action": null, "steps": 1}'
 assert_exit 0 gl_rds status --deployment "$follow"
+
+# An answer past the 16 MiB cap is refused, never retried, never read whole.
+rds_control '{"oversize": 1, "only_action": null}'
+before=$(calls_of DescribeBlueGreenDeployments | jq length)
+assert_exit 69 gl_rds status --deployment "$follow"
+assert_contains "$(cat "$GL_LAST_ERR")" "the RDS answer to DescribeBlueGreenDeployments is larger than 16777216 bytes"
+assert_eq 1 "$(($(calls_of DescribeBlueGreenDeployments | jq length) - before))" "not retried"
+assert_exit 0 gl_rds status --deployment "$follow"
 assert_eq 0 "$(grep -c 'standin: internal error' "$GL_TMP/standin.log" || true)" "the stand-in itself never failed"

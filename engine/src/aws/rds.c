@@ -7,11 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <openssl/rand.h>
 
 #include "aws/sigv4.h"
+#include "util/http.h"
 
 #define GL_RDS_API_VERSION "2014-10-31"
 #define GL_RDS_ANSWER_MAX (16u * 1024u * 1024u)
@@ -22,38 +20,6 @@ typedef struct gl_rds_param {
     const char *name;
     const char *value;
 } gl_rds_param;
-
-typedef struct answer {
-    char *data;
-    size_t len, cap;
-    int too_large;
-} answer;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    answer *a = userdata;
-    size_t n = size * nmemb;
-
-    if (a->len + n + 1 > GL_RDS_ANSWER_MAX) {
-        a->too_large = 1;
-        return 0;
-    }
-    if (a->len + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 8192;
-        char *grown;
-        while (cap < a->len + n + 1)
-            cap *= 2;
-        grown = realloc(a->data, cap);
-        if (grown == NULL)
-            return 0;
-        a->data = grown;
-        a->cap = cap;
-    }
-    memcpy(a->data + a->len, ptr, n);
-    a->len += n;
-    a->data[a->len] = '\0';
-    return n;
-}
 
 static long env_long(const char *name, long def, long lo, long hi)
 {
@@ -202,44 +168,6 @@ static void describe_aws_error(const gl_rds_client *c, const char *action, const
 
 /* ---- one call, with retries ---- */
 
-static int network_retryable(CURLcode cc)
-{
-    switch (cc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* Sleeps a random time in [0, min(max, base * 2^attempt)] ("full jitter"). */
-static long backoff(const gl_rds_client *c, int attempt)
-{
-    long cap = c->base_delay_ms;
-    unsigned int r = 0;
-    struct timespec ts;
-    long ms;
-
-    for (int i = 0; i < attempt && cap < c->max_delay_ms; i++)
-        cap *= 2;
-    if (cap > c->max_delay_ms)
-        cap = c->max_delay_ms;
-    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-        r = (unsigned int)time(NULL);
-    ms = (long)(r % (unsigned int)(cap + 1));
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-    return ms;
-}
-
 /* Appends "&name=value" (form-encoded) to body. */
 static int form_append(CURL *curl, char *body, size_t cap, const char *name, const char *value, gl_error *err)
 {
@@ -256,6 +184,86 @@ static int form_append(CURL *curl, char *body, size_t cap, const char *name, con
     return 0;
 }
 
+/* Signs and sends body once; 0 with the transfer's outcome in *cc and the
+ * answer in answer, or -1 when the request could not be made. */
+static int send_once(gl_rds_client *c, CURL *curl, const char *body, struct curl_slist **headers, gl_buf *answer,
+                     char curl_err[CURL_ERROR_SIZE], CURLcode *cc, gl_error *err)
+{
+    curl_easy_reset(curl);
+    curl_slist_free_all(*headers);
+    *headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+    if (*headers == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    /* Signed again on every attempt: a retry gets a fresh X-Amz-Date. */
+    if (c->signer == GL_AWS_SIGNER_OPENSSL
+            ? gl_aws_sigv4_apply_openssl(&c->creds, c->region, "rds", "POST", c->endpoint, body, strlen(body),
+                                         headers, err) != 0
+            : gl_aws_sigv4_apply(curl, &c->creds, c->region, "rds", headers, err) != 0)
+        return -1;
+    gl_buf_free(answer);
+    gl_buf_init(answer, GL_RDS_ANSWER_MAX);
+    curl_err[0] = '\0';
+    curl_easy_setopt(curl, CURLOPT_URL, c->endpoint);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, gl_http_on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "greenlight/" GL_VERSION);
+    c->attempts_made++;
+    *cc = curl_easy_perform(curl);
+    return 0;
+}
+
+/* A transfer that failed: 0 with why filled when another attempt may
+ * succeed, or -1 with err set when the call ends here (last: no attempt left). */
+static int transfer_failed(const gl_rds_client *c, const char *action, CURLcode cc, const gl_buf *answer,
+                           const char *curl_err, int last, char *why, size_t why_len, gl_error *err)
+{
+    if (answer->failed == GL_BUF_TOO_LARGE)
+        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer to %s is larger than %u bytes", action,
+                            GL_RDS_ANSWER_MAX);
+    if (answer->failed == GL_BUF_NOMEM)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    if (!gl_http_retryable(cc))
+        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot call RDS %s at %s: %s", action, c->endpoint,
+                            curl_err[0] ? curl_err : curl_easy_strerror(cc));
+    snprintf(why, why_len, "%s", curl_err[0] ? curl_err : curl_easy_strerror(cc));
+    if (last)
+        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot reach the RDS API at %s after %d attempts (%s): check --endpoint-url, the network and --region",
+                            c->endpoint, c->max_attempts, why);
+    return 0;
+}
+
+/* An HTTP answer other than 200: 0 with why filled when it is worth another
+ * attempt (throttling, 5xx), or -1 with err set when the call ends here. */
+static int refused(const gl_rds_client *c, const char *action, const char *subject, long status,
+                   const gl_buf *answer, int last, char *why, size_t why_len, gl_error *err)
+{
+    char code[128] = "", message[1024] = "";
+
+    gl_rds_xml_error(answer->data ? answer->data : "", answer->len, code, sizeof(code), message, sizeof(message));
+    if (!is_throttling(code) && status < 500) {
+        if (code[0] == '\0')
+            return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+                                "RDS %s answered HTTP %ld without an AWS error: check --endpoint-url (%s)", action,
+                                status, c->endpoint);
+        describe_aws_error(c, action, subject, code, message, status, err);
+        return -1;
+    }
+    snprintf(why, why_len, "%s HTTP %ld", code[0] ? code : "error", status);
+    if (last) {
+        describe_aws_error(c, action, subject, code, message, status, err);
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * Calls action with params; on HTTP 200 returns 0 with the answer in *out
  * (caller frees). subject names the deployment/ARN in error messages.
@@ -267,12 +275,12 @@ static int rds_call(gl_rds_client *c, const char *action, const gl_rds_param *pa
     char curl_err[CURL_ERROR_SIZE];
     struct curl_slist *headers = NULL;
     CURL *curl = curl_easy_init();
-    answer a = {0};
-    int rc = -1, attempt;
-    long status = 0;
+    gl_buf answer;
+    int rc = -1;
 
     *out = NULL;
     c->attempts_made = 0;
+    gl_buf_init(&answer, GL_RDS_ANSWER_MAX);
     if (curl == NULL)
         return gl_error_set(err, GL_EXIT_INTERNAL, "cannot start libcurl");
     if (form_append(curl, body, sizeof(body), "Action", action, err) != 0 ||
@@ -281,97 +289,32 @@ static int rds_call(gl_rds_client *c, const char *action, const gl_rds_param *pa
     for (size_t i = 0; i < n_params; i++)
         if (params[i].value != NULL && form_append(curl, body, sizeof(body), params[i].name, params[i].value, err) != 0)
             goto out;
-    for (attempt = 0; attempt < c->max_attempts; attempt++) {
+    for (int attempt = 0; attempt < c->max_attempts; attempt++) {
+        int last = attempt + 1 == c->max_attempts;
+        long status = 0;
+        char why[256];
         CURLcode cc;
-        char code[128] = "", message[1024] = "";
-        const char *why = NULL;
-        char why_buf[256];
 
-        curl_easy_reset(curl);
-        curl_slist_free_all(headers);
-        headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
-        if (headers == NULL) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        if (send_once(c, curl, body, &headers, &answer, curl_err, &cc, err) != 0)
             goto out;
-        }
-        /* Signed again on every attempt: a retry gets a fresh X-Amz-Date. */
-        if (c->signer == GL_AWS_SIGNER_OPENSSL
-                ? gl_aws_sigv4_apply_openssl(&c->creds, c->region, "rds", "POST", c->endpoint, body, strlen(body),
-                                             &headers, err) != 0
-                : gl_aws_sigv4_apply(curl, &c->creds, c->region, "rds", &headers, err) != 0)
-            goto out;
-        a.len = 0;
-        a.too_large = 0;
-        curl_err[0] = '\0';
-        curl_easy_setopt(curl, CURLOPT_URL, c->endpoint);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
-        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(curl, CURLOPT_USERAGENT, "greenlight/" GL_VERSION);
-        c->attempts_made++;
-        cc = curl_easy_perform(curl);
         if (cc != CURLE_OK) {
-            if (a.too_large) {
-                gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer to %s is larger than %u bytes", action,
-                             GL_RDS_ANSWER_MAX);
+            if (transfer_failed(c, action, cc, &answer, curl_err, last, why, sizeof(why), err) != 0)
                 goto out;
-            }
-            if (!network_retryable(cc)) {
-                gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot call RDS %s at %s: %s", action, c->endpoint,
-                             curl_err[0] ? curl_err : curl_easy_strerror(cc));
-                goto out;
-            }
-            snprintf(why_buf, sizeof(why_buf), "%s", curl_err[0] ? curl_err : curl_easy_strerror(cc));
-            why = why_buf;
-            if (attempt + 1 == c->max_attempts) {
-                gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot reach the RDS API at %s after %d attempts (%s): check --endpoint-url, the network and --region",
-                             c->endpoint, c->max_attempts, why);
-                goto out;
-            }
         } else {
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
             if (status == 200) {
-                *out = a.data ? a.data : strdup("");
-                *out_len = a.len;
-                a.data = NULL;
-                if (*out == NULL)
-                    gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
-                rc = *out ? 0 : -1;
+                *out = gl_buf_take(&answer, out_len);
+                rc = *out ? 0 : gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
                 goto out;
             }
-            gl_rds_xml_error(a.data ? a.data : "", a.len, code, sizeof(code), message, sizeof(message));
-            if (!is_throttling(code) && status < 500) {
-                if (code[0] == '\0')
-                    gl_error_set(err, GL_EXIT_UNAVAILABLE,
-                                 "RDS %s answered HTTP %ld without an AWS error: check --endpoint-url (%s)", action,
-                                 status, c->endpoint);
-                else
-                    describe_aws_error(c, action, subject, code, message, status, err);
+            if (refused(c, action, subject, status, &answer, last, why, sizeof(why), err) != 0)
                 goto out;
-            }
-            snprintf(why_buf, sizeof(why_buf), "%s HTTP %ld", code[0] ? code : "error", status);
-            why = why_buf;
-            if (attempt + 1 == c->max_attempts) {
-                describe_aws_error(c, action, subject, code, message, status, err);
-                goto out;
-            }
         }
-        {
-            long waited;
-            fprintf(stderr, "rds: %s attempt %d of %d failed (%s); retrying", action, attempt + 1, c->max_attempts, why);
-            waited = backoff(c, attempt);
-            fprintf(stderr, " after %ld ms\n", waited);
-        }
+        fprintf(stderr, "rds: %s attempt %d of %d failed (%s); retrying", action, attempt + 1, c->max_attempts, why);
+        fprintf(stderr, " after %ld ms\n", gl_http_backoff(c->base_delay_ms, c->max_delay_ms, attempt));
     }
 out:
-    free(a.data);
+    gl_buf_free(&answer);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     return rc;

@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
+#include "util/http.h"
 #include "value/value.h"
 
 #define NOTIFY_SECRET_ENV "GREENLIGHT_WEBHOOK_SECRET"
@@ -293,50 +292,6 @@ static int signature(const char *secret, const char *body, size_t len, char out[
     return 0;
 }
 
-static size_t discard(char *data, size_t size, size_t n, void *user)
-{
-    (void)data;
-    (void)user;
-    return size * n;
-}
-
-static int retryable(CURLcode cc)
-{
-    switch (cc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* Sleeps a random time in [0, min(max, base * 2^attempt)] ("full jitter"). */
-static long backoff(const gl_notify_options *o, int attempt)
-{
-    long cap = o->base_delay_ms, ms;
-    unsigned int r = 0;
-    struct timespec ts;
-
-    for (int i = 0; i < attempt && cap < o->max_delay_ms; i++)
-        cap *= 2;
-    if (cap > o->max_delay_ms)
-        cap = o->max_delay_ms;
-    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-        r = (unsigned int)time(NULL);
-    ms = (long)(r % (unsigned int)(cap + 1));
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-    return ms;
-}
-
 int gl_notify_send(const char *arg, const gl_value *report, const char *verb, int exit_code,
                    const gl_notify_options *o, gl_error *err)
 {
@@ -378,7 +333,8 @@ int gl_notify_send(const char *arg, const gl_value *report, const char *verb, in
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, gl_http_on_data);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, NULL); /* the answer is discarded */
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, o->timeout_ms);
@@ -399,13 +355,13 @@ int gl_notify_send(const char *arg, const gl_value *report, const char *verb, in
         } else {
             /* libcurl's messages name the host and port, never the path. */
             snprintf(why, sizeof(why), "%s", curl_err[0] ? curl_err : curl_easy_strerror(cc));
-            if (!retryable(cc))
+            if (!gl_http_retryable(cc))
                 break;
         }
         if (attempt + 1 < o->max_attempts) {
             fprintf(stderr, "notify: %s attempt %d of %d failed (%s); retrying", shown, attempt + 1,
                     o->max_attempts, why);
-            fprintf(stderr, " after %ld ms\n", backoff(o, attempt));
+            fprintf(stderr, " after %ld ms\n", gl_http_backoff(o->base_delay_ms, o->max_delay_ms, attempt));
         } else {
             gl_error_set(err, GL_EXIT_UNAVAILABLE, "notify %s failed after %d attempts: %s", shown,
                          o->max_attempts, why);
