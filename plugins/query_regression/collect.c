@@ -21,10 +21,13 @@
  */
 #include "qr.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* One (query, parameter set) pair: the unit that is judged. */
 typedef struct qr_case {
@@ -72,6 +75,11 @@ typedef struct qr_run {
     size_t nrel;
     size_t progress_done, progress_total;
     gl_value *role[2];     /* {name, superuser} of each live side */
+    /* The server backend each timed pass ran on, per side (pg_backend_pid):
+     * different when the host could open fresh connections (ABI 1.3). */
+    long long pass_backend[2][2];
+    int fresh_connections;
+    double pass_gap_waited_ms;
 } qr_run;
 
 static const char *side_name(int s)
@@ -129,10 +137,10 @@ int query_regression__config_read(gl_ctx *ctx, const gl_host *host, query_regres
     static const char *const keys[] = {"workload", "samples", "warmup", "confidence",
                                        "effect_tolerance", "min_effect_ms", "noise_floor",
                                        "statement_timeout_ms", "analyze_green",
-                                       "pg_stat_statements", NULL};
+                                       "pg_stat_statements", "pass_gap_ms", NULL};
     static const char *const numeric[] = {"samples", "warmup", "confidence", "effect_tolerance",
                                           "min_effect_ms", "noise_floor", "statement_timeout_ms",
-                                          NULL};
+                                          "pass_gap_ms", NULL};
     const gl_value *cfg = host->config(ctx), *wl = host->object_get(cfg, "workload");
     const gl_value *an = host->object_get(cfg, "analyze_green");
     char err[512];
@@ -163,6 +171,7 @@ int query_regression__config_read(gl_ctx *ctx, const gl_host *host, query_regres
     c->min_effect_ms = cfg_number(host, cfg, "min_effect_ms", GL_QR_DEFAULT_MIN_EFFECT_MS);
     c->noise_floor = cfg_number(host, cfg, "noise_floor", GL_QR_DEFAULT_NOISE_FLOOR);
     c->timeout_ms = (int)cfg_number(host, cfg, "statement_timeout_ms", 0);
+    c->pass_gap_ms = (int)cfg_number(host, cfg, "pass_gap_ms", GL_QR_DEFAULT_PASS_GAP_MS);
     c->analyze_green = host->value_get_bool(an);
     return read_import_config(ctx, host, host->object_get(cfg, "pg_stat_statements"), &c->import);
 }
@@ -504,6 +513,66 @@ static int run_plans(qr_run *r)
     return 0;
 }
 
+/* Sleeps ms milliseconds (interrupted sleeps go on). */
+static void pause_ms(double ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000) * 1e6)};
+
+    while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* The gap between the passes: pass_gap_ms plus up to half of it at random
+ * (from the clock's nanoseconds), so the passes do not fall in step with a
+ * periodic load. */
+static double pass_gap(const qr_run *r)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return r->cfg.pass_gap_ms * (1.0 + (double)(now.tv_nsec % 1000) / 2000.0);
+}
+
+static int backend_row(void *ud, int ncols, const char *const *names, const char *const *values,
+                       const int *is_null)
+{
+    (void)names;
+    if (ncols >= 1 && !is_null[0])
+        *(long long *)ud = strtoll(values[0], NULL, 10);
+    return 0;
+}
+
+/* Before the second pass: the gap, then a fresh connection (a new server
+ * backend) on every live side, so one burst of contention, or one backend's
+ * state (caches, a slow process), cannot produce both passes. A side that
+ * cannot be reopened fails the check. A host older than ABI 1.3 keeps the
+ * connections (the facts say so: fresh_connections false). */
+static int between_passes(qr_run *r)
+{
+    const gl_host *h = r->host;
+
+    r->pass_gap_waited_ms = r->cfg.pass_gap_ms > 0 ? pass_gap(r) : 0;
+    pause_ms(r->pass_gap_waited_ms);
+    r->fresh_connections = GL_HOST_HAS(h, reconnect);
+    for (int s = 0; s < 2 && r->fresh_connections; s++)
+        if (r->live[s] && h->reconnect(r->ctx, (gl_side)s) != 0)
+            return h->set_error(r->ctx, "query_regression: the second timed pass needs a fresh "
+                                "connection to %s, which could not be opened: %s", side_name(s),
+                                GL_HOST_HAS(h, last_error) ? h->last_error(r->ctx) : "");
+    return 0;
+}
+
+/* The backend pid of each live side for a pass (the marker keeps the query
+ * out of a pg_stat_statements import). */
+static int record_backends(qr_run *r, int pass)
+{
+    for (int s = 0; s < 2; s++)
+        if (r->live[s] && r->host->query(r->ctx, (gl_side)s, "/* greenlight */ SELECT pg_backend_pid()",
+                                         0, NULL, backend_row, &r->pass_backend[s][pass]) != 0)
+            return -1;
+    return 0;
+}
+
 /* Results (one digest run per side), then warm-up and interleaved timed runs. */
 static int run_measure(qr_run *r)
 {
@@ -520,6 +589,10 @@ static int run_measure(qr_run *r)
      * (query_regression_judge_passes), which load that hits one side for a while cannot fake.
      */
     for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && between_passes(r) != 0)
+            return -1;
+        if (record_backends(r, pass) != 0)
+            return -1;
         for (size_t i = 0; i < r->ncases; i++) {
             int half = r->cases[i].samples / 2;
             int rounds = r->cfg.warmup + (pass == 0 ? half : r->cases[i].samples - half);
@@ -641,6 +714,20 @@ static gl_value *case_facts(qr_run *r, int side, size_t i)
     return f;
 }
 
+/* [pid of pass 1, pid of pass 2] on a side. */
+static gl_value *pass_backends(qr_run *r, int side)
+{
+    const gl_host *h = r->host;
+    gl_value *a = h->value_array();
+
+    for (int p = 0; a != NULL && p < 2; p++)
+        if (h->array_push(a, h->value_int(r->pass_backend[side][p])) != 0) {
+            h->value_free(a);
+            a = NULL;
+        }
+    return a;
+}
+
 static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *analyzed)
 {
     const gl_host *h = r->host;
@@ -662,6 +749,10 @@ static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *an
           set(h, st, "min_effect_ms", h->value_number(r->cfg.min_effect_ms)) ||
           set(h, st, "noise_floor", h->value_number(r->cfg.noise_floor)) ||
           set(h, st, "interleaved", h->value_bool(r->live[0] && r->live[1])) ||
+          set(h, st, "pass_gap_ms", h->value_int(r->cfg.pass_gap_ms)) ||
+          set(h, st, "pass_gap_waited_ms", h->value_number(r->pass_gap_waited_ms)) ||
+          set(h, st, "fresh_connections", h->value_bool(r->fresh_connections)) ||
+          set(h, st, "pass_backends", pass_backends(r, side)) ||
           set(h, stats, "missing", missing ? h->value_copy(missing) : h->value_array()) ||
           set(h, stats, "analyzed", analyzed ? h->value_copy(analyzed) : h->value_array());
     if (!bad && r->import_side >= 0) {

@@ -523,7 +523,31 @@ static int compare_roles(gl_ctx *ctx, const gl_host *h, const gl_value *blue, co
     return 0;
 }
 
-static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
+/* {blue: [pid, pid], green: [...]}: the backend each timed pass ran on
+ * (settings.pass_backends; null for a side whose facts predate it). */
+static gl_value *pass_backends(const gl_host *h, const gl_value *blue, const gl_value *green)
+{
+    gl_value *o = h->value_object();
+
+    for (int s = 0; o != NULL && s < 2; s++) {
+        const gl_value *b = h->object_get(h->object_get(s == 0 ? blue : green, "settings"), "pass_backends");
+        if (set(h, o, s == 0 ? "blue" : "green", b != NULL ? h->value_copy(b) : h->value_null()) != 0) {
+            h->value_free(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
+/* Whether every side's passes ran on fresh connections (settings.fresh_connections). */
+static int fresh_connections(const gl_host *h, const gl_value *blue, const gl_value *green)
+{
+    return h->value_get_bool(h->object_get(h->object_get(blue, "settings"), "fresh_connections")) &&
+           h->value_get_bool(h->object_get(h->object_get(green, "settings"), "fresh_connections"));
+}
+
+static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n, const gl_value *blue,
+                      const gl_value *green)
 {
     gl_value *details = h->value_object();
     double score = n->judged ? 100.0 * (double)(n->pass + n->improved) / (double)n->judged : 100.0;
@@ -543,7 +567,9 @@ static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n)
         set(h, details, "plan_only", h->value_int((int64_t)n->plan_only)) ||
         set(h, details, "one_side_only", h->value_int((int64_t)n->one_side)) ||
         set(h, details, "plan_changed_unmeasured", h->value_int((int64_t)n->plan_unmeasured)) ||
-        set(h, details, "side_wide_ratio", n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null())) {
+        set(h, details, "side_wide_ratio", n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null()) ||
+        set(h, details, "pass_backends", pass_backends(h, blue, green)) ||
+        set(h, details, "fresh_connections", h->value_bool(fresh_connections(h, blue, green)))) {
         h->value_free(details);
         return h->set_error(ctx, "out of memory");
     }
@@ -704,5 +730,5 @@ int query_regression__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blu
                             h->value_len(bcases), n.refused, n.not_comparable,
                             problem ? "; pg_stat_statements import: " : "", problem ? problem : "");
     }
-    return emit_score(ctx, h, &n);
+    return emit_score(ctx, h, &n, blue, green);
 }

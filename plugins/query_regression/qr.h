@@ -81,7 +81,7 @@ void query_regression_workload_free(query_regression_workload *w);
  * (config, a workload query's thresholds, a snapshot's facts), so an offline
  * compare accepts exactly what a live run does. Keys: samples, warmup,
  * confidence, effect_tolerance, min_effect_ms, noise_floor,
- * statement_timeout_ms. 0, or -1 and a sentence naming where.key and the range.
+ * statement_timeout_ms, pass_gap_ms. 0, or -1 and a sentence naming where.key and the range.
  */
 int query_regression_limit_check(const char *key, double value, const char *where, char *err, size_t errlen);
 
@@ -164,6 +164,8 @@ int query_regression__import(gl_ctx *ctx, const gl_host *host, gl_side side,
 #define GL_QR_DEFAULT_TOLERANCE 1.2
 #define GL_QR_DEFAULT_MIN_EFFECT_MS 0.05
 #define GL_QR_DEFAULT_NOISE_FLOOR 3.0
+/* The pause between the two timed passes (plus up to half of it at random). */
+#define GL_QR_DEFAULT_PASS_GAP_MS 1000
 
 typedef struct query_regression_config {
     const char *workload;
@@ -175,6 +177,7 @@ typedef struct query_regression_config {
     double noise_floor;
     int analyze_green;
     int timeout_ms;
+    int pass_gap_ms;
     query_regression_import_config import;
 } query_regression_config;
 

@@ -114,6 +114,7 @@ static const limit limits[] = {
     {"min_effect_ms", 0, 3600000, 0, ""},
     {"noise_floor", 0, 100, 0, " (times the query's own spread)"},
     {"statement_timeout_ms", 0, 86400000, 1, ""},
+    {"pass_gap_ms", 0, 60000, 1, " (the pause between the two timed passes)"},
 };
 
 int query_regression_limit_check(const char *key, double value, const char *where, char *err, size_t errlen)

@@ -156,3 +156,28 @@ Test(host, host_has_follows_the_table_size)
     cr_assert_not(GL_HOST_HAS(&older, last_error));
     cr_assert_not(GL_HOST_HAS(&older, query_simple));
 }
+
+/* reconnect (ABI 1.3) is in the table, and refuses what it cannot reopen
+ * with the reason: from compare, and on a side with no live connection. */
+Test(host, reconnect_refuses_compare_and_snapshot_sides)
+{
+    const gl_host *host = gl_host_table();
+    gl_target snapshot_side;
+    gl_target *targets[2] = {NULL, &snapshot_side};
+    gl_value *config = gl_value_object();
+    gl_ctx ctx;
+
+    memset(&snapshot_side, 0, sizeof(snapshot_side));
+    snapshot_side.side = GL_SIDE_GREEN;
+    cr_assert(GL_HOST_HAS(host, reconnect));
+    gl_ctx_init(&ctx, "t", targets, config, NULL, 0);
+    cr_assert_eq(host->reconnect(&ctx, GL_SIDE_GREEN), -1);
+    cr_assert_str_eq(host->last_error(&ctx), "the green side has no live connection (it is a snapshot)");
+    cr_assert_eq(host->reconnect(&ctx, GL_SIDE_BLUE), -1);
+    cr_assert_str_eq(host->last_error(&ctx), "the blue side has no live connection (it is a snapshot)");
+    ctx.in_compare = 1;
+    cr_assert_eq(host->reconnect(&ctx, GL_SIDE_GREEN), -1);
+    cr_assert_not_null(strstr(host->last_error(&ctx), "compare must not query"), "%s", host->last_error(&ctx));
+    gl_ctx_destroy(&ctx);
+    gl_value_free(config);
+}

@@ -256,3 +256,20 @@ Test(qr_workload, schema_and_parser_agree_on_invalid_files)
 {
     corpus_agrees("invalid", 0);
 }
+
+/* pass_gap_ms (the pause between the two timed passes) is range-checked like
+ * the thresholds: an integer in [0, 60000]. */
+Test(qr_workload, pass_gap_ms_is_range_checked)
+{
+    char err[256];
+
+    cr_assert_eq(query_regression_limit_check("pass_gap_ms", 0, "", err, sizeof(err)), 0);
+    cr_assert_eq(query_regression_limit_check("pass_gap_ms", 60000, "", err, sizeof(err)), 0);
+    cr_assert_eq(query_regression_limit_check("pass_gap_ms", 60001, "", err, sizeof(err)), -1);
+    cr_assert_str_eq(err, "pass_gap_ms must be an integer in [0, 60000] (the pause between the two "
+                          "timed passes), not 60001");
+    cr_assert_eq(query_regression_limit_check("pass_gap_ms", -1, "", err, sizeof(err)), -1);
+    cr_assert_eq(query_regression_limit_check("pass_gap_ms", 2.5, "settings", err, sizeof(err)), -1);
+    cr_assert_str_eq(err, "settings.pass_gap_ms must be an integer in [0, 60000] (the pause between "
+                          "the two timed passes), not 2.5");
+}

@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define GL_PLUGIN_ABI_MAJOR 1
-#define GL_PLUGIN_ABI_MINOR 2
+#define GL_PLUGIN_ABI_MINOR 3
 
 /* Opaque host objects. */
 typedef struct gl_value gl_value;   /* JSON-shaped value tree node */
@@ -210,7 +210,21 @@ typedef struct gl_host {
     int (*skip)(gl_ctx *ctx, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-    /* ABI 1.2 ends here. New members go below, never above. */
+    /* ABI 1.2 ends here. */
+
+    /* (ABI 1.3) From collect only: replace a live side's connection with a
+     * fresh one (a new server backend) to the same server, under the same
+     * read-only session guard (statement_timeout, lock_timeout, ...). Nothing
+     * of the old session carries over (prepared statements, settings the
+     * plugin made). For measurements that must not share one backend's state,
+     * e.g. two passes of a latency check. The host checks the new connection
+     * reaches the same server and database; when it cannot (the server is
+     * gone, another server answers), it returns -1 with the error set and the
+     * plugin must fail its call: a side that cannot be reopened fails closed.
+     * Not while a query on the side is in flight (one thread per side). */
+    int (*reconnect)(gl_ctx *ctx, gl_side side);
+
+    /* ABI 1.3 ends here. New members go below, never above. */
 } gl_host;
 
 /* 1 when the host table has `member` (and it is set): use before calling a

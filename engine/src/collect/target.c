@@ -402,7 +402,10 @@ static const char *const bound_keys[] = {"connect_timeout", "keepalives", "keepa
                                          "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
 #define N_BOUNDS (sizeof(bound_keys) / sizeof(bound_keys[0]))
 
-static int open_live(gl_target *t, const char *spec, const gl_target_options *opts, gl_error *err)
+/* A new connection from spec with the client-side bounds: 0 with *out
+ * connected (t->password set on the first call), or -1 with err set. */
+static int connect_live(gl_target *t, const char *spec, const gl_target_options *opts, PGconn **out,
+                        gl_error *err)
 {
     char bound[N_BOUNDS][16];
     const char *keys[N_BOUNDS + 3], *vals[N_BOUNDS + 3];
@@ -441,15 +444,13 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
     vals[n++] = "greenlight";
     keys[n] = vals[n] = NULL;
 
-    t->display = gl_conninfo_redact(spec);
-    if (t->display == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
-    t->conn = PQconnectdbParams(keys, vals, 1);
-    t->password = password_of(t->conn, spec);
-    if (t->conn == NULL || PQstatus(t->conn) != CONNECTION_OK) {
+    *out = PQconnectdbParams(keys, vals, 1);
+    if (t->password == NULL)
+        t->password = password_of(*out, spec);
+    if (*out == NULL || PQstatus(*out) != CONNECTION_OK) {
         gl_error_set(err, GL_EXIT_UNAVAILABLE,
                      "%s side (%s) is unavailable: %s", gl_side_name(t->side), t->display,
-                     t->conn ? PQerrorMessage(t->conn) : "out of memory");
+                     *out ? PQerrorMessage(*out) : "out of memory");
         gl_scrub_secret(err->message, sizeof(err->message), t->password);
         /* libpq ends messages with a newline: drop it. */
         size_t len = strlen(err->message);
@@ -457,6 +458,18 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
             err->message[--len] = '\0';
         return -1;
     }
+    return 0;
+}
+
+static int open_live(gl_target *t, const char *spec, const gl_target_options *opts, gl_error *err)
+{
+    t->display = gl_conninfo_redact(spec);
+    t->spec = strdup(spec);
+    if (t->display == NULL || t->spec == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    t->opts = *opts;
+    if (connect_live(t, spec, opts, &t->conn, err) != 0)
+        return -1;
     t->statement_timeout_ms = opts->statement_timeout_ms;
     if (guard_session(t, opts, err) != 0 || read_identity(t, err) != 0)
         return -1;
@@ -465,6 +478,49 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
     t->server_version = strdup(sv ? sv : "");
     if (t->server_version == NULL)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return 0;
+}
+
+int gl_target_reopen(gl_target *t, gl_error *err)
+{
+    PGconn *old_conn, *fresh = NULL;
+    gl_value *old_identity;
+    int rc;
+
+    if (t == NULL || t->conn == NULL || t->spec == NULL)
+        return gl_error_set(err, GL_EXIT_USAGE, "the %s side has no live connection to reopen (it is "
+                            "a snapshot)", gl_side_name(t != NULL ? t->side : GL_SIDE_BLUE));
+    if (t->abandoned[0] != '\0')
+        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s", t->abandoned);
+    if (connect_live(t, t->spec, &t->opts, &fresh, err) != 0) {
+        if (fresh != NULL)
+            PQfinish(fresh);
+        return -1;
+    }
+    /* The guard and the identity read run on the fresh connection through
+     * the target; the old one is put back when either fails. */
+    old_conn = t->conn;
+    old_identity = t->identity;
+    t->conn = fresh;
+    t->identity = NULL;
+    rc = guard_session(t, &t->opts, err) != 0 || read_identity(t, err) != 0 ? -1 : 0;
+    if (rc == 0 && !gl_value_equal(old_identity, t->identity))
+        rc = gl_error_set(err, GL_EXIT_UNAVAILABLE,
+                          "%s side (%s): a fresh connection reached another server or database than "
+                          "the first one (its identity differs: a multi-host conninfo, or a failover): "
+                          "refusing to measure on it; name one server in the conninfo",
+                          gl_side_name(t->side), t->display);
+    if (rc != 0) {
+        /* A fresh connection that stopped answering is dropped, not the side. */
+        t->abandoned[0] = '\0';
+        gl_value_free(t->identity);
+        t->identity = old_identity;
+        t->conn = old_conn;
+        PQfinish(fresh);
+        return -1;
+    }
+    gl_value_free(old_identity);
+    PQfinish(old_conn);
     return 0;
 }
 
@@ -502,6 +558,10 @@ void gl_target_free(gl_target *t)
     free(t->snapshot_file_id);
     free(t->display);
     free(t->server_version);
+    if (t->spec) {
+        memset(t->spec, 0, strlen(t->spec));
+        free(t->spec);
+    }
     if (t->password) {
         memset(t->password, 0, strlen(t->password));
         free(t->password);

@@ -41,6 +41,11 @@ typedef struct gl_target {
      * bound: the server or the network stopped answering), or "" while it is
      * usable. Later queries on the side fail at once with this message. */
     char abandoned[512];
+    /* To open a fresh connection to the same side (gl_target_reopen): the
+     * spec as given (it may hold the password: never printed, wiped when the
+     * target is freed) and the session options. */
+    char *spec;
+    gl_target_options opts;
 } gl_target;
 
 void gl_target_options_default(gl_target_options *opts);
@@ -67,6 +72,17 @@ PGresult *gl_target_exec(gl_target *t, const char *sql);
 int gl_target_open(gl_target **out, gl_side side, const char *spec,
                    const gl_target_options *opts, gl_error *err);
 void gl_target_free(gl_target *t);
+
+/*
+ * Replaces a live side's connection with a fresh one (a new backend) opened
+ * from the same spec, under the same session guard; the new session must
+ * reach the same server and database (identity: system identifier, database
+ * oid, postmaster start time, data directory, host, port, user, address) or
+ * it is refused: a multi-host spec may land on another server. On failure
+ * the old connection stays as it was and err says why (GL_EXIT_UNAVAILABLE;
+ * the password never appears). A snapshot or an abandoned side is refused.
+ */
+int gl_target_reopen(gl_target *t, gl_error *err);
 
 /* The age in seconds of a snapshot side (now minus its taken_at, never
  * negative): 0, or -1 for a live side or a taken_at that is not RFC 3339 UTC

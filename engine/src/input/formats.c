@@ -146,6 +146,8 @@ static const gl_shape_member query_regression_config[] = {
     {"effect_tolerance", &number_value, 0},
     {"min_effect_ms", &number_value, 0},
     {"statement_timeout_ms", &number_value, 0},
+    {"noise_floor", &number_value, 0},
+    {"pass_gap_ms", &number_value, 0},
     {"analyze_green", &bool_value, 0},
     {"pg_stat_statements", &import_config, 0},
     {NULL, NULL, 0},

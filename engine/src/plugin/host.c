@@ -185,6 +185,22 @@ static int host_query_simple(gl_ctx *ctx, gl_side side, const char *sql, gl_row_
     return run_query(ctx, side, sql, 1, 0, NULL, fn, userdata);
 }
 
+/* host->reconnect (ABI 1.3): a fresh backend for a side, from collect. */
+static int host_reconnect(gl_ctx *ctx, gl_side side)
+{
+    gl_target *t = live_side(ctx, side);
+    gl_error err;
+
+    if (t == NULL)
+        return -1;
+    if (ctx->remote)
+        return gl_isolate__reconnect(ctx, side);
+    gl_error_clear(&err);
+    if (gl_target_reopen(t, &err) != 0)
+        return host_set_error(ctx, "%s", err.message);
+    return 0;
+}
+
 typedef struct rows_acc {
     gl_value *rows;
     int failed;
@@ -407,6 +423,7 @@ static const gl_host host_table = {
     .last_error = host_last_error,
     .query_simple = host_query_simple,
     .skip = host_skip,
+    .reconnect = host_reconnect,
 };
 
 const gl_host *gl_host_table(void)

@@ -207,6 +207,32 @@ out:
     return rc;
 }
 
+int gl_isolate__reconnect(gl_ctx *ctx, gl_side side)
+{
+    gl_value *req = message_of("reconnect", gl_value_bool(1)), *reply = NULL;
+    int rc = -1;
+
+    if (req == NULL) {
+        child_set_error(ctx, "out of memory asking for a fresh connection");
+        return -1;
+    }
+    if (child_exchange(ctx, side, req, &reply) != 0)
+        goto out;
+    if (gl_value_object_string(reply, "error") != NULL) {
+        child_set_error(ctx, gl_value_object_string(reply, "error"));
+        goto out;
+    }
+    if (!gl_value_get_bool(gl_value_object_get(reply, "reconnected"))) {
+        child_set_error(ctx, "unreadable reply from the greenlight process to a reconnect");
+        goto out;
+    }
+    rc = 0;
+out:
+    gl_value_free(req);
+    gl_value_free(reply);
+    return rc;
+}
+
 void gl_isolate__progress(gl_ctx *ctx, size_t done, size_t total, const char *label)
 {
     gl_value *p = gl_value_object(), *msg;
@@ -495,6 +521,37 @@ static void start_query(parent_state *ps, gl_side side, const gl_value *q)
         reply_result(ps, side);   /* replies with the connection's error */
 }
 
+/* The child asked for a fresh connection on a side (host->reconnect): the
+ * parent opens it (blocking, within the connect and query bounds) and
+ * replies; a side that cannot be reopened replies an error and keeps its
+ * old connection. */
+static void reconnect_side(parent_state *ps, gl_side side)
+{
+    side_state *st = &ps->side[side];
+    gl_value *ok;
+    gl_error err;
+
+    if (st->busy) {
+        fail(ps, "asked to reconnect %s with a query in flight", gl_side_name(side));
+        return;
+    }
+    gl_error_clear(&err);
+    if (st->target == NULL || st->target->conn == NULL) {
+        if (reply_error(ps, side, "this side has no live connection (it is a snapshot)") != 0)
+            fail(ps, "stopped reading its query results");
+        return;
+    }
+    if (gl_target_reopen(st->target, &err) != 0) {
+        if (reply_error(ps, side, err.message) != 0)
+            fail(ps, "stopped reading its query results");
+        return;
+    }
+    ok = message_of("reconnected", gl_value_bool(1));
+    if (ok == NULL || send_frame(ps, st->fd, ok) != 0)
+        fail(ps, "stopped reading its query results");
+    gl_value_free(ok);
+}
+
 /* Reads what the server sent on a busy side; replies when the query is done. */
 static void pump_query(parent_state *ps, gl_side side)
 {
@@ -571,6 +628,8 @@ static void handle_frames(parent_state *ps, gl_side side)
         st->in_len -= 4 + (size_t)len;
         if (gl_value_object_get(msg, "query") != NULL) {
             start_query(ps, side, gl_value_object_get(msg, "query"));
+        } else if (gl_value_object_get(msg, "reconnect") != NULL) {
+            reconnect_side(ps, side);
         } else if (side == GL_SIDE_BLUE && gl_value_object_get(msg, "result") != NULL) {
             ps->result = gl_value_copy(gl_value_object_get(msg, "result"));
             if (ps->result == NULL)
@@ -580,7 +639,7 @@ static void handle_frames(parent_state *ps, gl_side side)
             snprintf(text, sizeof(text), "%s", gl_value_object_string(msg, "error"));
             fail(ps, "%s", text);
         } else {
-            fail(ps, "sent a message that is not a query, a result or an error");
+            fail(ps, "sent a message that is not a query, a reconnect, a result or an error");
         }
         gl_value_free(msg);
     }

@@ -11,6 +11,8 @@
  * 4-byte big-endian length and a JSON document (yajl):
  *   child -> parent  {"query": {"sql": s, "simple": b, "params": [s|null...]}}
  *   parent -> child  {"columns": [s...], "rows": [[s|null...]...]} | {"error": s}
+ *   child -> parent  {"reconnect": true}    (host->reconnect: the parent reopens the side)
+ *   parent -> child  {"reconnected": true} | {"error": s}
  *   child -> parent  {"result": value} | {"error": s}      (last, on blue's channel)
  *   child -> parent  {"progress": {"done": n, "total": n, "label": s}}
  *                                       (on a third channel, shown by plugin/progress.c)
@@ -46,6 +48,10 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
  * fn (same contract as gl_host.query). */
 int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
                       const char *const *params, gl_row_fn fn, void *userdata);
+
+/* In the child: host->reconnect through the parent, which opens the fresh
+ * connection (gl_target_reopen). 0, or -1 with ctx->error set. */
+int gl_isolate__reconnect(gl_ctx *ctx, gl_side side);
 
 /* In the child: sends host->progress to the parent (never blocks for long;
  * a progress the channel cannot take is dropped). */
