@@ -538,6 +538,83 @@ static void print_text(status_run *s)
         printf("  ! %s\n", gl_value_get_string(gl_value_array_at(s->problems, i)));
 }
 
+/* Which way replication runs: blue -> green, or after a switchover the
+ * reverse path (names as deploy/switch.c makes them). */
+static void choose_direction(status_run *s)
+{
+    s->pub = gl_deploy_record_string(s->rec, "publication");
+    s->sub = gl_deploy_record_string(s->rec, "subscription");
+    s->slot = gl_deploy_record_string(s->rec, "slot");
+    s->publisher = &s->blue;
+    s->subscriber = &s->green;
+    s->reverse = strcmp(gl_deploy_record_string(s->rec, "state"), "switchover_completed") == 0;
+    if (!s->reverse)
+        return;
+    snprintf(s->rev_pub, sizeof(s->rev_pub), "%s_rev", s->pub);
+    snprintf(s->rev_sub, sizeof(s->rev_sub), "%s_rev", s->sub);
+    snprintf(s->rev_slot, sizeof(s->rev_slot), "%s_rev", s->sub);
+    s->pub = s->rev_pub;
+    s->sub = s->rev_sub;
+    s->slot = s->rev_slot;
+    s->publisher = &s->green;
+    s->subscriber = &s->blue;
+}
+
+/* Refreshes the gate's view of PgBouncer's connections (bypass guardrail);
+ * a failure is a warning. */
+static void refresh_gate_config(const gl_deploy_options *opts, gl_value *rec)
+{
+    gl_error gerr;
+
+    if (gl_value_kind_of(gl_value_object_get(rec, "pgbouncer")) != GL_VALUE_OBJECT)
+        return;
+    gl_error_clear(&gerr);
+    if (gl_deploy_gate_config_write(opts->state_dir, rec, NULL, NULL, &gerr) != 0)
+        fprintf(stderr, "greenlight: warning: %s/gate-config.json not refreshed: %s\n", opts->state_dir,
+                gerr.message);
+}
+
+/* The state rebuilt from the servers next to the recorded one. */
+static int set_states(status_run *s, const char *state, const char *recorded)
+{
+    return gl_value_object_set(s->out, "state", gl_value_string(state)) != 0 ||
+                   gl_value_object_set(s->out, "recorded_state", gl_value_string(recorded)) != 0 ||
+                   gl_value_object_set(s->out, "record_agrees", gl_value_bool(strcmp(state, recorded) == 0)) != 0 ||
+                   gl_value_object_set(s->out, "step", gl_value_string(gl_deploy_record_string(s->rec, "step"))) != 0 ||
+                   gl_value_object_set(s->out, "last_error",
+                                       gl_value_copy(gl_value_object_get(s->rec, "last_error"))) != 0
+               ? -1
+               : 0;
+}
+
+static int print_status(status_run *s, gl_error *err)
+{
+    char *text;
+
+    if (!s->opts->json) {
+        print_text(s);
+        return 0;
+    }
+    text = gl_json_write(s->out, 1, NULL);
+    if (text == NULL)
+        return OOM(err);
+    fputs(text, stdout);
+    free(text);
+    return 0;
+}
+
+/* The record learns what the servers show when a deployment became (or
+ * stopped being) healthy; provisioning is create's to finish. */
+static int save_observed_state(status_run *s, const char *state, const char *recorded, gl_error *err)
+{
+    if (strcmp(state, recorded) == 0 || (strcmp(state, "available") != 0 && strcmp(state, "degraded") != 0) ||
+        strcmp(recorded, "provisioning") == 0)
+        return 0;
+    if (gl_deploy_record_set_string(s->rec, "state", state) != 0)
+        return OOM(err);
+    return gl_deploy_record_save(s->opts->state_dir, s->rec, err);
+}
+
 int gl_deploy_status(const gl_deploy_options *opts)
 {
     status_run s;
@@ -550,34 +627,15 @@ int gl_deploy_status(const gl_deploy_options *opts)
     gl_error_clear(&err);
     if (gl_deploy_open(opts, &lock_fd, &s.rec, &err) != 0)
         goto fail;
-    s.pub = gl_deploy_record_string(s.rec, "publication");
-    s.sub = gl_deploy_record_string(s.rec, "subscription");
-    s.slot = gl_deploy_record_string(s.rec, "slot");
-    s.publisher = &s.blue;
-    s.subscriber = &s.green;
-    /* After a switchover: the reverse path (names as deploy/switch.c makes them). */
-    s.reverse = strcmp(gl_deploy_record_string(s.rec, "state"), "switchover_completed") == 0;
-    if (s.reverse) {
-        snprintf(s.rev_pub, sizeof(s.rev_pub), "%s_rev", s.pub);
-        snprintf(s.rev_sub, sizeof(s.rev_sub), "%s_rev", s.sub);
-        snprintf(s.rev_slot, sizeof(s.rev_slot), "%s_rev", s.sub);
-        s.pub = s.rev_pub;
-        s.sub = s.rev_sub;
-        s.slot = s.rev_slot;
-        s.publisher = &s.green;
-        s.subscriber = &s.blue;
-    }
+    choose_direction(&s);
     if (gl_deploy_connect(&s.blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(s.rec, "blue"), "conninfo"), &err) != 0 ||
         gl_deploy_connect(&s.green, "green", opts->green ? opts->green : gl_value_object_string(gl_value_object_get(s.rec, "green"), "conninfo"), &err) != 0)
         goto fail;
     s.out = gl_value_object();
     s.problems = gl_value_array();
     if (s.out == NULL || s.problems == NULL ||
-        gl_value_object_set(s.out, "name", gl_value_string(gl_deploy_record_string(s.rec, "name"))) != 0) {
-        OOM(&err);
-        goto fail;
-    }
-    if (gl_value_object_set(s.out, "serving", gl_value_string(s.reverse ? "green" : "blue")) != 0 ||
+        gl_value_object_set(s.out, "name", gl_value_string(gl_deploy_record_string(s.rec, "name"))) != 0 ||
+        gl_value_object_set(s.out, "serving", gl_value_string(s.reverse ? "green" : "blue")) != 0 ||
         gl_value_object_set(s.out, "replication", gl_value_string(s.reverse ? "green -> blue (reverse)"
                                                                              : "blue -> green")) != 0) {
         OOM(&err);
@@ -587,25 +645,10 @@ int gl_deploy_status(const gl_deploy_options *opts)
         look_sequences(&s, s.out, &err) != 0 || look_drift(&s, s.out, &err) != 0 ||
         look_pgbouncer(&s, s.out, &err) != 0)
         goto fail;
-    if (gl_value_kind_of(gl_value_object_get(s.rec, "pgbouncer")) == GL_VALUE_OBJECT) {
-        /* Refresh the gate's view of PgBouncer's connections (bypass guardrail). */
-        gl_error gerr;
-        gl_error_clear(&gerr);
-        if (gl_deploy_gate_config_write(opts->state_dir, s.rec, NULL, NULL, &gerr) != 0)
-            fprintf(stderr, "greenlight: warning: %s/gate-config.json not refreshed: %s\n",
-                    opts->state_dir, gerr.message);
-    }
+    refresh_gate_config(opts, s.rec);
     state = rebuild_state(&s);
-    if (s.oom) {
-        OOM(&err);
-        goto fail;
-    }
     recorded = gl_deploy_record_string(s.rec, "state");
-    if (gl_value_object_set(s.out, "state", gl_value_string(state)) != 0 ||
-        gl_value_object_set(s.out, "recorded_state", gl_value_string(recorded)) != 0 ||
-        gl_value_object_set(s.out, "record_agrees", gl_value_bool(strcmp(state, recorded) == 0)) != 0 ||
-        gl_value_object_set(s.out, "step", gl_value_string(gl_deploy_record_string(s.rec, "step"))) != 0 ||
-        gl_value_object_set(s.out, "last_error", gl_value_copy(gl_value_object_get(s.rec, "last_error"))) != 0) {
+    if (s.oom || set_states(&s, state, recorded) != 0) {
         OOM(&err);
         goto fail;
     }
@@ -614,24 +657,8 @@ int gl_deploy_status(const gl_deploy_options *opts)
         OOM(&err);
         goto fail;
     }
-    if (opts->json) {
-        char *text = gl_json_write(s.out, 1, NULL);
-        if (text == NULL) {
-            OOM(&err);
-            goto fail_no_problems;
-        }
-        fputs(text, stdout);
-        free(text);
-    } else {
-        print_text(&s);
-    }
-    if (strcmp(state, recorded) != 0 &&
-        (strcmp(state, "available") == 0 || strcmp(state, "degraded") == 0) &&
-        strcmp(recorded, "provisioning") != 0) {
-        if (gl_deploy_record_set_string(s.rec, "state", state) != 0 ||
-            gl_deploy_record_save(opts->state_dir, s.rec, &err) != 0)
-            goto fail_no_problems;
-    }
+    if (print_status(&s, &err) != 0 || save_observed_state(&s, state, recorded, &err) != 0)
+        goto fail_no_problems;
     s.problems = NULL;
     rc = 0;
     goto out;
