@@ -590,12 +590,90 @@ out:
     return rc;
 }
 
+enum { FAIL_RECORDED = -1, FAIL = -2 };
+
+/* Step 1, read-only and on every run, before anything changes: the
+ * prerequisites. 0, FAIL_RECORDED (keep the error in the record) or FAIL. */
+static int prerequisites(create_run *r, gl_error *err)
+{
+    gl_deploy_problems *problems;
+    int own_slot = 0, rc = FAIL_RECORDED;
+
+    if (exists(&r->blue, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", r->slot, &own_slot,
+               err) != 0)
+        return FAIL_RECORDED;
+    problems = calloc(1, sizeof(*problems));
+    if (problems == NULL) {
+        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return FAIL;
+    }
+    if (gl_deploy_prerequisites(&r->blue, &r->green, r->sub, own_slot, gl_deploy_record_done(r->rec, "schema"),
+                                problems, err) != 0)
+        goto out;
+    if (problems->n_warnings > 0 && !r->opts->json)
+        fprintf(stderr, "greenlight: warning: not replicated:\n%s", problems->warnings);
+    if (problems->n_refusals > 0) {
+        size_t n;
+        gl_error_set(err, GL_EXIT_USAGE, "deploy create refused: %d prerequisite(s) not met, "
+                     "nothing was changed:\n%s", problems->n_refusals, problems->refusals);
+        n = strlen(err->message);
+        if (n > 0 && err->message[n - 1] == '\n')
+            err->message[n - 1] = '\0';
+        goto out;
+    }
+    if (check_pgbouncer(r, err) != 0)
+        goto out;
+    say(r, "prerequisites: met (blue %s, green %s)", r->blue.version, r->green.version);
+    rc = 0;
+    if (!gl_deploy_record_done(r->rec, "prerequisites") && step(r, "prerequisites", "schema", err) != 0)
+        rc = FAIL;
+out:
+    free(problems);
+    return rc;
+}
+
+/* Steps 2-6, each skipped when a run before did it. */
+static int changes(create_run *r, gl_error *err)
+{
+    static const struct {
+        const char *name, *next;
+        int (*run)(create_run *, gl_error *);
+    } steps[] = {
+        {"schema", "publication", do_schema},   {"publication", "subscription", do_publication},
+        {"subscription", "sync", do_subscription}, {"sync", "fence", do_sync},
+        {"fence", "done", do_fence},
+    };
+
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (!gl_deploy_record_done(r->rec, steps[i].name) &&
+            (steps[i].run(r, err) != 0 || step(r, steps[i].name, steps[i].next, err) != 0))
+            return -1;
+    return 0;
+}
+
+/* The deployment is available: recorded, and the gate's config written
+ * (PgBouncer's connections, for the bypass guardrail). */
+static int finish(create_run *r, gl_error *err)
+{
+    if (gl_deploy_record_set_string(r->rec, "state", "available") != 0 ||
+        gl_deploy_record_set_string(r->rec, "last_error", NULL) != 0 ||
+        gl_deploy_record_step(r->rec, "done", "done") != 0)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    if (save(r, err) != 0)
+        return -1;
+    if (gl_value_kind_of(gl_value_object_get(r->rec, "pgbouncer")) == GL_VALUE_OBJECT) {
+        if (gl_deploy_gate_config_write(r->opts->state_dir, r->rec, NULL, NULL, err) != 0)
+            return -1;
+        say(r, "gate config: %s/gate-config.json (PgBouncer's server connections)", r->opts->state_dir);
+    }
+    return 0;
+}
+
 int gl_deploy_create(const gl_deploy_options *opts)
 {
     create_run r;
-    gl_deploy_problems *problems = NULL;
     gl_error err;
-    int lock_fd = -1, fresh, own_slot = 0, rc = GL_EXIT_INTERNAL;
+    int lock_fd = -1, fresh, rc = GL_EXIT_INTERNAL;
 
     memset(&r, 0, sizeof(r));
     r.opts = opts;
@@ -621,65 +699,18 @@ int gl_deploy_create(const gl_deploy_options *opts)
         gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
         goto fail;
     }
-
-    /* 1. prerequisites (read-only; on every run, before anything changes) */
-    if (exists(&r.blue, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", r.slot,
-               &own_slot, &err) != 0)
+    switch (prerequisites(&r, &err)) {
+    case 0:
+        break;
+    case FAIL_RECORDED:
         goto fail_recorded;
-    problems = calloc(1, sizeof(*problems));
-    if (problems == NULL) {
-        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+    default:
         goto fail;
     }
-    if (gl_deploy_prerequisites(&r.blue, &r.green, r.sub, own_slot,
-                                gl_deploy_record_done(r.rec, "schema"), problems, &err) != 0)
+    if (changes(&r, &err) != 0)
         goto fail_recorded;
-    if (problems->n_warnings > 0 && !opts->json)
-        fprintf(stderr, "greenlight: warning: not replicated:\n%s", problems->warnings);
-    if (problems->n_refusals > 0) {
-        gl_error_set(&err, GL_EXIT_USAGE, "deploy create refused: %d prerequisite(s) not met, "
-                     "nothing was changed:\n%s", problems->n_refusals, problems->refusals);
-        size_t n = strlen(err.message);
-        if (n > 0 && err.message[n - 1] == '\n')
-            err.message[n - 1] = '\0';
-        goto fail_recorded;
-    }
-    if (check_pgbouncer(&r, &err) != 0)
-        goto fail_recorded;
-    say(&r, "prerequisites: met (blue %s, green %s)", r.blue.version, r.green.version);
-    if (!gl_deploy_record_done(r.rec, "prerequisites") && step(&r, "prerequisites", "schema", &err) != 0)
+    if (finish(&r, &err) != 0)
         goto fail;
-
-    /* 2-6 */
-    if (!gl_deploy_record_done(r.rec, "schema") &&
-        (do_schema(&r, &err) != 0 || step(&r, "schema", "publication", &err) != 0))
-        goto fail_recorded;
-    if (!gl_deploy_record_done(r.rec, "publication") &&
-        (do_publication(&r, &err) != 0 || step(&r, "publication", "subscription", &err) != 0))
-        goto fail_recorded;
-    if (!gl_deploy_record_done(r.rec, "subscription") &&
-        (do_subscription(&r, &err) != 0 || step(&r, "subscription", "sync", &err) != 0))
-        goto fail_recorded;
-    if (!gl_deploy_record_done(r.rec, "sync") &&
-        (do_sync(&r, &err) != 0 || step(&r, "sync", "fence", &err) != 0))
-        goto fail_recorded;
-    if (!gl_deploy_record_done(r.rec, "fence") &&
-        (do_fence(&r, &err) != 0 || step(&r, "fence", "done", &err) != 0))
-        goto fail_recorded;
-    if (gl_deploy_record_set_string(r.rec, "state", "available") != 0 ||
-        gl_deploy_record_set_string(r.rec, "last_error", NULL) != 0 ||
-        gl_deploy_record_step(r.rec, "done", "done") != 0) {
-        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
-        goto fail;
-    }
-    if (save(&r, &err) != 0)
-        goto fail;
-    /* The gate's config: PgBouncer's connections, for the bypass guardrail. */
-    if (gl_value_kind_of(gl_value_object_get(r.rec, "pgbouncer")) == GL_VALUE_OBJECT) {
-        if (gl_deploy_gate_config_write(opts->state_dir, r.rec, NULL, NULL, &err) != 0)
-            goto fail;
-        say(&r, "gate config: %s/gate-config.json (PgBouncer's server connections)", opts->state_dir);
-    }
     rc = print_result(&r) == 0 ? 0 : GL_EXIT_INTERNAL;
     goto out;
 
@@ -695,7 +726,6 @@ fail:
     fprintf(stderr, "greenlight: error: %s\n", err.message);
     rc = err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
 out:
-    free(problems);
     gl_deploy_disconnect(&r.blue);
     gl_deploy_disconnect(&r.green);
     gl_value_free(r.rec);

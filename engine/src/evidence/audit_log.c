@@ -143,6 +143,50 @@ out:
     return rc;
 }
 
+/* Line lineno of a chained log holds record seq (prev: its "prev" field,
+ * prev_hex: the hash of the line before): prints what was removed,
+ * reordered, inserted or edited before it; 1 when something was, else 0. */
+static int chain_problem(FILE *to, const char *path, size_t lineno, int64_t seq, int64_t prev_seq, const char *prev,
+                         const char *prev_hex)
+{
+    int64_t want = prev_seq + 1;
+
+    if (seq == 2 && lineno == 1)
+        fprintf(to, "%s:%zu: the log starts at seq 2: record 1 was removed\n", path, lineno);
+    else if (seq > want && lineno == 1)
+        fprintf(to, "%s:%zu: the log starts at seq %lld: records 1 to %lld were removed\n", path, lineno,
+                (long long)seq, (long long)(seq - 1));
+    else if (seq == want + 1)
+        fprintf(to, "%s:%zu: seq %lld follows seq %lld: record %lld was removed\n", path, lineno, (long long)seq,
+                (long long)prev_seq, (long long)want);
+    else if (seq > want)
+        fprintf(to, "%s:%zu: seq %lld follows seq %lld: records %lld to %lld were removed\n", path, lineno,
+                (long long)seq, (long long)prev_seq, (long long)want, (long long)(seq - 1));
+    else if (seq < want)
+        fprintf(to, "%s:%zu: seq %lld after seq %lld: records were reordered or a record was inserted\n", path,
+                lineno, (long long)seq, (long long)prev_seq);
+    else if (lineno == 1 ? prev != NULL : (prev == NULL || strcmp(prev, prev_hex) != 0))
+        fprintf(to, "%s:%zu: prev does not match line %zu: the record before it was edited or replaced\n", path,
+                lineno, lineno - 1);
+    else
+        return 0;
+    return 1;
+}
+
+/* The last line of verify: ok (what was verified) or FAILED (how many problems). */
+static void print_verdict(FILE *to, const char *path, const char *key_id, size_t records, size_t problems,
+                          int64_t single_seq, int chain_intact)
+{
+    if (problems == 0 && single_seq > 0)
+        fprintf(to, "ok: %s: 1 record (seq %lld of an audit log: --log LOG checks it is in the chain), "
+                    "every signature verifies with key id %s\n", path, (long long)single_seq, key_id);
+    else if (problems == 0)
+        fprintf(to, "ok: %s: %zu record%s%s, every signature verifies with key id %s\n", path, records,
+                records == 1 ? "" : "s", chain_intact ? ", chain intact" : "", key_id);
+    else
+        fprintf(to, "FAILED: %s: %zu problem%s\n", path, problems, problems == 1 ? "" : "s");
+}
+
 /* as_log: the file is a log even when it holds one line (--log). */
 static int verify_path(const char *path, gl_evidence_key *pub, FILE *to, int as_log, gl_error *err)
 {
@@ -210,32 +254,8 @@ static int verify_path(const char *path, gl_evidence_key *pub, FILE *to, int as_
         if (single && gl_value_kind_of(seqv) == GL_VALUE_INT) {
             single_seq = gl_value_get_int(seqv);
         } else if (chained && gl_value_kind_of(seqv) == GL_VALUE_INT) {
-            int64_t seq = gl_value_get_int(seqv), want = prev_seq + 1;
-            const char *prev = gl_value_object_string(rec, "prev");
-            if (seq == 2 && lineno == 1) {
-                fprintf(to, "%s:%zu: the log starts at seq 2: record 1 was removed\n", path, lineno);
-                problems++;
-            } else if (seq > want && lineno == 1) {
-                fprintf(to, "%s:%zu: the log starts at seq %lld: records 1 to %lld were removed\n", path, lineno,
-                        (long long)seq, (long long)(seq - 1));
-                problems++;
-            } else if (seq == want + 1) {
-                fprintf(to, "%s:%zu: seq %lld follows seq %lld: record %lld was removed\n", path, lineno,
-                        (long long)seq, (long long)prev_seq, (long long)want);
-                problems++;
-            } else if (seq > want) {
-                fprintf(to, "%s:%zu: seq %lld follows seq %lld: records %lld to %lld were removed\n", path, lineno,
-                        (long long)seq, (long long)prev_seq, (long long)want, (long long)(seq - 1));
-                problems++;
-            } else if (seq < want) {
-                fprintf(to, "%s:%zu: seq %lld after seq %lld: records were reordered or a record was inserted\n",
-                        path, lineno, (long long)seq, (long long)prev_seq);
-                problems++;
-            } else if (lineno == 1 ? prev != NULL : (prev == NULL || strcmp(prev, prev_hex) != 0)) {
-                fprintf(to, "%s:%zu: prev does not match line %zu: the record before it was edited or replaced\n",
-                        path, lineno, lineno - 1);
-                problems++;
-            }
+            int64_t seq = gl_value_get_int(seqv);
+            problems += chain_problem(to, path, lineno, seq, prev_seq, gl_value_object_string(rec, "prev"), prev_hex);
             prev_seq = seq;
         } else if (chained) {
             fprintf(to, "%s:%zu: a record without seq inside a chained log (inserted)\n", path, lineno);
@@ -245,14 +265,7 @@ static int verify_path(const char *path, gl_evidence_key *pub, FILE *to, int as_
         gl_value_free(env);
     }
     free(text);
-    if (problems == 0 && single_seq > 0)
-        fprintf(to, "ok: %s: 1 record (seq %lld of an audit log: --log LOG checks it is in the chain), "
-                    "every signature verifies with key id %s\n", path, (long long)single_seq, key_id);
-    else if (problems == 0)
-        fprintf(to, "ok: %s: %zu record%s%s, every signature verifies with key id %s\n", path, records,
-                records == 1 ? "" : "s", chained > 0 && !single ? ", chain intact" : "", key_id);
-    else
-        fprintf(to, "FAILED: %s: %zu problem%s\n", path, problems, problems == 1 ? "" : "s");
+    print_verdict(to, path, key_id, records, problems, single_seq, chained > 0 && !single);
     return problems ? 1 : 0;
 }
 
