@@ -50,6 +50,16 @@ assert_exit 64 deploy create --blue "$BG_BLUE" --green "$BG_GREEN" --state "$S" 
 assert_contains "$(cat "$GL_LAST_ERR")" "--name \"Bad-Name\""
 assert_exit 64 deploy status --state "$S"
 assert_contains "$(cat "$GL_LAST_ERR")" "no deployment in $S"
+# --timeout is whole seconds in range, for every verb that takes it (one parser).
+for bad in 0 '' 10s 604801; do
+  assert_exit 64 deploy create --blue "$BG_BLUE" --green "$BG_GREEN" --state "$S" --timeout "$bad"
+  assert_contains "$(cat "$GL_LAST_ERR")" "--timeout takes seconds (1 to 604800)"
+done
+for bad in 0 '' 10s 3601; do
+  assert_exit 64 deploy switchover --state "$S" --timeout "$bad"
+  assert_contains "$(cat "$GL_LAST_ERR")" "--timeout takes seconds (1 to 3600)"
+done
+[ ! -f "$S/deployment.json" ] || gl_fail "a bad --timeout must not record a deployment"
 
 # --- create over TCP with passwords: none recorded or printed ----------------
 assert_exit 0 deploy create --blue "$BG_BLUE_TCP password=$PW" --green "$BG_GREEN_TCP password=$PW" \

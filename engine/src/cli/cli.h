@@ -20,4 +20,8 @@ int gl_cli_validate(int argc, char **argv);
 /* Prints "greenlight: error: MSG" (and a hint to --help) and returns code. */
 int gl_cli_fail(const char *verb, int code, const char *msg);
 
+/* A whole number of seconds from lo to hi (a --timeout): 0 with it in *out,
+ * or -1 when text is not one (the caller names the option and the range). */
+int gl_cli_seconds(const char *text, long lo, long hi, long *out);
+
 #endif
