@@ -410,6 +410,57 @@ static int drop_old_subscription(gl_switch_run *r, gl_error *err)
     return gl_switch__sql(&r->dst, "dropping the old subscription", sql, NULL, err);
 }
 
+/* The destination unfenced, PgBouncer pointing at it and resumed. */
+static int repoint(gl_switch_run *r, gl_error *err)
+{
+    const gl_pgbouncer_target *dst_t = r->to_green ? &r->green_t : &r->blue_t;
+    gl_pgbouncer_target now;
+
+    if (gl_switch__connect(r, 0, 1, 1, err) != 0 ||
+        gl_fence_set(r->dst.conn, r->dst_side, 0, gl_time_ms() + 10000, err) != 0 ||
+        gl_pgbouncer_ini_read_target(r->ini, r->alias, &now, err) != 0)
+        return -1;
+    if (!gl_switch__target_equal(&now, dst_t) && gl_pgbouncer_ini_write_target(r->ini, r->alias, dst_t, err) != 0)
+        return -1;
+    if (gl_pgbouncer_reload(r->pgb, err) != 0 || gl_pgbouncer_resume(r->pgb, r->alias, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* Sends (without waiting for it) the new subscription on the source, from
+ * the destination without copy; the caller collects its result. */
+static int send_new_subscription(gl_switch_run *r, gl_error *err)
+{
+    char sql[2048], *conninfo, *quoted = NULL, msg[256];
+    int rc = -1;
+
+    conninfo = gl_deploy_conninfo_for_subscription(r->dst.conn, msg, sizeof(msg));
+    if (conninfo == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "%s: %s", r->dst_side, msg);
+    quoted = PQescapeLiteral(r->src.conn, conninfo, strlen(conninfo));
+    if (quoted == NULL) {
+        oom(err);
+        goto out;
+    }
+    if (snprintf(sql, sizeof(sql),
+                 "CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION %s WITH (create_slot = false,"
+                 " slot_name = '%s', copy_data = false, enabled = true)",
+                 r->new_path->sub, quoted, r->new_path->pub, r->new_path->slot) >= (int)sizeof(sql)) {
+        gl_error_set(err, GL_EXIT_USAGE, "%s's conninfo is too long for a subscription", r->dst_side);
+        goto out;
+    }
+    rc = gl_deploy_sql_send(&r->src, "subscribing back (no initial copy)", sql, 0, NULL, err);
+out:
+    explicit_bzero(conninfo, strlen(conninfo));
+    free(conninfo);
+    if (quoted != NULL) {
+        explicit_bzero(quoted, strlen(quoted));
+        PQfreemem(quoted);
+    }
+    explicit_bzero(sql, sizeof(sql));
+    return rc;
+}
+
 /*
  * Completes an operation past its commit point: the destination unfenced,
  * PgBouncer pointing at it and resumed (timed as "repoint"), then the old
@@ -417,56 +468,27 @@ static int drop_old_subscription(gl_switch_run *r, gl_error *err)
  */
 int gl_switch__finish(gl_switch_run *r, gl_error *err)
 {
-    const gl_pgbouncer_target *dst_t = r->to_green ? &r->green_t : &r->blue_t;
-    gl_pgbouncer_target now;
-    char sql[2048], *conninfo = NULL, *quoted = NULL, msg[256];
     int exists = 0, subscribing = 0, rc = -1;
 
     gl_switch__step(r, "repoint");
-    if (gl_switch__connect(r, 0, 1, 1, err) != 0 ||
-        gl_fence_set(r->dst.conn, r->dst_side, 0, gl_time_ms() + 10000, err) != 0 ||
-        gl_pgbouncer_ini_read_target(r->ini, r->alias, &now, err) != 0)
-        goto out;
-    if (!gl_switch__target_equal(&now, dst_t) &&
-        gl_pgbouncer_ini_write_target(r->ini, r->alias, dst_t, err) != 0)
-        goto out;
-    if (gl_pgbouncer_reload(r->pgb, err) != 0 || gl_pgbouncer_resume(r->pgb, r->alias, err) != 0)
-        goto out;
+    if (repoint(r, err) != 0)
+        return -1;
     r->gap_ms = r->gap_t0 > 0 ? gl_time_ms() - r->gap_t0 : 0;
     gl_switch__step_done(r);
 
     gl_switch__step(r, "cleanup");
     if (gl_switch__connect(r, 1, 0, 0, err) != 0)
-        goto out;
+        return -1;
     /* The new subscription on the source is sent first and runs (it connects
      * to the destination) while the old one is dropped on the destination:
      * the two servers work at once. Each part is re-runnable on its own. */
     if (gl_switch__bool(&r->src, "looking for the new subscription",
                         "SELECT count(*) > 0 FROM pg_catalog.pg_subscription WHERE subname = $1",
                         r->new_path->sub, &exists, err) != 0)
-        goto out;
+        return -1;
     if (!exists) {
-        conninfo = gl_deploy_conninfo_for_subscription(r->dst.conn, msg, sizeof(msg));
-        if (conninfo == NULL) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "%s: %s", r->dst_side, msg);
-            goto out;
-        }
-        quoted = PQescapeLiteral(r->src.conn, conninfo, strlen(conninfo));
-        if (quoted == NULL) {
-            oom(err);
-            goto out;
-        }
-        if (snprintf(sql, sizeof(sql),
-                     "CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION %s WITH (create_slot = false,"
-                     " slot_name = '%s', copy_data = false, enabled = true)",
-                     r->new_path->sub, quoted, r->new_path->pub,
-                     r->new_path->slot) >= (int)sizeof(sql)) {
-            gl_error_set(err, GL_EXIT_USAGE, "%s's conninfo is too long for a subscription",
-                         r->dst_side);
-            goto out;
-        }
-        if (gl_deploy_sql_send(&r->src, "subscribing back (no initial copy)", sql, 0, NULL, err) != 0)
-            goto out;
+        if (send_new_subscription(r, err) != 0)
+            return -1;
         subscribing = 1;
     }
     if (drop_old_subscription(r, err) != 0)
@@ -486,15 +508,6 @@ out:
         gl_error ignored;
         (void)gl_deploy_sql_finish(&r->src, "subscribing back (no initial copy)", NULL, &ignored);
     }
-    if (conninfo != NULL) {
-        explicit_bzero(conninfo, strlen(conninfo));
-        free(conninfo);
-    }
-    if (quoted != NULL) {
-        explicit_bzero(quoted, strlen(quoted));
-        PQfreemem(quoted);
-    }
-    explicit_bzero(sql, sizeof(sql));
     return rc;
 }
 

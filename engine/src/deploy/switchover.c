@@ -209,13 +209,59 @@ static void print_done(gl_switch_run *r, const gl_switch_options *o, double tota
            dst_t->dbname);
 }
 
+static int ensure_publication(gl_switch_run *r, gl_error *err)
+{
+    char sql[256];
+    int exists = 0;
+
+    if (gl_switch__bool(&r->dst, "looking for the publication",
+                        "SELECT count(*) > 0 FROM pg_catalog.pg_publication WHERE pubname = $1",
+                        r->new_path->pub, &exists, err) != 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "CREATE PUBLICATION %s FOR ALL TABLES", r->new_path->pub);
+    if (!exists && gl_switch__sql(&r->dst, "creating the publication", sql, NULL, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* A step before the commit point failed (err): undoes everything, says
+ * what serves now and returns the exit code. */
+static int undo_before_commit(gl_switch_run *r, gl_error *err)
+{
+    gl_error undo_err;
+    int rc;
+
+    gl_error_clear(&undo_err);
+    if (gl_time_ms() > r->deadline && err->exit_code != GL_EXIT_UNAVAILABLE) {
+        char msg[sizeof(err->message)];
+        snprintf(msg, sizeof(msg), "%s", err->message);
+        gl_error_set(err, GL_EXIT_UNAVAILABLE, "the %u s timeout ran out: %s", r->timeout_s, msg);
+    }
+    rc = gl_switch__undo(r, &undo_err);
+    r->gap_ms = r->gap_t0 > 0 ? gl_time_ms() - r->gap_t0 : 0;
+    if (rc == 0) {
+        fprintf(stderr, "greenlight: error: %s during step %s. Everything was undone: %s "
+                "serves, PgBouncer resumed (writes paused %.1f ms)\n", r->op, r->step,
+                r->src_side, r->gap_ms);
+        (void)gl_switch__record_end(r, "undone", err->message, &undo_err);
+    } else {
+        fprintf(stderr, "greenlight: error: %s during step %s. %s; undoing the rest failed "
+                "(%s): re-run any `greenlight deploy` verb to finish the undo\n", r->op,
+                r->step, r->undo_src_ok ? (r->to_green ? "Blue serves, PgBouncer resumed"
+                                                       : "Green serves, PgBouncer resumed")
+                                        : "The source may not serve yet",
+                undo_err.message);
+        (void)gl_switch__record_end(r, "undo_incomplete", err->message, &undo_err);
+    }
+    fprintf(stderr, "greenlight: cause: %s\n", err->message);
+    return err->exit_code ? err->exit_code : GL_EXIT_INTERNAL;
+}
+
 int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
 {
     gl_error err, undo_err;
     long long lag = 0;
     double t0 = gl_time_ms();
-    char sql[256];
-    int exists = 0, rc;
 
     gl_error_clear(&err);
     if (preflight(r, &lag, &err) != 0)
@@ -225,12 +271,7 @@ int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
         return 0;
     }
     /* The publication of the new path, before anything is paused. */
-    if (gl_switch__bool(&r->dst, "looking for the publication",
-                        "SELECT count(*) > 0 FROM pg_catalog.pg_publication WHERE pubname = $1",
-                        r->new_path->pub, &exists, &err) != 0)
-        goto refused;
-    snprintf(sql, sizeof(sql), "CREATE PUBLICATION %s FOR ALL TABLES", r->new_path->pub);
-    if (!exists && gl_switch__sql(&r->dst, "creating the publication", sql, NULL, &err) != 0)
+    if (ensure_publication(r, &err) != 0)
         goto refused;
     if (gl_switch__drop_slot(&r->dst, r->new_path->slot, &err) != 0 ||
         gl_switch__record_begin(r, &err) != 0)
@@ -239,31 +280,8 @@ int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
         fprintf(r->out, "%s of deployment %s: %s -> %s (timeout %u s)\n", r->op,
                 gl_deploy_record_string(r->rec, "name"), r->src_side, r->dst_side, r->timeout_s);
     r->deadline = gl_time_ms() + r->timeout_s * 1000.0;
-    if (before_commit(r, &err) != 0) {
-        if (gl_time_ms() > r->deadline && err.exit_code != GL_EXIT_UNAVAILABLE) {
-            char msg[sizeof(err.message)];
-            snprintf(msg, sizeof(msg), "%s", err.message);
-            gl_error_set(&err, GL_EXIT_UNAVAILABLE, "the %u s timeout ran out: %s", r->timeout_s, msg);
-        }
-        rc = gl_switch__undo(r, &undo_err);
-        r->gap_ms = r->gap_t0 > 0 ? gl_time_ms() - r->gap_t0 : 0;
-        if (rc == 0) {
-            fprintf(stderr, "greenlight: error: %s during step %s. Everything was undone: %s "
-                    "serves, PgBouncer resumed (writes paused %.1f ms)\n", r->op, r->step,
-                    r->src_side, r->gap_ms);
-            (void)gl_switch__record_end(r, "undone", err.message, &undo_err);
-        } else {
-            fprintf(stderr, "greenlight: error: %s during step %s. %s; undoing the rest failed "
-                    "(%s): re-run any `greenlight deploy` verb to finish the undo\n", r->op,
-                    r->step, r->undo_src_ok ? (r->to_green ? "Blue serves, PgBouncer resumed"
-                                                           : "Green serves, PgBouncer resumed")
-                                            : "The source may not serve yet",
-                    undo_err.message);
-            (void)gl_switch__record_end(r, "undo_incomplete", err.message, &undo_err);
-        }
-        fprintf(stderr, "greenlight: cause: %s\n", err.message);
-        return err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
-    }
+    if (before_commit(r, &err) != 0)
+        return undo_before_commit(r, &err);
 
     gl_switch__step(r, "commit");
     if (gl_switch__record_set(r, "committed", gl_value_bool(1), 1, &err) != 0) {

@@ -292,13 +292,32 @@ static int signature(const char *secret, const char *body, size_t len, char out[
     return 0;
 }
 
+/* The request's headers; with NOTIFY_SECRET_ENV set, the body's signature. */
+static int make_headers(const char *body, size_t len, const char *shown, struct curl_slist **headers, gl_error *err)
+{
+    const char *secret = getenv(NOTIFY_SECRET_ENV);
+    char sig[7 + 64 + 1], line[40 + sizeof(sig)];
+
+    *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    *headers = *headers ? curl_slist_append(*headers, "X-Greenlight-Event: decision") : NULL;
+    if (*headers != NULL && secret != NULL && *secret != '\0') {
+        if (signature(secret, body, len, sig) != 0)
+            return gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: cannot compute the HMAC signature", shown);
+        snprintf(line, sizeof(line), "X-Greenlight-Signature: %s", sig);
+        *headers = curl_slist_append(*headers, line);
+    }
+    if (*headers == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: out of memory", shown);
+    return 0;
+}
+
 int gl_notify_send(const char *arg, const gl_value *report, const char *verb, int exit_code,
                    const gl_notify_options *o, gl_error *err)
 {
-    const char *url, *secret = getenv(NOTIFY_SECRET_ENV);
+    const char *url;
     int slack = is_slack(arg, &url), rc = -1;
     struct curl_slist *headers = NULL;
-    char shown[300], why[CURL_ERROR_SIZE + 64] = "", curl_err[CURL_ERROR_SIZE], sig[7 + 64 + 1];
+    char shown[300], why[CURL_ERROR_SIZE + 64] = "", curl_err[CURL_ERROR_SIZE];
     size_t len = 0;
     char *body = gl_notify_payload(report, verb, exit_code, slack, &len);
     CURL *curl = curl_easy_init();
@@ -308,21 +327,8 @@ int gl_notify_send(const char *arg, const gl_value *report, const char *verb, in
         gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: out of memory", shown);
         goto out;
     }
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = headers ? curl_slist_append(headers, "X-Greenlight-Event: decision") : NULL;
-    if (headers != NULL && secret != NULL && *secret != '\0') {
-        char line[40 + sizeof(sig)];
-        if (signature(secret, body, len, sig) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: cannot compute the HMAC signature", shown);
-            goto out;
-        }
-        snprintf(line, sizeof(line), "X-Greenlight-Signature: %s", sig);
-        headers = curl_slist_append(headers, line);
-    }
-    if (headers == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: out of memory", shown);
+    if (make_headers(body, len, shown, &headers, err) != 0)
         goto out;
-    }
     for (int attempt = 0; attempt < o->max_attempts; attempt++) {
         CURLcode cc;
         long status = 0;
