@@ -55,6 +55,33 @@ static void deploy_usage(FILE *out)
             "--timeout ran out: re-run), 70 internal. See share/doc/deploy.md.\n");
 }
 
+static const sub_verb *find_verb(const char *name)
+{
+    for (size_t i = 0; i < sizeof(sub_verbs) / sizeof(sub_verbs[0]); i++)
+        if (strcmp(name, sub_verbs[i].name) == 0)
+            return &sub_verbs[i];
+    return NULL;
+}
+
+/* Refuses options that belong to another deploy verb: -1 when the verb
+ * goes on, else the exit code. */
+static int check_options(const sub_verb *verb, const gl_deploy_options *opts, const char *format)
+{
+    char msg[512];
+
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--format must be text or json");
+    if (verb->run != gl_deploy_create &&
+        (opts->name || opts->pg_dump || opts->pgbouncer_admin || opts->pgbouncer_ini || opts->pgbouncer_db)) {
+        snprintf(msg, sizeof(msg), "--name, --pg-dump and --pgbouncer* belong to `deploy create`, not `deploy %s`",
+                 verb->name);
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+    }
+    if (verb->run != gl_deploy_cleanup && opts->force)
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--force belongs to `deploy cleanup`");
+    return -1;
+}
+
 int gl_cli_deploy(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -74,7 +101,7 @@ int gl_cli_deploy(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     gl_deploy_options opts;
-    const sub_verb *verb = NULL;
+    const sub_verb *verb;
     const char *format = "text", *state = NULL;
     char msg[512];
     int c;
@@ -86,9 +113,7 @@ int gl_cli_deploy(int argc, char **argv)
         deploy_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? GL_EXIT_USAGE : 0;
     }
-    for (size_t i = 0; i < sizeof(sub_verbs) / sizeof(sub_verbs[0]); i++)
-        if (strcmp(argv[1], sub_verbs[i].name) == 0)
-            verb = &sub_verbs[i];
+    verb = find_verb(argv[1]);
     if (verb == NULL) {
         snprintf(msg, sizeof(msg), "unknown deploy command \"%s\" (create, status, cleanup)", argv[1]);
         return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
@@ -116,9 +141,8 @@ int gl_cli_deploy(int argc, char **argv)
             opts.plugin_dirs[opts.n_plugin_dirs++] = optarg;
             break;
         case 't': {
-            char *end;
-            long s = strtol(optarg, &end, 10);
-            if (*end != '\0' || s < 1 || s > 7 * 86400)
+            long s;
+            if (gl_cli_seconds(optarg, 1, 7 * 86400, &s) != 0)
                 return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--timeout takes seconds (1 to 604800)");
             opts.timeout_s = (unsigned)s;
             break;
@@ -135,15 +159,9 @@ int gl_cli_deploy(int argc, char **argv)
         snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
         return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--format must be text or json");
-    if (verb->run != gl_deploy_create &&
-        (opts.name || opts.pg_dump || opts.pgbouncer_admin || opts.pgbouncer_ini || opts.pgbouncer_db)) {
-        snprintf(msg, sizeof(msg), "--name, --pg-dump and --pgbouncer* belong to `deploy create`, not `deploy %s`", verb->name);
-        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
-    }
-    if (verb->run != gl_deploy_cleanup && opts.force)
-        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--force belongs to `deploy cleanup`");
+    c = check_options(verb, &opts, format);
+    if (c >= 0)
+        return c;
     opts.json = strcmp(format, "json") == 0;
     opts.progress = !opts.json && isatty(STDERR_FILENO);
     opts.state_dir = gl_deploy_state_dir(state);

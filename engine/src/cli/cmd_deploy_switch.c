@@ -60,6 +60,43 @@ static int gate_report(void *ud, gl_value *report, int exit_code)
     return gl_cli_output_report(ud, report, exit_code);
 }
 
+/* The options read: refuses what does not belong together, checks the
+ * policy's signature and the outputs before anything runs (as check does).
+ * -1 when the verb goes on, else the exit code. */
+static int check_options(int rollback, int gate_options, gl_cli_output *output, gl_switch_options *o)
+{
+    const char *verb = rollback ? "deploy rollback" : "deploy switchover";
+    char policy[4096];
+    gl_error err;
+
+    gl_error_clear(&err);
+    if (rollback && gate_options)
+        return gl_cli_fail(verb, GL_EXIT_USAGE, "the gate's options (--policy, --change, --config, "
+                           "--waivers, --plugin-path, --plugins, --out and the evidence options) belong to "
+                           "`deploy switchover`: a rollback runs no gate");
+    if (rollback && strcmp(output->format, "text") != 0 && strcmp(output->format, "json") != 0)
+        return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
+    if (gl_cli_output_validate(output, &err) != 0)
+        return gl_cli_fail(verb, GL_EXIT_USAGE, err.message);
+    o->json = output->formats.list[0] == GL_FORMAT_JSON;
+    if (!rollback) {
+        if (gl_policy_resolve(o->gate.policy_path, policy, sizeof(policy), &err) != 0 ||
+            gl_cli_output_check_policy(output, policy, &err) != 0 ||
+            (output->out_dir != NULL &&
+             gl_path_check_output_dir("--out", output->out_dir, "report.json", &err) != 0))
+            return gl_cli_fail(verb, GL_EXIT_USAGE, err.message);
+        /* with --format json first, stdout is the switchover's summary */
+        if (o->json) {
+            output->stream = stderr;
+            output->formats.list[0] = GL_FORMAT_TEXT;
+            output->color = 0;
+        }
+        o->gate_report = gate_report;
+        o->gate_report_ud = output;
+    }
+    return -1;
+}
+
 int gl_cli_deploy_switch(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -68,12 +105,7 @@ int gl_cli_deploy_switch(int argc, char **argv)
         {"dry-run", no_argument, NULL, 'n'},
         {"blue", required_argument, NULL, 'b'},
         {"green", required_argument, NULL, 'g'},
-        {"policy", required_argument, NULL, 'p'},
-        {"change", required_argument, NULL, 'c'},
-        {"config", required_argument, NULL, 'C'},
-        {"waivers", required_argument, NULL, 'W'},
-        {"plugin-path", required_argument, NULL, 'P'},
-        {"plugins", required_argument, NULL, 'L'},
+        GL_CLI_GATE_LONGOPTS,
         GL_CLI_OUTPUT_LONGOPTS,
         GL_CLI_EVIDENCE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
@@ -85,13 +117,11 @@ int gl_cli_deploy_switch(int argc, char **argv)
     const char *verb = rollback ? "deploy rollback" : "deploy switchover";
     gl_switch_options o;
     gl_cli_output output;
-    gl_error err;
-    char msg[256], policy[4096];
-    int c, gate_options = 0;
+    char msg[256];
+    int c, rc, gate_options = 0;
 
     gl_switch_options_default(&o);
     gl_cli_output_init(&output, verb);
-    gl_error_clear(&err);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -112,9 +142,8 @@ int gl_cli_deploy_switch(int argc, char **argv)
             gate_options = 1;
             break;
         case 't': {
-            char *end;
-            long s = strtol(optarg, &end, 10);
-            if (*end != '\0' || s < 1 || s > 3600)
+            long s;
+            if (gl_cli_seconds(optarg, 1, 3600, &s) != 0)
                 return gl_cli_fail(verb, GL_EXIT_USAGE, "--timeout takes seconds (1 to 3600)");
             o.timeout_s = (unsigned)s;
             break;
@@ -133,32 +162,9 @@ int gl_cli_deploy_switch(int argc, char **argv)
         snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
         return gl_cli_fail(verb, GL_EXIT_USAGE, msg);
     }
-    if (rollback && gate_options)
-        return gl_cli_fail(verb, GL_EXIT_USAGE, "the gate's options (--policy, --change, --config, "
-                           "--waivers, --plugin-path, --plugins, --out and the evidence options) belong to "
-                           "`deploy switchover`: a rollback runs no gate");
-    if (rollback && strcmp(output.format, "text") != 0 && strcmp(output.format, "json") != 0)
-        return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
-    if (gl_cli_output_validate(&output, &err) != 0)
-        return gl_cli_fail(verb, GL_EXIT_USAGE, err.message);
-    o.json = output.formats.list[0] == GL_FORMAT_JSON;
-    if (!rollback) {
-        /* The policy's signature and the outputs are checked before anything
-         * runs, as check does. */
-        if (gl_policy_resolve(o.gate.policy_path, policy, sizeof(policy), &err) != 0 ||
-            gl_cli_output_check_policy(&output, policy, &err) != 0 ||
-            (output.out_dir != NULL &&
-             gl_path_check_output_dir("--out", output.out_dir, "report.json", &err) != 0))
-            return gl_cli_fail(verb, GL_EXIT_USAGE, err.message);
-        /* with --format json first, stdout is the switchover's summary */
-        if (o.json) {
-            output.stream = stderr;
-            output.formats.list[0] = GL_FORMAT_TEXT;
-            output.color = 0;
-        }
-        o.gate_report = gate_report;
-        o.gate_report_ud = &output;
-    }
+    rc = check_options(rollback, gate_options, &output, &o);
+    if (rc >= 0)
+        return rc;
     o.gate.plugin_dirs = dirs;
     o.state_dir = gl_deploy_state_dir(state);
     return rollback ? gl_deploy_rollback(&o) : gl_deploy_switchover(&o);

@@ -92,12 +92,7 @@ static int parse_args(int argc, char **argv, rds_args *a)
         {"delete-target", no_argument, NULL, 'X'},
         {"timeout", required_argument, NULL, 't'},
         {"conninfo", required_argument, NULL, 'K'},
-        {"policy", required_argument, NULL, 'p'},
-        {"change", required_argument, NULL, 'c'},
-        {"config", required_argument, NULL, 'C'},
-        {"waivers", required_argument, NULL, 'W'},
-        {"plugin-path", required_argument, NULL, 'P'},
-        {"plugins", required_argument, NULL, 'L'},
+        GL_CLI_GATE_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         GL_CLI_OUTPUT_LONGOPTS,
@@ -121,9 +116,8 @@ static int parse_args(int argc, char **argv, rds_args *a)
         case 'G': a->param_group = optarg; break;
         case 'X': a->delete_target = 1; break;
         case 't': {
-            char *end;
-            long t = strtol(optarg, &end, 10);
-            if (*end != '\0' || t < 30 || t > 3600)
+            long t;
+            if (gl_cli_seconds(optarg, 30, 3600, &t) != 0)
                 return fail("--timeout must be 30 to 3600 seconds (RDS SwitchoverTimeout)");
             a->timeout_s = (int)t;
             break;
@@ -390,6 +384,57 @@ out:
     return exit_code;
 }
 
+/* ---- the verbs that run no gate: each returns the exit code ---- */
+
+static int rds_create(const rds_args *a, gl_rds_client *client, gl_rds_deployment *d, gl_error *err)
+{
+    gl_rds_create req = {a->name, a->source, a->engine_version, a->param_group};
+    char name[64];
+
+    if (req.name == NULL) {
+        default_name(name, sizeof(name));
+        req.name = name;
+    }
+    if (gl_rds_create_deployment(client, &req, d, err) != 0)
+        return api_fail(err);
+    gl_rds_act_print(d, stdout);
+    printf("next: greenlight rds status --deployment %s\n", d->id);
+    return 0;
+}
+
+/* status without --deployment: every blue/green deployment of the region. */
+static int rds_list(gl_rds_client *client, gl_error *err)
+{
+    gl_rds_deployment *all = NULL;
+    size_t n = 0;
+
+    if (gl_rds_list_deployments(client, NULL, NULL, &all, &n, err) != 0)
+        return api_fail(err);
+    for (size_t i = 0; i < n; i++)
+        printf("%s  %-24s %-22s %s -> %s\n", all[i].id, all[i].name, all[i].status, all[i].source, all[i].target);
+    if (n == 0)
+        printf("no blue/green deployments in %s\n", client->region);
+    free(all);
+    return 0;
+}
+
+static int rds_status(const rds_args *a, gl_rds_client *client, gl_rds_deployment *d, gl_error *err)
+{
+    if (gl_rds_describe_deployment(client, a->deployment, d, err) != 0)
+        return api_fail(err);
+    gl_rds_act_print(d, stdout);
+    return 0;
+}
+
+static int rds_delete(const rds_args *a, gl_rds_client *client, gl_rds_deployment *d, gl_error *err)
+{
+    if (gl_rds_delete_deployment(client, a->deployment, a->delete_target, d, err) != 0)
+        return api_fail(err);
+    gl_rds_act_print(d, stdout);
+    printf("deleted%s\n", a->delete_target ? " (with the green environment)" : " (the green environment is kept)");
+    return 0;
+}
+
 int gl_cli_rds(int argc, char **argv)
 {
     rds_args a;
@@ -397,7 +442,6 @@ int gl_cli_rds(int argc, char **argv)
     gl_rds_deployment *d = NULL;
     gl_error err;
     int rc;
-    char name[64];
 
     memset(&a, 0, sizeof(a));
     gl_check_options_default(&a.gate);
@@ -437,51 +481,16 @@ int gl_cli_rds(int argc, char **argv)
         goto out;
     }
     client->verbose = a.gate.verbose;
-    if (strcmp(a.sub, "create") == 0) {
-        gl_rds_create req = {a.name, a.source, a.engine_version, a.param_group};
-        if (req.name == NULL) {
-            default_name(name, sizeof(name));
-            req.name = name;
-        }
-        if (gl_rds_create_deployment(client, &req, d, &err) != 0) {
-            rc = api_fail(&err);
-            goto out;
-        }
-        gl_rds_act_print(d, stdout);
-        printf("next: greenlight rds status --deployment %s\n", d->id);
-        rc = 0;
-    } else if (strcmp(a.sub, "status") == 0 && a.deployment == NULL) {
-        gl_rds_deployment *all = NULL;
-        size_t n = 0;
-        if (gl_rds_list_deployments(client, NULL, NULL, &all, &n, &err) != 0) {
-            rc = api_fail(&err);
-            goto out;
-        }
-        for (size_t i = 0; i < n; i++)
-            printf("%s  %-24s %-22s %s -> %s\n", all[i].id, all[i].name, all[i].status, all[i].source,
-                   all[i].target);
-        if (n == 0)
-            printf("no blue/green deployments in %s\n", client->region);
-        free(all);
-        rc = 0;
-    } else if (strcmp(a.sub, "status") == 0) {
-        if (gl_rds_describe_deployment(client, a.deployment, d, &err) != 0) {
-            rc = api_fail(&err);
-            goto out;
-        }
-        gl_rds_act_print(d, stdout);
-        rc = 0;
-    } else if (strcmp(a.sub, "delete") == 0) {
-        if (gl_rds_delete_deployment(client, a.deployment, a.delete_target, d, &err) != 0) {
-            rc = api_fail(&err);
-            goto out;
-        }
-        gl_rds_act_print(d, stdout);
-        printf("deleted%s\n", a.delete_target ? " (with the green environment)" : " (the green environment is kept)");
-        rc = 0;
-    } else {
+    if (strcmp(a.sub, "create") == 0)
+        rc = rds_create(&a, client, d, &err);
+    else if (strcmp(a.sub, "status") == 0 && a.deployment == NULL)
+        rc = rds_list(client, &err);
+    else if (strcmp(a.sub, "status") == 0)
+        rc = rds_status(&a, client, d, &err);
+    else if (strcmp(a.sub, "delete") == 0)
+        rc = rds_delete(&a, client, d, &err);
+    else
         rc = run_gated(&a, client, &err);
-    }
 out:
     if (client)
         gl_rds_client_clear(client);

@@ -41,6 +41,16 @@ enum {
     {"policy-pub", required_argument, NULL, GL_CLI_OPT_POLICY_PUB},        \
     {"notify", required_argument, NULL, GL_CLI_OPT_NOTIFY}
 
+/* The gate's inputs, for the verbs that run it before acting (check runs
+ * the gate alone and lists its own). */
+#define GL_CLI_GATE_LONGOPTS                                               \
+    {"policy", required_argument, NULL, 'p'},                              \
+    {"change", required_argument, NULL, 'c'},                              \
+    {"config", required_argument, NULL, 'C'},                              \
+    {"waivers", required_argument, NULL, 'W'},                             \
+    {"plugin-path", required_argument, NULL, 'P'},                         \
+    {"plugins", required_argument, NULL, 'L'}
+
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \
     "  --format LIST         comma list of text,json,junit,sarif,github,markdown,html;\n"     \
