@@ -1,9 +1,20 @@
 /*
- * args — option values more than one verb reads (see cli.h).
+ * args — what more than one verb reads or prints: the usage-error line, a
+ * seconds option, the gate's input options (cli.h, output.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+
+int gl_cli_fail(const char *verb, int code, const char *msg)
+{
+    fprintf(stderr, "greenlight: error: %s\n", msg);
+    if (code == GL_EXIT_USAGE && verb)
+        fprintf(stderr, "(see `greenlight %s --help`)\n", verb);
+    return code;
+}
 
 int gl_cli_seconds(const char *text, long lo, long hi, long *out)
 {
@@ -14,4 +25,21 @@ int gl_cli_seconds(const char *text, long lo, long hi, long *out)
         return -1;
     *out = s;
     return 0;
+}
+
+int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char *arg)
+{
+    switch (c) {
+    case 'p': g->policy_path = arg; return 1;
+    case 'c': g->change_path = arg; return 1;
+    case 'C': g->config_path = arg; return 1;
+    case 'W': g->waivers_path = arg; return 1;
+    case 'L': g->only_plugins = arg; return 1;
+    case 'P':
+        if (g->n_plugin_dirs == GL_CLI_MAX_PLUGIN_DIRS)
+            return -1;
+        dirs[g->n_plugin_dirs++] = arg;
+        return 1;
+    default: return 0;
+    }
 }

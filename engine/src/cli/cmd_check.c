@@ -13,16 +13,6 @@
 #include "util/units.h"
 #include "value/value.h"
 
-#define MAX_PLUGIN_DIRS 32
-
-int gl_cli_fail(const char *verb, int code, const char *msg)
-{
-    fprintf(stderr, "greenlight: error: %s\n", msg);
-    if (code == GL_EXIT_USAGE && verb)
-        fprintf(stderr, "(see `greenlight %s --help`)\n", verb);
-    return code;
-}
-
 
 static void check_usage(FILE *out)
 {
@@ -59,13 +49,8 @@ int gl_cli_check(int argc, char **argv)
     static const struct option longopts[] = {
         {"blue", required_argument, NULL, 'b'},
         {"green", required_argument, NULL, 'g'},
-        {"policy", required_argument, NULL, 'p'},
-        {"change", required_argument, NULL, 'c'},
-        {"config", required_argument, NULL, 'C'},
-        {"waivers", required_argument, NULL, 'W'},
+        GL_CLI_GATE_LONGOPTS,
         {"save-input", required_argument, NULL, 'I'},
-        {"plugin-path", required_argument, NULL, 'P'},
-        {"plugins", required_argument, NULL, 'L'},
         {"statement-timeout", required_argument, NULL, 'T'},
         {"timeout", required_argument, NULL, 1001},
         {"plugin-timeout", required_argument, NULL, 1002},
@@ -77,7 +62,7 @@ int gl_cli_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     gl_check_options opts;
-    const char *dirs[MAX_PLUGIN_DIRS];
+    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
     gl_cli_output output;
     gl_value *report = NULL;
     gl_error err;
@@ -93,18 +78,8 @@ int gl_cli_check(int argc, char **argv)
         switch (c) {
         case 'b': opts.blue = optarg; break;
         case 'g': opts.green = optarg; break;
-        case 'p': opts.policy_path = optarg; break;
-        case 'c': opts.change_path = optarg; break;
-        case 'C': opts.config_path = optarg; break;
-        case 'W': opts.waivers_path = optarg; break;
         case 'I': opts.save_input_path = optarg; break;
-        case 'L': opts.only_plugins = optarg; break;
         case 'v': opts.verbose++; break;
-        case 'P':
-            if (opts.n_plugin_dirs == MAX_PLUGIN_DIRS)
-                return gl_cli_fail("check", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
-            dirs[opts.n_plugin_dirs++] = optarg;
-            break;
         case 'T': {
             char *end;
             long ms = strtol(optarg, &end, 10);
@@ -115,9 +90,8 @@ int gl_cli_check(int argc, char **argv)
         }
         case 1001:
         case 1002: {
-            char *end;
-            long sec = strtol(optarg, &end, 10);
-            if (*end != '\0' || sec < 1 || sec > 86400)
+            long sec;
+            if (gl_cli_seconds(optarg, 1, 86400, &sec) != 0)
                 return gl_cli_fail("check", GL_EXIT_USAGE, c == 1001 ? "--timeout takes seconds (1 to 86400)"
                                                                      : "--plugin-timeout takes seconds (1 to 86400)");
             *(c == 1001 ? &opts.timeout_s : &opts.plugin_timeout_s) = (unsigned)sec;
@@ -135,7 +109,10 @@ int gl_cli_check(int argc, char **argv)
         case 'h': check_usage(stdout); return 0;
         default: {
             char msg[256];
-            if (gl_cli_output_option(&output, c, optarg))
+            int gate = gl_cli_gate_option(&opts, dirs, c, optarg);
+            if (gate < 0)
+                return gl_cli_fail("check", GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
+            if (gate > 0 || gl_cli_output_option(&output, c, optarg))
                 break;
             snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
             return gl_cli_fail("check", GL_EXIT_USAGE, msg);

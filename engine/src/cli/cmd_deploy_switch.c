@@ -14,7 +14,6 @@
 #include "deploy/switch.h"
 #include "input/paths.h"
 
-#define MAX_PLUGIN_DIRS 32
 
 static void switch_usage(FILE *out, int rollback)
 {
@@ -111,14 +110,14 @@ int gl_cli_deploy_switch(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *dirs[MAX_PLUGIN_DIRS];
+    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
     const char *state = NULL;
     int rollback = strcmp(argv[0], "rollback") == 0;
     const char *verb = rollback ? "deploy rollback" : "deploy switchover";
     gl_switch_options o;
     gl_cli_output output;
     char msg[256];
-    int c, rc, gate_options = 0;
+    int c, rc, gate, gate_options = 0;
 
     gl_switch_options_default(&o);
     gl_cli_output_init(&output, verb);
@@ -130,17 +129,6 @@ int gl_cli_deploy_switch(int argc, char **argv)
         case 'n': o.dry_run = 1; break;
         case 'b': o.blue = optarg; break;
         case 'g': o.green = optarg; break;
-        case 'p': o.gate.policy_path = optarg; gate_options = 1; break;
-        case 'c': o.gate.change_path = optarg; gate_options = 1; break;
-        case 'C': o.gate.config_path = optarg; gate_options = 1; break;
-        case 'W': o.gate.waivers_path = optarg; gate_options = 1; break;
-        case 'L': o.gate.only_plugins = optarg; gate_options = 1; break;
-        case 'P':
-            if (o.gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
-                return gl_cli_fail(verb, GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
-            dirs[o.gate.n_plugin_dirs++] = optarg;
-            gate_options = 1;
-            break;
         case 't': {
             long s;
             if (gl_cli_seconds(optarg, 1, 3600, &s) != 0)
@@ -150,7 +138,9 @@ int gl_cli_deploy_switch(int argc, char **argv)
         }
         case 'h': switch_usage(stdout, rollback); return 0;
         default:
-            if (gl_cli_output_option(&output, c, optarg)) {
+            if ((gate = gl_cli_gate_option(&o.gate, dirs, c, optarg)) < 0)
+                return gl_cli_fail(verb, GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
+            if (gate > 0 || gl_cli_output_option(&output, c, optarg)) {
                 gate_options |= c != GL_CLI_OPT_FORMAT;
                 break;
             }

@@ -21,7 +21,6 @@
 #include "report/report.h"
 #include "value/value.h"
 
-#define MAX_PLUGIN_DIRS 32
 #define CONNINFO_MAX 4096
 
 typedef struct rds_args {
@@ -32,7 +31,7 @@ typedef struct rds_args {
     gl_cli_output output;    /* --format, --out, --no-color (shared with check) */
     int given_gate;          /* a gate option was given */
     gl_check_options gate;
-    const char *dirs[MAX_PLUGIN_DIRS];
+    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
 } rds_args;
 
 static void rds_usage(FILE *out)
@@ -99,7 +98,7 @@ static int parse_args(int argc, char **argv, rds_args *a)
         GL_CLI_EVIDENCE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, gate;
     char msg[300];
 
     optind = 1;
@@ -123,20 +122,15 @@ static int parse_args(int argc, char **argv, rds_args *a)
             break;
         }
         case 'K': a->conninfo_extra = optarg; a->given_gate = 1; break;
-        case 'p': a->gate.policy_path = optarg; a->given_gate = 1; break;
-        case 'c': a->gate.change_path = optarg; a->given_gate = 1; break;
-        case 'C': a->gate.config_path = optarg; a->given_gate = 1; break;
-        case 'W': a->gate.waivers_path = optarg; a->given_gate = 1; break;
-        case 'L': a->gate.only_plugins = optarg; a->given_gate = 1; break;
         case 'v': a->gate.verbose++; break;
-        case 'P':
-            if (a->gate.n_plugin_dirs == MAX_PLUGIN_DIRS)
-                return fail("too many --plugin-path options (limit 32)");
-            a->dirs[a->gate.n_plugin_dirs++] = optarg;
-            a->given_gate = 1;
-            break;
         case 'h': rds_usage(stdout); return 0;
         default:
+            if ((gate = gl_cli_gate_option(&a->gate, a->dirs, c, optarg)) < 0)
+                return fail(GL_CLI_TOO_MANY_PLUGIN_DIRS);
+            if (gate > 0) {
+                a->given_gate = 1;
+                break;
+            }
             if (gl_cli_output_option(&a->output, c, optarg)) {
                 if (c != GL_CLI_OPT_NO_COLOR && c != GL_CLI_OPT_COLOR)
                     a->given_gate = 1;

@@ -15,6 +15,7 @@
 
 #include "evidence/notify.h"
 #include "report/report.h"
+#include "run/run.h"
 #include "util/error.h"
 
 enum {
@@ -50,6 +51,16 @@ enum {
     {"waivers", required_argument, NULL, 'W'},                             \
     {"plugin-path", required_argument, NULL, 'P'},                         \
     {"plugins", required_argument, NULL, 'L'}
+
+/* The most --plugin-path options a verb takes, and the refusal past it. */
+#define GL_CLI_MAX_PLUGIN_DIRS 32
+#define GL_CLI_TOO_MANY_PLUGIN_DIRS "too many --plugin-path options (limit 32)"
+
+/* Reads one of GL_CLI_GATE_LONGOPTS into g (a --plugin-path into dirs, which
+ * holds GL_CLI_MAX_PLUGIN_DIRS; the caller points g->plugin_dirs at it): 1
+ * when c is one of them, 0 when it is not, -1 for one --plugin-path too many
+ * (GL_CLI_TOO_MANY_PLUGIN_DIRS). */
+int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char *arg);
 
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \
