@@ -52,11 +52,15 @@ static const query queries[] = {
      " (SELECT extract(epoch FROM r.replay_lag)::text FROM pg_stat_replication r"
      "   WHERE r.pid = s.active_pid) AS replay_lag_seconds"
      " FROM pg_replication_slots s WHERE slot_type = 'logical' AND NOT pg_is_in_recovery() ORDER BY 1"},
+    /* greenlight's own sessions are not the application's transactions: a
+     * run collects several plugins at once on sessions of its own (--jobs),
+     * read-only and bounded by statement_timeout; they cannot take the locks
+     * or write the rows ddl_locks and writers look for. */
     {"long_transactions",
      "SELECT pid::text AS pid, usename AS \"user\", application_name,"
      " round(extract(epoch FROM now() - xact_start))::bigint::text AS seconds"
      " FROM pg_stat_activity WHERE backend_type = 'client backend' AND xact_start IS NOT NULL"
-     " AND pid <> pg_backend_pid() AND state <> 'idle'"
+     " AND pid <> pg_backend_pid() AND state <> 'idle' AND application_name NOT LIKE 'greenlight%'"
      " ORDER BY xact_start LIMIT 5"},
     {"ddl_locks",
      "SELECT DISTINCT a.pid::text AS pid, l.relation::regclass::text AS relation,"

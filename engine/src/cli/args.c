@@ -27,8 +27,10 @@ int gl_cli_seconds(const char *text, long lo, long hi, long *out)
     return 0;
 }
 
-int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char *arg)
+int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char *arg, const char **why)
 {
+    long jobs;
+
     switch (c) {
     case 'p': g->policy_path = arg; return 1;
     case 'c': g->change_path = arg; return 1;
@@ -36,9 +38,18 @@ int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char
     case 'W': g->waivers_path = arg; return 1;
     case 'L': g->only_plugins = arg; return 1;
     case 'P':
-        if (g->n_plugin_dirs == GL_CLI_MAX_PLUGIN_DIRS)
+        if (g->n_plugin_dirs == GL_CLI_MAX_PLUGIN_DIRS) {
+            *why = GL_CLI_TOO_MANY_PLUGIN_DIRS;
             return -1;
+        }
         dirs[g->n_plugin_dirs++] = arg;
+        return 1;
+    case 'J':
+        if (gl_cli_seconds(arg, 1, GL_RUN_JOBS_MAX, &jobs) != 0) {
+            *why = GL_CLI_BAD_JOBS;
+            return -1;
+        }
+        g->jobs = (unsigned)jobs;
         return 1;
     default: return 0;
     }

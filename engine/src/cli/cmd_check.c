@@ -31,6 +31,7 @@ static void check_usage(FILE *out)
             GL_CLI_EVIDENCE_HELP
             "  --plugin-path DIR     look for plugins in DIR first (repeatable)\n"
             "  --plugins a,b         run only these plugins\n"
+            GL_CLI_JOBS_HELP
             "  --statement-timeout MS  per-statement limit on both sides (default 30000); a query\n"
             "                        unanswered 5 s past it gives its side up (the run holds)\n"
             "  --timeout S           the whole run's bound in seconds (default 1800): plugins\n"
@@ -109,9 +110,10 @@ int gl_cli_check(int argc, char **argv)
         case 'h': check_usage(stdout); return 0;
         default: {
             char msg[256];
-            int gate = gl_cli_gate_option(&opts, dirs, c, optarg);
+            const char *why = NULL;
+            int gate = gl_cli_gate_option(&opts, dirs, c, optarg, &why);
             if (gate < 0)
-                return gl_cli_fail("check", GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
+                return gl_cli_fail("check", GL_EXIT_USAGE, why);
             if (gate > 0 || gl_cli_output_option(&output, c, optarg))
                 break;
             snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);

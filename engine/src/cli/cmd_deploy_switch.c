@@ -26,7 +26,7 @@ static void switch_usage(FILE *out, int rollback)
         fprintf(out,
                 "usage: greenlight deploy switchover [--state DIR] [--timeout SECONDS] [--dry-run]\n"
                 "         [--policy P] [--change FILE] [--config FILE] [--waivers FILE]\n"
-                "         [--plugin-path DIR]... [--plugins A,B] [--out DIR] [--format LIST]\n"
+                "         [--plugin-path DIR]... [--plugins A,B] [--jobs N] [--out DIR] [--format LIST]\n"
                 "         [--sign-key KEY] [--audit-log FILE] [--policy-pub KEY] [--notify URL]...\n"
                 "  run the gate; when it authorises: PAUSE PgBouncer, fence blue, wait until green\n"
                 "  applied blue's last write, copy sequences, create the reverse slot, record the\n"
@@ -71,7 +71,7 @@ static int check_options(int rollback, int gate_options, gl_cli_output *output, 
     gl_error_clear(&err);
     if (rollback && gate_options)
         return gl_cli_fail(verb, GL_EXIT_USAGE, "the gate's options (--policy, --change, --config, "
-                           "--waivers, --plugin-path, --plugins, --out and the evidence options) belong to "
+                           "--waivers, --plugin-path, --plugins, --jobs, --out and the evidence options) belong to "
                            "`deploy switchover`: a rollback runs no gate");
     if (rollback && strcmp(output->format, "text") != 0 && strcmp(output->format, "json") != 0)
         return gl_cli_fail(verb, GL_EXIT_USAGE, "--format must be text or json");
@@ -118,6 +118,7 @@ int gl_cli_deploy_switch(int argc, char **argv)
     gl_cli_output output;
     char msg[256];
     int c, rc, gate, gate_options = 0;
+    const char *why = NULL;
 
     gl_switch_options_default(&o);
     gl_cli_output_init(&output, verb);
@@ -138,8 +139,8 @@ int gl_cli_deploy_switch(int argc, char **argv)
         }
         case 'h': switch_usage(stdout, rollback); return 0;
         default:
-            if ((gate = gl_cli_gate_option(&o.gate, dirs, c, optarg)) < 0)
-                return gl_cli_fail(verb, GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
+            if ((gate = gl_cli_gate_option(&o.gate, dirs, c, optarg, &why)) < 0)
+                return gl_cli_fail(verb, GL_EXIT_USAGE, why);
             if (gate > 0 || gl_cli_output_option(&output, c, optarg)) {
                 gate_options |= c != GL_CLI_OPT_FORMAT;
                 break;

@@ -48,7 +48,7 @@ static void rds_usage(FILE *out)
             "every verb:  --endpoint-url URL   RDS API endpoint (default https://rds.REGION.amazonaws.com)\n"
             "             --region R           else AWS_REGION, AWS_DEFAULT_REGION, the profile's region\n"
             "gate options (check, switchover): --policy FILE --change FILE --config FILE --waivers FILE\n"
-            "             --plugin-path DIR --plugins a,b -v, and as `check`:\n"
+            "             --plugin-path DIR --plugins a,b --jobs N -v, and as `check`:\n"
             GL_CLI_OUTPUT_HELP
             GL_CLI_EVIDENCE_HELP
             "             --conninfo 'KEYWORDS'   extra libpq keywords for both sides (user=, sslmode=, ...);\n"
@@ -99,6 +99,7 @@ static int parse_args(int argc, char **argv, rds_args *a)
         {NULL, 0, NULL, 0},
     };
     int c, gate;
+    const char *why = NULL;
     char msg[300];
 
     optind = 1;
@@ -125,8 +126,8 @@ static int parse_args(int argc, char **argv, rds_args *a)
         case 'v': a->gate.verbose++; break;
         case 'h': rds_usage(stdout); return 0;
         default:
-            if ((gate = gl_cli_gate_option(&a->gate, a->dirs, c, optarg)) < 0)
-                return fail(GL_CLI_TOO_MANY_PLUGIN_DIRS);
+            if ((gate = gl_cli_gate_option(&a->gate, a->dirs, c, optarg, &why)) < 0)
+                return fail(why);
             if (gate > 0) {
                 a->given_gate = 1;
                 break;

@@ -50,7 +50,8 @@ enum {
     {"config", required_argument, NULL, 'C'},                              \
     {"waivers", required_argument, NULL, 'W'},                             \
     {"plugin-path", required_argument, NULL, 'P'},                         \
-    {"plugins", required_argument, NULL, 'L'}
+    {"plugins", required_argument, NULL, 'L'},                             \
+    {"jobs", required_argument, NULL, 'J'}
 
 /* The most --plugin-path options a verb takes, and the refusal past it. */
 #define GL_CLI_MAX_PLUGIN_DIRS 32
@@ -58,9 +59,16 @@ enum {
 
 /* Reads one of GL_CLI_GATE_LONGOPTS into g (a --plugin-path into dirs, which
  * holds GL_CLI_MAX_PLUGIN_DIRS; the caller points g->plugin_dirs at it): 1
- * when c is one of them, 0 when it is not, -1 for one --plugin-path too many
- * (GL_CLI_TOO_MANY_PLUGIN_DIRS). */
-int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char *arg);
+ * when c is one of them, 0 when it is not, -1 with *why the usage error (one
+ * --plugin-path too many: GL_CLI_TOO_MANY_PLUGIN_DIRS; a --jobs that is not
+ * 1 to GL_RUN_JOBS_MAX). */
+int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char *arg, const char **why);
+#define GL_CLI_BAD_JOBS "--jobs takes how many plugins collect at once: 1 to 16 (1: one after another)"
+
+/* For the --help of the verbs that take GL_CLI_GATE_LONGOPTS. */
+#define GL_CLI_JOBS_HELP                                                                        \
+    "  --jobs N              collect up to N plugins at once, each on connections of its\n"     \
+    "                        own (default 4; 1: one after another on one connection per side)\n"
 
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \

@@ -481,6 +481,16 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
     return 0;
 }
 
+/* A fresh connection to t's side reached another server. */
+static int other_server(const gl_target *t, gl_error *err)
+{
+    return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+                        "%s side (%s): a fresh connection reached another server or database than "
+                        "the first one (its identity differs: a multi-host conninfo, or a failover): "
+                        "refusing to measure on it; name one server in the conninfo",
+                        gl_side_name(t->side), t->display);
+}
+
 int gl_target_reopen(gl_target *t, gl_error *err)
 {
     PGconn *old_conn, *fresh = NULL;
@@ -505,11 +515,7 @@ int gl_target_reopen(gl_target *t, gl_error *err)
     t->identity = NULL;
     rc = guard_session(t, &t->opts, err) != 0 || read_identity(t, err) != 0 ? -1 : 0;
     if (rc == 0 && !gl_value_equal(old_identity, t->identity))
-        rc = gl_error_set(err, GL_EXIT_UNAVAILABLE,
-                          "%s side (%s): a fresh connection reached another server or database than "
-                          "the first one (its identity differs: a multi-host conninfo, or a failover): "
-                          "refusing to measure on it; name one server in the conninfo",
-                          gl_side_name(t->side), t->display);
+        rc = other_server(t, err);
     if (rc != 0) {
         /* A fresh connection that stopped answering is dropped, not the side. */
         t->abandoned[0] = '\0';
@@ -521,6 +527,31 @@ int gl_target_reopen(gl_target *t, gl_error *err)
     }
     gl_value_free(old_identity);
     PQfinish(old_conn);
+    return 0;
+}
+
+int gl_target_clone(gl_target **out, const gl_target *t, gl_error *err)
+{
+    gl_target *c;
+
+    *out = NULL;
+    if (t == NULL || t->conn == NULL || t->spec == NULL)
+        return gl_error_set(err, GL_EXIT_USAGE, "the %s side has no live connection to open another "
+                            "one like (it is a snapshot)", gl_side_name(t != NULL ? t->side : GL_SIDE_BLUE));
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    c->side = t->side;
+    if (open_live(c, t->spec, &t->opts, err) != 0) {
+        gl_target_free(c);
+        return -1;
+    }
+    if (!gl_value_equal(t->identity, c->identity)) {
+        other_server(t, err);
+        gl_target_free(c);
+        return GL_TARGET_OTHER_SERVER;
+    }
+    *out = c;
     return 0;
 }
 

@@ -4,6 +4,7 @@
  */
 #include "plugin/invoke.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,16 +12,24 @@
 #include "plugin/isolate.h"
 #include "value/value.h"
 
+/* The configuration of a plugin that has none: a process-lifetime empty
+ * object, made once (plugins may be collected from several threads). */
+static gl_value *empty_config;
+static pthread_once_t empty_config_once = PTHREAD_ONCE_INIT;
+
+static void empty_config_make(void)
+{
+    empty_config = gl_value_object();
+}
+
 const gl_value *gl_plugin_config(const gl_value *config, const char *name)
 {
-    static gl_value *empty;
     const gl_value *c = gl_value_object_get(gl_value_object_get(config, "plugins"), name);
 
     if (c != NULL)
         return c;
-    if (empty == NULL)
-        empty = gl_value_object(); /* process-lifetime empty object */
-    return empty;
+    pthread_once(&empty_config_once, empty_config_make);
+    return empty_config;
 }
 
 int gl_plugin_wanted(const char *only, const char *name)

@@ -3,11 +3,14 @@
  * child's side (remote queries, the final result) and the parent's (the
  * deadline, running the child's queries without blocking, the post-mortem).
  */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: a fork is not starved by readers */
 #include "plugin/isolate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +29,76 @@
 
 /* Largest message either way; a result over it is a failed plugin. */
 #define FRAME_MAX GL_JSON_MAX_FILE
+/* ------------------------------------------------------ threads and fork */
+
+static pthread_rwlock_t quiet;
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+static _Thread_local int quiet_held;   /* this thread entered */
+
+static void quiet_init(void)
+{
+    pthread_rwlockattr_t attr;
+
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&quiet, &attr);
+    pthread_rwlockattr_destroy(&attr);
+}
+
+void gl_isolate_thread_enter(void)
+{
+    pthread_once(&quiet_once, quiet_init);
+    pthread_rwlock_rdlock(&quiet);
+    quiet_held = 1;
+}
+
+void gl_isolate_thread_leave(void)
+{
+    quiet_held = 0;
+    pthread_rwlock_unlock(&quiet);
+}
+
+/* Around a wait: other threads may fork meanwhile. */
+static void quiet_pause(void)
+{
+    if (quiet_held)
+        pthread_rwlock_unlock(&quiet);
+}
+
+static void quiet_resume(void)
+{
+    if (quiet_held)
+        pthread_rwlock_rdlock(&quiet);
+}
+
+static int poll_quietly(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    int rc;
+
+    quiet_pause();
+    rc = poll(fds, n, timeout_ms);
+    quiet_resume();
+    return rc;
+}
+
+/* fork() while every other thread that entered waits. */
+static pid_t fork_quietly(void)
+{
+    pid_t pid;
+
+    pthread_once(&quiet_once, quiet_init);
+    quiet_pause();
+    pthread_rwlock_wrlock(&quiet);
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid != 0) {
+        pthread_rwlock_unlock(&quiet);
+        quiet_resume();
+    }
+    return pid;
+}
+
 /* ------------------------------------------------------------------ frames */
 
 /* Blocking write of a whole buffer (the child's side). */
@@ -258,6 +332,28 @@ void gl_isolate__progress(gl_ctx *ctx, size_t done, size_t total, const char *la
     gl_value_free(msg);
 }
 
+/* Every socket the child inherited besides its own channels becomes
+ * /dev/null: while several calls run at once these are the other calls'
+ * channels and connections, which this plugin must neither read nor hold
+ * open (a channel's end of file is how the parent sees its child gone). */
+static void child_blind_sockets(int devnull, const int fds[3])
+{
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *e;
+
+    if (dir == NULL)
+        return;
+    while ((e = readdir(dir)) != NULL) {
+        int fd = atoi(e->d_name);
+        struct stat st;
+        if (fd <= STDERR_FILENO || fd == devnull || fd == dirfd(dir) || fd == fds[0] || fd == fds[1] ||
+            fd == fds[2] || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+            continue;
+        dup2(devnull, fd);
+    }
+    closedir(dir);
+}
+
 /* The child: never returns. Its stdout is stderr (a plugin cannot print a
  * decision), and the servers' sockets are /dev/null (it cannot talk to them
  * behind the parent's back and break the parent's protocol state). */
@@ -276,6 +372,7 @@ static void child_main(gl_ctx *ctx, int fds[3], gl_isolated_fn fn, void *arg)
         for (int s = 0; s < 2; s++)
             if (ctx->targets[s] != NULL && ctx->targets[s]->conn != NULL && PQsocket(ctx->targets[s]->conn) >= 0)
                 dup2(devnull, PQsocket(ctx->targets[s]->conn));
+        child_blind_sockets(devnull, fds);
     }
     ctx->remote = 1;
     ctx->remote_fd[0] = fds[0];
@@ -357,7 +454,7 @@ static int send_frame(parent_state *ps, int fd, const gl_value *v)
             struct pollfd p = {.fd = fd, .events = POLLOUT};
             if (left <= 0)
                 goto out;
-            poll(&p, 1, (int)(left + 1));
+            poll_quietly(&p, 1, (int)(left + 1));
             continue;
         }
         goto out;
@@ -688,7 +785,7 @@ static void drain(parent_state *ps, gl_side side)
             abandon(ps, side, 0);
             break;
         }
-        if (poll(&p, 1, (int)(left + 1)) > 0) {
+        if (poll_quietly(&p, 1, (int)(left + 1)) > 0) {
             if (!PQconsumeInput(conn))
                 break;
             while (PQisBusy(conn) == 0) {
@@ -783,7 +880,7 @@ static void serve(parent_state *ps)
         }
         if (now + show_in < until)
             until = now + show_in;
-        if (poll(p, (nfds_t)n, (int)(until - now) + 1) < 0 && errno != EINTR) {
+        if (poll_quietly(p, (nfds_t)n, (int)(until - now) + 1) < 0 && errno != EINTR) {
             fail(ps, "poll failed: %s", strerror(errno));
             return;
         }
@@ -828,11 +925,15 @@ static int reap(pid_t pid, double grace_until, int *killed)
             *killed = 1;
         }
         if (*killed) {
+            quiet_pause();
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
+            quiet_resume();
             return status;
         }
+        quiet_pause();
         usleep(pause_us);
+        quiet_resume();
         if (pause_us < 2000)
             pause_us *= 2;
     }
@@ -862,9 +963,7 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
             goto out;
         }
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid = fork();
+    pid = fork_quietly();
     if (pid < 0) {
         snprintf(errbuf, errlen, "cannot start the plugin's process: fork: %s", strerror(errno));
         goto out;

@@ -44,6 +44,18 @@ typedef int (*gl_isolated_fn)(gl_ctx *ctx, void *arg, gl_value **out);
 int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg,
                    gl_value **out_result, char *errbuf, size_t errlen);
 
+/*
+ * Several calls at once, one per thread (run/collect.c). fork() copies only
+ * the calling thread: a lock another thread held at that instant (malloc's,
+ * stdio's, the sanitizers') stays held for ever in the child. So each thread
+ * that runs calls beside others brackets its work with enter/leave: it holds
+ * a share of one lock while it works and lets it go while it waits (poll,
+ * sleep); gl_isolate_run forks holding the whole lock, when every other
+ * thread is waiting. A thread that never entered (a lone run) forks as before.
+ */
+void gl_isolate_thread_enter(void);
+void gl_isolate_thread_leave(void);
+
 /* In the child: runs one query through the parent and replays its rows into
  * fn (same contract as gl_host.query). */
 int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,

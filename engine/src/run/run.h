@@ -35,7 +35,13 @@ typedef struct gl_check_options {
     unsigned timeout_s;               /* the whole run (--timeout); 0: GL_RUN_TIMEOUT_DEFAULT_S */
     unsigned plugin_timeout_s;        /* one plugin call (--plugin-timeout); 0: the default */
     double max_snapshot_age_s;        /* --max-snapshot-age; 0: any age */
+    unsigned jobs;                    /* plugins collected at once (--jobs); 0: the default */
 } gl_check_options;
+
+/* --jobs: by default min(GL_RUN_JOBS_DEFAULT, the plugins run), each beyond
+ * the first on a pair of connections of its own (run/collect.c). */
+#define GL_RUN_JOBS_DEFAULT 4
+#define GL_RUN_JOBS_MAX 16
 
 #define GL_RUN_TIMEOUT_DEFAULT_S 1800
 
