@@ -162,6 +162,15 @@ struct lanes {
     pthread_mutex_t next_lock;
     size_t next;             /* the next plugin (run->ran) to take */
     int oom;
+    /* Threads start and end only while no lane can fork: creating, ending
+     * or joining a thread takes locks (the sanitizers' thread registry) a
+     * child forked meanwhile would inherit held. Lanes begin together once
+     * every thread exists (go) and end together once none runs a plugin. */
+    pthread_mutex_t gate_lock;
+    pthread_cond_t gate;
+    int go;
+    size_t arrived;          /* threads waiting for go (their start is over) */
+    size_t working;          /* lanes still taking plugins */
 };
 
 /* A live side: one with a connection to clone. */
@@ -229,8 +238,15 @@ static int take(lanes *all, size_t *i)
 static void *lane_main(void *arg)
 {
     lane *l = arg;
+    lanes *all = l->all;
     size_t i;
 
+    pthread_mutex_lock(&all->gate_lock);
+    all->arrived++;
+    pthread_cond_broadcast(&all->gate);
+    while (!all->go)
+        pthread_cond_wait(&all->gate, &all->gate_lock);
+    pthread_mutex_unlock(&all->gate_lock);
     while (take(l->all, &i)) {
         /* The main pair is taken before entering: a thread waiting for it
          * must not hold up another's fork (plugin/isolate.h). */
@@ -250,6 +266,12 @@ static void *lane_main(void *arg)
         l->own[s] = NULL;
     }
     gl_isolate_thread_leave();
+    pthread_mutex_lock(&all->gate_lock);
+    if (--all->working == 0)
+        pthread_cond_broadcast(&all->gate);
+    while (all->working > 0)
+        pthread_cond_wait(&all->gate, &all->gate_lock);
+    pthread_mutex_unlock(&all->gate_lock);
     return NULL;
 }
 
@@ -343,12 +365,17 @@ static void collect_all(lanes *all)
 
     memset(ls, 0, sizeof(ls));
     open_lanes(all, ls, n);
-    if (n == 1) {
-        lane_main(&ls[0]);
-        return;
-    }
-    for (size_t k = 1; k < n; k++)
+    all->working = 1;
+    for (size_t k = 1; k < n; k++) {
         started[k] = pthread_create(&threads[k], NULL, lane_main, &ls[k]) == 0;
+        all->working += (size_t)started[k];   /* read by lanes only after go */
+    }
+    pthread_mutex_lock(&all->gate_lock);
+    while (all->arrived + 1 < all->working)
+        pthread_cond_wait(&all->gate, &all->gate_lock);
+    all->go = 1;
+    pthread_cond_broadcast(&all->gate);
+    pthread_mutex_unlock(&all->gate_lock);
     lane_main(&ls[0]);
     for (size_t k = 1; k < n; k++) {
         if (started[k])
@@ -385,9 +412,13 @@ int gl_run_collect(gl_run *run, gl_error *err)
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     pthread_mutex_init(&all.main_lock, NULL);
     pthread_mutex_init(&all.next_lock, NULL);
+    pthread_mutex_init(&all.gate_lock, NULL);
+    pthread_cond_init(&all.gate, NULL);
     collect_all(&all);
     pthread_mutex_destroy(&all.main_lock);
     pthread_mutex_destroy(&all.next_lock);
+    pthread_mutex_destroy(&all.gate_lock);
+    pthread_cond_destroy(&all.gate);
     for (size_t i = 0; i < run->n_ran; i++)
         for (int s = 0; s < 2; s++) {
             gl_value *f = all.facts[i][s];
