@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plugins collect at once (--jobs, default 4), each beyond the first on a pair
+# Plugins collect at once (--jobs, default 2), each beyond the first on a pair
 # of connections of its own, and the run is the sequential one: the same
 # facts, findings, statuses and decision as --jobs 1 (only timings differ).
 # -v names the backend each plugin ran on, so the extra connections are seen
@@ -57,7 +57,7 @@ assert_eq 1 "$(pids seq blue | wc -l)" "--jobs 1 uses one blue backend"
 assert_eq 4 "$(pids par blue | wc -l)" "--jobs 4 uses four blue backends"
 assert_eq 4 "$(pids par green | wc -l)" "--jobs 4 uses four green backends"
 assert_contains "$(cat "$GL_TMP/par.err")" "on its own connections (blue backend pid"
-assert_eq 4 "$(pids dflt blue | wc -l)" "the default is 4 at once"
+assert_eq 2 "$(pids dflt blue | wc -l)" "the default is 2 at once"
 
 # A role allowed one connection: the extra ones are refused, every plugin
 # runs on the main pair (fail closed: nothing is skipped), the report is the

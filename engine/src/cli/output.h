@@ -68,7 +68,7 @@ int gl_cli_gate_option(gl_check_options *g, const char **dirs, int c, const char
 /* For the --help of the verbs that take GL_CLI_GATE_LONGOPTS. */
 #define GL_CLI_JOBS_HELP                                                                        \
     "  --jobs N              collect up to N plugins at once, each on connections of its\n"     \
-    "                        own (default 4; 1: one after another on one connection per side)\n"
+    "                        own (default 2; 1: one after another on one connection per side)\n"
 
 /* For a verb's --help. */
 #define GL_CLI_OUTPUT_HELP                                                                      \

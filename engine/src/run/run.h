@@ -40,7 +40,7 @@ typedef struct gl_check_options {
 
 /* --jobs: by default min(GL_RUN_JOBS_DEFAULT, the plugins run), each beyond
  * the first on a pair of connections of its own (run/collect.c). */
-#define GL_RUN_JOBS_DEFAULT 4
+#define GL_RUN_JOBS_DEFAULT 2
 #define GL_RUN_JOBS_MAX 16
 
 #define GL_RUN_TIMEOUT_DEFAULT_S 1800
