@@ -257,18 +257,26 @@ int query_regression_judge(const double *blue, size_t nb, const double *green, s
 int query_regression_judge_passes(const double *blue, size_t nb, const double *green, size_t ng, size_t split,
                                   int paired, double confidence, double tolerance, double min_effect_ms,
                                   query_regression_judgement *out);
+/* The monotonic clock in milliseconds (phase and statement timing). */
+double query_regression__now_ms(void);
+
 /*
  * The effect floor of one case, in ms: the larger of `min_effect_ms` (an
  * absolute floor: timer and round-trip resolution) and `noise_floor` times
- * the case's own spread, the median absolute deviation of the noisier side.
- * A fast query on a quiet machine keeps a floor far below its effect (a x1.7
- * slowdown of a 0.2 ms query is caught); the same query under load, where
- * each side's runs scatter, gets a floor that grows with the scatter.
- * `spread_ms` (may be NULL) receives that deviation. Returns min_effect_ms
- * when out of memory.
+ * the case's own spread. The spread is relative and measured within a pass:
+ * for each side, the mean over its passes (split = where the second starts,
+ * 0 for one) of MAD / median; the larger side's, times blue's median. Not
+ * the raw MAD of the noisier side over both passes: a real slowdown scales
+ * green's MAD with its times (x1.7 slower, x1.7 the MAD), and the level
+ * difference between two passes on fresh backends counts as MAD too, so that
+ * floor grew with the regression and dismissed a x1.55-1.7 slowdown as
+ * noise. A side that scatters more than the other (load hitting one side)
+ * still raises the floor. `spread_ms` (may be NULL) receives the spread.
+ * Returns min_effect_ms when out of memory.
  */
 double query_regression_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
-                                     double min_effect_ms, double noise_floor, double *spread_ms);
+                                     size_t split, double min_effect_ms, double noise_floor,
+                                     double *spread_ms);
 const char *query_regression_verdict_name(query_regression_verdict v);
 
 /* -------------------------------------------------------------------- plan */

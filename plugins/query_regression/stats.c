@@ -288,14 +288,48 @@ static double mad_of(const double *x, size_t n)
     return med;
 }
 
-double query_regression_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
-                                     double min_effect_ms, double noise_floor, double *spread_ms)
+/* Relative spread of x[0..n): MAD over median (0 when the median is not positive); -1 when out of memory. */
+static double relative_spread(const double *x, size_t n)
 {
-    double mb = mad_of(blue, nb), mg = mad_of(green, ng), spread, floor_ms = min_effect_ms;
+    double *d, mad = mad_of(x, n), med;
 
-    spread = mb > mg ? mb : mg;
-    if (mb < 0 || mg < 0)
-        spread = 0;
+    if (mad < 0 || n == 0)
+        return mad < 0 ? -1 : 0;
+    d = malloc(n * sizeof(double));
+    if (d == NULL)
+        return -1;
+    memcpy(d, x, n * sizeof(double));
+    med = median_of(d, n);
+    free(d);
+    return med > 0 ? mad / med : 0;
+}
+
+/* One side's relative spread within its passes: the mean over the passes (one when split is 0). */
+static double side_spread(const double *x, size_t n, size_t split)
+{
+    double first, second;
+
+    if (split == 0 || split >= n)
+        return relative_spread(x, n);
+    first = relative_spread(x, split);
+    second = relative_spread(x + split, n - split);
+    if (first < 0 || second < 0)
+        return -1;
+    return (first + second) / 2.0;
+}
+
+double query_regression_effect_floor(const double *blue, size_t nb, const double *green, size_t ng,
+                                     size_t split, double min_effect_ms, double noise_floor,
+                                     double *spread_ms)
+{
+    double rb = side_spread(blue, nb, split), rg = side_spread(green, ng, split);
+    double *d = nb > 0 ? malloc(nb * sizeof(double)) : NULL, spread = 0, floor_ms = min_effect_ms;
+
+    if (d != NULL && rb >= 0 && rg >= 0) {
+        memcpy(d, blue, nb * sizeof(double));
+        spread = (rb > rg ? rb : rg) * median_of(d, nb);
+    }
+    free(d);
     if (noise_floor > 0 && noise_floor * spread > floor_ms)
         floor_ms = noise_floor * spread;
     if (spread_ms != NULL)

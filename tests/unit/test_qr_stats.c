@@ -105,7 +105,7 @@ Test(qr_stats, the_effect_floor_scales_with_the_spread)
         quiet_b[i] = 0.200 + (i % 5) * 0.002;
         quiet_g[i] = 0.340 + (i % 5) * 0.002;
     }
-    double floor_ms = query_regression_effect_floor(quiet_b, 30, quiet_g, 30, 0.05, 3.0, &spread);
+    double floor_ms = query_regression_effect_floor(quiet_b, 30, quiet_g, 30, 0, 0.05, 3.0, &spread);
     cr_expect_float_eq(floor_ms, 0.05, 1e-12, "absolute floor wins on a quiet machine: %g", floor_ms);
     cr_expect_float_eq(spread, 0.002, 1e-9, "spread %g", spread);
     cr_assert_eq(query_regression_judge(quiet_b, 30, quiet_g, 30, 1, 0.95, 1.2, floor_ms, &j), 0);
@@ -118,11 +118,44 @@ Test(qr_stats, the_effect_floor_scales_with_the_spread)
         busy_b[i] = 2.0 + (i % 7) * 0.1;
         busy_g[i] = 2.0 + (i % 7) * 1.0;
     }
-    floor_ms = query_regression_effect_floor(busy_b, 30, busy_g, 30, 0.05, 3.0, &spread);
-    cr_expect_float_eq(spread, 2.0, 1e-9, "the noisier side's spread: %g", spread);
-    cr_expect_float_eq(floor_ms, 6.0, 1e-9, "3 x spread: %g", floor_ms);
+    floor_ms = query_regression_effect_floor(busy_b, 30, busy_g, 30, 0, 0.05, 3.0, &spread);
+    /* Green's MAD 2 ms over its median 5 ms (0.4), times blue's median 2.3 ms. */
+    cr_expect_float_eq(spread, 0.4 * 2.3, 1e-9, "the noisier side's relative spread: %g", spread);
+    cr_expect_float_eq(floor_ms, 3 * 0.4 * 2.3, 1e-9, "3 x spread: %g", floor_ms);
     /* noise_floor 0 turns the relative part off. */
-    cr_expect_float_eq(query_regression_effect_floor(busy_b, 30, busy_g, 30, 0.05, 0.0, NULL), 0.05, 1e-12);
+    cr_expect_float_eq(query_regression_effect_floor(busy_b, 30, busy_g, 30, 0, 0.05, 0.0, NULL), 0.05, 1e-12);
+}
+
+/*
+ * Issue 18's missed injected regression, recorded by the bench's own injection
+ * (enable_hashjoin=off + work_mem=64kB on green, staff_rental_payments, machine
+ * loaded by other builds): green x1.58 slower, Hodges-Lehmann shift 9.2 ms.
+ * The old floor, 3 x the raw MAD of the noisier side over both passes, was
+ * 11.5 ms: green's MAD grows with its own slowdown and with the level
+ * difference between the passes, so the floor swallowed the effect and the
+ * verdict was `pass` with no finding (5 of 8 runs). The floor from the
+ * relative within-pass spread is below the shift and the case regresses.
+ */
+Test(qr_stats, the_effect_floor_does_not_grow_with_the_regression)
+{
+    const double blue[30] = {11.343, 11.184, 9.48, 9.3, 15.654, 15.852, 12.24, 9.914, 12.042, 11.57,
+                             14.337, 14.517, 15.219, 14.606, 14.914, 16.638, 14.803, 10.559, 15.15, 13.057,
+                             13.942, 15.268, 14.642, 14.186, 13.036, 17.539, 17.359, 16.164, 16.682, 9.911};
+    const double green[30] = {19.646, 17.174, 16.36, 22.297, 23.316, 19.608, 19.49, 18.773, 19.004, 27.427,
+                              27.565, 36.36, 31.067, 30.662, 30.465, 26.896, 25.331, 19.168, 20.537, 18.883,
+                              24.677, 19.215, 26.477, 25.01, 18.508, 18.527, 26.702, 27.519, 23.264, 20.797};
+    double spread = -1, floor_ms = query_regression_effect_floor(blue, 30, green, 30, 15, 0.05, 3.0, &spread);
+    query_regression_judgement j;
+
+    cr_assert_eq(query_regression_judge_passes(blue, 30, green, 30, 15, 1, 0.95, 1.2, floor_ms, &j), 0);
+    cr_expect_lt(floor_ms, j.shift_ms, "floor %g ms vs shift %g ms", floor_ms, j.shift_ms);
+    cr_expect_gt(floor_ms, 5.0, "still several ms: the samples scatter (%g)", floor_ms);
+    cr_expect_eq(j.verdict, GL_QR_REGRESSED, "verdict %s, ratio %g, low %g", query_regression_verdict_name(j.verdict),
+                 j.ratio, j.ratio_low);
+    /* The old rule's floor, for the record: the shift is below it. */
+    cr_expect_lt(j.shift_ms, 11.5);
+    cr_assert_eq(query_regression_judge_passes(blue, 30, green, 30, 15, 1, 0.95, 1.2, 11.5, &j), 0);
+    cr_expect_eq(j.verdict, GL_QR_PASS, "the old floor dismissed it");
 }
 
 Test(qr_stats, judge_within_tolerance_passes_even_when_significant)
