@@ -80,6 +80,8 @@ typedef struct qr_run {
     long long pass_backend[2][2];
     int fresh_connections;
     double pass_gap_waited_ms;
+    /* Where the check's wall time went (facts settings.timing_ms), in ms. */
+    double t_plans, t_readiness, t_results, t_warmup, t_timed, t_samples, t_gap, t_reconnect;
 } qr_run;
 
 static const char *side_name(int s)
@@ -476,8 +478,10 @@ static int time_case(qr_run *r, int side, size_t i, int keep)
         if (o->latency == NULL)
             return r->host->set_error(r->ctx, "out of memory");
     }
-    if (o->nlatency < (size_t)c->samples)
+    if (o->nlatency < (size_t)c->samples) {
         o->latency[o->nlatency++] = ms;
+        r->t_samples += ms;
+    }
     return 0;
 }
 
@@ -551,14 +555,19 @@ static int between_passes(qr_run *r)
 {
     const gl_host *h = r->host;
 
+    double t0 = query_regression__now_ms();
+
     r->pass_gap_waited_ms = r->cfg.pass_gap_ms > 0 ? pass_gap(r) : 0;
     pause_ms(r->pass_gap_waited_ms);
+    r->t_gap = query_regression__now_ms() - t0;
+    t0 += r->t_gap;
     r->fresh_connections = GL_HOST_HAS(h, reconnect);
     for (int s = 0; s < 2 && r->fresh_connections; s++)
         if (r->live[s] && h->reconnect(r->ctx, (gl_side)s) != 0)
             return h->set_error(r->ctx, "query_regression: the second timed pass needs a fresh "
                                 "connection to %s, which could not be opened: %s", side_name(s),
                                 GL_HOST_HAS(h, last_error) ? h->last_error(r->ctx) : "");
+    r->t_reconnect = query_regression__now_ms() - t0;
     return 0;
 }
 
@@ -576,12 +585,15 @@ static int record_backends(qr_run *r, int pass)
 /* Results (one digest run per side), then warm-up and interleaved timed runs. */
 static int run_measure(qr_run *r)
 {
+    double t0 = query_regression__now_ms();
+
     for (size_t i = 0; i < r->ncases; i++) {
         for (int s = 0; s < 2; s++)
             if (r->live[s] && runnable(r, i) && result_case(r, s, i) != 0)
                 return -1;
         progress(r, r->cases[i].name);
     }
+    r->t_results = query_regression__now_ms() - t0;
     /*
      * Two passes over the whole workload, each with its own warm-up and half
      * of every case's samples, so a case is measured at two moments some
@@ -598,6 +610,8 @@ static int run_measure(qr_run *r)
             int rounds = r->cfg.warmup + (pass == 0 ? half : r->cases[i].samples - half);
             for (int k = 0; k < rounds; k++) {
                 int keep = k >= r->cfg.warmup;
+                double *phase = keep ? &r->t_timed : &r->t_warmup;
+                t0 = query_regression__now_ms();
                 /* Alternate which side goes first, so order effects cancel out. */
                 int first = (k % 2 == 0) ? GL_SIDE_BLUE : GL_SIDE_GREEN;
                 for (int t = 0; t < 2; t++) {
@@ -605,6 +619,7 @@ static int run_measure(qr_run *r)
                     if (r->live[s] && runnable(r, i) && time_case(r, s, i, keep) != 0)
                         return -1;
                 }
+                *phase += query_regression__now_ms() - t0;
                 progress(r, r->cases[i].name);
             }
         }
@@ -625,6 +640,27 @@ static gl_value *child_object(const gl_host *h, gl_value *parent, const char *ke
 {
     gl_value *c = h->value_object();
     return set(h, parent, key, c) == 0 ? c : NULL;
+}
+
+/* Where the check's wall time went, both sides together (settings.timing_ms). */
+static gl_value *timing(const qr_run *r)
+{
+    const gl_host *h = r->host;
+    gl_value *t = h->value_object();
+
+    if (t == NULL ||
+        set(h, t, "plans", h->value_number(r->t_plans)) ||
+        set(h, t, "readiness", h->value_number(r->t_readiness)) ||
+        set(h, t, "results", h->value_number(r->t_results)) ||
+        set(h, t, "warmup", h->value_number(r->t_warmup)) ||
+        set(h, t, "timed_rounds", h->value_number(r->t_timed)) ||
+        set(h, t, "samples", h->value_number(r->t_samples)) ||
+        set(h, t, "pass_gap", h->value_number(r->t_gap)) ||
+        set(h, t, "reconnect", h->value_number(r->t_reconnect))) {
+        h->value_free(t);
+        return NULL;
+    }
+    return t;
 }
 
 static gl_value *strings_value(const gl_host *h, char *const *items, size_t n, int with_nulls)
@@ -753,6 +789,7 @@ static gl_value *side_facts(qr_run *r, int side, gl_value *missing, gl_value *an
           set(h, st, "pass_gap_waited_ms", h->value_number(r->pass_gap_waited_ms)) ||
           set(h, st, "fresh_connections", h->value_bool(r->fresh_connections)) ||
           set(h, st, "pass_backends", pass_backends(r, side)) ||
+          set(h, st, "timing_ms", timing(r)) ||
           set(h, stats, "missing", missing ? h->value_copy(missing) : h->value_array()) ||
           set(h, stats, "analyzed", analyzed ? h->value_copy(analyzed) : h->value_array());
     if (!bad && r->import_side >= 0) {
@@ -876,8 +913,11 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
                 goto out;
             }
         }
+    r.t_plans = query_regression__now_ms();
     if (run_plans(&r) != 0)
         goto out;
+    r.t_readiness = query_regression__now_ms();
+    r.t_plans = r.t_readiness - r.t_plans;
     for (int s = 0; s < 2; s++) {
         int analyze = s == GL_SIDE_GREEN && r.cfg.analyze_green;
         if (!r.live[s] || r.nrel == 0)
@@ -892,6 +932,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
                     goto out;
         }
     }
+    r.t_readiness = query_regression__now_ms() - r.t_readiness;
     if (run_measure(&r) != 0)
         goto out;
     for (int s = 0; s < 2; s++)

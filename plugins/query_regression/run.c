@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now_ms(void)
+double query_regression__now_ms(void)
 {
     struct timespec ts;
 
@@ -85,9 +85,9 @@ static int run_in_transaction(gl_ctx *ctx, const gl_host *host, gl_side side, co
             goto out;
         }
     }
-    t0 = now_ms();
+    t0 = query_regression__now_ms();
     rc = host->query(ctx, side, sql, nparams, params, fn, userdata);
-    *out_ms = now_ms() - t0;
+    *out_ms = query_regression__now_ms() - t0;
     /* A row callback's stop (rc > 0) is not a server error: the caller says why. */
     if (rc < 0)
         keep_error(ctx, host, err, errlen);
