@@ -35,12 +35,13 @@ Test(isolate, a_large_result_is_read_whole_after_the_child_exits)
     for (int i = 0; i < 20; i++) {
         gl_ctx ctx;
         gl_value *result = NULL;
-        char why[1024] = "";
+        gl_error why;
         int rc;
 
+        gl_error_clear(&why);
         gl_ctx_init(&ctx, "big", targets, NULL, NULL, 0);
-        rc = gl_isolate_run(&ctx, gl_time_ms() + 60000, big_result, NULL, &result, why, sizeof(why));
-        cr_assert_eq(rc, 0, "run %d: %s", i, why);
+        rc = gl_isolate_run(&ctx, gl_time_ms() + 60000, big_result, NULL, &result, &why);
+        cr_assert_eq(rc, 0, "run %d: %s", i, why.message);
         cr_assert_eq(strlen(gl_value_get_string(result)), BIG_RESULT);
         gl_value_free(result);
         gl_ctx_destroy(&ctx);

@@ -67,6 +67,7 @@ static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size
     gl_target *none[2] = {NULL, NULL};
     gl_value *config = gl_value_object();
     gl_ctx ctx;
+    gl_error why;
     int rc;
 
     *result = NULL;
@@ -83,9 +84,10 @@ static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size
         snprintf(errbuf, errlen, "out of memory");
         return -1;
     }
+    gl_error_clear(&why);
     gl_ctx_init(&ctx, "policy", none, config, NULL, 0);
     rc = gl_isolate_run(&ctx, gl_time_ms() + lim.wall_ms + HARD_KILL_GRACE_MS, child_evaluate, a, result,
-                        errbuf, errlen);
+                        &why);
     gl_ctx_destroy(&ctx);
     gl_value_free(config);
     if (rc == GL_ISOLATE_TIMED_OUT) {
@@ -94,9 +96,7 @@ static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size
         return -1;
     }
     if (rc != 0) {
-        char why[1024];
-        snprintf(why, sizeof(why), "%s", errbuf);
-        snprintf(errbuf, errlen, "%s: the evaluation's process %s", a->chunkname, why);
+        snprintf(errbuf, errlen, "%s: the evaluation's process %s", a->chunkname, why.message);
         return -1;
     }
     if (gl_value_object_string(*result, "error") != NULL) {

@@ -179,10 +179,10 @@ static int child_compare(gl_ctx *ctx, void *arg, gl_value **out)
 
 /* --------------------------------------------------------- in the parent */
 
-/* Runs fn in a child; on failure errbuf gets "plugin NAME: what happened"
+/* Runs fn in a child; on failure err gets "plugin NAME: what happened"
  * unless it is the plugin's own message. */
 static int isolated(gl_ctx *ctx, gl_isolated_fn fn, call_args *a, gl_value **out,
-                    char *errbuf, size_t errlen)
+                    gl_error *err)
 {
     double deadline = call_deadline();
     int by_run = run_deadline_ms > 0 && deadline >= run_deadline_ms;
@@ -191,16 +191,14 @@ static int isolated(gl_ctx *ctx, gl_isolated_fn fn, call_args *a, gl_value **out
     *out = NULL;
     if (by_run && gl_time_ms() >= run_deadline_ms) {
         gl_ctx_destroy(ctx);
-        snprintf(errbuf, errlen, "not run: the run's deadline (--timeout) passed before this call");
+        gl_error_set(err, GL_EXIT_INTERNAL, "not run: the run's deadline (--timeout) passed before this call");
         return -1;
     }
-    rc = gl_isolate_run(ctx, deadline, fn, a, out, errbuf, errlen);
+    rc = gl_isolate_run(ctx, deadline, fn, a, out, err);
     gl_ctx_destroy(ctx);
-    if (rc == GL_ISOLATE_TIMED_OUT) {
-        size_t n = strlen(errbuf);
-        snprintf(errbuf + n, errlen - n, " at the %s", by_run ? "run's deadline (--timeout)"
-                                                              : "bound of one plugin call (--plugin-timeout)");
-    }
+    if (rc == GL_ISOLATE_TIMED_OUT)
+        gl_error_set(err, GL_EXIT_INTERNAL, "%s at the %s", err->message,
+                     by_run ? "run's deadline (--timeout)" : "bound of one plugin call (--plugin-timeout)");
     return rc == 0 ? 0 : -1;
 }
 
@@ -260,17 +258,17 @@ static gl_value *checked_finding(const char *plugin, const gl_value *f, char *wh
 
 int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
                       const gl_value *config, int verbose, gl_value **out_facts,
-                      char *errbuf, size_t errlen)
+                      gl_error *err)
 {
     gl_ctx ctx;
     call_args a = {.desc = desc, .side = side};
 
     ctx_init(&ctx, desc, targets, config, verbose);
-    return isolated(&ctx, child_collect, &a, out_facts, errbuf, errlen);
+    return isolated(&ctx, child_collect, &a, out_facts, err);
 }
 
 int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
-                        int verbose, gl_value *out[2], char *errbuf, size_t errlen)
+                        int verbose, gl_value *out[2], gl_error *err)
 {
     gl_ctx ctx;
     call_args a = {.desc = desc};
@@ -278,15 +276,15 @@ int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const g
 
     out[0] = out[1] = NULL;
     if (!GL_PLUGIN_HAS(desc, collect_pair)) {
-        snprintf(errbuf, errlen, "collect_pair failed without a message (or returned no facts)");
+        gl_error_set(err, GL_EXIT_INTERNAL, "collect_pair failed without a message (or returned no facts)");
         return -1;
     }
     ctx_init(&ctx, desc, targets, config, verbose);
-    if (isolated(&ctx, child_collect_pair, &a, &pair, errbuf, errlen) != 0)
+    if (isolated(&ctx, child_collect_pair, &a, &pair, err) != 0)
         return -1;
     if (gl_value_kind_of(pair) != GL_VALUE_ARRAY || gl_value_len(pair) != 2) {
         gl_value_free(pair);
-        snprintf(errbuf, errlen, "collect_pair returned something other than the facts of both sides");
+        gl_error_set(err, GL_EXIT_INTERNAL, "collect_pair returned something other than the facts of both sides");
         return -1;
     }
     out[1] = gl_value_array_take(pair, 1);
@@ -297,7 +295,7 @@ int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const g
 
 int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                        int verbose, const gl_value *blue, const gl_value *green,
-                       gl_value *findings, char *errbuf, size_t errlen)
+                       gl_value *findings, gl_error *err)
 {
     gl_ctx ctx;
     call_args a = {.desc = desc, .blue = blue, .green = green};
@@ -305,30 +303,33 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
     int rc = -1;
 
     ctx_init(&ctx, desc, targets, config, verbose);
-    if (isolated(&ctx, child_compare, &a, &got, errbuf, errlen) != 0)
+    if (isolated(&ctx, child_compare, &a, &got, err) != 0)
         return -1;
     if (gl_value_kind_of(got) == GL_VALUE_OBJECT && gl_value_len(got) == 1 &&
         gl_value_object_string(got, "skipped") != NULL) {
-        snprintf(errbuf, errlen, "%s", gl_value_object_string(got, "skipped"));
+        gl_error_set(err, GL_EXIT_INTERNAL, "%s", gl_value_object_string(got, "skipped"));
         rc = 1;
         goto out;
     }
     if (gl_value_kind_of(got) != GL_VALUE_ARRAY) {
-        snprintf(errbuf, errlen, "compare returned something other than its findings");
+        gl_error_set(err, GL_EXIT_INTERNAL, "compare returned something other than its findings");
         goto out;
     }
     checked = gl_value_array();
     if (checked == NULL)
         goto out;
     for (size_t i = 0; i < gl_value_len(got); i++) {
-        gl_value *f = checked_finding(desc->name, gl_value_array_at(got, i), errbuf, errlen);
-        if (f == NULL || gl_value_array_push(checked, f) != 0)
+        gl_value *f = checked_finding(desc->name, gl_value_array_at(got, i), err->message,
+                                       sizeof(err->message));
+        if (f == NULL || gl_value_array_push(checked, f) != 0) {
+            err->exit_code = GL_EXIT_INTERNAL;
             goto out;
+        }
     }
     /* All or nothing: the run's findings get this plugin's only when every one is sound. */
     while (gl_value_len(checked) > 0)
         if (gl_value_array_push(findings, gl_value_array_take(checked, 0)) != 0) {
-            snprintf(errbuf, errlen, "out of memory");
+            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
             goto out;
         }
     rc = 0;

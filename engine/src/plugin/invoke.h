@@ -1,6 +1,7 @@
 /*
  * invoke — calling into plugins for a run. Each call gets its own gl_ctx
- * (collect/host.h); on failure the plugin's message is copied to errbuf.
+ * (collect/host.h); on failure the plugin's message (or what became of its
+ * process) is in err, with GL_EXIT_INTERNAL: a failed plugin holds the run.
  */
 #ifndef GL_INVOKE_H
 #define GL_INVOKE_H
@@ -28,19 +29,18 @@ int gl_plugin_wanted(const char *only, const char *name);
 /* The configuration object of one plugin (an empty object when none). */
 const gl_value *gl_plugin_config(const gl_value *config, const char *name);
 
-/* Runs one plugin's collect on one live side; errbuf gets the plugin's message. */
+/* Runs one plugin's collect on one live side; err gets the plugin's message. */
 int gl_plugin_collect(const gl_plugin *desc, gl_target *targets[2], gl_side side,
-                      const gl_value *config, int verbose, gl_value **out_facts,
-                      char *errbuf, size_t errlen);
+                      const gl_value *config, int verbose, gl_value **out_facts, gl_error *err);
 
 /* Collects both live sides in one call (plugins with collect_pair). */
 int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
-                           int verbose, gl_value *out[2], char *errbuf, size_t errlen);
+                           int verbose, gl_value *out[2], gl_error *err);
 
 /* Runs compare; findings are appended to `findings`. 0, 1 when the plugin
- * skipped (host->skip: errbuf says why, no findings), -1 when it failed. */
+ * skipped (host->skip: err->message says why, no findings), -1 when it failed. */
 int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_value *config,
                       int verbose, const gl_value *blue, const gl_value *green,
-                      gl_value *findings, char *errbuf, size_t errlen);
+                      gl_value *findings, gl_error *err);
 
 #endif

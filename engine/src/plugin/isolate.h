@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "plugin/host.h"
+#include "util/error.h"
 #include "value/value.h"
 
 /* Runs in the child with a ctx whose queries go to the parent. Returns 0
@@ -36,13 +37,13 @@ typedef int (*gl_isolated_fn)(gl_ctx *ctx, void *arg, gl_value **out);
 /*
  * Runs fn(ctx copy, arg) in a child until deadline_ms (gl_time_ms() clock).
  * Returns 0 with *out_result (the caller's), GL_ISOLATE_TIMED_OUT when the
- * deadline killed it, or -1; errbuf says what happened ("crashed: killed by
- * signal 11 (Segmentation fault)", "did not finish within 2.0 s: killed",
- * "exited with status 0 without returning a result", ...).
+ * deadline killed it, or -1; err (GL_EXIT_INTERNAL) says what happened
+ * ("crashed: killed by signal 11 (Segmentation fault)", "did not finish
+ * within 2.0 s: killed", "exited with status 0 without returning a result", ...).
  */
 #define GL_ISOLATE_TIMED_OUT (-2)
 int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg,
-                   gl_value **out_result, char *errbuf, size_t errlen);
+                   gl_value **out_result, gl_error *err);
 
 /*
  * Several calls at once, one per thread (run/collect.c). fork() copies only

@@ -100,14 +100,17 @@ static int collect_plugin(gl_run *run, gl_target *targets[2], gl_run_plugin *p, 
 {
     const gl_plugin *d = p->loaded->desc;
 
+    gl_error err;
+
+    gl_error_clear(&err);
     if (GL_PLUGIN_HAS(d, collect_pair) && targets[0] && targets[1] && targets[0]->conn && targets[1]->conn) {
-        if (gl_plugin_collect_pair(d, targets, run->config, run->opts->verbose, side_facts,
-                                   p->message, sizeof(p->message)) != 0)
+        if (gl_plugin_collect_pair(d, targets, run->config, run->opts->verbose, side_facts, &err) != 0) {
             p->status = "failed";
+            snprintf(p->message, sizeof(p->message), "%s", err.message);
+        }
     }
     for (int s = 0; s < 2 && strcmp(p->status, "ok") == 0 && side_facts[s] == NULL; s++) {
         const gl_value *snap;
-        int prefix;
 
         if (targets[s] == NULL) {
             p->status = "skipped";
@@ -130,11 +133,12 @@ static int collect_plugin(gl_run *run, gl_target *targets[2], gl_run_plugin *p, 
                 return -1;
             continue;
         }
-        prefix = snprintf(p->message, sizeof(p->message), "collect on %s: ", gl_side_name((gl_side)s));
-        if (gl_plugin_collect(d, targets, (gl_side)s, run->config, run->opts->verbose,
-                              &side_facts[s], p->message + prefix,
-                              sizeof(p->message) - (size_t)prefix) != 0)
+        if (gl_plugin_collect(d, targets, (gl_side)s, run->config, run->opts->verbose, &side_facts[s],
+                              &err) != 0) {
             p->status = "failed";
+            gl_error_prefix(&err, "collect on %s", gl_side_name((gl_side)s));
+            snprintf(p->message, sizeof(p->message), "%s", err.message);
+        }
     }
     return 0;
 }

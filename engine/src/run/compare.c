@@ -19,13 +19,17 @@ static void compare_plugin(gl_run *run, gl_run_plugin *p)
 {
     const gl_plugin *d = p->loaded->desc;
     size_t before = gl_value_len(run->findings);
-    int rc = gl_plugin_compare(d, run->targets, run->config, run->opts->verbose,
-                               gl_value_object_get(gl_value_object_get(run->facts, "blue"), d->name),
-                               gl_value_object_get(gl_value_object_get(run->facts, "green"), d->name),
-                               run->findings, p->message, sizeof(p->message));
+    gl_error err;
+    int rc;
 
+    gl_error_clear(&err);
+    rc = gl_plugin_compare(d, run->targets, run->config, run->opts->verbose,
+                           gl_value_object_get(gl_value_object_get(run->facts, "blue"), d->name),
+                           gl_value_object_get(gl_value_object_get(run->facts, "green"), d->name),
+                           run->findings, &err);
     if (rc == 0)
         return;
+    snprintf(p->message, sizeof(p->message), "%s", err.message);
     if (rc == 1) {
         /* Nothing to measure (host->skip): listed with why, never as "ok". */
         p->status = "skipped";

@@ -37,15 +37,15 @@ int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err
     for (size_t i = 0; i < plugins.count; i++) {
         const gl_loaded_plugin *lp = &plugins.items[i];
         gl_value *facts = NULL, *entry;
-        char msg[2048];
+        gl_error why;
 
         if (lp->state != GL_PLUGIN_LOADED)
             continue;
         if (!gl_plugin_wanted(opts->only_plugins, lp->desc->name))
             continue;
-        if (gl_plugin_collect(lp->desc, targets, GL_SIDE_BLUE, config, opts->verbose, &facts, msg,
-                              sizeof(msg)) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "plugin %s failed: %s", lp->desc->name, msg);
+        gl_error_clear(&why);
+        if (gl_plugin_collect(lp->desc, targets, GL_SIDE_BLUE, config, opts->verbose, &facts, &why) != 0) {
+            gl_error_set(err, GL_EXIT_INTERNAL, "plugin %s failed: %s", lp->desc->name, why.message);
             goto out;
         }
         entry = gl_value_object();
