@@ -52,10 +52,15 @@ nplugins=$(json_get "$GL_TMP/seq/report.json" '.plugins | length')
 # --jobs 1: every plugin on the main pair, one backend per side.
 assert_eq "$nplugins" "$(grep -c '^greenlight: [a-z_]*: on the main connections (blue backend pid' "$GL_TMP/seq.err")"
 assert_eq 1 "$(pids seq blue | wc -l)" "--jobs 1 uses one blue backend"
-# --jobs 4: four backends per side, the main one among them; each plugin's
-# backend really was a session of greenlight's.
-assert_eq 4 "$(pids par blue | wc -l)" "--jobs 4 uses four blue backends"
-assert_eq 4 "$(pids par green | wc -l)" "--jobs 4 uses four green backends"
+# --jobs 4: up to four backends per side, the main one among them (a lane
+# the scheduler starts late may find every plugin taken, so at least two).
+# between LO HI N: LO <= N <= HI.
+between() {
+  GL_ASSERTIONS=$((GL_ASSERTIONS + 1))
+  [ "$3" -ge "$1" ] && [ "$3" -le "$2" ] || gl_fail "$4: expected $1 to $2, got $3"
+}
+between 2 4 "$(pids par blue | wc -l)" "blue backends with --jobs 4"
+between 2 4 "$(pids par green | wc -l)" "green backends with --jobs 4"
 assert_contains "$(cat "$GL_TMP/par.err")" "on its own connections (blue backend pid"
 assert_eq 2 "$(pids dflt blue | wc -l)" "the default is 2 at once"
 
