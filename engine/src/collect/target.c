@@ -530,29 +530,17 @@ int gl_target_reopen(gl_target *t, gl_error *err)
     return 0;
 }
 
-int gl_target_clone(gl_target **out, const gl_target *t, gl_error *err)
+int gl_target_spec_is_live(const char *spec)
 {
-    gl_target *c;
+    return spec != NULL && spec[0] != '\0' && !spec_is_file(spec);
+}
 
-    *out = NULL;
-    if (t == NULL || t->conn == NULL || t->spec == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "the %s side has no live connection to open another "
-                            "one like (it is a snapshot)", gl_side_name(t != NULL ? t->side : GL_SIDE_BLUE));
-    c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
-    c->side = t->side;
-    if (open_live(c, t->spec, &t->opts, err) != 0) {
-        gl_target_free(c);
-        return -1;
-    }
-    if (!gl_value_equal(t->identity, c->identity)) {
-        other_server(t, err);
-        gl_target_free(c);
-        return GL_TARGET_OTHER_SERVER;
-    }
-    *out = c;
-    return 0;
+int gl_target_same_server(const gl_target *first, const gl_target *other, gl_error *err)
+{
+    if (gl_value_equal(first->identity, other->identity))
+        return 0;
+    other_server(first, err);
+    return GL_TARGET_OTHER_SERVER;
 }
 
 int gl_target_open(gl_target **out, gl_side side, const char *spec,

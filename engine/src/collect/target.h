@@ -84,17 +84,18 @@ void gl_target_free(gl_target *t);
  */
 int gl_target_reopen(gl_target *t, gl_error *err);
 
+/* 1 when gl_target_open would open spec as a live connection (not a
+ * snapshot file). */
+int gl_target_spec_is_live(const char *spec);
+
 /*
- * A second live connection to t's side, opened like the first (the same
- * spec, session guard and bounds) for a plugin that runs beside others
- * (run/collect.c): 0 with *out (the caller frees it), -1 when it cannot be
- * opened (err says why: a role's CONNECTION LIMIT, max_connections, ...; the
- * caller may go on with t), or GL_TARGET_OTHER_SERVER when it reached another
- * server or database than t (identity as gl_target_reopen; err says so and
- * nothing may be measured on it). t must be live.
+ * For a second live connection to a side, opened from the same spec (a
+ * plugin that runs beside others, run/collect.c): 0 when `other` reached the
+ * server and database `first` did (identity as gl_target_reopen), or
+ * GL_TARGET_OTHER_SERVER with err saying so (nothing may be measured on it).
  */
 #define GL_TARGET_OTHER_SERVER (-2)
-int gl_target_clone(gl_target **out, const gl_target *t, gl_error *err);
+int gl_target_same_server(const gl_target *first, const gl_target *other, gl_error *err);
 
 /* The age in seconds of a snapshot side (now minus its taken_at, never
  * negative): 0, or -1 for a live side or a taken_at that is not RFC 3339 UTC

@@ -5,7 +5,8 @@
  *
  * Plugins collect at once, up to --jobs of them (lanes): the first lane runs
  * on the run's main connections, every other one on a pair of its own opened
- * like them (gl_target_clone). A lane whose pair cannot be opened (a role's
+ * like them and at the same time (gl_target_open, then gl_target_same_server).
+ * A lane whose pair cannot be opened (a role's
  * CONNECTION LIMIT, max_connections) runs its plugins on the main pair, one at
  * a time with the first lane; one whose pair reached another server fails
  * its plugins (the run holds). Facts, statuses and durations are kept per
@@ -22,43 +23,145 @@
 #include "plugin/invoke.h"
 #include "plugin/isolate.h"
 
-/* One side's opening, for a thread. */
-typedef struct open_job {
+/* ------------------------------------------------------------------ lanes */
+
+typedef struct lanes lanes;
+
+/* One collecting thread and the connections its plugins run on. */
+typedef struct lane {
+    lanes *all;
+    gl_target *targets[2];   /* what its plugins run on: its own, or the run's */
+    gl_target *own[2];       /* opened for this lane (freed when it is done), or NULL */
+    int shared;              /* on the main pair, under main_lock */
+    int other_server;        /* its own pair reached another server: its plugins fail */
+    gl_error why;            /* why it shares the main pair, or the other server */
+    int open_rc[2];          /* opening its own connection, per side: gl_target_open's */
+    gl_error open_err[2];
+} lane;
+
+struct lanes {
     gl_run *run;
+    gl_value *(*facts)[2];   /* per plugin run, per side, until merged in plugin order */
+    pthread_mutex_t main_lock;
+    pthread_mutex_t next_lock;
+    size_t next;             /* the next plugin (run->ran) to take */
+    int oom;
+    /* Threads start and end only while no lane can fork: creating, ending
+     * or joining a thread takes locks (the sanitizers' thread registry) a
+     * child forked meanwhile would inherit held. Lanes begin together once
+     * every thread exists (go) and end together once none runs a plugin. */
+    pthread_mutex_t gate_lock;
+    pthread_cond_t gate;
+    int go;
+    size_t arrived;          /* threads waiting for go (their start is over) */
+    size_t working;          /* lanes still taking plugins */
+};
+
+/* One connection's opening, for a thread: a side's main one, or a lane's own. */
+typedef struct open_job {
+    gl_target **out;
     gl_side side;
     const char *spec;
-    gl_error err;
-    int rc;
+    const gl_target_options *opts;
+    gl_error *err;
+    int *rc;
 } open_job;
 
 static void *open_job_run(void *arg)
 {
     open_job *job = arg;
 
-    gl_error_clear(&job->err);
-    job->rc = gl_target_open(&job->run->targets[job->side], job->side, job->spec,
-                             &job->run->opts->target, &job->err);
+    gl_error_clear(job->err);
+    *job->rc = gl_target_open(job->out, job->side, job->spec, job->opts, job->err);
     return NULL;
 }
 
-/* Both sides are opened at once (blue in a second thread): connecting and
- * reading each server's identity is round trips, not work. Failures are then
- * taken in side order, as before. */
-static int open_targets(gl_run *run, gl_error *err)
+/* Runs the jobs at once, each but the first in a thread of its own:
+ * connecting and reading a server's identity is round trips, not work. */
+static void open_all(open_job *jobs, size_t n)
 {
-    open_job jobs[2] = {{run, GL_SIDE_BLUE, run->opts->blue, {0}, -1},
-                        {run, GL_SIDE_GREEN, run->opts->green, {0}, -1}};
-    pthread_t thread;
-    int started = pthread_create(&thread, NULL, open_job_run, &jobs[0]) == 0;
+    pthread_t threads[2 * GL_RUN_JOBS_MAX];
+    int started[2 * GL_RUN_JOBS_MAX];
 
-    if (!started)
-        open_job_run(&jobs[0]);
-    open_job_run(&jobs[1]);
-    if (started)
-        pthread_join(thread, NULL);
+    for (size_t j = 1; j < n; j++)
+        started[j] = pthread_create(&threads[j], NULL, open_job_run, &jobs[j]) == 0;
+    open_job_run(&jobs[0]);
+    for (size_t j = 1; j < n; j++) {
+        if (started[j])
+            pthread_join(threads[j], NULL);
+        else
+            open_job_run(&jobs[j]);
+    }
+}
+
+/* What each lane runs on, once every connection is open: its own pair when
+ * both (live) sides opened and reached the main ones' servers; the main pair
+ * (shared) when one could not be opened; nothing (other_server: its plugins
+ * fail) when one reached another server. */
+static void settle_lanes(gl_run *run, lane *ls, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        lane *l = &ls[k];
+        gl_error why;
+
+        l->shared = k == 0;
+        for (int s = 0; s < 2 && k > 0; s++) {
+            if (run->targets[s] == NULL || run->targets[s]->conn == NULL) {
+                gl_target_free(l->own[s]);   /* an unavailable side: its plugins are skipped */
+                l->own[s] = NULL;
+            } else if (l->own[s] == NULL) {
+                if (!l->shared)
+                    l->why = l->open_err[s];
+                l->shared = 1;
+            } else if (gl_target_same_server(run->targets[s], l->own[s], &why) != 0) {
+                l->other_server = 1;
+                l->why = why;
+            }
+        }
+        for (int s = 0; s < 2; s++) {
+            if (l->shared || l->other_server) {
+                gl_target_free(l->own[s]);
+                l->own[s] = NULL;
+            }
+            l->targets[s] = l->own[s] != NULL ? l->own[s] : run->targets[s];
+        }
+    }
+}
+
+/* Opens both sides, and every lane's own pair (lanes 1 to n-1) at the same
+ * time. A role's CONNECTION LIMIT may let a lane's connection in and turn
+ * the main one away: the lane's becomes the main one and the lane shares.
+ * Failures are then taken in side order, as before. */
+static int open_targets(gl_run *run, lane *ls, size_t n, gl_error *err)
+{
+    const char *specs[2] = {run->opts->blue, run->opts->green};
+    gl_error main_err[2];
+    int main_rc[2] = {-1, -1};
+    open_job jobs[2 * GL_RUN_JOBS_MAX];
+    size_t nj = 0;
+
+    for (int s = 0; s < 2; s++)
+        jobs[nj++] = (open_job){&run->targets[s], (gl_side)s, specs[s], &run->opts->target, &main_err[s],
+                                &main_rc[s]};
+    for (size_t k = 1; k < n; k++)
+        for (int s = 0; s < 2; s++)
+            if (gl_target_spec_is_live(specs[s]))
+                jobs[nj++] = (open_job){&ls[k].own[s], (gl_side)s, specs[s], &run->opts->target,
+                                        &ls[k].open_err[s], &ls[k].open_rc[s]};
+    open_all(jobs, nj);
+    for (int s = 0; s < 2; s++)
+        for (size_t k = 1; k < n && main_rc[s] != 0 && main_err[s].exit_code == GL_EXIT_UNAVAILABLE; k++)
+            if (ls[k].own[s] != NULL) {
+                run->targets[s] = ls[k].own[s];
+                ls[k].own[s] = NULL;
+                ls[k].open_rc[s] = main_rc[s];
+                ls[k].open_err[s] = main_err[s];
+                main_rc[s] = 0;
+            }
+    settle_lanes(run, ls, n);
     for (int s = 0; s < 2; s++) {
-        gl_error terr = jobs[s].err;
-        if (jobs[s].rc == 0)
+        gl_error terr = main_err[s];
+        if (main_rc[s] == 0)
             continue;
         if (terr.exit_code == GL_EXIT_USAGE) {
             *err = terr;
@@ -143,41 +246,7 @@ static int collect_plugin(gl_run *run, gl_target *targets[2], gl_run_plugin *p, 
     return 0;
 }
 
-/* ------------------------------------------------------------------ lanes */
-
-typedef struct lanes lanes;
-
-/* One collecting thread and the connections its plugins run on. */
-typedef struct lane {
-    lanes *all;
-    gl_target *targets[2];   /* what its plugins run on: its own, or the run's */
-    gl_target *own[2];       /* opened for this lane (freed when it is done), or NULL */
-    int shared;              /* on the main pair, under main_lock */
-    int other_server;        /* its own pair reached another server: its plugins fail */
-    gl_error why;            /* why it shares the main pair, or the other server */
-    int open_rc[2];          /* gl_target_clone's, per side */
-    gl_error open_err[2];
-} lane;
-
-struct lanes {
-    gl_run *run;
-    gl_value *(*facts)[2];   /* per plugin run, per side, until merged in plugin order */
-    pthread_mutex_t main_lock;
-    pthread_mutex_t next_lock;
-    size_t next;             /* the next plugin (run->ran) to take */
-    int oom;
-    /* Threads start and end only while no lane can fork: creating, ending
-     * or joining a thread takes locks (the sanitizers' thread registry) a
-     * child forked meanwhile would inherit held. Lanes begin together once
-     * every thread exists (go) and end together once none runs a plugin. */
-    pthread_mutex_t gate_lock;
-    pthread_cond_t gate;
-    int go;
-    size_t arrived;          /* threads waiting for go (their start is over) */
-    size_t working;          /* lanes still taking plugins */
-};
-
-/* A live side: one with a connection to clone. */
+/* A live side: one with a connection (not a snapshot, not unavailable). */
 static int live(const gl_target *t)
 {
     return t != NULL && t->conn != NULL;
@@ -279,96 +348,28 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-typedef struct clone_job {
-    lane *lane;
-    gl_side side;
-} clone_job;
-
-static void *clone_main(void *arg)
-{
-    clone_job *job = arg;
-    lane *l = job->lane;
-
-    gl_error_clear(&l->open_err[job->side]);
-    l->open_rc[job->side] = gl_target_clone(&l->own[job->side], l->all->run->targets[job->side],
-                                            &l->open_err[job->side]);
-    return NULL;
-}
-
-/* Opens every lane's own pair at once (before any plugin runs, so no fork
- * meets a thread inside libpq), then settles what each lane runs on. */
-static void open_lanes(lanes *all, lane *ls, size_t n)
-{
-    gl_run *run = all->run;
-    clone_job jobs[2 * GL_RUN_JOBS_MAX];
-    pthread_t threads[2 * GL_RUN_JOBS_MAX];
-    int started[2 * GL_RUN_JOBS_MAX];
-    size_t nj = 0;
-
-    for (size_t k = 0; k < n; k++) {
-        ls[k].all = all;
-        ls[k].shared = k == 0;
-        for (int s = 0; s < 2; s++) {
-            ls[k].targets[s] = run->targets[s];
-            ls[k].open_rc[s] = 0;
-            if (k > 0 && live(run->targets[s]))
-                jobs[nj++] = (clone_job){&ls[k], (gl_side)s};
-        }
-    }
-    for (size_t j = 0; j < nj; j++)
-        started[j] = pthread_create(&threads[j], NULL, clone_main, &jobs[j]) == 0;
-    for (size_t j = 0; j < nj; j++) {
-        if (started[j])
-            pthread_join(threads[j], NULL);
-        else
-            clone_main(&jobs[j]);
-    }
-    for (size_t k = 1; k < n; k++) {
-        lane *l = &ls[k];
-        for (int s = 0; s < 2; s++) {
-            if (l->open_rc[s] == GL_TARGET_OTHER_SERVER) {
-                l->other_server = 1;
-                l->why = l->open_err[s];
-            } else if (l->open_rc[s] != 0 && !l->shared) {
-                l->shared = 1;
-                l->why = l->open_err[s];
-            }
-        }
-        for (int s = 0; s < 2; s++) {
-            if (l->shared || l->other_server) {
-                gl_target_free(l->own[s]);
-                l->own[s] = NULL;
-            } else if (l->own[s] != NULL) {
-                l->targets[s] = l->own[s];
-            }
-        }
-    }
-}
-
 /* How many lanes: --jobs, or min(GL_RUN_JOBS_DEFAULT, plugins); one when
  * no side is live (snapshots need no connection). */
-static size_t lane_count(const gl_run *run)
+static size_t lane_count(const gl_run *run, size_t n_plugins)
 {
     size_t n = run->opts->jobs > 0 ? run->opts->jobs : GL_RUN_JOBS_DEFAULT;
 
     if (n > GL_RUN_JOBS_MAX)
         n = GL_RUN_JOBS_MAX;
-    if (n > run->n_ran)
-        n = run->n_ran;
-    if (!live(run->targets[0]) && !live(run->targets[1]))
+    if (n > n_plugins)
+        n = n_plugins;
+    if (!gl_target_spec_is_live(run->opts->blue) && !gl_target_spec_is_live(run->opts->green))
         n = 1;
     return n > 0 ? n : 1;
 }
 
-static void collect_all(lanes *all)
+static void collect_all(lanes *all, lane *ls, size_t n)
 {
-    lane ls[GL_RUN_JOBS_MAX];
     pthread_t threads[GL_RUN_JOBS_MAX];
     int started[GL_RUN_JOBS_MAX];
-    size_t n = lane_count(all->run);
 
-    memset(ls, 0, sizeof(ls));
-    open_lanes(all, ls, n);
+    for (size_t k = 0; k < n; k++)
+        ls[k].all = all;
     all->working = 1;
     for (size_t k = 1; k < n; k++) {
         started[k] = pthread_create(&threads[k], NULL, lane_main, &ls[k]) == 0;
@@ -389,36 +390,60 @@ static void collect_all(lanes *all)
     }
 }
 
+/* A lane's own connections that were not handed on. */
+static void lanes_close(lane *ls, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        for (int s = 0; s < 2; s++) {
+            gl_target_free(ls[k].own[s]);
+            ls[k].own[s] = NULL;
+        }
+}
+
+static int wanted(const gl_run *run, const gl_loaded_plugin *lp)
+{
+    return lp->state == GL_PLUGIN_LOADED && gl_plugin_wanted(run->opts->only_plugins, lp->desc->name);
+}
+
 int gl_run_collect(gl_run *run, gl_error *err)
 {
+    lane ls[GL_RUN_JOBS_MAX];
     lanes all;
+    size_t n_wanted = 0, n;
     int rc = 0;
 
-    if (open_targets(run, err) != 0)
+    for (size_t i = 0; i < run->plugins.count; i++)
+        n_wanted += (size_t)wanted(run, &run->plugins.items[i]);
+    n = lane_count(run, n_wanted);
+    memset(ls, 0, sizeof(ls));
+    memset(&all, 0, sizeof(all));
+    if (open_targets(run, ls, n, err) != 0) {
+        lanes_close(ls, n);
         return -1;
+    }
     run->ran = calloc(run->plugins.count ? run->plugins.count : 1, sizeof(*run->ran));
-    if (run->ran == NULL)
+    all.facts = calloc(n_wanted ? n_wanted : 1, sizeof(*all.facts));
+    if (run->ran == NULL || all.facts == NULL) {
+        lanes_close(ls, n);
+        free(all.facts);
         return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    }
     for (size_t i = 0; i < run->plugins.count; i++) {
         const gl_loaded_plugin *lp = &run->plugins.items[i];
         gl_run_plugin *p;
 
-        if (lp->state != GL_PLUGIN_LOADED || !gl_plugin_wanted(run->opts->only_plugins, lp->desc->name))
+        if (!wanted(run, lp))
             continue;
         p = &run->ran[run->n_ran++];
         p->loaded = lp;
         p->status = "ok";
     }
-    memset(&all, 0, sizeof(all));
     all.run = run;
-    all.facts = calloc(run->n_ran ? run->n_ran : 1, sizeof(*all.facts));
-    if (all.facts == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
     pthread_mutex_init(&all.main_lock, NULL);
     pthread_mutex_init(&all.next_lock, NULL);
     pthread_mutex_init(&all.gate_lock, NULL);
     pthread_cond_init(&all.gate, NULL);
-    collect_all(&all);
+    collect_all(&all, ls, n);
     pthread_mutex_destroy(&all.main_lock);
     pthread_mutex_destroy(&all.next_lock);
     pthread_mutex_destroy(&all.gate_lock);
