@@ -280,17 +280,20 @@ static void run_one(lane *l, size_t i)
     const gl_loaded_plugin *lp = p->loaded;
     double t0 = gl_time_ms();
 
-    if (run->opts->verbose)
+    if (run->opts->verbose) {
+        /* A plugin's two lines together, whatever the other lanes print. */
+        flockfile(stderr);
         fprintf(stderr, "greenlight: %s %s: %s\n", lp->desc->name, lp->desc->version,
                 lp->desc->description ? lp->desc->description : "(no description)");
+        if (!l->other_server)
+            say_connections(l, p);
+        funlockfile(stderr);
+    }
     if (l->other_server) {
         p->status = "failed";
         snprintf(p->message, sizeof(p->message), "%s", l->why.message);
-    } else {
-        if (run->opts->verbose)
-            say_connections(l, p);
-        if (collect_plugin(run, l->targets, p, l->all->facts[i]) != 0)
-            l->all->oom = 1;
+    } else if (collect_plugin(run, l->targets, p, l->all->facts[i]) != 0) {
+        l->all->oom = 1;
     }
     p->duration_ms = gl_time_ms() - t0;
 }
