@@ -11,7 +11,9 @@
  *   run.c         one statement in BEGIN READ ONLY ... ROLLBACK, timed; generic plans
  *   readiness.c   planner statistics on the tables a workload touches
  *   import.c      top statements from pg_stat_statements as workload queries
- *   collect.c     the plugin descriptor, config, collect / collect_pair
+ *   collect.c     the plugin descriptor, config, cases, collect / collect_pair
+ *   measure.c     EXPLAIN, result runs, warm-up and the two timed passes (collect.h)
+ *   collect_facts.c  one side's facts (collect.h)
  *   compare.c     facts -> findings
  *
  * Every function returns 0 or a negative number; pure ones write a sentence
