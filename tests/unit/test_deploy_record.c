@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "deploy/record.h"
+#include "util/exit.h"
 
 static char dir[64];
 
@@ -76,7 +77,7 @@ Test(deploy_record, unknown_key_is_refused_with_its_name)
     cr_assert_eq(gl_value_object_set(gl_value_object_get_mut(rec, "blue"), "pasword", gl_value_string("x")), 0);
     cr_assert_eq(gl_deploy_record_save(dir, rec, &err), 0);
     cr_assert_eq(gl_deploy_record_load(dir, &back, &err), -1);
-    cr_assert_eq(err.exit_code, GL_EXIT_USAGE);
+    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
     cr_assert(strstr(err.message, "unknown key \"blue.pasword\"") != NULL, "%s", err.message);
     gl_value_free(rec);
 }
@@ -138,7 +139,7 @@ Test(deploy_record, second_lock_is_refused_naming_the_holder)
         int rc = gl_deploy_lock(dir, &fd2, &err);
         char want[64];
         snprintf(want, sizeof(want), "(pid %ld)", (long)getppid());
-        _exit(rc == -1 && err.exit_code == GL_EXIT_UNAVAILABLE && strstr(err.message, want) ? 0 : 1);
+        _exit(rc == -1 && err.error_class == GL_ERR_CONFLICT && strstr(err.message, want) ? 0 : 1);
     }
     cr_assert_eq(waitpid(child, &status, 0), child);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the second locker is refused");

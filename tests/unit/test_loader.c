@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "plugin/loader.h"
+#include "util/exit.h"
 
 static gl_plugin_set load_from(const char *name)
 {
@@ -79,7 +80,7 @@ Test(loader, missing_plugin_path_is_a_usage_error)
     const char *dirs[1] = {"/nonexistent/greenlight-plugins"};
 
     cr_assert_eq(gl_plugins_load(&set, dirs, 1, &err), -1);
-    cr_assert_eq(err.exit_code, GL_EXIT_USAGE);
+    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
     cr_assert_not_null(strstr(err.message, "/nonexistent/greenlight-plugins"));
 }
 

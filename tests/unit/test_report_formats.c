@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/exit.h"
 #include "value/value.h"
 
 static const char REPORT[] =
@@ -61,7 +62,7 @@ Test(formats, refuses_unknown_empty_and_repeated)
     gl_report_formats f;
     gl_error err;
     cr_assert_eq(gl_report_formats_parse("text,,json", &f, &err), -1);
-    cr_assert_eq(err.exit_code, GL_EXIT_USAGE);
+    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
     cr_assert(strstr(err.message, "unknown format \"\"") != NULL, "%s", err.message);
     cr_assert_eq(gl_report_formats_parse("", &f, &err), -1);
     cr_assert_eq(gl_report_formats_parse("json,JSON", &f, &err), -1);

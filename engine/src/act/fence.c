@@ -35,7 +35,7 @@ int gl_act_connect(PGconn **out, const char *conninfo, const char *label, gl_err
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
         char *shown = gl_conninfo_redact(conninfo);
         first_line(msg, sizeof(msg), conn ? PQerrorMessage(conn) : "out of memory");
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot connect to %s (%s): %s", label,
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "cannot connect to %s (%s): %s", label,
                      shown ? shown : "?", msg);
         free(shown);
         goto out;
@@ -78,7 +78,7 @@ PGresult *gl_act_query(PGconn *conn, const char *label, const char *what, const 
      * server is unavailable, not that greenlight failed. */
     gone = PQstatus(conn) != CONNECTION_OK || state == NULL ||
            strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0;
-    gl_error_set(err, gone ? GL_EXIT_UNAVAILABLE : GL_EXIT_INTERNAL,
+    gl_error_set(err, gone ? GL_ERR_UNAVAILABLE : GL_ERR_INTERNAL,
                  "%s: %s failed: %s", label, what, msg);
     PQclear(res);
     return NULL;
@@ -137,7 +137,7 @@ int gl_fence_set(PGconn *conn, const char *label, int on, double deadline_ms, gl
         if (moved)
             break;
         if (gl_time_ms() > deadline_ms) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "%s: the server did not reload its configuration "
+            gl_error_set(err, GL_ERR_INTERNAL, "%s: the server did not reload its configuration "
                          "before the deadline (pg_reload_conf)", label);
             goto out;
         }
@@ -164,7 +164,7 @@ int gl_fence_drain(PGconn *conn, const char *label, double deadline_ms, int *n_t
     if (res == NULL)
         goto out;
     if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "%s: %s prepared transaction(s) (%s) could still "
+        gl_error_set(err, GL_ERR_INTERNAL, "%s: %s prepared transaction(s) (%s) could still "
                      "commit: COMMIT PREPARED or ROLLBACK PREPARED them, then retry", label,
                      PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
         goto out;
@@ -196,7 +196,7 @@ int gl_fence_drain(PGconn *conn, const char *label, double deadline_ms, int *n_t
         if (holders == 0)
             break;
         if (gl_time_ms() > deadline_ms) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "%s: %d backend(s) still hold a transaction id "
+            gl_error_set(err, GL_ERR_INTERNAL, "%s: %d backend(s) still hold a transaction id "
                          "after being terminated, at the deadline", label, holders);
             goto out;
         }

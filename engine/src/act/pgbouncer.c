@@ -39,7 +39,7 @@ static int alias_ok(const char *alias, gl_error *err)
 
     if (n == 0 || n > 63 || strspn(alias, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                          "0123456789_.-") != n)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "PgBouncer database alias \"%s\" is not a plain name (letters, digits, "
                             "`_.-`, at most 63): rename the [databases] entry",
                             alias ? alias : "");
@@ -59,7 +59,7 @@ static int open_console(PGconn **out, const char *conninfo, gl_error *err)
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
         char *shown = gl_conninfo_redact(conninfo);
         conn_message(conn, msg, sizeof(msg));
-        gl_error_set(err, GL_EXIT_UNAVAILABLE,
+        gl_error_set(err, GL_ERR_UNAVAILABLE,
                      "cannot connect to the PgBouncer admin console (%s): %s",
                      shown ? shown : "?", msg);
         free(shown);
@@ -67,7 +67,7 @@ static int open_console(PGconn **out, const char *conninfo, gl_error *err)
         return -1;
     }
     if (strcmp(PQdb(conn), "pgbouncer") != 0) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "the PgBouncer admin conninfo names database \"%s\": it must be "
                      "dbname=pgbouncer (the admin console)", PQdb(conn));
         PQfinish(conn);
@@ -84,12 +84,12 @@ int gl_pgbouncer_connect(gl_pgbouncer **out, const char *admin_conninfo, gl_erro
 
     *out = NULL;
     if (b == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     b->conninfo = strdup(admin_conninfo ? admin_conninfo : "");
     if (b->conninfo == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     if (open_console(&b->conn, b->conninfo, err) != 0)
@@ -127,7 +127,7 @@ static PGresult *console(gl_pgbouncer *b, const char *cmd, gl_error *err)
     if (res != NULL && PQresultErrorMessage(res)[0] != '\0')
         snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
     msg[strcspn(msg, "\n")] = '\0';
-    gl_error_set(err, PQstatus(b->conn) == CONNECTION_OK ? GL_EXIT_INTERNAL : GL_EXIT_UNAVAILABLE,
+    gl_error_set(err, PQstatus(b->conn) == CONNECTION_OK ? GL_ERR_INTERNAL : GL_ERR_UNAVAILABLE,
                  "PgBouncer admin command \"%s\" failed: %s", cmd, msg);
     PQclear(res);
     return NULL;
@@ -166,7 +166,7 @@ int gl_pgbouncer_database(gl_pgbouncer *b, const char *alias, gl_pgbouncer_db *o
         found = 1;
     }
     if (!found) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "PgBouncer has no database \"%s\" (SHOW DATABASES): add it to the "
                      "[databases] section of its ini, or pass the right --pgbouncer-db", alias);
         goto out;
@@ -199,7 +199,7 @@ int gl_pgbouncer_check_pool_mode(gl_pgbouncer *b, const char *alias, gl_error *e
         res = NULL;
     }
     if (strcmp(mode, "transaction") != 0 && strcmp(mode, "statement") != 0) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "PgBouncer pools database \"%s\" in %s mode: a switchover needs "
                      "pool_mode = transaction (in session mode PAUSE waits for every client to "
                      "disconnect); set it in the ini and RELOAD",
@@ -211,7 +211,7 @@ int gl_pgbouncer_check_pool_mode(gl_pgbouncer *b, const char *alias, gl_error *e
         goto out;
     for (int i = 0; i < PQntuples(res); i++) {
         if (strcmp(field(res, i, "pool_mode"), "session") == 0) {
-            gl_error_set(err, GL_EXIT_USAGE,
+            gl_error_set(err, GL_ERR_USAGE,
                          "PgBouncer pools user \"%s\" in session mode ([users] section): a "
                          "switchover needs transaction pooling for every client; remove the "
                          "override and RELOAD", field(res, i, "name"));
@@ -256,7 +256,7 @@ int gl_pgbouncer_pause(gl_pgbouncer *b, const char *alias, double timeout_ms, gl
     deadline = gl_time_ms() + timeout_ms;
     if (!PQsendQuery(b->conn, cmd)) {
         conn_message(b->conn, msg, sizeof(msg));
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "PgBouncer admin command \"%s\" failed: %s",
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "PgBouncer admin command \"%s\" failed: %s",
                             cmd, msg);
     }
     while (PQisBusy(b->conn)) {
@@ -265,7 +265,7 @@ int gl_pgbouncer_pause(gl_pgbouncer *b, const char *alias, double timeout_ms, gl
         int n;
 
         if (left <= 0) {
-            gl_error_set(err, GL_EXIT_UNAVAILABLE,
+            gl_error_set(err, GL_ERR_UNAVAILABLE,
                          "PgBouncer did not finish PAUSE %s within %.0f ms (a transaction stayed "
                          "open): resumed the pool; retry, or raise --timeout", alias, timeout_ms);
             resume_fresh(b, alias);
@@ -291,7 +291,7 @@ int gl_pgbouncer_pause(gl_pgbouncer *b, const char *alias, double timeout_ms, gl
     }
     if (!ok) {
         msg[strcspn(msg, "\n")] = '\0';
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "PgBouncer admin command \"%s\" failed: %s", cmd,
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "PgBouncer admin command \"%s\" failed: %s", cmd,
                      msg);
         resume_fresh(b, alias);
         goto out;
@@ -346,7 +346,7 @@ int gl_pgbouncer_server_pids(gl_pgbouncer *b, const char *alias, int **out, size
         goto out;
     pids = calloc((size_t)PQntuples(res) + 1, sizeof(*pids));
     if (pids == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     for (int i = 0; i < PQntuples(res); i++) {
@@ -394,7 +394,7 @@ static int find_entry(const char *text, size_t len, const char *alias, span *lin
     size_t pos = 0;
 
     if (len > GL_INI_MAX)
-        return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer ini is too large (%zu bytes; the "
+        return gl_error_set(err, GL_ERR_TOO_LARGE, "the PgBouncer ini is too large (%zu bytes; the "
                             "limit is %u)", len, GL_INI_MAX);
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
@@ -404,7 +404,7 @@ static int find_entry(const char *text, size_t len, const char *alias, span *lin
 
         pos += raw.n + (nl ? 1 : 0);
         if (memchr(raw.p, '\0', raw.n) != NULL)
-            return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer ini contains a NUL byte");
+            return gl_error_set(err, GL_ERR_USAGE, "the PgBouncer ini contains a NUL byte");
         if (t.n == 0 || t.p[0] == ';' || t.p[0] == '#')
             continue;
         if (t.p[0] == '[') {
@@ -421,14 +421,14 @@ static int find_entry(const char *text, size_t len, const char *alias, span *lin
         if (key.n != strlen(alias) || memcmp(key.p, alias, key.n) != 0)
             continue;
         if (found)
-            return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer ini defines database \"%s\" "
+            return gl_error_set(err, GL_ERR_USAGE, "the PgBouncer ini defines database \"%s\" "
                                 "twice in [databases]: keep one entry", alias);
         found = 1;
         *line = raw;
         *value = trim((span){eq + 1, (size_t)(t.p + t.n - (eq + 1))});
     }
     if (!found)
-        return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer ini has no entry \"%s\" in "
+        return gl_error_set(err, GL_ERR_USAGE, "the PgBouncer ini has no entry \"%s\" in "
                             "[databases]: add one (%s = host=... port=... dbname=...)",
                             alias, alias);
     return 0;
@@ -460,7 +460,7 @@ static int split_pairs(span value, pair *pairs, size_t *n_pairs, const char *ali
         if (i >= value.n)
             break;
         if (n == GL_INI_MAX_PAIRS)
-            return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer entry \"%s\" has more than %d "
+            return gl_error_set(err, GL_ERR_USAGE, "the PgBouncer entry \"%s\" has more than %d "
                                 "settings", alias, GL_INI_MAX_PAIRS);
         start = i;
         while (i < value.n && value.p[i] != '=' && !is_space(value.p[i]))
@@ -469,7 +469,7 @@ static int split_pairs(span value, pair *pairs, size_t *n_pairs, const char *ali
         while (i < value.n && is_space(value.p[i]))
             i++;
         if (p.key.n == 0 || i >= value.n || value.p[i] != '=')
-            return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer entry \"%s\" is not a list of "
+            return gl_error_set(err, GL_ERR_USAGE, "the PgBouncer entry \"%s\" is not a list of "
                                 "key=value settings: fix it by hand", alias);
         i++;
         while (i < value.n && is_space(value.p[i]))
@@ -480,7 +480,7 @@ static int split_pairs(span value, pair *pairs, size_t *n_pairs, const char *ali
             while (i < value.n && value.p[i] != q)
                 i++;
             if (i >= value.n)
-                return gl_error_set(err, GL_EXIT_USAGE, "the PgBouncer entry \"%s\" has an "
+                return gl_error_set(err, GL_ERR_USAGE, "the PgBouncer entry \"%s\" has an "
                                     "unterminated quote", alias);
             p.val = (span){value.p + vs, i - vs};
             i++;
@@ -557,7 +557,7 @@ int gl_pgbouncer_ini_rewrite(const char *text, size_t len, const char *alias,
         goto out;
     for (int k = 0; k < 3; k++) {
         if (!plain_value(vals[k]) || strlen(vals[k]) > 255) {
-            gl_error_set(err, GL_EXIT_USAGE, "cannot point PgBouncer entry \"%s\" at %s \"%s\": "
+            gl_error_set(err, GL_ERR_USAGE, "cannot point PgBouncer entry \"%s\" at %s \"%s\": "
                          "only plain values (letters, digits, `_./:-`) are written", alias,
                          keys[k], vals[k]);
             goto out;
@@ -569,7 +569,7 @@ int gl_pgbouncer_ini_rewrite(const char *text, size_t len, const char *alias,
     cap = len + strlen(alias) + 3 * 270 + 16;
     buf = malloc(cap);
     if (buf == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     put(buf, &o, text, (size_t)(line.p - text));
@@ -614,7 +614,7 @@ int gl_pgbouncer_ini_read_target(const char *path, const char *alias,
     if (rc != 0) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, err->exit_code, "%s: %s", path, msg);
+        gl_error_set(err, err->error_class, "%s: %s", path, msg);
     }
     free(text);
     return rc;
@@ -650,23 +650,23 @@ int gl_pgbouncer_ini_write_target(const char *path, const char *alias,
     if (gl_pgbouncer_ini_rewrite(text, len, alias, target, &next, &next_len, err) != 0) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, err->exit_code, "%s: %s", path, msg);
+        gl_error_set(err, err->error_class, "%s: %s", path, msg);
         goto out;
     }
     if (stat(path, &st) != 0 ||
         snprintf(tmp, sizeof(tmp), "%s.greenlight-tmp", path) >= (int)sizeof(tmp)) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot rewrite %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_USAGE, "cannot rewrite %s: %s", path, strerror(errno));
         goto out;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
     if (fd < 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot write %s (to replace %s atomically): %s", tmp,
+        gl_error_set(err, GL_ERR_USAGE, "cannot write %s (to replace %s atomically): %s", tmp,
                      path, strerror(errno));
         goto out;
     }
     /* PgBouncer may run as another user: keep the owner when we may. */
     if (fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot chown %s: %s", tmp, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot chown %s: %s", tmp, strerror(errno));
         goto out;
     }
     (void)fchmod(fd, st.st_mode & 07777);
@@ -675,24 +675,24 @@ int gl_pgbouncer_ini_write_target(const char *path, const char *alias,
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
             goto out;
         }
         done += (size_t)w;
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
         fd = -1;
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot sync %s: %s", tmp, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot sync %s: %s", tmp, strerror(errno));
         goto out;
     }
     fd = -1;
     if (rename(tmp, path) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot rename %s to %s: %s", tmp, path,
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot rename %s to %s: %s", tmp, path,
                      strerror(errno));
         goto out;
     }
     if (sync_dir_of(path) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot sync the directory of %s: %s", path,
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot sync the directory of %s: %s", path,
                      strerror(errno));
         goto out;
     }

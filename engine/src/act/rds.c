@@ -38,13 +38,13 @@ static int side_conninfo(gl_rds_client *c, const char *arn, const char *side, co
     int port;
 
     if (arn[0] == '\0')
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the deployment has no %s database yet: wait until it is AVAILABLE",
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "the deployment has no %s database yet: wait until it is AVAILABLE",
                             side);
     if (gl_rds_resolve_endpoint(c, arn, host, sizeof(host), &port, err) != 0)
         return -1;
     if (quote(qhost, sizeof(qhost), "host", host) != 0 || quote(qdb, sizeof(qdb), "dbname", dbname) != 0 ||
         snprintf(out, len, "%s port=%d %s%s%s", qhost, port, qdb, extra ? " " : "", extra ? extra : "") >= (int)len)
-        return gl_error_set(err, GL_EXIT_USAGE, "the %s conninfo is too long", side);
+        return gl_error_set(err, GL_ERR_USAGE, "the %s conninfo is too long", side);
     return 0;
 }
 
@@ -59,10 +59,10 @@ static int check_extra(const char *extra, gl_error *err)
     if (extra == NULL)
         return 0;
     if (strstr(extra, "://") != NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "--conninfo takes keywords (user=... sslmode=...), not a URI");
+        return gl_error_set(err, GL_ERR_USAGE, "--conninfo takes keywords (user=... sslmode=...), not a URI");
     opts = PQconninfoParse(extra, &msg);
     if (opts == NULL) {
-        gl_error_set(err, GL_EXIT_USAGE, "--conninfo is not a libpq conninfo: %s", msg ? msg : "out of memory");
+        gl_error_set(err, GL_ERR_USAGE, "--conninfo is not a libpq conninfo: %s", msg ? msg : "out of memory");
         PQfreemem(msg);
         return -1;
     }
@@ -71,7 +71,7 @@ static int check_extra(const char *extra, gl_error *err)
             continue;
         for (size_t i = 0; owned[i]; i++)
             if (strcmp(o->keyword, owned[i]) == 0)
-                rc = gl_error_set(err, GL_EXIT_USAGE,
+                rc = gl_error_set(err, GL_ERR_USAGE,
                                   "--conninfo may not set %s: the deployment's endpoints and --dbname say where to connect",
                                   o->keyword);
     }
@@ -141,7 +141,7 @@ int gl_rds_act_switchover(gl_rds_client *c, const char *id, int timeout_s, long 
     prev = calloc(1, sizeof(*prev));
     cur = calloc(1, sizeof(*cur));
     if (prev == NULL || cur == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     if (gl_rds_switchover(c, id, timeout_s, cur, err) != 0) {
@@ -167,7 +167,7 @@ int gl_rds_act_switchover(gl_rds_client *c, const char *id, int timeout_s, long 
             break;
         if (elapsed >= timeout_s) {
             *final = *cur;
-            gl_error_set(err, GL_EXIT_INTERNAL,
+            gl_error_set(err, GL_ERR_INTERNAL,
                          "the switchover of %s is still %s after --timeout %d s: RDS rolls it back at its own timeout; "
                          "watch it with `greenlight rds status --deployment %s`",
                          id, cur->status, timeout_s, id);
@@ -178,7 +178,7 @@ int gl_rds_act_switchover(gl_rds_client *c, const char *id, int timeout_s, long 
             char msg[sizeof(err->message)];
             snprintf(msg, sizeof(msg), "%s", err->message);
             *final = *prev;
-            gl_error_set(err, err->exit_code,
+            gl_error_set(err, err->error_class,
                          "the switchover of %s was requested but greenlight lost track of it: %s; "
                          "check `greenlight rds status --deployment %s`", id, msg, id);
             goto out;
@@ -189,11 +189,11 @@ int gl_rds_act_switchover(gl_rds_client *c, const char *id, int timeout_s, long 
     if (strcmp(cur->status, "SWITCHOVER_COMPLETED") == 0) {
         rc = 0;
     } else if (strcmp(cur->status, "SWITCHOVER_FAILED") == 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL,
+        gl_error_set(err, GL_ERR_INTERNAL,
                      "RDS reports the switchover of %s FAILED and rolled it back; blue is still production (%s)", id,
                      cur->status_details[0] ? cur->status_details : "no details");
     } else {
-        gl_error_set(err, GL_EXIT_INTERNAL,
+        gl_error_set(err, GL_ERR_INTERNAL,
                      "RDS reports the deployment %s INVALID_CONFIGURATION: the switchover did not complete (%s); "
                      "see the RDS console or `greenlight rds status --deployment %s`",
                      id, cur->status_details[0] ? cur->status_details : "no details", id);

@@ -64,7 +64,7 @@ static int subscription_progress(PGconn *subscriber, const char *sub_label, cons
         return -1;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "%s: subscription \"%s\" does not exist", sub_label, subname);
+        return gl_error_set(err, GL_ERR_INTERNAL, "%s: subscription \"%s\" does not exist", sub_label, subname);
     }
     *not_ready = atoi(PQgetvalue(res, 0, 0));
     snprintf(applied, 64, "%s", PQgetvalue(res, 0, 1));
@@ -89,7 +89,7 @@ static int slot_progress(PGconn *publisher, const char *pub_label, const char *s
         return -1;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "%s: replication slot \"%s\" does not exist", pub_label, slot);
+        return gl_error_set(err, GL_ERR_INTERNAL, "%s: replication slot \"%s\" does not exist", pub_label, slot);
     }
     snprintf(durable, 64, "%s", PQgetvalue(res, 0, 0));
     *done = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
@@ -132,7 +132,7 @@ int gl_sync_wait_applied(PGconn *publisher, const char *pub_label, PGconn *subsc
             last_nudge = gl_time_ms();
         }
         if (gl_time_ms() > deadline_ms)
-            return gl_error_set(err, GL_EXIT_INTERNAL,
+            return gl_error_set(err, GL_ERR_INTERNAL,
                                 "%s did not catch up with %s before the deadline: needed %s, applied %s, "
                                 "durable %s, %d table(s) not ready in subscription \"%s\"",
                                 sub_label, pub_label, lsn, applied, durable, not_ready, subname);
@@ -162,7 +162,7 @@ int gl_sync_sequences(PGconn *from, const char *from_label, PGconn *to, const ch
     PQclear(res);
     res = NULL;
     if (list == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     params[0] = list;

@@ -70,7 +70,7 @@ static int take(char *dst, size_t cap, const char *value, const char *path, int 
     size_t n = strlen(value);
 
     if (n == 0 || n >= cap)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s:%d: %s is %s", path, line, key,
+        return gl_error_set(err, GL_ERR_USAGE, "%s:%d: %s is %s", path, line, key,
                             n == 0 ? "empty" : "too long to be an AWS value");
     memcpy(dst, value, n + 1);
     return 0;
@@ -98,7 +98,7 @@ static int parse_profile(char *text, const char *path, const char *want, gl_aws_
             s = trim(line);
             if (*s == '\0' || *s == '#' || *s == ';' || sub_block)
                 goto next_line;     /* "s3 =" followed by indented settings */
-            return gl_error_set(err, GL_EXIT_USAGE,
+            return gl_error_set(err, GL_ERR_USAGE,
                                 "%s:%d: indented line outside a nested setting: remove the indentation", path, lineno);
         }
         s = trim(line);
@@ -108,7 +108,7 @@ static int parse_profile(char *text, const char *path, const char *want, gl_aws_
         if (*s == '[') {
             char *close = strchr(s, ']');
             if (close == NULL || *trim(close + 1) != '\0')
-                return gl_error_set(err, GL_EXIT_USAGE, "%s:%d: a section header is [name]", path, lineno);
+                return gl_error_set(err, GL_ERR_USAGE, "%s:%d: a section header is [name]", path, lineno);
             *close = '\0';
             in_section = strcmp(trim(s + 1), want) == 0;
             if (in_section)
@@ -117,12 +117,12 @@ static int parse_profile(char *text, const char *path, const char *want, gl_aws_
         }
         eq = strchr(s, '=');
         if (eq == NULL)
-            return gl_error_set(err, GL_EXIT_USAGE, "%s:%d: expected [section] or key = value", path, lineno);
+            return gl_error_set(err, GL_ERR_USAGE, "%s:%d: expected [section] or key = value", path, lineno);
         *eq = '\0';
         key = trim(s);
         value = trim(eq + 1);
         if (*key == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(key))
-            return gl_error_set(err, GL_EXIT_USAGE, "%s:%d: \"%.64s\" is not a setting name", path, lineno, key);
+            return gl_error_set(err, GL_ERR_USAGE, "%s:%d: \"%.64s\" is not a setting name", path, lineno, key);
         if (*value == '\0')
             sub_block = 1;
         if (!in_section)
@@ -146,7 +146,7 @@ static int parse_profile(char *text, const char *path, const char *want, gl_aws_
             if (vals->indirect[0] == '\0')
                 snprintf(vals->indirect, sizeof(vals->indirect), "%s", key);
         } else if (!in_list(known_keys, key)) {
-            return gl_error_set(err, GL_EXIT_USAGE, "%s:%d: unknown setting \"%.64s\" in [%s]: check its spelling",
+            return gl_error_set(err, GL_ERR_USAGE, "%s:%d: unknown setting \"%.64s\" in [%s]: check its spelling",
                                 path, lineno, key, want);
         }
 next_line:
@@ -169,7 +169,7 @@ static int read_profile(const char *path, int required, const char *want, gl_aws
     if (probe == NULL) {
         if (!required && errno == ENOENT)
             return 0;
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot read AWS file %s: %s", path, strerror(errno));
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read AWS file %s: %s", path, strerror(errno));
     }
     fclose(probe);
     if (gl_file_read(path, GL_AWS_FILE_MAX, &text, &len, err) != 0)
@@ -190,7 +190,7 @@ int gl_aws__credentials_parse(const char *text, size_t len, const char *section,
     memset(&vals, 0, sizeof(vals));
     memset(out, 0, sizeof(*out));
     if (copy == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     memcpy(copy, text, len);
     copy[len] = '\0';
     rc = parse_profile(copy, "(buffer)", section, out, &vals, err);
@@ -230,11 +230,11 @@ static int read_profile_files(profile_files *pf, gl_aws_credentials *creds, gl_e
     if (!pf->profile_explicit)
         p = "default";
     if (strlen(p) >= sizeof(pf->profile))
-        return gl_error_set(err, GL_EXIT_USAGE, "AWS_PROFILE is too long");
+        return gl_error_set(err, GL_ERR_USAGE, "AWS_PROFILE is too long");
     snprintf(pf->profile, sizeof(pf->profile), "%s", p);
     if (shared_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", pf->cred_path, sizeof(pf->cred_path), &cred_explicit) != 0 ||
         shared_path("AWS_CONFIG_FILE", "config", pf->config_path, sizeof(pf->config_path), &config_explicit) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "the AWS shared file path is too long");
+        return gl_error_set(err, GL_ERR_USAGE, "the AWS shared file path is too long");
     if (read_profile(pf->cred_path, cred_explicit, pf->profile, creds, &pf->cred_vals, err) != 0)
         return -1;
     if (strcmp(pf->profile, "default") == 0)
@@ -254,12 +254,12 @@ int gl_aws_credentials_load(gl_aws_credentials *out, gl_error *err)
     memset(out, 0, sizeof(*out));
     if ((id && *id) || (secret && *secret)) {
         if (!(id && *id) || !(secret && *secret))
-            return gl_error_set(err, GL_EXIT_USAGE, "%s is set but %s is not: set both, or neither to use a profile",
+            return gl_error_set(err, GL_ERR_USAGE, "%s is set but %s is not: set both, or neither to use a profile",
                                 id && *id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                                 id && *id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
         if (strlen(id) >= sizeof(out->access_key_id) || strlen(secret) >= sizeof(out->secret_access_key) ||
             (token && strlen(token) >= sizeof(out->session_token)))
-            return gl_error_set(err, GL_EXIT_USAGE,
+            return gl_error_set(err, GL_ERR_USAGE,
                                 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN is too long to be an AWS value");
         snprintf(out->access_key_id, sizeof(out->access_key_id), "%s", id);
         snprintf(out->secret_access_key, sizeof(out->secret_access_key), "%s", secret);
@@ -281,19 +281,19 @@ int gl_aws_credentials_load(gl_aws_credentials *out, gl_error *err)
     }
     gl_aws_credentials_clear(out);
     if (has_id || has_secret)
-        return gl_error_set(err, GL_EXIT_USAGE, "AWS profile %s has aws_%s but not aws_%s (in %s or %s)",
+        return gl_error_set(err, GL_ERR_USAGE, "AWS profile %s has aws_%s but not aws_%s (in %s or %s)",
                             pf.profile, has_id ? "access_key_id" : "secret_access_key",
                             has_id ? "secret_access_key" : "access_key_id", pf.cred_path, pf.config_path);
     if (pf.cred_vals.indirect[0] || pf.config_vals.indirect[0])
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "AWS profile %s gets its credentials through %s, which greenlight does not resolve: "
                             "export them first (eval \"$(aws configure export-credentials --profile %s --format env)\")",
                             pf.profile, pf.cred_vals.indirect[0] ? pf.cred_vals.indirect : pf.config_vals.indirect,
                             pf.profile);
     if (pf.profile_explicit && !pf.cred_vals.found && !pf.config_vals.found)
-        return gl_error_set(err, GL_EXIT_USAGE, "AWS_PROFILE=%s: no such profile in %s or %s", pf.profile,
+        return gl_error_set(err, GL_ERR_USAGE, "AWS_PROFILE=%s: no such profile in %s or %s", pf.profile,
                             pf.cred_path, pf.config_path);
-    return gl_error_set(err, GL_EXIT_USAGE,
+    return gl_error_set(err, GL_ERR_USAGE,
                         "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), "
                         "or AWS_PROFILE naming a profile in %s", pf.cred_path);
 }
@@ -310,7 +310,7 @@ int gl_aws_region_resolve(const char *explicit_region, char *out, size_t len, gl
         r = getenv("AWS_DEFAULT_REGION");
     if (r != NULL && *r != '\0') {
         if (strlen(r) >= len)
-            return gl_error_set(err, GL_EXIT_USAGE, "AWS region \"%.64s\" is too long", r);
+            return gl_error_set(err, GL_ERR_USAGE, "AWS region \"%.64s\" is too long", r);
         snprintf(out, len, "%s", r);
         return 0;
     }
@@ -323,7 +323,7 @@ int gl_aws_region_resolve(const char *explicit_region, char *out, size_t len, gl
         snprintf(out, len, "%s", pf.config_vals.region);
         return 0;
     }
-    return gl_error_set(err, GL_EXIT_USAGE,
+    return gl_error_set(err, GL_ERR_USAGE,
                         "no AWS region: pass --region, set AWS_REGION, or set region in [%s%s] of %s",
                         strcmp(pf.profile, "default") == 0 ? "" : "profile ", pf.profile, pf.config_path);
 }

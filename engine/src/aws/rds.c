@@ -41,7 +41,7 @@ int gl_rds_client_init(gl_rds_client *c, const char *region, const char *endpoin
     if (endpoint_url != NULL) {
         if ((strncmp(endpoint_url, "https://", 8) != 0 && strncmp(endpoint_url, "http://", 7) != 0) ||
             strlen(endpoint_url) >= sizeof(c->endpoint) || strpbrk(endpoint_url, " \t\r\n?#") != NULL)
-            return gl_error_set(err, GL_EXIT_USAGE,
+            return gl_error_set(err, GL_ERR_USAGE,
                                 "--endpoint-url \"%.200s\" is not an http:// or https:// URL without query", endpoint_url);
         snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint_url);
     } else {
@@ -52,16 +52,16 @@ int gl_rds_client_init(gl_rds_client *c, const char *region, const char *endpoin
     c->connect_timeout_ms = env_long("GREENLIGHT_AWS_CONNECT_TIMEOUT_MS", 10000, 100, 600000);
     c->timeout_ms = env_long("GREENLIGHT_AWS_TIMEOUT_MS", 30000, 100, 3600000);
     if (c->max_attempts < 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "AWS_MAX_ATTEMPTS must be a number from 1 to 20");
+        return gl_error_set(err, GL_ERR_USAGE, "AWS_MAX_ATTEMPTS must be a number from 1 to 20");
     if (c->connect_timeout_ms < 0 || c->timeout_ms < 0)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "GREENLIGHT_AWS_CONNECT_TIMEOUT_MS / GREENLIGHT_AWS_TIMEOUT_MS take milliseconds (100 to 600000 / 3600000)");
     c->base_delay_ms = env_long("GREENLIGHT_AWS_RETRY_BASE_MS", 500, 1, 60000);
     c->max_delay_ms = 20000;
     if (gl_aws_signer_choose(&c->signer, err) != 0)
         return -1;
     if (c->base_delay_ms < 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "GREENLIGHT_AWS_RETRY_BASE_MS takes milliseconds (1 to 60000)");
+        return gl_error_set(err, GL_ERR_USAGE, "GREENLIGHT_AWS_RETRY_BASE_MS takes milliseconds (1 to 60000)");
     return gl_aws_credentials_load(&c->creds, err);
 }
 
@@ -91,6 +91,21 @@ static int code_is(const char *code, const char *base)
 {
     size_t n = strlen(base);
     return strncmp(code, base, n) == 0 && (code[n] == '\0' || strcmp(code + n, "Fault") == 0);
+}
+
+/* Refusals for want of permission or valid credentials: GL_ERR_AUTH. */
+static int is_auth_failure(const char *code)
+{
+    static const char *const auth[] = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                                       "SignatureDoesNotMatch", "IncompleteSignature",
+                                       "InvalidSignatureException", "InvalidClientTokenId",
+                                       "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
+                                       "RequestExpired", "MissingAuthenticationToken"};
+
+    for (size_t i = 0; i < sizeof(auth) / sizeof(auth[0]); i++)
+        if (code_is(code, auth[i]))
+            return 1;
+    return 0;
 }
 
 static void describe_aws_error(const gl_rds_client *c, const char *action, const char *subject, const char *code,
@@ -162,7 +177,9 @@ static void describe_aws_error(const gl_rds_client *c, const char *action, const
     else
         snprintf(buf, sizeof(buf), "RDS refused %s", action);
     hint = buf;
-    gl_error_set(err, (is_throttling(code) || status >= 500) ? GL_EXIT_UNAVAILABLE : GL_EXIT_USAGE,
+    gl_error_set(err, (is_throttling(code) || status >= 500) ? GL_ERR_UNAVAILABLE
+                      : is_auth_failure(code)                ? GL_ERR_AUTH
+                                                             : GL_ERR_USAGE,
                  "%s (%s%s%.300s)", hint, code[0] ? code : "no error code", message[0] ? ": " : "", message);
 }
 
@@ -180,7 +197,7 @@ static int form_append(CURL *curl, char *body, size_t cap, const char *name, con
     curl_free(n);
     curl_free(v);
     if (w < 0 || (size_t)w >= cap - len)
-        return gl_error_set(err, GL_EXIT_USAGE, "the RDS request is too large (parameter %s)", name);
+        return gl_error_set(err, GL_ERR_TOO_LARGE, "the RDS request is too large (parameter %s)", name);
     return 0;
 }
 
@@ -193,7 +210,7 @@ static int send_once(gl_rds_client *c, CURL *curl, const char *body, struct curl
     curl_slist_free_all(*headers);
     *headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
     if (*headers == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     /* Signed again on every attempt: a retry gets a fresh X-Amz-Date. */
     if (c->signer == GL_AWS_SIGNER_OPENSSL
             ? gl_aws_sigv4_apply_openssl(&c->creds, c->region, "rds", "POST", c->endpoint, body, strlen(body),
@@ -226,16 +243,16 @@ static int transfer_failed(const gl_rds_client *c, const char *action, CURLcode 
                            const char *curl_err, int last, char *why, size_t why_len, gl_error *err)
 {
     if (answer->failed == GL_BUF_TOO_LARGE)
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer to %s is larger than %u bytes", action,
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer to %s is larger than %u bytes", action,
                             GL_RDS_ANSWER_MAX);
     if (answer->failed == GL_BUF_NOMEM)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     if (!gl_http_retryable(cc))
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot call RDS %s at %s: %s", action, c->endpoint,
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "cannot call RDS %s at %s: %s", action, c->endpoint,
                             curl_err[0] ? curl_err : curl_easy_strerror(cc));
     snprintf(why, why_len, "%s", curl_err[0] ? curl_err : curl_easy_strerror(cc));
     if (last)
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "cannot reach the RDS API at %s after %d attempts (%s): check --endpoint-url, the network and --region",
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "cannot reach the RDS API at %s after %d attempts (%s): check --endpoint-url, the network and --region",
                             c->endpoint, c->max_attempts, why);
     return 0;
 }
@@ -250,7 +267,7 @@ static int refused(const gl_rds_client *c, const char *action, const char *subje
     gl_rds_xml_error(answer->data ? answer->data : "", answer->len, code, sizeof(code), message, sizeof(message));
     if (!is_throttling(code) && status < 500) {
         if (code[0] == '\0')
-            return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+            return gl_error_set(err, GL_ERR_UNAVAILABLE,
                                 "RDS %s answered HTTP %ld without an AWS error: check --endpoint-url (%s)", action,
                                 status, c->endpoint);
         describe_aws_error(c, action, subject, code, message, status, err);
@@ -282,7 +299,7 @@ static int rds_call(gl_rds_client *c, const char *action, const gl_rds_param *pa
     c->attempts_made = 0;
     gl_buf_init(&answer, GL_RDS_ANSWER_MAX);
     if (curl == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot start libcurl");
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot start libcurl");
     if (form_append(curl, body, sizeof(body), "Action", action, err) != 0 ||
         form_append(curl, body, sizeof(body), "Version", GL_RDS_API_VERSION, err) != 0)
         goto out;
@@ -304,7 +321,7 @@ static int rds_call(gl_rds_client *c, const char *action, const gl_rds_param *pa
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
             if (status == 200) {
                 *out = gl_buf_take(&answer, out_len);
-                rc = *out ? 0 : gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+                rc = *out ? 0 : gl_error_nomem(err);
                 goto out;
             }
             if (refused(c, action, subject, status, &answer, last, why, sizeof(why), err) != 0)
@@ -358,7 +375,7 @@ static int describe_pages(gl_rds_client *c, const char *id, const char *filter_n
 
     page = calloc(GL_RDS_PAGE, sizeof(*page));
     if (page == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     do {
         gl_rds_param p[5] = {
             {"BlueGreenDeploymentIdentifier", id},
@@ -372,7 +389,7 @@ static int describe_pages(gl_rds_client *c, const char *id, const char *filter_n
         gl_rds_deployment *grown;
 
         if (++pages > 1000) {
-            gl_error_set(err, GL_EXIT_UNAVAILABLE, "DescribeBlueGreenDeployments kept returning a Marker after 1000 pages");
+            gl_error_set(err, GL_ERR_UNAVAILABLE, "DescribeBlueGreenDeployments kept returning a Marker after 1000 pages");
             goto out;
         }
         if (rds_call(c, "DescribeBlueGreenDeployments", p, 5, id ? id : filter_value, &xml, &len, err) != 0)
@@ -385,7 +402,7 @@ static int describe_pages(gl_rds_client *c, const char *id, const char *filter_n
         if (got > 0) {
             grown = realloc(all, (total + got) * sizeof(*all));
             if (grown == NULL) {
-                gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+                gl_error_nomem(err);
                 goto out;
             }
             all = grown;
@@ -419,7 +436,7 @@ int gl_rds_describe_deployment(gl_rds_client *c, const char *id, gl_rds_deployme
         }
     }
     if (rc != 0)
-        gl_error_set(err, GL_EXIT_USAGE, "no blue/green deployment \"%s\" in %s: check --deployment and --region", id,
+        gl_error_set(err, GL_ERR_USAGE, "no blue/green deployment \"%s\" in %s: check --deployment and --region", id,
                      c->region);
     free(all);
     return rc;
@@ -440,7 +457,7 @@ int gl_rds_switchover(gl_rds_client *c, const char *id, int timeout_s, gl_rds_de
     int rc;
 
     if (timeout_s < 30 || timeout_s > 3600)
-        return gl_error_set(err, GL_EXIT_USAGE, "--timeout must be 30 to 3600 seconds (RDS SwitchoverTimeout)");
+        return gl_error_set(err, GL_ERR_USAGE, "--timeout must be 30 to 3600 seconds (RDS SwitchoverTimeout)");
     snprintf(t, sizeof(t), "%d", timeout_s);
     if (rds_call(c, "SwitchoverBlueGreenDeployment", p, 2, id, &xml, &len, err) != 0)
         return -1;
@@ -474,7 +491,7 @@ int gl_rds_resolve_endpoint(gl_rds_client *c, const char *arn, char *host, size_
     int rc;
 
     if (strncmp(arn, "arn:", 4) != 0 || (!cluster && strstr(arn, ":db:") == NULL))
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+        return gl_error_set(err, GL_ERR_UNAVAILABLE,
                             "\"%.300s\" is not a DB cluster or DB instance ARN (arn:aws:rds:REGION:ACCOUNT:cluster:NAME or :db:NAME)",
                             arn);
     if (rds_call(c, cluster ? "DescribeDBClusters" : "DescribeDBInstances", p, 1, arn, &xml, &len, err) != 0)
@@ -483,7 +500,7 @@ int gl_rds_resolve_endpoint(gl_rds_client *c, const char *arn, char *host, size_
     if (rc != 0) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, err->exit_code, "%s: %s", arn, msg);
+        gl_error_set(err, err->error_class, "%s: %s", arn, msg);
     }
     free(xml);
     return rc;

@@ -22,14 +22,14 @@ static xmlDocPtr parse(const char *xml, size_t len, gl_error *err)
     xmlDocPtr doc;
 
     if (len > GL_RDS_XML_MAX || len > INT_MAX) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer is too large (%zu bytes)", len);
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer is too large (%zu bytes)", len);
         return NULL;
     }
     doc = xmlReadMemory(xml, (int)len, "rds-answer.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
         xmlFreeDoc(doc);
-        gl_error_set(err, GL_EXIT_UNAVAILABLE,
+        gl_error_set(err, GL_ERR_UNAVAILABLE,
                      "the RDS answer is not XML: check --endpoint-url points at the RDS API");
         return NULL;
     }
@@ -67,7 +67,7 @@ static int text(xmlNodePtr parent, const char *name, char *buf, size_t cap, gl_e
     len = strlen((const char *)s);
     if (len >= cap) {
         xmlFree(s);
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer's %s is too long (%zu bytes)", name, len);
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer's %s is too long (%zu bytes)", name, len);
     }
     memcpy(buf, s, len + 1);
     xmlFree(s);
@@ -86,7 +86,7 @@ static xmlNodePtr result_of(xmlDocPtr doc, gl_error *err)
                 return n;
         }
     }
-    gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer <%s> has no result element", (const char *)root->name);
+    gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer <%s> has no result element", (const char *)root->name);
     return NULL;
 }
 
@@ -104,7 +104,7 @@ static int read_deployment(xmlNodePtr node, gl_rds_deployment *d, gl_error *err)
         text(node, "CreateTime", d->create_time, sizeof(d->create_time), err) != 0)
         return -1;
     if (d->id[0] == '\0' || d->status[0] == '\0')
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+        return gl_error_set(err, GL_ERR_UNAVAILABLE,
                             "the RDS answer has a blue/green deployment without identifier or status");
     list = child(node, "SwitchoverDetails");
     for (xmlNodePtr m = list ? list->children : NULL; m; m = m->next) {
@@ -112,7 +112,7 @@ static int read_deployment(xmlNodePtr node, gl_rds_deployment *d, gl_error *err)
         if (!named(m, "member"))
             continue;
         if (d->n_members == GL_RDS_MAX_MEMBERS)
-            return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the deployment %s has more than %d members", d->id,
+            return gl_error_set(err, GL_ERR_UNAVAILABLE, "the deployment %s has more than %d members", d->id,
                                 GL_RDS_MAX_MEMBERS);
         mem = &d->members[d->n_members++];
         if (text(m, "SourceMember", mem->source, sizeof(mem->source), err) != 0 ||
@@ -126,7 +126,7 @@ static int read_deployment(xmlNodePtr node, gl_rds_deployment *d, gl_error *err)
         if (!named(t, "member"))
             continue;
         if (d->n_tasks == GL_RDS_MAX_TASKS)
-            return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the deployment %s has more than %d tasks", d->id,
+            return gl_error_set(err, GL_ERR_UNAVAILABLE, "the deployment %s has more than %d tasks", d->id,
                                 GL_RDS_MAX_TASKS);
         task = &d->tasks[d->n_tasks++];
         if (text(t, "Name", task->name, sizeof(task->name), err) != 0 ||
@@ -155,7 +155,7 @@ int gl_rds_xml_deployments(const char *xml, size_t len, gl_rds_deployment *out, 
         if (!named(m, "member"))
             continue;
         if (*n == cap) {
-            gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer lists more than %zu deployments on one page", cap);
+            gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer lists more than %zu deployments on one page", cap);
             goto out;
         }
         if (read_deployment(m, &out[*n], err) != 0)
@@ -183,7 +183,7 @@ int gl_rds_xml_deployment(const char *xml, size_t len, gl_rds_deployment *out, g
         goto out;
     node = child(res, "BlueGreenDeployment");
     if (node == NULL) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer has no BlueGreenDeployment");
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer has no BlueGreenDeployment");
         goto out;
     }
     rc = read_deployment(node, out, err);
@@ -222,17 +222,17 @@ int gl_rds_xml_endpoint(const char *xml, size_t len, char *host, size_t host_len
             goto out;
     }
     if (item == NULL) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer lists no DB cluster or instance");
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer lists no DB cluster or instance");
         goto out;
     }
     if (ep == NULL || host[0] == '\0') {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE,
+        gl_error_set(err, GL_ERR_UNAVAILABLE,
                      "the database has no endpoint yet (still being created?): wait until it is available");
         goto out;
     }
     p = strtol(port_text, &end, 10);
     if (port_text[0] == '\0' || *end != '\0' || p < 1 || p > 65535) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "the RDS answer gives the endpoint %s an invalid port \"%s\"", host,
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "the RDS answer gives the endpoint %s an invalid port \"%s\"", host,
                      port_text);
         goto out;
     }

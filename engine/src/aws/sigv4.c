@@ -16,16 +16,16 @@ int gl_aws_sigv4_apply(CURL *curl, const gl_aws_credentials *creds, const char *
     struct curl_slist *grown;
 
     if (!gl_aws_sigv4__plain_name(region))
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "AWS region \"%s\" is not a region name (like eu-west-1): check --region, AWS_REGION or the profile's region",
                             region ? region : "");
     if (!gl_aws_sigv4__plain_name(service))
-        return gl_error_set(err, GL_EXIT_INTERNAL, "AWS service name \"%s\" is not valid", service ? service : "");
+        return gl_error_set(err, GL_ERR_INTERNAL, "AWS service name \"%s\" is not valid", service ? service : "");
     snprintf(param, sizeof(param), "aws:amz:%s:%s", region, service);
     if (curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, param) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_USERNAME, creds->access_key_id) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_PASSWORD, creds->secret_access_key) != CURLE_OK)
-        return gl_error_set(err, GL_EXIT_INTERNAL,
+        return gl_error_set(err, GL_ERR_INTERNAL,
                             "this libcurl cannot sign AWS requests (CURLOPT_AWS_SIGV4 needs libcurl 7.75 or newer): "
                             "set GREENLIGHT_AWS_SIGNER=openssl to sign with greenlight's OpenSSL signer");
     if (creds->session_token[0] != '\0') {
@@ -34,12 +34,12 @@ int gl_aws_sigv4_apply(CURL *curl, const gl_aws_credentials *creds, const char *
 
         line = malloc(len);
         if (line == NULL)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+            return gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
         snprintf(line, len, "X-Amz-Security-Token: %s", creds->session_token);
         grown = curl_slist_append(*headers, line);
         free(line);
         if (grown == NULL)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+            return gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
         *headers = grown;
     }
     return 0;
@@ -56,7 +56,7 @@ int gl_aws_signer_choose(gl_aws_signer *out, gl_error *err)
         *out = GL_AWS_SIGNER_OPENSSL;
         return 0;
     }
-    return gl_error_set(err, GL_EXIT_USAGE, "GREENLIGHT_AWS_SIGNER is \"%.40s\": use libcurl (the default) or openssl", v);
+    return gl_error_set(err, GL_ERR_USAGE, "GREENLIGHT_AWS_SIGNER is \"%.40s\": use libcurl (the default) or openssl", v);
 }
 
 /* Appends "name: value" to *headers. */
@@ -73,7 +73,7 @@ static int append_header(struct curl_slist **headers, const char *name, const ch
         free(line);
     }
     if (grown == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
     *headers = grown;
     return 0;
 }
@@ -87,10 +87,10 @@ static int url_parts(const char *url, char *host, size_t host_len, char **path, 
 
     *path = *query = NULL;
     if (u == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_PATH, path, 0) != CURLUE_OK) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot sign a request to \"%.200s\": not a URL", url);
+        gl_error_set(err, GL_ERR_USAGE, "cannot sign a request to \"%.200s\": not a URL", url);
         goto out;
     }
     if (curl_url_get(u, CURLUPART_QUERY, query, 0) != CURLUE_OK)
@@ -98,7 +98,7 @@ static int url_parts(const char *url, char *host, size_t host_len, char **path, 
     if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
         port = NULL;
     if ((size_t)snprintf(host, host_len, "%s%s%s", h, port ? ":" : "", port ? port : "") >= host_len) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot sign a request to \"%.200s\": the host name is too long", url);
+        gl_error_set(err, GL_ERR_USAGE, "cannot sign a request to \"%.200s\": the host name is too long", url);
         goto out;
     }
     rc = 0;
@@ -137,7 +137,7 @@ int gl_aws_sigv4_apply_openssl(const gl_aws_credentials *creds, const char *regi
     given = calloc(n, sizeof(*given));
     copies = malloc(copies_len + 1);
     if (given == NULL || copies == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+        gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
         goto out;
     }
     /* "Name: value" lines (curl's own form; "Name;" sends an empty value). */
@@ -152,7 +152,7 @@ int gl_aws_sigv4_apply_openssl(const gl_aws_credentials *creds, const char *regi
         off += len + 1;
         sep = strpbrk(line, ":;");
         if (sep == NULL) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot sign the header \"%.100s\": no ':'", line);
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot sign the header \"%.100s\": no ':'", line);
             goto out;
         }
         *sep = '\0';

@@ -310,29 +310,29 @@ static int canonical_headers(gl_buf *lines, gl_buf *names, const gl_aws_sigv4_re
     int rc = -1, has_host = 0;
 
     if (h == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
     for (size_t i = 0; i < req->n_headers; i++) {
         if (req->headers[i].name == NULL || req->headers[i].value == NULL) {
-            gl_error_set(err, GL_EXIT_USAGE, "SigV4: header %zu has no name or value", i + 1);
+            gl_error_set(err, GL_ERR_USAGE, "SigV4: header %zu has no name or value", i + 1);
             goto out;
         }
         if (add_header(h, &n, req->headers[i].name, req->headers[i].value) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+            gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
             goto out;
         }
         if (h[n - 1].name[0] == '\0' || strpbrk(h[n - 1].name, ": \t\r\n") != NULL) {
-            gl_error_set(err, GL_EXIT_USAGE, "SigV4: \"%.100s\" is not a header name", req->headers[i].name);
+            gl_error_set(err, GL_ERR_USAGE, "SigV4: \"%.100s\" is not a header name", req->headers[i].name);
             goto out;
         }
         for (size_t k = 0; added[k]; k++)
             if (strcmp(h[n - 1].name, added[k]) == 0) {
-                gl_error_set(err, GL_EXIT_USAGE, "SigV4: the signer adds %s itself: do not pass it", added[k]);
+                gl_error_set(err, GL_ERR_USAGE, "SigV4: the signer adds %s itself: do not pass it", added[k]);
                 goto out;
             }
         has_host |= strcmp(h[n - 1].name, "host") == 0;
     }
     if (!has_host) {
-        gl_error_set(err, GL_EXIT_USAGE, "SigV4: the request has no Host header");
+        gl_error_set(err, GL_ERR_USAGE, "SigV4: the request has no Host header");
         goto out;
     }
     /* A presigned request carries them in its query instead. */
@@ -341,7 +341,7 @@ static int canonical_headers(gl_buf *lines, gl_buf *names, const gl_aws_sigv4_re
          (creds->session_token[0] != '\0' && !p->omit_session_token &&
           add_header(h, &n, "x-amz-security-token", creds->session_token) != 0) ||
          (p->sign_body && add_header(h, &n, "x-amz-content-sha256", content_sha256) != 0))) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+        gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
         goto out;
     }
     qsort(h, n, sizeof(*h), header_cmp);
@@ -457,23 +457,23 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
 
     memset(out, 0, sizeof(*out));
     if (!valid_method(req->method))
-        return gl_error_set(err, GL_EXIT_USAGE, "SigV4: \"%.40s\" is not an HTTP method", req->method ? req->method : "");
+        return gl_error_set(err, GL_ERR_USAGE, "SigV4: \"%.40s\" is not an HTTP method", req->method ? req->method : "");
     if (!valid_amz_date(p->amz_date))
-        return gl_error_set(err, GL_EXIT_USAGE, "SigV4: the signing time \"%.40s\" is not YYYYMMDDTHHMMSSZ",
+        return gl_error_set(err, GL_ERR_USAGE, "SigV4: the signing time \"%.40s\" is not YYYYMMDDTHHMMSSZ",
                             p->amz_date ? p->amz_date : "");
     if (!gl_aws_sigv4__plain_name(p->region))
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "AWS region \"%.100s\" is not a region name (like eu-west-1): check --region, AWS_REGION or the profile's region",
                             p->region ? p->region : "");
     if (!gl_aws_sigv4__plain_name(p->service))
-        return gl_error_set(err, GL_EXIT_INTERNAL, "AWS service name \"%.100s\" is not valid",
+        return gl_error_set(err, GL_ERR_INTERNAL, "AWS service name \"%.100s\" is not valid",
                             p->service ? p->service : "");
     if (creds->access_key_id[0] == '\0' || strpbrk(creds->access_key_id, "/, \t\r\n") != NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "SigV4: the access key id is empty or holds '/', ',' or white space");
+        return gl_error_set(err, GL_ERR_USAGE, "SigV4: the access key id is empty or holds '/', ',' or white space");
     if (gl_sha256_hex(req->body ? req->body : "", req->body ? req->body_len : 0, out->content_sha256) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "SigV4: SHA-256 failed (OpenSSL)");
+        return gl_error_set(err, GL_ERR_INTERNAL, "SigV4: SHA-256 failed (OpenSSL)");
     if (p->presign && (p->expires_s < 1 || p->expires_s > 604800))
-        return gl_error_set(err, GL_EXIT_USAGE, "SigV4: a presigned request expires in 1 to 604800 seconds, not %ld",
+        return gl_error_set(err, GL_ERR_USAGE, "SigV4: a presigned request expires in 1 to 604800 seconds, not %ld",
                             p->expires_s);
     memcpy(date, p->amz_date, 8);
     date[8] = '\0';
@@ -533,7 +533,7 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
     if (out->string_to_sign == NULL)
         goto nomem;
     if (sign_string(creds->secret_access_key, date, p->region, p->service, out->string_to_sign, out->signature) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "SigV4: HMAC-SHA256 failed (OpenSSL)");
+        gl_error_set(err, GL_ERR_INTERNAL, "SigV4: HMAC-SHA256 failed (OpenSSL)");
         goto out;
     }
     if (p->presign) {
@@ -570,10 +570,10 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
     rc = 0;
     goto out;
 toolarge:
-    gl_error_set(err, GL_EXIT_USAGE, "SigV4: the request is too large to sign (over 1 MiB of path, query and headers)");
+    gl_error_set(err, GL_ERR_TOO_LARGE, "SigV4: the request is too large to sign (over 1 MiB of path, query and headers)");
     goto out;
 nomem:
-    gl_error_set(err, GL_EXIT_INTERNAL, "out of memory signing the request");
+    gl_error_set(err, GL_ERR_NOMEM, "out of memory signing the request");
 out:
     gl_buf_free(&canon);
     gl_buf_free(&lines);

@@ -16,6 +16,7 @@
 #include "run/run.h"
 #include "judge/policy.h"
 #include "judge/suite.h"
+#include "util/exit.h"
 #include "util/names.h"
 #include "value/value.h"
 
@@ -153,7 +154,7 @@ static int policy_test(int argc, char **argv)
         }
     }
     if (gl_policy_suite_run(paths, n_paths, dir, &results, &err) != 0)
-        return gl_cli_fail("policy", err.exit_code ? err.exit_code : GL_EXIT_INTERNAL, err.message);
+        return gl_cli_fail("policy", gl_error_exit_code(&err), err.message);
 
     const gl_value *tests = gl_value_object_get(results, "tests");
     const char *file = NULL;
@@ -189,7 +190,7 @@ static int policy_test(int argc, char **argv)
     }
     if (junit != NULL && gl_policy_suite_write_junit(results, junit, &err) != 0) {
         gl_value_free(results);
-        return gl_cli_fail(NULL, err.exit_code, err.message);
+        return gl_cli_fail(NULL, gl_error_exit_code(&err), err.message);
     }
     gl_value_free(results);
     fflush(stdout);
@@ -293,8 +294,8 @@ static int policy_eval(int argc, char **argv)
         /* An unreadable policy is a usage error, not a broken policy (78). */
         if (gl_file_read(policy, GL_POLICY_MAX, &source, NULL, &ierr) != 0) {
             gl_error_prefix(&ierr, "--policy");
-            return ierr.exit_code == GL_EXIT_USAGE ? usage_error(ierr.message)
-                                                   : gl_cli_fail(NULL, ierr.exit_code, ierr.message);
+            return gl_error_exit_code(&ierr) == GL_EXIT_USAGE ? usage_error(ierr.message)
+                                                   : gl_cli_fail(NULL, gl_error_exit_code(&ierr), ierr.message);
         }
         free(source);
         if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, &input, &ierr) != 0)

@@ -19,6 +19,7 @@
 #include "input/paths.h"
 #include "run/run.h"
 #include "report/report.h"
+#include "util/exit.h"
 #include "value/value.h"
 
 #define CONNINFO_MAX 4096
@@ -210,14 +211,14 @@ static int check_verb_options(rds_args *a)
             check_gate_inputs(a, &err) != 0 ||
             (a->output.out_dir != NULL &&
              gl_path_check_output_dir("--out", a->output.out_dir, "report.json", &err) != 0))
-            return gl_cli_fail(NULL, err.exit_code ? err.exit_code : GL_EXIT_USAGE, err.message);
+            return gl_cli_fail(NULL, gl_error_exit_code(&err), err.message);
     }
     return -1;
 }
 
 static int api_fail(gl_error *err)
 {
-    return gl_cli_fail(NULL, err->exit_code ? err->exit_code : GL_EXIT_INTERNAL, err->message);
+    return gl_cli_fail(NULL, gl_error_exit_code(err), err->message);
 }
 
 static void default_name(char *out, size_t len)
@@ -313,7 +314,7 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
     a->gate.green = green;
     a->gate.plugin_dirs = a->dirs;
     if (gl_check_run(&a->gate, &report, &exit_code, err) != 0) {
-        exit_code = gl_cli_fail("rds", err->exit_code ? err->exit_code : GL_EXIT_INTERNAL, err->message);
+        exit_code = gl_cli_fail("rds", gl_error_exit_code(err), err->message);
         goto out;
     }
     {

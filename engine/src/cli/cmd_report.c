@@ -31,18 +31,18 @@ static int check_report(const gl_value *r, const char *path, gl_error *err)
     const char *action = gl_value_object_string(decision, "action");
 
     if (gl_value_kind_of(r) != GL_VALUE_OBJECT)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s is not a greenlight report: not a JSON object", path);
+        return gl_error_set(err, GL_ERR_USAGE, "%s is not a greenlight report: not a JSON object", path);
     if (version == NULL || strncmp(version, "1.", 2) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "%s is not a greenlight 1.x report (schema_version \"%s\"): give the report.json of a run",
                             path, version ? version : "missing");
     if (gl_action_rank(action) == 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: decision.action must be switchover, hold or rollback", path);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: decision.action must be switchover, hold or rollback", path);
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         if (gl_value_kind_of(gl_value_object_get(r, arrays[i])) != GL_VALUE_ARRAY)
-            return gl_error_set(err, GL_EXIT_USAGE, "%s: \"%s\" must be an array", path, arrays[i]);
+            return gl_error_set(err, GL_ERR_USAGE, "%s: \"%s\" must be an array", path, arrays[i]);
     if (gl_value_kind_of(gl_value_object_get(r, "targets")) != GL_VALUE_OBJECT)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: \"targets\" must be an object", path);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: \"targets\" must be an object", path);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "input/paths.h"
 #include "run/snapshot.h"
+#include "util/exit.h"
 #include "value/value.h"
 
 int gl_cli_snapshot(int argc, char **argv)
@@ -60,7 +61,7 @@ int gl_cli_snapshot(int argc, char **argv)
     if (gl_path_check_output_file("-o", out_path, &err) != 0)
         return gl_cli_fail("snapshot", GL_EXIT_USAGE, err.message);
     if (gl_snapshot_take(&opts, &snap, &err) != 0)
-        return gl_cli_fail("snapshot", err.exit_code ? err.exit_code : GL_EXIT_INTERNAL, err.message);
+        return gl_cli_fail("snapshot", gl_error_exit_code(&err), err.message);
     if (gl_json_write_file(snap, 1, out_path, msg, sizeof(msg)) != 0) {
         gl_value_free(snap);
         char full[1200];

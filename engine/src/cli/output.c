@@ -62,19 +62,19 @@ int gl_cli_output_validate(gl_cli_output *o, gl_error *err)
         return -1;
     if (strcmp(o->color_when, "auto") != 0 && strcmp(o->color_when, "always") != 0 &&
         strcmp(o->color_when, "never") != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "--color takes auto, always or never (got \"%.100s\")",
+        return gl_error_set(err, GL_ERR_USAGE, "--color takes auto, always or never (got \"%.100s\")",
                             o->color_when);
     o->color = gl_cli_color_wanted(o->color_when, stdout);
     if (o->out_dir != NULL && *o->out_dir == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "--out needs a directory name");
+        return gl_error_set(err, GL_ERR_USAGE, "--out needs a directory name");
     if (o->audit_log != NULL && o->sign_key == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "--audit-log needs --sign-key KEY: an unsigned log proves nothing (make a key with `greenlight keygen --out KEY`)");
     if (o->sign_key != NULL && o->out_dir == NULL && o->audit_log == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "--sign-key needs --out DIR (writes DIR/decision.json) or --audit-log FILE");
     if (o->notify_overflow)
-        return gl_error_set(err, GL_EXIT_USAGE, "--notify: at most %d URLs", GL_NOTIFY_MAX_URLS);
+        return gl_error_set(err, GL_ERR_USAGE, "--notify: at most %d URLs", GL_NOTIFY_MAX_URLS);
     for (size_t i = 0; i < o->n_notify; i++)
         if (gl_notify_check_url(o->notify[i], err) != 0)
             return -1;
@@ -82,7 +82,7 @@ int gl_cli_output_validate(gl_cli_output *o, gl_error *err)
         return -1;
     if (o->sign_key != NULL) {
         if (gl_evidence_key_load_private(o->sign_key, &key, err) != 0)
-            return gl_error_set(err, GL_EXIT_USAGE, "--sign-key: %.1900s", err->message);
+            return gl_error_set(err, GL_ERR_USAGE, "--sign-key: %.1900s", err->message);
         gl_evidence_key_free(key);
     }
     return 0;
@@ -111,7 +111,7 @@ static int write_record(gl_cli_output *o, const gl_value *report, const gl_value
         goto out;
     if (outcome != NULL && (gl_value_object_set(record, "kind", gl_value_string("outcome")) != 0 ||
                             gl_value_object_set(record, "outcome", gl_value_copy(outcome)) != 0)) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot build the outcome record: out of memory");
+        gl_error_set(err, GL_ERR_NOMEM, "cannot build the outcome record: out of memory");
         goto out;
     }
     if (o->audit_log != NULL) {
@@ -123,13 +123,13 @@ static int write_record(gl_cli_output *o, const gl_value *report, const gl_value
     if (o->out_dir != NULL) {
         line = gl_evidence_canonical(env, &len);
         if (line == NULL) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot serialise the decision record");
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot serialise the decision record");
             goto out;
         }
         line[len++] = '\n';
         snprintf(path, sizeof(path), "%s/%s", o->out_dir, file);
         if (gl_file_write_atomic(path, line, len, msg, sizeof(msg)) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
+            gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
             goto out;
         }
     }

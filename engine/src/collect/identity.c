@@ -61,7 +61,7 @@ int gl_targets_distinct(const gl_target *blue, const gl_target *green, gl_error 
         return 0;
     if (blue->snapshot_file_id != NULL && green->snapshot_file_id != NULL &&
         strcmp(blue->snapshot_file_id, green->snapshot_file_id) == 0)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "--blue and --green are the same snapshot file (%s): green must be the "
                             "changed copy, not blue itself; give green's own snapshot or conninfo",
                             green->display);
@@ -77,7 +77,7 @@ int gl_targets_distinct(const gl_target *blue, const gl_target *green, gl_error 
         snprintf(where, sizeof(where), " at %.200s port %.20s", host, port ? port : "?");
     if (sys != NULL)
         snprintf(sysid, sizeof(sysid), ", system identifier %.40s", sys);
-    return gl_error_set(err, GL_EXIT_USAGE,
+    return gl_error_set(err, GL_ERR_USAGE,
                         "--blue and --green are the same database: \"%s\" (oid %lld) of the server%s "
                         "started %s%s (%s: %s, %s: %s). Green must be the changed copy, not blue "
                         "itself: give green's own conninfo or snapshot",

@@ -212,7 +212,7 @@ static int open_snapshot(gl_target *t, const char *path, gl_error *err)
         return -1;
     v = gl_value_object_get(t->snapshot, "greenlight_snapshot");
     if (gl_value_kind_of(v) != GL_VALUE_INT)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "%s side: %s is not a greenlight snapshot (version 1): write one with "
                             "`greenlight snapshot --target CONNINFO -o FILE`",
                             gl_side_name(t->side), path);
@@ -231,7 +231,7 @@ static int open_snapshot(gl_target *t, const char *path, gl_error *err)
         t->snapshot_file_id = strdup(fid);
     }
     if (t->server_version == NULL || t->display == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }
 
@@ -313,7 +313,7 @@ static int guard_session(gl_target *t, const gl_target_options *opts, gl_error *
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok)
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot set up a read-only session: %s",
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "%s side (%s): cannot set up a read-only session: %s",
                             gl_side_name(t->side), t->display,
                             t->abandoned[0] ? t->abandoned : PQerrorMessage(t->conn));
     return 0;
@@ -356,7 +356,7 @@ static int read_identity(gl_target *t, gl_error *err)
     int rc = -1;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s side (%s): cannot read the server's identity: %s",
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "%s side (%s): cannot read the server's identity: %s",
                      gl_side_name(t->side), t->display,
                      t->abandoned[0] ? t->abandoned : PQerrorMessage(t->conn));
         goto out;
@@ -378,7 +378,7 @@ static int read_identity(gl_target *t, gl_error *err)
         gl_value_object_set(id, "port", text_or_null(PQport(t->conn))) != 0 ||
         gl_value_object_set(id, "user", text_or_null(PQuser(t->conn))) != 0 ||
         gl_value_object_set(id, "server_address", text_or_null(PQgetvalue(res, 0, 4))) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     t->identity = id;
@@ -415,7 +415,7 @@ static int connect_live(gl_target *t, const char *spec, const gl_target_options 
 
     parsed = PQconninfoParse(spec, &perr);
     if (parsed == NULL) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "%s side: invalid connection string: %s(give a conninfo such as "
                      "'host=db1 dbname=app user=me' or a postgresql:// URI)",
                      gl_side_name(t->side), perr ? perr : "");
@@ -448,7 +448,7 @@ static int connect_live(gl_target *t, const char *spec, const gl_target_options 
     if (t->password == NULL)
         t->password = password_of(*out, spec);
     if (*out == NULL || PQstatus(*out) != CONNECTION_OK) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE,
+        gl_error_set(err, GL_ERR_UNAVAILABLE,
                      "%s side (%s) is unavailable: %s", gl_side_name(t->side), t->display,
                      *out ? PQerrorMessage(*out) : "out of memory");
         gl_scrub_secret(err->message, sizeof(err->message), t->password);
@@ -466,7 +466,7 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
     t->display = gl_conninfo_redact(spec);
     t->spec = strdup(spec);
     if (t->display == NULL || t->spec == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     t->opts = *opts;
     if (connect_live(t, spec, opts, &t->conn, err) != 0)
         return -1;
@@ -477,14 +477,14 @@ static int open_live(gl_target *t, const char *spec, const gl_target_options *op
     const char *sv = PQparameterStatus(t->conn, "server_version");
     t->server_version = strdup(sv ? sv : "");
     if (t->server_version == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }
 
 /* A fresh connection to t's side reached another server. */
 static int other_server(const gl_target *t, gl_error *err)
 {
-    return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+    return gl_error_set(err, GL_ERR_UNAVAILABLE,
                         "%s side (%s): a fresh connection reached another server or database than "
                         "the first one (its identity differs: a multi-host conninfo, or a failover): "
                         "refusing to measure on it; name one server in the conninfo",
@@ -498,10 +498,10 @@ int gl_target_reopen(gl_target *t, gl_error *err)
     int rc;
 
     if (t == NULL || t->conn == NULL || t->spec == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "the %s side has no live connection to reopen (it is "
+        return gl_error_set(err, GL_ERR_USAGE, "the %s side has no live connection to reopen (it is "
                             "a snapshot)", gl_side_name(t != NULL ? t->side : GL_SIDE_BLUE));
     if (t->abandoned[0] != '\0')
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s", t->abandoned);
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "%s", t->abandoned);
     if (connect_live(t, t->spec, &t->opts, &fresh, err) != 0) {
         if (fresh != NULL)
             PQfinish(fresh);
@@ -551,11 +551,11 @@ int gl_target_open(gl_target **out, gl_side side, const char *spec,
 
     *out = NULL;
     if (spec == NULL || spec[0] == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "--%s is empty: give a conninfo, URI or snapshot file",
+        return gl_error_set(err, GL_ERR_USAGE, "--%s is empty: give a conninfo, URI or snapshot file",
                             gl_side_name(side));
     t = calloc(1, sizeof(*t));
     if (t == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     t->side = side;
     rc = spec_is_file(spec) ? open_snapshot(t, spec, err) : open_live(t, spec, opts, err);
     if (rc != 0) {

@@ -16,6 +16,7 @@
 
 #include "deploy/deploy.h"
 #include "deploy/record.h"
+#include "util/exit.h"
 
 static void say(const gl_deploy_options *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const gl_deploy_options *opts, const char *fmt, ...)
@@ -87,11 +88,11 @@ static void remove_file(const char *dir, const char *name)
 static int mark_deleting(const gl_deploy_options *opts, gl_value *rec, const char *name, gl_error *err)
 {
     if (strcmp(gl_deploy_record_string(rec, "state"), "switchover_in_progress") == 0)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "deployment %s has a switchover in progress: cleanup refuses. Let `greenlight "
                             "deploy switchover` finish (re-run it), or `greenlight deploy rollback`, first", name);
     if (gl_deploy_record_set_string(rec, "state", "deleting") != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return gl_deploy_record_save(opts->state_dir, rec, err);
 }
 
@@ -153,7 +154,7 @@ static int print_deleted(const gl_deploy_options *opts, const char *name, gl_err
         text = gl_json_write(o, 1, NULL);
     gl_value_free(o);
     if (text == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     fputs(text, stdout);
     free(text);
     return 0;
@@ -193,7 +194,7 @@ int gl_deploy_cleanup(const gl_deploy_options *opts)
         goto fail;
     if (!green_ok) {
         /* The record stays (state deleting) until green's side is gone too. */
-        gl_error_set(&err, GL_EXIT_UNAVAILABLE,
+        gl_error_set(&err, GL_ERR_UNAVAILABLE,
                      "blue is clean; green was unreachable, so the record stays (deleting): re-run "
                      "`greenlight deploy cleanup` when green is back");
         goto fail;
@@ -206,7 +207,7 @@ int gl_deploy_cleanup(const gl_deploy_options *opts)
     goto out;
 fail:
     fprintf(stderr, "greenlight: error: %s\n", err.message);
-    rc = err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+    rc = gl_error_exit_code(&err);
 out:
     gl_deploy_disconnect(&blue);
     gl_deploy_disconnect(&green);

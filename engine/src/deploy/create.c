@@ -17,6 +17,7 @@
 #include "deploy/record.h"
 #include "deploy/switch_run.h"
 #include "deploy/schema_copy.h"
+#include "util/exit.h"
 
 typedef struct create_run {
     const gl_deploy_options *opts;
@@ -54,7 +55,7 @@ static int step(create_run *r, const char *done, const char *next, gl_error *err
     snprintf(point, sizeof(point), "%s.unrecorded", done);
     gl_deploy_kill_point(point);
     if (gl_deploy_record_step(r->rec, done, next) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     if (save(r, err) != 0)
         return -1;
     gl_deploy_kill_point(done);
@@ -110,7 +111,7 @@ static int green_tables_empty(create_run *r, gl_error *err)
         int has_rows = strcmp(any, "true") == 0;
         free(any);
         if (has_rows) {
-            gl_error_set(err, GL_EXIT_USAGE,
+            gl_error_set(err, GL_ERR_USAGE,
                          "green already holds blue's schema, but table %s on green has rows: the "
                          "initial copy would collide with them. Fix: TRUNCATE green's tables, or "
                          "start from an empty database on green", PQgetvalue(res, i, 0));
@@ -150,7 +151,7 @@ static int do_schema(create_run *r, gl_error *err)
                     break;
                 n += (size_t)w;
             }
-            gl_error_set(err, GL_EXIT_USAGE,
+            gl_error_set(err, GL_ERR_USAGE,
                          "green's database %s is neither empty nor schema-equal to blue (%zu "
                          "difference(s) found by the schema check):%s\nFix: give an empty database "
                          "on green, or bring its schema in line with blue's",
@@ -176,7 +177,7 @@ static int do_schema(create_run *r, gl_error *err)
             gl_value_object_set(copy, "version", gl_value_string(version)) != 0 ||
             gl_value_object_set(copy, "file", gl_value_string(file)) != 0 ||
             gl_value_object_set(r->rec, "schema_copy", copy) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            gl_error_nomem(err);
             goto out;
         }
     }
@@ -204,14 +205,14 @@ static int save_baseline(create_run *r, gl_error *err)
         goto out;
     snprintf(path, sizeof(path), "%s/schema-at-create.json", r->opts->state_dir);
     if (gl_json_write_file(snap, 0, path, msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s: %s", path, msg);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, msg);
         goto out;
     }
     if (gl_deploy_sql_value(&r->blue, "counting large objects",
                             "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL, &lo, err) != 0)
         goto out;
     if (gl_value_object_set(r->rec, "large_objects", gl_value_int(strtoll(lo, NULL, 10))) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     rc = 0;
@@ -231,7 +232,7 @@ static int do_publication(create_run *r, gl_error *err)
                             1, &r->pub, &all, err) != 0)
         goto out;
     if (strcmp(all, "false") == 0) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "blue: publication %s exists but is not FOR ALL TABLES; greenlight did not "
                      "make it. Fix: drop it, or choose another --name", r->pub);
         goto out;
@@ -270,7 +271,7 @@ static int do_subscription(create_run *r, gl_error *err)
                             1, &r->slot, &active, err) != 0)
         goto out;
     if (strcmp(active, "true") == 0) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "blue: replication slot %s is in use by another process, yet green has no "
                      "subscription %s. Fix: find who uses the slot (pg_stat_replication), stop it, "
                      "then re-run", r->slot, r->sub);
@@ -284,18 +285,18 @@ static int do_subscription(create_run *r, gl_error *err)
     }
     conninfo = gl_deploy_conninfo_for_subscription(r->blue.conn, msg, sizeof(msg));
     if (conninfo == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
+        gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
         goto out;
     }
     literal = PQescapeLiteral(r->green.conn, conninfo, strlen(conninfo));
     if (literal == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     size_t len = strlen(literal) + 3 * strlen(r->sub) + 256;
     sql = malloc(len);
     if (sql == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     snprintf(sql, len,
@@ -381,7 +382,7 @@ static int do_sync(create_run *r, gl_error *err)
         if (now - start > limit) {
             if (r->opts->progress)
                 fputc('\n', stderr);
-            gl_error_set(err, GL_EXIT_UNAVAILABLE,
+            gl_error_set(err, GL_ERR_UNAVAILABLE,
                          "the initial copy did not finish within --timeout %u s (%ld of %ld tables "
                          "ready%s). Nothing is undone: re-run `greenlight deploy create` to keep "
                          "waiting, or `deploy status` to see which tables", r->opts->timeout_s,
@@ -487,20 +488,20 @@ static int begin(create_run *r, gl_error *err)
         const char *recorded = gl_deploy_record_string(r->rec, "name");
         const char *state = gl_deploy_record_string(r->rec, "state");
         if (o->name != NULL && strcmp(o->name, recorded) != 0)
-            return gl_error_set(err, GL_EXIT_USAGE,
+            return gl_error_set(err, GL_ERR_USAGE,
                                 "%s already holds deployment \"%s\", not \"%s\": use another --state "
                                 "DIR, or `greenlight deploy cleanup` it first", o->state_dir,
                                 recorded, o->name);
         if (strcmp(state, "provisioning") != 0 && strcmp(state, "degraded") != 0 &&
             strcmp(state, "available") != 0)
-            return gl_error_set(err, GL_EXIT_USAGE, "deployment \"%s\" is %s: create has nothing "
+            return gl_error_set(err, GL_ERR_USAGE, "deployment \"%s\" is %s: create has nothing "
                                 "to do (see `greenlight deploy status`)", recorded, state);
         r->blue_spec = o->blue ? o->blue : gl_value_object_string(gl_value_object_get(r->rec, "blue"), "conninfo");
         r->green_spec = o->green ? o->green : gl_value_object_string(gl_value_object_get(r->rec, "green"), "conninfo");
         return 0;
     }
     if (o->blue == NULL || o->green == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "deploy create needs --blue and --green (no "
+        return gl_error_set(err, GL_ERR_USAGE, "deploy create needs --blue and --green (no "
                             "deployment recorded in %s yet)", o->state_dir);
     r->blue_spec = o->blue;
     r->green_spec = o->green;
@@ -508,7 +509,7 @@ static int begin(create_run *r, gl_error *err)
         size_t n = strlen(o->name);
         if (n == 0 || n > GL_DEPLOY_NAME_MAX ||
             strspn(o->name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
-            return gl_error_set(err, GL_EXIT_USAGE, "--name \"%s\": use 1-%d characters of a-z, 0-9 "
+            return gl_error_set(err, GL_ERR_USAGE, "--name \"%s\": use 1-%d characters of a-z, 0-9 "
                                 "and _ (it names the publication, subscription and slot)",
                                 o->name, GL_DEPLOY_NAME_MAX);
     }
@@ -526,18 +527,18 @@ static int make_record(create_run *r, gl_error *err)
         default_name(r->blue.dbname, name, sizeof(name));
     r->rec = gl_deploy_record_new(name, r->blue.dbname, r->blue.display, r->green.display);
     if (r->rec == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     if (r->opts->pgbouncer_admin != NULL) {
         char msg[512], *admin = gl_deploy_conninfo_strip(r->opts->pgbouncer_admin, msg, sizeof(msg));
         if (admin == NULL)
-            return gl_error_set(err, GL_EXIT_USAGE, "--pgbouncer: %s", msg);
+            return gl_error_set(err, GL_ERR_USAGE, "--pgbouncer: %s", msg);
         pgb = gl_value_object();
         if (pgb == NULL || gl_value_object_set(pgb, "admin", gl_value_string(admin)) != 0 ||
             gl_value_object_set(pgb, "ini", gl_value_string(r->opts->pgbouncer_ini)) != 0 ||
             gl_value_object_set(pgb, "db", gl_value_string(r->opts->pgbouncer_db)) != 0 ||
             gl_value_object_set(r->rec, "pgbouncer", pgb) != 0) {
             free(admin);
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
         }
         free(admin);
     }
@@ -575,7 +576,7 @@ static int check_pgbouncer(create_run *r, gl_error *err)
         gl_switch__target_from_conninfo(r->blue_spec, "blue", &blue_t, err) != 0)
         goto out;
     if (!gl_switch__target_equal(&now, &blue_t)) {
-        gl_error_set(err, GL_EXIT_USAGE, "PgBouncer's entry %s in %s points at host=%s port=%s "
+        gl_error_set(err, GL_ERR_USAGE, "PgBouncer's entry %s in %s points at host=%s port=%s "
                      "dbname=%s, not at blue (host=%s port=%s dbname=%s): clients must reach blue "
                      "through PgBouncer for a switchover to move them. Point the entry at blue, or "
                      "give --blue as PgBouncer reaches it; nothing was changed",
@@ -604,7 +605,7 @@ static int prerequisites(create_run *r, gl_error *err)
         return FAIL_RECORDED;
     problems = calloc(1, sizeof(*problems));
     if (problems == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         return FAIL;
     }
     if (gl_deploy_prerequisites(&r->blue, &r->green, r->sub, own_slot, gl_deploy_record_done(r->rec, "schema"),
@@ -614,7 +615,7 @@ static int prerequisites(create_run *r, gl_error *err)
         fprintf(stderr, "greenlight: warning: not replicated:\n%s", problems->warnings);
     if (problems->n_refusals > 0) {
         size_t n;
-        gl_error_set(err, GL_EXIT_USAGE, "deploy create refused: %d prerequisite(s) not met, "
+        gl_error_set(err, GL_ERR_USAGE, "deploy create refused: %d prerequisite(s) not met, "
                      "nothing was changed:\n%s", problems->n_refusals, problems->refusals);
         n = strlen(err->message);
         if (n > 0 && err->message[n - 1] == '\n')
@@ -658,7 +659,7 @@ static int finish(create_run *r, gl_error *err)
     if (gl_deploy_record_set_string(r->rec, "state", "available") != 0 ||
         gl_deploy_record_set_string(r->rec, "last_error", NULL) != 0 ||
         gl_deploy_record_step(r->rec, "done", "done") != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     if (save(r, err) != 0)
         return -1;
     if (gl_value_kind_of(gl_value_object_get(r->rec, "pgbouncer")) == GL_VALUE_OBJECT) {
@@ -679,7 +680,7 @@ int gl_deploy_create(const gl_deploy_options *opts)
     r.opts = opts;
     gl_error_clear(&err);
     if (opts->pgbouncer_admin != NULL && (opts->pgbouncer_ini == NULL || opts->pgbouncer_db == NULL)) {
-        gl_error_set(&err, GL_EXIT_USAGE, "--pgbouncer needs --pgbouncer-ini FILE and --pgbouncer-db ALIAS too");
+        gl_error_set(&err, GL_ERR_USAGE, "--pgbouncer needs --pgbouncer-ini FILE and --pgbouncer-db ALIAS too");
         goto fail;
     }
     if (gl_deploy_lock(opts->state_dir, &lock_fd, &err) != 0)
@@ -696,7 +697,7 @@ int gl_deploy_create(const gl_deploy_options *opts)
     r.sub = gl_deploy_record_string(r.rec, "subscription");
     r.slot = gl_deploy_record_string(r.rec, "slot");
     if (set_versions(&r) != 0) {
-        gl_error_set(&err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(&err);
         goto fail;
     }
     switch (prerequisites(&r, &err)) {
@@ -724,7 +725,7 @@ fail_recorded:
     }
 fail:
     fprintf(stderr, "greenlight: error: %s\n", err.message);
-    rc = err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+    rc = gl_error_exit_code(&err);
 out:
     gl_deploy_disconnect(&r.blue);
     gl_deploy_disconnect(&r.green);

@@ -15,7 +15,7 @@
 #include "deploy/deploy.h"
 #include "run/run.h"
 
-#define OOM(err) gl_error_set((err), GL_EXIT_INTERNAL, "out of memory")
+#define OOM(err) gl_error_nomem((err))
 
 /* obj[key] as an object, created when missing; NULL when obj[key] is not an
  * object (the caller's config says something else) or out of memory. */
@@ -87,7 +87,7 @@ int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, cons
     plugins = section(config, "plugins");
     repl = plugins ? section(plugins, "replication") : NULL;
     if (repl == NULL) {
-        gl_error_set(err, GL_EXIT_USAGE, "--config %s: \"plugins\" and \"plugins.replication\" must "
+        gl_error_set(err, GL_ERR_USAGE, "--config %s: \"plugins\" and \"plugins.replication\" must "
                      "be objects", user_config ? user_config : "");
         goto out;
     }
@@ -103,11 +103,11 @@ int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, cons
         }
     }
     if ((size_t)snprintf(path, sizeof(path), "%s/gate-config.json", state_dir) >= sizeof(path)) {
-        gl_error_set(err, GL_EXIT_USAGE, "--state %s: path too long", state_dir);
+        gl_error_set(err, GL_ERR_USAGE, "--state %s: path too long", state_dir);
         goto out;
     }
     if (gl_json_write_file(config, 1, path, msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "%s", msg);
+        gl_error_set(err, GL_ERR_USAGE, "%s", msg);
         goto out;
     }
     if (out_path != NULL) {

@@ -41,7 +41,7 @@ static int join(char *buf, size_t cap, const char *dir, const char *file, gl_err
     int n = snprintf(buf, cap, "%s/%s", dir, file);
 
     if (n < 0 || (size_t)n >= cap)
-        return gl_error_set(err, GL_EXIT_USAGE, "state directory path \"%s\" is too long", dir);
+        return gl_error_set(err, GL_ERR_USAGE, "state directory path \"%s\" is too long", dir);
     return 0;
 }
 
@@ -53,14 +53,14 @@ int gl_deploy_lock(const char *dir, int *out_fd, gl_error *err)
 
     *out_fd = -1;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "cannot create the state directory %s: %s (give a writable --state DIR)",
                             dir, strerror(errno));
     if (join(path, sizeof(path), dir, GL_DEPLOY_LOCK_FILE, err) != 0)
         return -1;
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot open the lock file %s: %s", path,
+        return gl_error_set(err, GL_ERR_USAGE, "cannot open the lock file %s: %s", path,
                             strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
@@ -69,16 +69,16 @@ int gl_deploy_lock(const char *dir, int *out_fd, gl_error *err)
         pid[strcspn(pid, "\n")] = '\0';
         close(fd);
         if (e == EWOULDBLOCK)
-            return gl_error_set(err, GL_EXIT_UNAVAILABLE,
+            return gl_error_set(err, GL_ERR_CONFLICT,
                                 "another greenlight process (pid %s) is working on the deployment in "
                                 "%s: wait for it to finish, or stop it, then re-run",
                                 pid[0] ? pid : "unknown", dir);
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot lock %s: %s", path, strerror(e));
+        return gl_error_set(err, GL_ERR_USAGE, "cannot lock %s: %s", path, strerror(e));
     }
     n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
         close(fd);
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot write the lock file %s: %s", path,
+        return gl_error_set(err, GL_ERR_USAGE, "cannot write the lock file %s: %s", path,
                             strerror(errno));
     }
     *out_fd = fd;
@@ -290,7 +290,7 @@ int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err)
             return -1;
         if (gl_json_parse(text, len, &rec, msg, sizeof(msg)) != 0) {
             free(text);
-            return gl_error_set(err, GL_EXIT_USAGE,
+            return gl_error_set(err, GL_ERR_USAGE,
                                 "deployment record %s is not valid JSON: %s (restore it, or remove "
                                 "it and run `greenlight deploy status` with --blue/--green)", path, msg);
         }
@@ -298,7 +298,7 @@ int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err)
     }
     if (gl_deploy_record_validate(rec, msg, sizeof(msg)) != 0) {
         gl_value_free(rec);
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "deployment record %s is invalid: %s (greenlight writes this file: "
                             "restore the version it wrote)", path, msg);
     }
@@ -327,7 +327,7 @@ int gl_deploy_record_save(const char *dir, gl_value *rec, gl_error *err)
 
     gl_time_rfc3339(now, sizeof(now));
     if (gl_value_object_set(rec, "updated_at", gl_value_string(now)) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     if (join(path, sizeof(path), dir, GL_DEPLOY_RECORD_FILE, err) != 0 ||
@@ -335,12 +335,12 @@ int gl_deploy_record_save(const char *dir, gl_value *rec, gl_error *err)
         goto out;
     text = gl_json_write(rec, 1, &len);
     if (text == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot serialise the deployment record");
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot serialise the deployment record");
         goto out;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot write %s: %s", tmp, strerror(errno));
+        gl_error_set(err, GL_ERR_USAGE, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     while (off < len) {
@@ -348,23 +348,23 @@ int gl_deploy_record_save(const char *dir, gl_value *rec, gl_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", tmp, strerror(errno));
             goto out;
         }
         off += (size_t)n;
     }
     if (fsync(fd) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot fsync %s: %s", tmp, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot fsync %s: %s", tmp, strerror(errno));
         goto out;
     }
     close(fd);
     fd = -1;
     if (rename(tmp, path) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         goto out;
     }
     if (fsync_dir(dir) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot fsync the directory %s: %s", dir, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot fsync the directory %s: %s", dir, strerror(errno));
         goto out;
     }
     rc = 0;
@@ -384,9 +384,9 @@ int gl_deploy_record_remove(const char *dir, gl_error *err)
     if (join(path, sizeof(path), dir, GL_DEPLOY_RECORD_FILE, err) != 0)
         return -1;
     if (unlink(path) != 0 && errno != ENOENT)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot remove %s: %s", path, strerror(errno));
     if (fsync_dir(dir) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot fsync the directory %s: %s", dir,
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot fsync the directory %s: %s", dir,
                             strerror(errno));
     return 0;
 }

@@ -107,12 +107,12 @@ int gl_deploy_find_pg_dump(const char *given, int blue_version_num, char *path, 
         int fd, major;
         if (!executable(cand)) {
             if (given != NULL)
-                return gl_error_set(err, GL_EXIT_USAGE, "--pg-dump %s is not an executable file", given);
+                return gl_error_set(err, GL_ERR_USAGE, "--pg-dump %s is not an executable file", given);
             continue;
         }
         fd = mkstemp(tmpl);
         if (fd < 0)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "cannot create a temp file: %s", strerror(errno));
+            return gl_error_set(err, GL_ERR_INTERNAL, "cannot create a temp file: %s", strerror(errno));
         close(fd);
         int rc = run(argv, empty, tmpl, out, sizeof(out));
         FILE *f = fopen(tmpl, "r");
@@ -133,13 +133,13 @@ int gl_deploy_find_pg_dump(const char *given, int blue_version_num, char *path, 
             return 0;
         }
         if (given != NULL)
-            return gl_error_set(err, GL_EXIT_USAGE,
+            return gl_error_set(err, GL_ERR_USAGE,
                                 "--pg-dump %s is PostgreSQL %d; blue runs %d: use a pg_dump of "
                                 "major version %d or newer", given, major, blue_major, blue_major);
         if (i + 1 >= sizeof(candidates) / sizeof(candidates[0]) - 1)
             break;
     }
-    return gl_error_set(err, GL_EXIT_USAGE,
+    return gl_error_set(err, GL_ERR_USAGE,
                         "no pg_dump of PostgreSQL %d or newer found (looked in "
                         "/usr/lib/postgresql/*/bin and /usr/bin): install postgresql-client-%d "
                         "or give --pg-dump PATH", blue_major, blue_major);
@@ -166,7 +166,7 @@ int gl_deploy_copy_schema(const char *pg_dump, gl_deploy_conn *blue, gl_deploy_c
     }
     snprintf(psql, sizeof(psql), "%.*spsql", slash ? (int)(slash - pg_dump + 1) : 0, pg_dump);
     if (!executable(psql))
-        return gl_error_set(err, GL_EXIT_USAGE, "no psql next to %s (%s): install the client "
+        return gl_error_set(err, GL_ERR_USAGE, "no psql next to %s (%s): install the client "
                             "package that ships both", pg_dump, psql);
     {
         char *argv[] = {(char *)pg_dump, "--schema-only", "--no-publications", "--no-subscriptions",
@@ -174,7 +174,7 @@ int gl_deploy_copy_schema(const char *pg_dump, gl_deploy_conn *blue, gl_deploy_c
         rc = run(argv, dump_env, NULL, errbuf, sizeof(errbuf));
         gl_scrub_secret(errbuf, sizeof(errbuf), blue->password);
         if (rc != 0)
-            return gl_error_set(err, rc < 0 ? GL_EXIT_INTERNAL : GL_EXIT_UNAVAILABLE,
+            return gl_error_set(err, rc < 0 ? GL_ERR_INTERNAL : GL_ERR_UNAVAILABLE,
                                 "blue (%s): pg_dump --schema-only failed (exit %d): %s", blue->display,
                                 rc, errbuf);
     }
@@ -184,7 +184,7 @@ int gl_deploy_copy_schema(const char *pg_dump, gl_deploy_conn *blue, gl_deploy_c
         rc = run(argv, restore_env, NULL, errbuf, sizeof(errbuf));
         gl_scrub_secret(errbuf, sizeof(errbuf), green->password);
         if (rc != 0)
-            return gl_error_set(err, rc < 0 ? GL_EXIT_INTERNAL : GL_EXIT_USAGE,
+            return gl_error_set(err, rc < 0 ? GL_ERR_INTERNAL : GL_ERR_USAGE,
                                 "green (%s): restoring blue's schema (%s) failed, nothing was kept "
                                 "(one transaction): %s", green->display, file, errbuf);
     }
@@ -229,13 +229,14 @@ int gl_deploy_schema_diff(const char *blue, const char *green, int same_database
     if (exit_code == GL_EXIT_UNAVAILABLE || exit_code == GL_EXIT_INTERNAL) {
         const gl_value *e0 = gl_value_array_at(errors, 0);
         const char *m = gl_value_object_string(e0, "message");
-        gl_error_set(err, exit_code, "comparing schemas with the schema plugin failed: %s",
+        gl_error_set(err, exit_code == GL_ERR_UNAVAILABLE ? GL_ERR_UNAVAILABLE : GL_ERR_INTERNAL,
+                     "comparing schemas with the schema plugin failed: %s",
                      m ? m : "see `greenlight check --plugins schema`");
         goto out;
     }
     diffs = gl_value_array();
     if (diffs == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     findings = gl_value_object_get(report, "findings");
@@ -248,7 +249,7 @@ int gl_deploy_schema_diff(const char *blue, const char *green, int same_database
             gl_value_object_set(d, "code", gl_value_string(gl_value_object_string(f, "code"))) != 0 ||
             gl_value_object_set(d, "object", gl_value_string(gl_value_object_string(f, "object"))) != 0 ||
             gl_value_object_set(d, "message", gl_value_string(gl_value_object_string(f, "message"))) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            gl_error_nomem(err);
             goto out;
         }
     }

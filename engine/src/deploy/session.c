@@ -51,19 +51,19 @@ int gl_deploy_connect(gl_deploy_conn *c, const char *side, const char *spec, gl_
     memset(c, 0, sizeof(*c));
     c->side = side;
     if (spec == NULL || spec[0] == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "--%s is empty: give a libpq conninfo or URI", side);
+        return gl_error_set(err, GL_ERR_USAGE, "--%s is empty: give a libpq conninfo or URI", side);
     c->display = gl_deploy_conninfo_strip(spec, msg, sizeof(msg));
     if (c->display == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "--%s: %s", side, msg);
+        return gl_error_set(err, GL_ERR_USAGE, "--%s: %s", side, msg);
     c->conn = PQconnectdbParams(keys, vals, 1);
     p = c->conn ? PQpass(c->conn) : NULL;
     if (p != NULL && p[0] != '\0') {
         c->password = strdup(p);
         if (c->password == NULL)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
     }
     if (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) {
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s (%s) is unavailable: %s", side, c->display,
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "%s (%s) is unavailable: %s", side, c->display,
                      c->conn ? PQerrorMessage(c->conn) : "out of memory");
         gl_scrub_secret(err->message, sizeof(err->message), c->password);
         trim(err->message);
@@ -91,15 +91,15 @@ void gl_deploy_disconnect(gl_deploy_conn *c)
     memset(c, 0, sizeof(*c));
 }
 
-static int exit_for_sqlstate(const char *state)
+static gl_error_class class_for_sqlstate(const char *state)
 {
     if (state == NULL)
-        return GL_EXIT_UNAVAILABLE; /* no result: the connection broke */
+        return GL_ERR_UNAVAILABLE; /* no result: the connection broke */
     if (strcmp(state, "42501") == 0)
-        return GL_EXIT_USAGE; /* insufficient_privilege: the fix is a GRANT */
+        return GL_ERR_AUTH; /* insufficient_privilege: the fix is a GRANT */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 || strcmp(state, "55P03") == 0)
-        return GL_EXIT_UNAVAILABLE;
-    return GL_EXIT_INTERNAL;
+        return GL_ERR_UNAVAILABLE;
+    return GL_ERR_INTERNAL;
 }
 
 int gl_deploy_sql_send(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
@@ -107,7 +107,7 @@ int gl_deploy_sql_send(gl_deploy_conn *c, const char *doing, const char *sql, in
 {
     if (PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0) == 1)
         return 0;
-    gl_error_set(err, GL_EXIT_UNAVAILABLE, "%s (%s): %s failed: %s", c->side, c->display, doing,
+    gl_error_set(err, GL_ERR_UNAVAILABLE, "%s (%s): %s failed: %s", c->side, c->display, doing,
                  PQerrorMessage(c->conn));
     gl_scrub_secret(err->message, sizeof(err->message), c->password);
     trim(err->message);
@@ -132,7 +132,7 @@ int gl_deploy_sql_finish(gl_deploy_conn *c, const char *doing, PGresult **out, g
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
         const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
         const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
-        gl_error_set(err, exit_for_sqlstate(state), "%s (%s): %s failed: %s%s%s", c->side,
+        gl_error_set(err, class_for_sqlstate(state), "%s (%s): %s failed: %s%s%s", c->side,
                      c->display, doing, m ? m : PQerrorMessage(c->conn), hint ? " Hint: " : "",
                      hint ? hint : "");
         if (state != NULL && strcmp(state, "42501") == 0) {
@@ -173,7 +173,7 @@ int gl_deploy_sql_value(gl_deploy_conn *c, const char *doing, const char *sql, i
     *out = strdup(PQntuples(res) > 0 && PQnfields(res) > 0 ? PQgetvalue(res, 0, 0) : "");
     PQclear(res);
     if (*out == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }
 
@@ -186,7 +186,7 @@ int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, 
         return -1;
     rc = gl_deploy_record_load(opts->state_dir, rec, err);
     if (rc == 1)
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "no deployment in %s (no %s there): create one with `greenlight deploy create`, "
                      "or give the right --state DIR / GREENLIGHT_STATE", opts->state_dir,
                      GL_DEPLOY_RECORD_FILE);

@@ -17,6 +17,7 @@
 #include "deploy/deploy.h"
 #include "deploy/record.h"
 #include "deploy/schema_copy.h"
+#include "util/exit.h"
 
 typedef struct status_run {
     const gl_deploy_options *opts;
@@ -31,7 +32,7 @@ typedef struct status_run {
     int oom;
 } status_run;
 
-#define OOM(err) gl_error_set((err), GL_EXIT_INTERNAL, "out of memory")
+#define OOM(err) gl_error_nomem((err))
 
 /* Adds one problem line; on out of memory sets s->oom (status then fails). */
 static void problem(status_run *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -667,7 +668,7 @@ fail:
 fail_no_problems:
     s.problems = NULL;
     fprintf(stderr, "greenlight: error: %s\n", err.message);
-    rc = err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+    rc = gl_error_exit_code(&err);
 out:
     gl_value_free(s.out);
     gl_deploy_disconnect(&s.blue);

@@ -19,7 +19,7 @@ void gl_switch_options_default(gl_switch_options *o)
 
 static int oom(gl_error *err)
 {
-    return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+    return gl_error_nomem(err);
 }
 
 /* Names go into SQL unquoted: only what deploy create makes. */
@@ -75,7 +75,7 @@ int gl_switch__target_from_conninfo(const char *conninfo, const char *side,
     opts = PQconninfoParse(conninfo ? conninfo : "", &msg);
     if (opts == NULL) {
         PQfreemem(msg);
-        return gl_error_set(err, GL_EXIT_USAGE, "%s's conninfo does not parse", side);
+        return gl_error_set(err, GL_ERR_USAGE, "%s's conninfo does not parse", side);
     }
     for (o = opts; o->keyword != NULL; o++) {
         if (o->val == NULL)
@@ -91,7 +91,7 @@ int gl_switch__target_from_conninfo(const char *conninfo, const char *side,
     if (t->port[0] == '\0')
         snprintf(t->port, sizeof(t->port), "5432");
     if (t->host[0] == '\0' || t->dbname[0] == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "%s's conninfo names no host or dbname: PgBouncer "
+        return gl_error_set(err, GL_ERR_USAGE, "%s's conninfo names no host or dbname: PgBouncer "
                             "needs both to reach it (give --%s with host=... dbname=...)", side,
                             side);
     return 0;
@@ -112,7 +112,7 @@ int gl_switch__prepare(gl_switch_run *r, const char *op, const char *blue_flag,
     r->op = op;
     r->to_green = strcmp(op, "switchover") == 0;
     if (bouncer == NULL || gl_value_kind_of(bouncer) != GL_VALUE_OBJECT)
-        return gl_error_set(err, GL_EXIT_USAGE, "deployment %s has no PgBouncer: a %s moves "
+        return gl_error_set(err, GL_ERR_USAGE, "deployment %s has no PgBouncer: a %s moves "
                             "clients through it. Re-create the deployment with `deploy create "
                             "--pgbouncer ADMIN_CONNINFO --pgbouncer-ini FILE --pgbouncer-db ALIAS`",
                             gl_deploy_record_string(r->rec, "name"), op);
@@ -120,10 +120,10 @@ int gl_switch__prepare(gl_switch_run *r, const char *op, const char *blue_flag,
     r->ini = gl_value_object_string(bouncer, "ini");
     r->alias = gl_value_object_string(bouncer, "db");
     if (r->admin == NULL || r->ini == NULL || r->alias == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "the record's pgbouncer entry lacks admin, ini or "
+        return gl_error_set(err, GL_ERR_USAGE, "the record's pgbouncer entry lacks admin, ini or "
                             "db: re-create the deployment");
     if (!plain_name(pub) || !plain_name(sub) || !plain_name(slot))
-        return gl_error_set(err, GL_EXIT_USAGE, "the record's publication/subscription/slot names "
+        return gl_error_set(err, GL_ERR_USAGE, "the record's publication/subscription/slot names "
                             "are not plain lowercase names: the record was edited; restore it");
     snprintf(r->fwd.pub, sizeof(r->fwd.pub), "%s", pub);
     snprintf(r->fwd.sub, sizeof(r->fwd.sub), "%s", sub);
@@ -436,7 +436,7 @@ static int send_new_subscription(gl_switch_run *r, gl_error *err)
 
     conninfo = gl_deploy_conninfo_for_subscription(r->dst.conn, msg, sizeof(msg));
     if (conninfo == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "%s: %s", r->dst_side, msg);
+        return gl_error_set(err, GL_ERR_INTERNAL, "%s: %s", r->dst_side, msg);
     quoted = PQescapeLiteral(r->src.conn, conninfo, strlen(conninfo));
     if (quoted == NULL) {
         oom(err);
@@ -446,7 +446,7 @@ static int send_new_subscription(gl_switch_run *r, gl_error *err)
                  "CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION %s WITH (create_slot = false,"
                  " slot_name = '%s', copy_data = false, enabled = true)",
                  r->new_path->sub, quoted, r->new_path->pub, r->new_path->slot) >= (int)sizeof(sql)) {
-        gl_error_set(err, GL_EXIT_USAGE, "%s's conninfo is too long for a subscription", r->dst_side);
+        gl_error_set(err, GL_ERR_USAGE, "%s's conninfo is too long for a subscription", r->dst_side);
         goto out;
     }
     rc = gl_deploy_sql_send(&r->src, "subscribing back (no initial copy)", sql, 0, NULL, err);

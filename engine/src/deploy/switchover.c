@@ -12,6 +12,7 @@
 #include "deploy/record.h"
 #include "deploy/switch_run.h"
 #include "report/report.h"
+#include "util/exit.h"
 
 /* Read-only checks before anything changes; *lag_bytes from the old slot. */
 static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
@@ -28,7 +29,7 @@ static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
         gl_pgbouncer_ini_read_target(r->ini, r->alias, &now, err) != 0)
         return -1;
     if (!gl_switch__target_equal(&now, src_t))
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "PgBouncer's entry %s in %s points at host=%s port=%s dbname=%s, not at "
                             "%s (host=%s port=%s dbname=%s)%s: a %s moves clients away from %s only",
                             r->alias, r->ini, now.host, now.port, now.dbname, r->src_side,
@@ -41,7 +42,7 @@ static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
                         r->old_path->sub, &ok, err) != 0)
         return -1;
     if (!ok)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: subscription %s is missing or disabled, so %s "
+        return gl_error_set(err, GL_ERR_USAGE, "%s: subscription %s is missing or disabled, so %s "
                             "is not receiving %s's changes: `greenlight deploy status` says why",
                             r->dst_side, r->old_path->sub, r->dst_side, r->src_side);
     if (gl_switch__bool(&r->src, "checking for prepared transactions",
@@ -49,7 +50,7 @@ static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
                         " WHERE database = current_database()", NULL, &ok, err) != 0)
         return -1;
     if (!ok)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s has prepared transactions that could still "
+        return gl_error_set(err, GL_ERR_USAGE, "%s has prepared transactions that could still "
                             "commit: COMMIT PREPARED or ROLLBACK PREPARED them first (see "
                             "pg_prepared_xacts)", r->src_side);
     if (gl_switch__bool(&r->src, "checking for an old subscription",
@@ -57,7 +58,7 @@ static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
                         r->new_path->sub, &ok, err) != 0)
         return -1;
     if (!ok)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s already has subscription %s (left from an "
+        return gl_error_set(err, GL_ERR_USAGE, "%s already has subscription %s (left from an "
                             "earlier run?): drop it, then retry", r->src_side, r->new_path->sub);
     params[0] = r->old_path->slot;
     if (gl_deploy_sql_value(&r->src, "measuring the lag",
@@ -67,7 +68,7 @@ static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
         return -1;
     if (strcmp(v, "none") == 0) {
         free(v);
-        return gl_error_set(err, GL_EXIT_USAGE, "%s has no replication slot %s: the path to %s is "
+        return gl_error_set(err, GL_ERR_USAGE, "%s has no replication slot %s: the path to %s is "
                             "broken; `greenlight deploy status` says more", r->src_side,
                             r->old_path->slot, r->dst_side);
     }
@@ -173,7 +174,7 @@ static int before_commit(gl_switch_run *r, gl_error *err)
         return -1;
     gl_switch__step_done(r);
     if (gl_time_ms() > r->deadline)
-        return gl_error_set(err, GL_EXIT_UNAVAILABLE, "the %u s timeout ran out before the commit "
+        return gl_error_set(err, GL_ERR_UNAVAILABLE, "the %u s timeout ran out before the commit "
                             "point", r->timeout_s);
     return 0;
 }
@@ -232,10 +233,10 @@ static int undo_before_commit(gl_switch_run *r, gl_error *err)
     int rc;
 
     gl_error_clear(&undo_err);
-    if (gl_time_ms() > r->deadline && err->exit_code != GL_EXIT_UNAVAILABLE) {
+    if (gl_time_ms() > r->deadline && err->error_class != GL_ERR_UNAVAILABLE) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, GL_EXIT_UNAVAILABLE, "the %u s timeout ran out: %s", r->timeout_s, msg);
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "the %u s timeout ran out: %s", r->timeout_s, msg);
     }
     rc = gl_switch__undo(r, &undo_err);
     r->gap_ms = r->gap_t0 > 0 ? gl_time_ms() - r->gap_t0 : 0;
@@ -254,7 +255,7 @@ static int undo_before_commit(gl_switch_run *r, gl_error *err)
         (void)gl_switch__record_end(r, "undo_incomplete", err->message, &undo_err);
     }
     fprintf(stderr, "greenlight: cause: %s\n", err->message);
-    return err->exit_code ? err->exit_code : GL_EXIT_INTERNAL;
+    return gl_error_exit_code(err);
 }
 
 int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
@@ -298,7 +299,7 @@ int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
         fprintf(stderr, "greenlight: error: %s passed its commit point and then failed at step "
                 "%s: %s. Re-run any `greenlight deploy` verb to finish it\n", r->op, r->step,
                 err.message);
-        return err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+        return gl_error_exit_code(&err);
     }
     gl_switch__step(r, "done");
     if (gl_switch__record_end(r, "done", NULL, &err) != 0)
@@ -309,7 +310,7 @@ int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
 refused:
 failed:
     fprintf(stderr, "greenlight: error: %s\n", err.message);
-    return err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+    return gl_error_exit_code(&err);
 }
 
 /* ---- the verbs ------------------------------------------------------------ */
@@ -329,7 +330,7 @@ int gl_switch__open(gl_switch_run *r, const gl_switch_options *o, const char *op
         goto fail;
     rc = gl_deploy_record_load(o->state_dir, &r->rec, &err);
     if (rc == 1)
-        gl_error_set(&err, GL_EXIT_USAGE, "no deployment in %s: create one with `greenlight deploy "
+        gl_error_set(&err, GL_ERR_USAGE, "no deployment in %s: create one with `greenlight deploy "
                      "create`, or give the right --state DIR / GREENLIGHT_STATE", o->state_dir);
     if (rc != 0)
         goto fail;
@@ -345,7 +346,7 @@ int gl_switch__open(gl_switch_run *r, const gl_switch_options *o, const char *op
     for (size_t i = 0; allowed[i] != NULL; i++)
         if (state != NULL && strcmp(state, allowed[i]) == 0)
             goto prepared;
-    gl_error_set(&err, GL_EXIT_USAGE, "deployment %s is %s: `deploy %s` needs it %s%s%s",
+    gl_error_set(&err, GL_ERR_USAGE, "deployment %s is %s: `deploy %s` needs it %s%s%s",
                  gl_deploy_record_string(r->rec, "name"), state ? state : "in no known state", op,
                  allowed[0], allowed[1] ? " or " : "", allowed[1] ? allowed[1] : "");
     goto fail;
@@ -358,7 +359,7 @@ prepared:
     return -1;
 fail:
     fprintf(stderr, "greenlight: error: %s\n", err.message);
-    return err.exit_code ? err.exit_code : GL_EXIT_INTERNAL;
+    return gl_error_exit_code(&err);
 }
 
 /* Step 1: the gate, through the one pipeline entry point. Returns -1 when it
@@ -379,14 +380,14 @@ static int gate(gl_switch_run *r, const gl_switch_options *o)
     /* --config plus PgBouncer's connections as they are now (the bypass guardrail). */
     if (gl_deploy_gate_config_write(r->dir, r->rec, o->gate.config_path, &config, &err) != 0) {
         fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
-        return err.exit_code ? err.exit_code : GL_EXIT_USAGE;
+        return gl_error_exit_code(&err);
     }
     g.config_path = config;
     rc = gl_check_run(&g, &report, &exit_code, &err);
     free(config);
     if (rc != 0) {
         fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
-        return err.exit_code ? err.exit_code : GL_EXIT_USAGE;
+        return gl_error_exit_code(&err);
     }
     if (o->gate_report != NULL) {
         rc = o->gate_report(o->gate_report_ud, report, exit_code);

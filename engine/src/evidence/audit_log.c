@@ -33,20 +33,20 @@ static int last_record(int fd, const char *path, int64_t *seq, char prev_hex[65]
     *seq = 0;
     prev_hex[0] = '\0';
     if (fstat(fd, &st) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot read the audit log %s: %s", path, strerror(errno));
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot read the audit log %s: %s", path, strerror(errno));
     if (st.st_size == 0)
         return 0;
     window = (size_t)st.st_size < LOG_LINE_MAX ? (size_t)st.st_size : LOG_LINE_MAX;
     buf = malloc(window + 1);
     if (buf == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading %s", path);
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory reading %s", path);
     if (pread(fd, buf, window, st.st_size - (off_t)window) != (ssize_t)window) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot read the audit log %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot read the audit log %s: %s", path, strerror(errno));
         goto out;
     }
     buf[window] = '\0';
     if (buf[window - 1] != '\n') {
-        gl_error_set(err, GL_EXIT_INTERNAL,
+        gl_error_set(err, GL_ERR_INTERNAL,
                      "the audit log %s ends with an incomplete record (truncated?): refusing to extend it; "
                      "run `greenlight verify %s --pub KEY` and start a new log", path, path);
         goto out;
@@ -58,13 +58,13 @@ static int last_record(int fd, const char *path, int64_t *seq, char prev_hex[65]
             break;
         }
     if (start == 0 && window < (size_t)st.st_size) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "the audit log %s: last line is over %u bytes", path, LOG_LINE_MAX);
+        gl_error_set(err, GL_ERR_INTERNAL, "the audit log %s: last line is over %u bytes", path, LOG_LINE_MAX);
         goto out;
     }
     gl_sha256_hex(buf + start, end - start, prev_hex);
     if (gl_json_parse(buf + start, end - start, &env, msg, sizeof(msg)) != 0 ||
         gl_value_kind_of(gl_value_object_get(gl_value_object_get(env, "record"), "seq")) != GL_VALUE_INT) {
-        gl_error_set(err, GL_EXIT_INTERNAL,
+        gl_error_set(err, GL_ERR_INTERNAL,
                      "the audit log %s: its last line is not a greenlight log record: refusing to extend it", path);
         goto out;
     }
@@ -88,15 +88,15 @@ int gl_evidence_log_append(const char *path, const gl_value *record, gl_evidence
     if (out_envelope)
         *out_envelope = NULL;
     if (rec == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot open the audit log %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot open the audit log %s: %s", path, strerror(errno));
         goto out;
     }
     while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot lock the audit log %s: %s", path, strerror(errno));
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot lock the audit log %s: %s", path, strerror(errno));
             goto out;
         }
     }
@@ -104,14 +104,14 @@ int gl_evidence_log_append(const char *path, const gl_value *record, gl_evidence
         goto out;
     if (gl_value_object_set(rec, "seq", gl_value_int(seq + 1)) != 0 ||
         gl_value_object_set(rec, "prev", seq ? gl_value_string(prev) : gl_value_null()) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     if (gl_evidence_record_sign(rec, key, &env, err) != 0)
         goto out;
     line = gl_evidence_canonical(env, &len);
     if (line == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot serialise the audit record");
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot serialise the audit record");
         goto out;
     }
     line[len++] = '\n'; /* replaces the NUL: written by length */
@@ -120,13 +120,13 @@ int gl_evidence_log_append(const char *path, const gl_value *record, gl_evidence
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot append to the audit log %s: %s", path, strerror(errno));
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot append to the audit log %s: %s", path, strerror(errno));
             goto out;
         }
         off += (size_t)n;
     }
     if (fsync(fd) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot fsync the audit log %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot fsync the audit log %s: %s", path, strerror(errno));
         goto out;
     }
     if (out_envelope) {
@@ -243,7 +243,7 @@ static int verify_path(const char *path, gl_evidence_key *pub, FILE *to, int as_
         if (ok < 0) {
             gl_value_free(env);
             free(text);
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory verifying %s", path);
+            return gl_error_set(err, GL_ERR_NOMEM, "out of memory verifying %s", path);
         }
         if (ok == 0) {
             fprintf(to, "%s:%zu: %s\n", path, lineno, why);
@@ -287,19 +287,19 @@ static int read_one_record(const char *path, int64_t *seq, char **canonical, gl_
     if (gl_file_read(path, LOG_LINE_MAX, &text, &len, err) != 0)
         return -1;
     if (gl_json_parse(text, len, &env, msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "%s is not one decision record (%s)", path, msg);
+        gl_error_set(err, GL_ERR_USAGE, "%s is not one decision record (%s)", path, msg);
         goto out;
     }
     seqv = gl_value_object_get(gl_value_object_get(env, "record"), "seq");
     if (gl_value_kind_of(seqv) != GL_VALUE_INT || gl_value_get_int(seqv) < 1) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "%s has no seq: it was not written to an audit log, so there is nothing to find in one", path);
         goto out;
     }
     *seq = gl_value_get_int(seqv);
     *canonical = gl_evidence_canonical(env, &clen);
     if (*canonical == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory verifying %s", path);
+        gl_error_set(err, GL_ERR_NOMEM, "out of memory verifying %s", path);
         goto out;
     }
     rc = 0;

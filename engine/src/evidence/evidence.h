@@ -8,8 +8,8 @@
  * field that was edited. The audit log is JSON lines, each a signed record
  * carrying seq (1, 2, ...) and prev (SHA-256 of the line before).
  *
- * Functions return 0 or -1 with err set; err->exit_code is GL_EXIT_USAGE for
- * bad keys/files the user gave and GL_EXIT_INTERNAL for write failures.
+ * Functions return 0 or -1 with err set; err is GL_ERR_USAGE for
+ * bad keys/files the user gave and GL_ERR_INTERNAL for write failures.
  */
 #ifndef GL_EVIDENCE_H
 #define GL_EVIDENCE_H

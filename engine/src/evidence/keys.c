@@ -21,7 +21,7 @@ static FILE *create_new(const char *path, mode_t mode, gl_error *err)
     FILE *f;
 
     if (fd < 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot create %s: %s%s", path, strerror(errno),
+        gl_error_set(err, GL_ERR_USAGE, "cannot create %s: %s%s", path, strerror(errno),
                      errno == EEXIST ? " (keygen never overwrites a key: remove it or pick another name)" : "");
         return NULL;
     }
@@ -29,7 +29,7 @@ static FILE *create_new(const char *path, mode_t mode, gl_error *err)
     f = fdopen(fd, "w");
     if (f == NULL) {
         close(fd);
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
     }
     return f;
 }
@@ -42,13 +42,13 @@ int gl_evidence_keygen(const char *path, gl_error *err)
     int rc = -1, made_priv = 0;
 
     if (key == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot generate an Ed25519 key (OpenSSL)");
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot generate an Ed25519 key (OpenSSL)");
     if ((size_t)snprintf(pub, sizeof(pub), "%s.pub", path) >= sizeof(pub)) {
-        gl_error_set(err, GL_EXIT_USAGE, "--out: file name too long");
+        gl_error_set(err, GL_ERR_USAGE, "--out: file name too long");
         goto out;
     }
     if (access(pub, F_OK) == 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "cannot create %s: it exists (keygen never overwrites a key)", pub);
+        gl_error_set(err, GL_ERR_USAGE, "cannot create %s: it exists (keygen never overwrites a key)", pub);
         goto out;
     }
     f = create_new(path, 0600, err);
@@ -56,7 +56,7 @@ int gl_evidence_keygen(const char *path, gl_error *err)
         goto out;
     made_priv = 1;
     if (PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s", path);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s", path);
         goto out;
     }
     fclose(f);
@@ -64,7 +64,7 @@ int gl_evidence_keygen(const char *path, gl_error *err)
     if (f == NULL)
         goto out;
     if (PEM_write_PUBKEY(f, key) != 1 || fflush(f) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s", pub);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s", pub);
         goto out;
     }
     rc = 0;
@@ -73,7 +73,7 @@ out:
         fclose(f);
     if (rc != 0 && made_priv) {
         unlink(path);
-        if (err->exit_code == GL_EXIT_INTERNAL)
+        if (err->error_class == GL_ERR_INTERNAL || err->error_class == GL_ERR_NOMEM)
             unlink(pub);
     }
     EVP_PKEY_free(key);
@@ -89,21 +89,21 @@ static int load(const char *path, int private_key, gl_evidence_key **out, gl_err
 
     *out = NULL;
     if (f == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot read the %s %s: %s", what, path, strerror(errno));
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read the %s %s: %s", what, path, strerror(errno));
     if (private_key && fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
         fclose(f);
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "the private key %s is readable by others (mode %03o): chmod 600 %s",
                             path, (unsigned)(st.st_mode & 0777), path);
     }
     key = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
     fclose(f);
     if (key == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s is not a PEM %s%s", path, what,
+        return gl_error_set(err, GL_ERR_USAGE, "%s is not a PEM %s%s", path, what,
                             private_key ? " (make one with `greenlight keygen --out FILE`)" : " (the FILE.pub keygen wrote)");
     if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(key);
-        return gl_error_set(err, GL_EXIT_USAGE, "%s is not an Ed25519 %s", path, what);
+        return gl_error_set(err, GL_ERR_USAGE, "%s is not an Ed25519 %s", path, what);
     }
     *out = key;
     return 0;
@@ -188,13 +188,13 @@ int gl_evidence_policy_verify(const char *policy_path, const char *pub_path, cha
     int rc = -1;
 
     if ((size_t)snprintf(sig_path, sizeof(sig_path), "%s.sig", policy_path) >= sizeof(sig_path))
-        return gl_error_set(err, GL_EXIT_USAGE, "policy path too long");
+        return gl_error_set(err, GL_ERR_USAGE, "policy path too long");
     if (gl_evidence_key_load_public(pub_path, &pub, err) != 0)
         goto out;
     if (gl_file_read(policy_path, GL_POLICY_MAX, &text, &len, err) != 0)
         goto out;
     if (access(sig_path, F_OK) != 0) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "policy %s is not signed (no %s) and a policy verification key is configured (%s): "
                      "sign it with `greenlight sign-policy --key KEY %s`", policy_path, sig_path, pub_path, policy_path);
         goto out;
@@ -204,7 +204,7 @@ int gl_evidence_policy_verify(const char *policy_path, const char *pub_path, cha
     while (sig_len > 0 && (sig[sig_len - 1] == '\n' || sig[sig_len - 1] == '\r'))
         sig[--sig_len] = '\0';
     if (!gl_evidence_verify_sig(pub, text, len, sig)) {
-        gl_error_set(err, GL_EXIT_USAGE,
+        gl_error_set(err, GL_ERR_USAGE,
                      "policy %s: the signature in %s does not verify with %s (the policy changed after signing, "
                      "or another key signed it): refusing to run it", policy_path, sig_path, pub_path);
         goto out;
@@ -226,19 +226,19 @@ int gl_evidence_policy_sign(const char *policy_path, const char *key_path, gl_er
     int rc = -1;
 
     if ((size_t)snprintf(sig_path, sizeof(sig_path), "%s.sig", policy_path) >= sizeof(sig_path))
-        return gl_error_set(err, GL_EXIT_USAGE, "policy path too long");
+        return gl_error_set(err, GL_ERR_USAGE, "policy path too long");
     if (gl_evidence_key_load_private(key_path, &key, err) != 0)
         goto out;
     if (gl_file_read(policy_path, GL_POLICY_MAX, &text, &len, err) != 0)
         goto out;
     sig = gl_evidence_sign(key, text, len);
     if (sig == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot sign %s (OpenSSL)", policy_path);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot sign %s (OpenSSL)", policy_path);
         goto out;
     }
     snprintf(line, sizeof(line), "%s\n", sig);
     if (gl_file_write_atomic(sig_path, line, strlen(line), msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
+        gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
         goto out;
     }
     rc = 0;

@@ -29,7 +29,7 @@ static int env_long(const char *name, long lo, long hi, long *out, gl_error *err
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return gl_error_set(err, GL_EXIT_USAGE, "$%s must be a whole number from %ld to %ld, not \"%.40s\"", name, lo,
+        return gl_error_set(err, GL_ERR_USAGE, "$%s must be a whole number from %ld to %ld, not \"%.40s\"", name, lo,
                             hi, s);
     *out = v;
     return 0;
@@ -124,10 +124,10 @@ int gl_notify_check_url(const char *arg, gl_error *err)
     curl_url_cleanup(u);
     gl_notify_describe(arg, shown, sizeof(shown));
     if (!ok)
-        return gl_error_set(err, GL_EXIT_USAGE, "--notify %s: give an http:// or https:// URL (slack:URL for a "
+        return gl_error_set(err, GL_ERR_USAGE, "--notify %s: give an http:// or https:// URL (slack:URL for a "
                             "Slack-compatible receiver)", shown);
     if (!slack && (secret == NULL || *secret == '\0'))
-        return gl_error_set(err, GL_EXIT_USAGE, "--notify %s: set $%s: webhooks are signed "
+        return gl_error_set(err, GL_ERR_USAGE, "--notify %s: set $%s: webhooks are signed "
                             "(X-Greenlight-Signature, HMAC-SHA256 of the body)", shown, NOTIFY_SECRET_ENV);
     return 0;
 }
@@ -302,12 +302,12 @@ static int make_headers(const char *body, size_t len, const char *shown, struct 
     *headers = *headers ? curl_slist_append(*headers, "X-Greenlight-Event: decision") : NULL;
     if (*headers != NULL && secret != NULL && *secret != '\0') {
         if (signature(secret, body, len, sig) != 0)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: cannot compute the HMAC signature", shown);
+            return gl_error_set(err, GL_ERR_INTERNAL, "notify %s: cannot compute the HMAC signature", shown);
         snprintf(line, sizeof(line), "X-Greenlight-Signature: %s", sig);
         *headers = curl_slist_append(*headers, line);
     }
     if (*headers == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: out of memory", shown);
+        return gl_error_set(err, GL_ERR_NOMEM, "notify %s: out of memory", shown);
     return 0;
 }
 
@@ -324,7 +324,7 @@ int gl_notify_send(const char *arg, const gl_value *report, const char *verb, in
 
     gl_notify_describe(arg, shown, sizeof(shown));
     if (body == NULL || curl == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "notify %s: out of memory", shown);
+        gl_error_set(err, GL_ERR_NOMEM, "notify %s: out of memory", shown);
         goto out;
     }
     if (make_headers(body, len, shown, &headers, err) != 0)
@@ -369,12 +369,12 @@ int gl_notify_send(const char *arg, const gl_value *report, const char *verb, in
                     o->max_attempts, why);
             fprintf(stderr, " after %ld ms\n", gl_http_backoff(o->base_delay_ms, o->max_delay_ms, attempt));
         } else {
-            gl_error_set(err, GL_EXIT_UNAVAILABLE, "notify %s failed after %d attempts: %s", shown,
+            gl_error_set(err, GL_ERR_UNAVAILABLE, "notify %s failed after %d attempts: %s", shown,
                          o->max_attempts, why);
             goto out;
         }
     }
-    gl_error_set(err, GL_EXIT_UNAVAILABLE, "notify %s failed: %s (not retried)", shown, why);
+    gl_error_set(err, GL_ERR_UNAVAILABLE, "notify %s failed: %s (not retried)", shown, why);
 out:
     curl_slist_free_all(headers);
     if (curl != NULL)

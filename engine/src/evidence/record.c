@@ -114,7 +114,7 @@ int gl_evidence_record_build(const gl_value *report, const char *verb, gl_value 
     put(r, "prev", gl_value_null(), &bad);
     if (bad) {
         gl_value_free(r);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot build the decision record: out of memory");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot build the decision record: out of memory");
     }
     *out = r;
     return 0;
@@ -186,7 +186,7 @@ int gl_evidence_record_sign(const gl_value *record, gl_evidence_key *key, gl_val
     put(env, "fields", fields, &bad);
     if (bad) {
         gl_value_free(env);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot sign the decision record (out of memory or OpenSSL)");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot sign the decision record (out of memory or OpenSSL)");
     }
     *out = env;
     return 0;

@@ -389,22 +389,22 @@ static int read_stdin(const char *flag, size_t max_bytes, char **out, size_t *ou
 
     *out = NULL;
     if (used++)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s -: standard input is already read by another "
+        return gl_error_set(err, GL_ERR_USAGE, "%s -: standard input is already read by another "
                             "option; give a file instead", flag);
     gl_buf_init(&b, max_bytes);
     rc = gl_buf_read_fd(&b, STDIN_FILENO);
     if (rc == -3) {
         int e = errno;
         gl_buf_free(&b);
-        return gl_error_set(err, GL_EXIT_USAGE, "%s -: cannot read standard input: %s", flag,
+        return gl_error_set(err, GL_ERR_USAGE, "%s -: cannot read standard input: %s", flag,
                             strerror(e));
     }
     gl_size_text(max_bytes, limit, sizeof(limit));
     if (rc == GL_BUF_TOO_LARGE)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s -: standard input is too large (the limit is %s)",
+        return gl_error_set(err, GL_ERR_TOO_LARGE, "%s -: standard input is too large (the limit is %s)",
                             flag, limit);
     if (rc != GL_BUF_OK || (*out = gl_buf_take(&b, out_len)) == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading standard input");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory reading standard input");
     return 0;
 }
 
@@ -423,18 +423,18 @@ int gl_input_read_json(const char *flag, const char *path, size_t max_bytes, gl_
         rc = gl_json_parse(text, len, out, msg, sizeof(msg));
         free(text);
         if (rc != 0)
-            return gl_error_set(err, GL_EXIT_USAGE, "%s - (standard input): %s", flag, msg);
+            return gl_error_set(err, GL_ERR_USAGE, "%s - (standard input): %s", flag, msg);
         return 0;
     }
     if (gl_json_parse_file_limit(path, max_bytes, out, msg, sizeof(msg)) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: %s", flag, msg);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: %s", flag, msg);
     return 0;
 }
 
 int gl_input_validate(gl_input_format f, const gl_value *v, const char *label, gl_error *err)
 {
     if ((unsigned)f >= GL_INPUT_FORMAT_COUNT)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "unknown input format");
+        return gl_error_set(err, GL_ERR_INTERNAL, "unknown input format");
     if (gl_shape_check(v, formats[f].shape, label, err) != 0) {
         size_t n = strlen(err->message);
         snprintf(err->message + n, sizeof(err->message) - n, " (format: share/schema/%s.schema.json)",
@@ -450,7 +450,7 @@ int gl_input_load(gl_input_format f, const char *flag, const char *path, gl_valu
     char label[1200];
 
     if ((unsigned)f >= GL_INPUT_FORMAT_COUNT)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "unknown input format");
+        return gl_error_set(err, GL_ERR_INTERNAL, "unknown input format");
     if (gl_input_read_json(flag, path, formats[f].max_bytes, out, err) != 0)
         return -1;
     snprintf(label, sizeof(label), "%s %s", flag, path);
@@ -478,9 +478,9 @@ int gl_input_config_names_plugins(const gl_value *config, const char *path, cons
             continue;
         near = gl_shape_suggest(key, names, n);
         if (near != NULL)
-            return gl_error_set(err, GL_EXIT_USAGE, "--config %s: $.plugins.%s: no plugin of that name "
+            return gl_error_set(err, GL_ERR_USAGE, "--config %s: $.plugins.%s: no plugin of that name "
                                 "(did you mean \"%s\"?)", path, key, near);
-        return gl_error_set(err, GL_EXIT_USAGE, "--config %s: $.plugins.%s: no plugin of that name is "
+        return gl_error_set(err, GL_ERR_USAGE, "--config %s: $.plugins.%s: no plugin of that name is "
                             "installed (see `greenlight plugins`)", path, key);
     }
     return 0;

@@ -45,13 +45,13 @@ static int writable_dir(const char *flag, const char *path, const char *dir, gl_
     struct stat st;
 
     if (stat(dir, &st) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s %s: the directory %s does not exist: create it "
+        return gl_error_set(err, GL_ERR_USAGE, "%s %s: the directory %s does not exist: create it "
                             "first", flag, path, dir);
     if (!S_ISDIR(st.st_mode))
-        return gl_error_set(err, GL_EXIT_USAGE, "%s %s: %s is %s, not a directory", flag, path, dir,
+        return gl_error_set(err, GL_ERR_USAGE, "%s %s: %s is %s, not a directory", flag, path, dir,
                             gl_path_kind(st.st_mode));
     if (access(dir, W_OK | X_OK) != 0)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s %s: cannot write in %s: %s", flag, path, dir,
+        return gl_error_set(err, GL_ERR_USAGE, "%s %s: cannot write in %s: %s", flag, path, dir,
                             strerror(errno));
     return 0;
 }
@@ -62,19 +62,19 @@ int gl_path_check_output_file(const char *flag, const char *path, gl_error *err)
     struct stat st;
 
     if (path == NULL || path[0] == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: give a file name", flag);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: give a file name", flag);
     if (strlen(path) >= GL_PATH_MAX - 64)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: the path is too long", flag);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: the path is too long", flag);
     if (lstat(path, &st) == 0) {
         if (S_ISLNK(st.st_mode))
-            return gl_error_set(err, GL_EXIT_USAGE, "%s %s: is a symbolic link; greenlight does not "
+            return gl_error_set(err, GL_ERR_USAGE, "%s %s: is a symbolic link; greenlight does not "
                                 "write through links: give the path it points to", flag, path);
         if (!S_ISREG(st.st_mode))
-            return gl_error_set(err, GL_EXIT_USAGE, "%s %s: is %s, not a regular file: give the "
+            return gl_error_set(err, GL_ERR_USAGE, "%s %s: is %s, not a regular file: give the "
                                 "path of a file to create or replace", flag, path,
                                 gl_path_kind(st.st_mode));
     } else if (errno != ENOENT) {
-        return gl_error_set(err, GL_EXIT_USAGE, "%s %s: %s", flag, path, strerror(errno));
+        return gl_error_set(err, GL_ERR_USAGE, "%s %s: %s", flag, path, strerror(errno));
     }
     parent_of(path, dir, sizeof(dir));
     return writable_dir(flag, path, dir, err);
@@ -86,21 +86,21 @@ int gl_path_check_output_dir(const char *flag, const char *dir, const char *file
     struct stat st;
 
     if (dir == NULL || dir[0] == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: give a directory", flag);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: give a directory", flag);
     if (strlen(dir) + strlen(file) + 2 >= GL_PATH_MAX - 64)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: the path is too long", flag);
+        return gl_error_set(err, GL_ERR_USAGE, "%s: the path is too long", flag);
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
-            return gl_error_set(err, GL_EXIT_USAGE, "%s %s: is %s; %s takes a directory and writes "
+            return gl_error_set(err, GL_ERR_USAGE, "%s %s: is %s; %s takes a directory and writes "
                                 "%s in it", flag, dir, gl_path_kind(st.st_mode), flag, file);
         if (access(dir, W_OK | X_OK) != 0)
-            return gl_error_set(err, GL_EXIT_USAGE, "%s %s: cannot write in it: %s", flag, dir,
+            return gl_error_set(err, GL_ERR_USAGE, "%s %s: cannot write in it: %s", flag, dir,
                                 strerror(errno));
         snprintf(path, sizeof(path), "%s/%s", dir, file);
         return gl_path_check_output_file(flag, path, err);
     }
     if (errno != ENOENT)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s %s: %s", flag, dir, strerror(errno));
+        return gl_error_set(err, GL_ERR_USAGE, "%s %s: %s", flag, dir, strerror(errno));
     /* Created at the end of the run: its nearest existing ancestor must let us. */
     snprintf(probe, sizeof(probe), "%s", dir);
     for (;;) {

@@ -79,7 +79,7 @@ static int fail(walk *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    return gl_error_set(w->err, GL_EXIT_USAGE, "%s: %s: %s", w->file, w->path, what);
+    return gl_error_set(w->err, GL_ERR_USAGE, "%s: %s: %s", w->file, w->path, what);
 }
 
 /* Appends ".key" (or ["key"] when the key is not a plain word) to the path;

@@ -43,18 +43,18 @@ static void list_free(file_list *l)
 static int list_add(file_list *l, const char *s, gl_error *err)
 {
     if (l->n == GL_SUITE_MAX_FILES)
-        return gl_error_set(err, GL_EXIT_USAGE, "more than %d test files", GL_SUITE_MAX_FILES);
+        return gl_error_set(err, GL_ERR_USAGE, "more than %d test files", GL_SUITE_MAX_FILES);
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         char **items = realloc(l->items, cap * sizeof(*items));
         if (items == NULL)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
         l->items = items;
         l->cap = cap;
     }
     l->items[l->n] = strdup(s);
     if (l->items[l->n] == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     l->n++;
     return 0;
 }
@@ -90,7 +90,7 @@ static int find_tests(const char *dir, file_list *out, int depth, gl_error *err)
         return 0;
     d = opendir(dir);
     if (d == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot read directory %s: %s", dir, strerror(errno));
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read directory %s: %s", dir, strerror(errno));
     while ((ent = readdir(d)) != NULL) {
         if (ent->d_name[0] != '.' && list_add(&names, ent->d_name, err) != 0)
             goto out;
@@ -102,7 +102,7 @@ static int find_tests(const char *dir, file_list *out, int depth, gl_error *err)
         struct stat st;
 
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names.items[i]) >= sizeof(path)) {
-            gl_error_set(err, GL_EXIT_USAGE, "path too long: %s/%s", dir, names.items[i]);
+            gl_error_set(err, GL_ERR_USAGE, "path too long: %s/%s", dir, names.items[i]);
             goto out;
         }
         if (stat(path, &st) != 0)
@@ -629,36 +629,36 @@ int gl_policy_suite_run(const char *const *paths, size_t n_paths, const char *po
 
     *out_results = NULL;
     if (results == NULL || tests == NULL || coverage == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     for (size_t i = 0; i < n_paths; i++) {
         struct stat st;
         if (stat(paths[i], &st) != 0) {
-            gl_error_set(err, GL_EXIT_USAGE, "%s: %s", paths[i], strerror(errno));
+            gl_error_set(err, GL_ERR_USAGE, "%s: %s", paths[i], strerror(errno));
             goto out;
         }
         if (S_ISDIR(st.st_mode) ? find_tests(paths[i], &files, 0, err) != 0 : list_add(&files, paths[i], err) != 0)
             goto out;
     }
     if (files.n == 0) {
-        gl_error_set(err, GL_EXIT_USAGE, "no *_test.lua files in %s", n_paths == 1 ? paths[0] : "the given paths");
+        gl_error_set(err, GL_ERR_USAGE, "no *_test.lua files in %s", n_paths == 1 ? paths[0] : "the given paths");
         goto out;
     }
     for (size_t i = 0; i < files.n; i++) {
         if (run_file(files.items[i], policies_dir, tests, coverage) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            gl_error_nomem(err);
             goto out;
         }
     }
     if (gl_value_object_set(results, "tests", tests) != 0) {
         tests = NULL;
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     tests = NULL;
     if (summarise(results, coverage) != 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     *out_results = results;
@@ -725,7 +725,7 @@ int gl_policy_suite_write_junit(const gl_value *results, const char *path, gl_er
     int rc = -1;
 
     if (w == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE, "--junit: cannot write %s", path);
+        return gl_error_set(err, GL_ERR_USAGE, "--junit: cannot write %s", path);
     if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
         xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0 ||
         xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "greenlight policy test") < 0)
@@ -752,6 +752,6 @@ int gl_policy_suite_write_junit(const gl_value *results, const char *path, gl_er
 out:
     xmlFreeTextWriter(w);
     if (rc != 0)
-        gl_error_set(err, GL_EXIT_INTERNAL, "--junit: writing %s failed", path);
+        gl_error_set(err, GL_ERR_INTERNAL, "--junit: writing %s failed", path);
     return rc;
 }

@@ -114,10 +114,10 @@ int gl_waivers_apply(const gl_value *waivers, gl_value *findings, const char *to
 
     *out_list = NULL;
     if (list == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     if (day_number(today, &day) != 0) {
         gl_value_free(list);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "bad date \"%s\" for today", today);
+        return gl_error_set(err, GL_ERR_INTERNAL, "bad date \"%s\" for today", today);
     }
     for (size_t i = 0; i < gl_value_len(waivers) && !failed; i++) {
         gl_value *e = entry_of(gl_value_array_at(waivers, i), day, findings, i, &failed);
@@ -126,7 +126,7 @@ int gl_waivers_apply(const gl_value *waivers, gl_value *findings, const char *to
     }
     if (failed) {
         gl_value_free(list);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory while applying waivers");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory while applying waivers");
     }
     *out_list = list;
     return 0;

@@ -55,7 +55,7 @@ int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err)
      * not run is how a gate fails open. */
     for (size_t i = 0; i < set->count; i++)
         if (set->items[i].state == GL_PLUGIN_REFUSED)
-            return gl_error_set(err, GL_EXIT_USAGE, "plugin refused: %s (remove it from the plugin path or rebuild it)",
+            return gl_error_set(err, GL_ERR_USAGE, "plugin refused: %s (remove it from the plugin path or rebuild it)",
                                 set->items[i].refusal);
     for (const char *p = only; p && *p;) {
         const char *end = strchr(p, ',');
@@ -66,7 +66,7 @@ int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err)
                 strncmp(set->items[i].desc->name, p, len) == 0)
                 found = 1;
         if (!found)
-            return gl_error_set(err, GL_EXIT_USAGE, "--plugins: no plugin named \"%.*s\" (see `greenlight plugins`)",
+            return gl_error_set(err, GL_ERR_USAGE, "--plugins: no plugin named \"%.*s\" (see `greenlight plugins`)",
                                 (int)len, p);
         p = end ? end + 1 : NULL;
     }
@@ -191,13 +191,13 @@ static int isolated(gl_ctx *ctx, gl_isolated_fn fn, call_args *a, gl_value **out
     *out = NULL;
     if (by_run && gl_time_ms() >= run_deadline_ms) {
         gl_ctx_destroy(ctx);
-        gl_error_set(err, GL_EXIT_INTERNAL, "not run: the run's deadline (--timeout) passed before this call");
+        gl_error_set(err, GL_ERR_INTERNAL, "not run: the run's deadline (--timeout) passed before this call");
         return -1;
     }
     rc = gl_isolate_run(ctx, deadline, fn, a, out, err);
     gl_ctx_destroy(ctx);
     if (rc == GL_ISOLATE_TIMED_OUT)
-        gl_error_set(err, GL_EXIT_INTERNAL, "%s at the %s", err->message,
+        gl_error_set(err, GL_ERR_INTERNAL, "%s at the %s", err->message,
                      by_run ? "run's deadline (--timeout)" : "bound of one plugin call (--plugin-timeout)");
     return rc == 0 ? 0 : -1;
 }
@@ -276,7 +276,7 @@ int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const g
 
     out[0] = out[1] = NULL;
     if (!GL_PLUGIN_HAS(desc, collect_pair)) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "collect_pair failed without a message (or returned no facts)");
+        gl_error_set(err, GL_ERR_INTERNAL, "collect_pair failed without a message (or returned no facts)");
         return -1;
     }
     ctx_init(&ctx, desc, targets, config, verbose);
@@ -284,7 +284,7 @@ int gl_plugin_collect_pair(const gl_plugin *desc, gl_target *targets[2], const g
         return -1;
     if (gl_value_kind_of(pair) != GL_VALUE_ARRAY || gl_value_len(pair) != 2) {
         gl_value_free(pair);
-        gl_error_set(err, GL_EXIT_INTERNAL, "collect_pair returned something other than the facts of both sides");
+        gl_error_set(err, GL_ERR_INTERNAL, "collect_pair returned something other than the facts of both sides");
         return -1;
     }
     out[1] = gl_value_array_take(pair, 1);
@@ -307,12 +307,12 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
         return -1;
     if (gl_value_kind_of(got) == GL_VALUE_OBJECT && gl_value_len(got) == 1 &&
         gl_value_object_string(got, "skipped") != NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "%s", gl_value_object_string(got, "skipped"));
+        gl_error_set(err, GL_ERR_INTERNAL, "%s", gl_value_object_string(got, "skipped"));
         rc = 1;
         goto out;
     }
     if (gl_value_kind_of(got) != GL_VALUE_ARRAY) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "compare returned something other than its findings");
+        gl_error_set(err, GL_ERR_INTERNAL, "compare returned something other than its findings");
         goto out;
     }
     checked = gl_value_array();
@@ -322,14 +322,14 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
         gl_value *f = checked_finding(desc->name, gl_value_array_at(got, i), err->message,
                                        sizeof(err->message));
         if (f == NULL || gl_value_array_push(checked, f) != 0) {
-            err->exit_code = GL_EXIT_INTERNAL;
+            err->error_class = GL_ERR_INTERNAL;
             goto out;
         }
     }
     /* All or nothing: the run's findings get this plugin's only when every one is sound. */
     while (gl_value_len(checked) > 0)
         if (gl_value_array_push(findings, gl_value_array_take(checked, 0)) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            gl_error_nomem(err);
             goto out;
         }
     rc = 0;

@@ -1,7 +1,7 @@
 /*
  * invoke — calling into plugins for a run. Each call gets its own gl_ctx
  * (collect/host.h); on failure the plugin's message (or what became of its
- * process) is in err, with GL_EXIT_INTERNAL: a failed plugin holds the run.
+ * process) is in err, with GL_ERR_INTERNAL: a failed plugin holds the run.
  */
 #ifndef GL_INVOKE_H
 #define GL_INVOKE_H
@@ -19,7 +19,7 @@
 #define GL_PLUGIN_TIMEOUT_DEFAULT_S 600
 void gl_plugins_set_deadline(double call_ms, double run_deadline_ms);
 
-/* Fails (GL_EXIT_USAGE) when any plugin on the path was refused, or when
+/* Fails (GL_ERR_USAGE) when any plugin on the path was refused, or when
  * `only` names a plugin that is not there. */
 int gl_plugins_select(gl_plugin_set *set, const char *only, gl_error *err);
 

@@ -659,13 +659,13 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
             ps.side[s].fd = -1;
         }
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair[s]) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot start the plugin's process: socketpair: %s", strerror(errno));
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot start the plugin's process: socketpair: %s", strerror(errno));
             goto out;
         }
     }
     pid = fork_quietly();
     if (pid < 0) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot start the plugin's process: fork: %s", strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot start the plugin's process: fork: %s", strerror(errno));
         goto out;
     }
     if (pid == 0) {
@@ -700,21 +700,21 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
         ps.result = NULL;
         rc = 0;
     } else if (timed_out) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "did not finish within %.1f s: killed%s%s%s%s", (ps.deadline - start) / 1000.0,
+        gl_error_set(err, GL_ERR_INTERNAL, "did not finish within %.1f s: killed%s%s%s%s", (ps.deadline - start) / 1000.0,
                  busy[0] || busy[1] ? " while waiting for the " : "",
                  busy[0] ? "blue" : "", busy[0] && busy[1] ? " and green" : busy[1] ? "green" : "",
                  busy[0] || busy[1] ? " server" : "");
         rc = GL_ISOLATE_TIMED_OUT;
     } else if (ps.why[0] != '\0') {
-        gl_error_set(err, GL_EXIT_INTERNAL, "%s", ps.why);
+        gl_error_set(err, GL_ERR_INTERNAL, "%s", ps.why);
     } else if (WIFSIGNALED(status) && !killed) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "crashed: killed by signal %d (%s) without returning a result",
+        gl_error_set(err, GL_ERR_INTERNAL, "crashed: killed by signal %d (%s) without returning a result",
                  WTERMSIG(status), strsignal(WTERMSIG(status)));
     } else if (WIFEXITED(status)) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "exited with status %d without returning a result (a plugin must "
+        gl_error_set(err, GL_ERR_INTERNAL, "exited with status %d without returning a result (a plugin must "
                  "return from its calls, never exit)", WEXITSTATUS(status));
     } else {
-        gl_error_set(err, GL_EXIT_INTERNAL, "closed its channel without returning a result");
+        gl_error_set(err, GL_ERR_INTERNAL, "closed its channel without returning a result");
     }
 out:
     for (int s = 0; s < 3; s++) {

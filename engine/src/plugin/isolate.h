@@ -37,7 +37,7 @@ typedef int (*gl_isolated_fn)(gl_ctx *ctx, void *arg, gl_value **out);
 /*
  * Runs fn(ctx copy, arg) in a child until deadline_ms (gl_time_ms() clock).
  * Returns 0 with *out_result (the caller's), GL_ISOLATE_TIMED_OUT when the
- * deadline killed it, or -1; err (GL_EXIT_INTERNAL) says what happened
+ * deadline killed it, or -1; err (GL_ERR_INTERNAL) says what happened
  * ("crashed: killed by signal 11 (Segmentation fault)", "did not finish
  * within 2.0 s: killed", "exited with status 0 without returning a result", ...).
  */

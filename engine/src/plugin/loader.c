@@ -170,14 +170,14 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
 
     grown = realloc(set->items, (set->count + 1) * sizeof(*grown));
     if (grown == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory loading plugins");
     set->items = grown;
     lp = &set->items[set->count];
     memset(lp, 0, sizeof(*lp));
     lp->state = GL_PLUGIN_REFUSED; /* until proven loadable */
     lp->path = strdup(path);
     if (lp->path == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory loading plugins");
     set->count++;
 
     if (check_file(path, why, sizeof(why)) != 0)
@@ -210,7 +210,7 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
      * plugin built against an older minor lacks read as NULL. */
     copy = calloc(1, sizeof(*copy));
     if (copy == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory loading plugins");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory loading plugins");
     memcpy(copy, entry(), entry()->size < sizeof(*copy) ? entry()->size : sizeof(*copy));
     lp->desc = copy;
     lp->state = GL_PLUGIN_LOADED;
@@ -232,7 +232,7 @@ static int load_dir(gl_plugin_set *set, const char *dir, int must_exist, gl_erro
     d = opendir(dir);
     if (d == NULL) {
         if (must_exist)
-            return gl_error_set(err, GL_EXIT_USAGE, "--plugin-path %s: %s", dir, strerror(errno));
+            return gl_error_set(err, GL_ERR_USAGE, "--plugin-path %s: %s", dir, strerror(errno));
         return 0;
     }
     while ((de = readdir(d)) != NULL) {
@@ -242,13 +242,13 @@ static int load_dir(gl_plugin_set *set, const char *dir, int must_exist, gl_erro
             continue;
         grown = realloc(names, (n + 1) * sizeof(*names));
         if (grown == NULL) {
-            rc = gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            rc = gl_error_nomem(err);
             goto out;
         }
         names = grown;
         names[n] = strdup(de->d_name);
         if (names[n] == NULL) {
-            rc = gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            rc = gl_error_nomem(err);
             goto out;
         }
         n++;
@@ -281,7 +281,7 @@ int gl_plugins_load(gl_plugin_set *set, const char *const *extra_dirs, size_t n_
     if (env && env[0]) {
         char *copy = strdup(env), *save = NULL;
         if (copy == NULL)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
         for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
             if (load_dir(set, dir, 0, err) != 0) {
                 free(copy);

@@ -39,7 +39,7 @@ int gl_report_formats_parse(const char *list, gl_report_formats *out, gl_error *
 
     out->n = 0;
     if (list == NULL || *list == '\0')
-        return gl_error_set(err, GL_EXIT_USAGE, "--format needs a comma-separated list of: %s", known);
+        return gl_error_set(err, GL_ERR_USAGE, "--format needs a comma-separated list of: %s", known);
     for (;;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -49,11 +49,11 @@ int gl_report_formats_parse(const char *list, gl_report_formats *out, gl_error *
             if (strlen(formats[f].name) == len && strncmp(formats[f].name, p, len) == 0)
                 found = f;
         if (found < 0)
-            return gl_error_set(err, GL_EXIT_USAGE, "--format: unknown format \"%.*s\" (known: %s)",
+            return gl_error_set(err, GL_ERR_USAGE, "--format: unknown format \"%.*s\" (known: %s)",
                                 (int)(len > 64 ? 64 : len), p, known);
         for (size_t i = 0; i < out->n; i++)
             if (out->list[i] == (gl_report_format)found)
-                return gl_error_set(err, GL_EXIT_USAGE, "--format: \"%s\" is listed twice",
+                return gl_error_set(err, GL_ERR_USAGE, "--format: \"%s\" is listed twice",
                                     formats[found].name);
         out->list[out->n++] = (gl_report_format)found;
         if (end == NULL)
@@ -70,7 +70,7 @@ static int render_text(const gl_value *report, int text_flags, char **out, size_
     FILE *f = open_memstream(&buf, &len);
 
     if (f == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the text report: out of memory");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot render the text report: out of memory");
     gl_report_print_text(report, f, text_flags);
     return gl_report__close_stream(f, &buf, &len, "text", out, out_len, err);
 }
@@ -79,7 +79,7 @@ static int render_json(const gl_value *report, char **out, size_t *out_len, gl_e
 {
     *out = gl_json_write(report, 1, out_len);
     if (*out == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the JSON report: out of memory or too large");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot render the JSON report: out of memory or too large");
     return 0;
 }
 
@@ -99,7 +99,7 @@ int gl_report_render(const gl_value *report, gl_report_format f, int text_flags,
     case GL_FORMAT_GITHUB: return gl_report_render_github(report, out, out_len, err);
     case GL_FORMAT_MARKDOWN: return gl_report_render_markdown(report, out, out_len, err);
     case GL_FORMAT_HTML: return gl_report_render_html(report, out, out_len, err);
-    default: return gl_error_set(err, GL_EXIT_INTERNAL, "unknown report format %d", (int)f);
+    default: return gl_error_set(err, GL_ERR_INTERNAL, "unknown report format %d", (int)f);
     }
 }
 
@@ -118,13 +118,13 @@ static int append_step_summary(const gl_value *report, gl_error *err)
         goto out;
     f = fopen(path, "a");
     if (f == NULL || fwrite(md, 1, len, f) != len || fputc('\n', f) == EOF) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot append to $GITHUB_STEP_SUMMARY (%s)", path);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot append to $GITHUB_STEP_SUMMARY (%s)", path);
         goto out;
     }
     rc = 0;
 out:
     if (f != NULL && fclose(f) != 0 && rc == 0)
-        rc = gl_error_set(err, GL_EXIT_INTERNAL, "cannot append to $GITHUB_STEP_SUMMARY (%s)", path);
+        rc = gl_error_set(err, GL_ERR_INTERNAL, "cannot append to $GITHUB_STEP_SUMMARY (%s)", path);
     free(md);
     return rc;
 }
@@ -138,12 +138,12 @@ int gl_report_write_formats(const gl_value *report, const gl_report_formats *lis
     int rc = -1;
 
     if (list->n == 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "no report format given");
+        return gl_error_set(err, GL_ERR_INTERNAL, "no report format given");
     if (out != NULL) {
         if (gl_report_render(report, list->list[0], text_flags, &text, &len, err) != 0)
             goto out;
         if (fwrite(text, 1, len, out) != len || fflush(out) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "cannot write the %s report to stdout",
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot write the %s report to stdout",
                          gl_report_format_name(list->list[0]));
             goto out;
         }
@@ -165,11 +165,11 @@ int gl_report_write_formats(const gl_value *report, const gl_report_formats *lis
                 goto out;
             if ((size_t)snprintf(path, sizeof(path), "%s/%s", out_dir,
                                  gl_report_format_file(list->list[i])) >= sizeof(path)) {
-                gl_error_set(err, GL_EXIT_USAGE, "--out %s: directory name too long", out_dir);
+                gl_error_set(err, GL_ERR_USAGE, "--out %s: directory name too long", out_dir);
                 goto out;
             }
             if (gl_file_write_atomic(path, text, len, msg, sizeof(msg)) != 0) {
-                gl_error_set(err, GL_EXIT_INTERNAL, "%s", msg);
+                gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
                 goto out;
             }
             free(text);

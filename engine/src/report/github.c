@@ -60,7 +60,7 @@ int gl_report_render_github(const gl_value *report, char **out, size_t *out_len,
 
     *out = NULL;
     if (f == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the github report: out of memory");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot render the github report: out of memory");
     snprintf(title, sizeof(title), "greenlight: %s", action);
     command(f, level, title, "decision", action);
     for (size_t i = 0; i < gl_value_len(reasons); i++) {

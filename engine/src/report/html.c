@@ -550,6 +550,6 @@ out:
     if (h.doc != NULL)
         xmlFreeDoc(h.doc);
     if (rc != 0)
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the HTML report: out of memory or too large");
+        gl_error_set(err, GL_ERR_NOMEM, "cannot render the HTML report: out of memory or too large");
     return rc;
 }

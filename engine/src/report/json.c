@@ -12,18 +12,18 @@ int gl_report_make_dir(const char *dir, gl_error *err)
     size_t len = strlen(dir);
 
     if (len == 0 || len >= sizeof(path))
-        return gl_error_set(err, GL_EXIT_USAGE, "--out: invalid directory name");
+        return gl_error_set(err, GL_ERR_USAGE, "--out: invalid directory name");
     memcpy(path, dir, len + 1);
     for (char *p = path + 1; *p; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
         if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return gl_error_set(err, GL_EXIT_USAGE, "--out %s: cannot create %s: %s", dir, path, strerror(errno));
+            return gl_error_set(err, GL_ERR_USAGE, "--out %s: cannot create %s: %s", dir, path, strerror(errno));
         *p = '/';
     }
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return gl_error_set(err, GL_EXIT_USAGE, "--out %s: cannot create it: %s", dir, strerror(errno));
+        return gl_error_set(err, GL_ERR_USAGE, "--out %s: cannot create it: %s", dir, strerror(errno));
     return 0;
 }
 
@@ -35,6 +35,6 @@ int gl_report_write_dir(const gl_value *report, const char *dir, gl_error *err)
         return -1;
     snprintf(path, sizeof(path), "%s/report.json", dir);
     if (gl_json_write_file(report, 1, path, msg, sizeof(msg)) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot write %s: %s", path, msg);
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, msg);
     return 0;
 }

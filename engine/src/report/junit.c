@@ -357,6 +357,6 @@ out:
         xmlBufferFree(buf);
     gl_value_free(checks);
     if (rc != 0)
-        gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the JUnit report: out of memory or too large");
+        gl_error_set(err, GL_ERR_NOMEM, "cannot render the JUnit report: out of memory or too large");
     return rc;
 }

@@ -200,7 +200,7 @@ int gl_report_render_markdown(const gl_value *report, char **out, size_t *out_le
 
     *out = NULL;
     if (f == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the Markdown report: out of memory");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot render the Markdown report: out of memory");
     write_head(f, report);
     for (size_t i = 0; i < gl_value_len(plugins); i++) {
         const gl_value *p = gl_value_array_at(plugins, i);

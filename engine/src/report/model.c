@@ -52,12 +52,12 @@ int gl_report__close_stream(FILE *f, char **buf, size_t *len, const char *what,
     if (fclose(f) != 0 || failed || *buf == NULL) {
         free(*buf);
         *buf = NULL;
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the %s report: out of memory", what);
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot render the %s report: out of memory", what);
     }
     if (*len > GL_REPORT_MAX_OUTPUT) {
         free(*buf);
         *buf = NULL;
-        return gl_error_set(err, GL_EXIT_INTERNAL, "the %s report is too large (over %u bytes)", what,
+        return gl_error_set(err, GL_ERR_INTERNAL, "the %s report is too large (over %u bytes)", what,
                             GL_REPORT_MAX_OUTPUT);
     }
     *out = *buf;

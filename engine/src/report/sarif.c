@@ -200,6 +200,6 @@ int gl_report_render_sarif(const gl_value *report, char **out, size_t *out_len, 
     gl_value_free(root);
     gl_value_free(index);
     if (*out == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot render the SARIF report: out of memory or too large");
+        return gl_error_set(err, GL_ERR_NOMEM, "cannot render the SARIF report: out of memory or too large");
     return 0;
 }

@@ -150,7 +150,7 @@ static int open_targets(gl_run *run, lane *ls, size_t n, gl_error *err)
                                         &ls[k].open_err[s], &ls[k].open_rc[s]};
     open_all(jobs, nj);
     for (int s = 0; s < 2; s++)
-        for (size_t k = 1; k < n && main_rc[s] != 0 && main_err[s].exit_code == GL_EXIT_UNAVAILABLE; k++)
+        for (size_t k = 1; k < n && main_rc[s] != 0 && main_err[s].error_class == GL_ERR_UNAVAILABLE; k++)
             if (ls[k].own[s] != NULL) {
                 run->targets[s] = ls[k].own[s];
                 ls[k].own[s] = NULL;
@@ -163,14 +163,14 @@ static int open_targets(gl_run *run, lane *ls, size_t n, gl_error *err)
         gl_error terr = main_err[s];
         if (main_rc[s] == 0)
             continue;
-        if (terr.exit_code == GL_EXIT_USAGE) {
+        if (terr.error_class == GL_ERR_USAGE || terr.error_class == GL_ERR_TOO_LARGE) {
             *err = terr;
             return -1;
         }
-        run->unavailable = run->unavailable || terr.exit_code == GL_EXIT_UNAVAILABLE;
-        run->internal = run->internal || terr.exit_code != GL_EXIT_UNAVAILABLE;
+        run->unavailable = run->unavailable || terr.error_class == GL_ERR_UNAVAILABLE;
+        run->internal = run->internal || terr.error_class != GL_ERR_UNAVAILABLE;
         if (gl_run_error_push(run, "connect", gl_side_name((gl_side)s), NULL, terr.message) != 0)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
     }
     /* A stale snapshot describes a server that has moved on since. */
     for (int s = 0; s < 2 && run->opts->max_snapshot_age_s > 0; s++) {
@@ -179,14 +179,14 @@ static int open_targets(gl_run *run, lane *ls, size_t n, gl_error *err)
         if (run->targets[s] == NULL || run->targets[s]->snapshot == NULL)
             continue;
         if (gl_target_snapshot_age(run->targets[s], &age) != 0)
-            return gl_error_set(err, GL_EXIT_USAGE, "--%s %s: the snapshot's taken_at is not an RFC 3339 "
+            return gl_error_set(err, GL_ERR_USAGE, "--%s %s: the snapshot's taken_at is not an RFC 3339 "
                                 "UTC time, so its age is unknown and --max-snapshot-age cannot hold: take "
                                 "the snapshot again", gl_side_name((gl_side)s), run->targets[s]->display);
         if (age <= run->opts->max_snapshot_age_s)
             continue;
         gl_age_format(age, shown, sizeof(shown));
         gl_age_format(run->opts->max_snapshot_age_s, limit, sizeof(limit));
-        return gl_error_set(err, GL_EXIT_USAGE, "--%s %s: the snapshot is %s old (taken at %s), older "
+        return gl_error_set(err, GL_ERR_USAGE, "--%s %s: the snapshot is %s old (taken at %s), older "
                             "than --max-snapshot-age %s: take it again (`greenlight snapshot`) or "
                             "raise the limit", gl_side_name((gl_side)s), run->targets[s]->display, shown,
                             gl_value_object_string(run->targets[s]->snapshot, "taken_at"), limit);
@@ -429,7 +429,7 @@ int gl_run_collect(gl_run *run, gl_error *err)
     if (run->ran == NULL || all.facts == NULL) {
         lanes_close(ls, n);
         free(all.facts);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     }
     for (size_t i = 0; i < run->plugins.count; i++) {
         const gl_loaded_plugin *lp = &run->plugins.items[i];
@@ -460,11 +460,11 @@ int gl_run_collect(gl_run *run, gl_error *err)
                 gl_value_free(f);
             else if (gl_value_object_set(gl_value_object_get_mut(run->facts, gl_side_name((gl_side)s)),
                                          run->ran[i].loaded->desc->name, f) != 0)
-                rc = gl_error_set(err, GL_EXIT_INTERNAL, "out of memory collecting %s",
+                rc = gl_error_set(err, GL_ERR_NOMEM, "out of memory collecting %s",
                                   run->ran[i].loaded->desc->name);
         }
     if (rc == 0 && all.oom)
-        rc = gl_error_set(err, GL_EXIT_INTERNAL, "out of memory collecting plugins");
+        rc = gl_error_set(err, GL_ERR_NOMEM, "out of memory collecting plugins");
     free(all.facts);
     return rc;
 }

@@ -61,7 +61,7 @@ int gl_run_compare(gl_run *run, gl_error *err)
         if (strcmp(p->status, "failed") == 0) {
             run->internal = 1;
             if (gl_run_error_push(run, "plugin", NULL, p->loaded->desc->name, p->message) != 0)
-                return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+                return gl_error_nomem(err);
         }
     }
     if (run->n_ran == 0) {
@@ -69,14 +69,14 @@ int gl_run_compare(gl_run *run, gl_error *err)
         if (gl_run_error_push(run, "plugin", NULL, NULL,
                               "no check plugin ran: install plugins or fix --plugin-path/--plugins "
                               "(see `greenlight plugins`)") != 0)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
     } else if (measured == 0 && gl_value_len(run->errors) == 0) {
         /* Every check skipped (nothing configured for any): nothing was measured. */
         run->internal = 1;
         if (gl_run_error_push(run, "plugin", NULL, NULL,
                               "every check was skipped, so nothing was measured: run the checks "
                               "that apply (--plugins) or configure them (--config)") != 0)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
     }
     return 0;
 }

@@ -83,7 +83,7 @@ int gl_policy_resolve(const char *given, char *out, size_t len, gl_error *err)
         given = gl_default_policy_path();
     if (strchr(given, '/') != NULL || file_exists(given) || given[0] == '\0') {
         if ((size_t)snprintf(out, len, "%s", given) >= len)
-            return gl_error_set(err, GL_EXIT_USAGE, "--policy: the path is too long");
+            return gl_error_set(err, GL_ERR_USAGE, "--policy: the path is too long");
         return 0;
     }
     snprintf(dir, sizeof(dir), "%s", gl_default_policy_path());
@@ -96,7 +96,7 @@ int gl_policy_resolve(const char *given, char *out, size_t len, gl_error *err)
         file_exists(out))
         return 0;
     shipped_names(dir, names, sizeof(names));
-    return gl_error_set(err, GL_EXIT_USAGE, "--policy %s: no such file, and not a shipped policy "
+    return gl_error_set(err, GL_ERR_USAGE, "--policy %s: no such file, and not a shipped policy "
                         "(shipped: %s); give a path to a .lua file or one of those names",
                         given, names);
 }
@@ -106,7 +106,7 @@ int gl_config_load(const char *path, gl_value **out, gl_error *err)
     *out = NULL;
     if (path == NULL) {
         *out = gl_value_object();
-        return *out ? 0 : gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return *out ? 0 : gl_error_nomem(err);
     }
     return gl_input_load(GL_INPUT_CONFIG, "--config", path, out, err);
 }
@@ -128,7 +128,7 @@ static int load_change(const char *path, gl_value **out, gl_error *err)
     *out = NULL;
     if (path == NULL) {
         *out = gl_value_null();
-        return *out ? 0 : gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return *out ? 0 : gl_error_nomem(err);
     }
     return gl_input_load(GL_INPUT_CHANGE, "--change", path, out, err);
 }
@@ -142,7 +142,7 @@ int gl_run_inputs_load(gl_run *run, gl_error *err)
         return -1;
     run->policy_path = run->policy_resolved;
     if (opts->blue == NULL || opts->green == NULL)
-        return gl_error_set(err, GL_EXIT_USAGE,
+        return gl_error_set(err, GL_ERR_USAGE,
                             "check needs --blue and --green (conninfo, URI or snapshot file)");
     if (gl_file_read(run->policy_path, GL_POLICY_MAX, &run->policy_text, &run->policy_len, err) != 0) {
         return gl_error_prefix(err, "--policy");
@@ -162,6 +162,6 @@ int gl_run_inputs_load(gl_run *run, gl_error *err)
     if (!run->findings || !run->errors || !run->facts ||
         gl_value_object_set(run->facts, "blue", gl_value_object()) != 0 ||
         gl_value_object_set(run->facts, "green", gl_value_object()) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }

@@ -56,7 +56,7 @@ int gl_run_judge(gl_run *run, gl_error *err)
     bad |= gl_value_object_set(run->input, "waivers", gl_value_copy(run->waiver_list)) != 0;
     bad |= gl_value_object_set(run->input, "errors", gl_value_copy(run->errors)) != 0;
     if (bad)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory building the policy input");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory building the policy input");
     {
         /* Signed decision records name the input by the digest of exactly the
          * bytes --save-input writes. */
@@ -70,7 +70,7 @@ int gl_run_judge(gl_run *run, gl_error *err)
         if (gl_json_write_file(run->input, 1, run->opts->save_input_path, serr, sizeof(serr)) != 0) {
             run->internal = 1;
             if (gl_run_error_push(run, "report", NULL, NULL, serr) != 0)
-                return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+                return gl_error_nomem(err);
         }
     }
     gl_policy_limits_default(&limits);
@@ -82,9 +82,9 @@ int gl_run_judge(gl_run *run, gl_error *err)
         run->decision = hold_decision();
         run->policy_failed = 1;
         if (gl_run_error_push(run, "policy", NULL, NULL, perr) != 0)
-            return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            return gl_error_nomem(err);
     }
     if (run->decision == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }

@@ -102,12 +102,12 @@ int gl_run_findings_order(gl_run *run, gl_error *err)
     char today[16];
 
     if (gl_findings_sort(run->findings) != 0 || gl_findings_assign_ids(run->findings) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     /* waivers mark the findings that fired, before the policy sees them */
     gl_waivers_today(today, sizeof(today));
     if (run->waivers != NULL
             ? gl_waivers_apply(run->waivers, run->findings, today, &run->waiver_list, err) != 0
             : (run->waiver_list = gl_value_array()) == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }

@@ -53,7 +53,7 @@ static int close_on_errors(gl_value *decision, const gl_value *errors)
 int gl_run_outcome(gl_run *run, gl_error *err)
 {
     if (close_on_errors(run->decision, run->errors) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     run->exit_code = gl_action_exit_code(gl_value_object_string(run->decision, "action"));
     if (run->policy_failed)
         run->exit_code = GL_EXIT_CONFIG;
@@ -62,6 +62,6 @@ int gl_run_outcome(gl_run *run, gl_error *err)
     if (run->unavailable)
         run->exit_code = GL_EXIT_UNAVAILABLE;
     if (gl_value_object_set(run->decision, "exit_code", gl_value_int(run->exit_code)) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        return gl_error_nomem(err);
     return 0;
 }

@@ -140,7 +140,7 @@ int gl_run_report_build(gl_run *run, gl_value **out_report, gl_error *err)
     run->errors = NULL;
     if (bad) {
         gl_value_free(report);
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory building the report");
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory building the report");
     }
     *out_report = report;
     return 0;

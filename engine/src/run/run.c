@@ -61,7 +61,7 @@ int gl_run_init(gl_run *run, const gl_check_options *opts, gl_error *err)
     run->t0_ms = gl_time_ms();
     gl_time_rfc3339(run->started_at, sizeof(run->started_at));
     if (uuid4(run->run_id) != 0)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "cannot make a run id: the random source failed "
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot make a run id: the random source failed "
                             "(getrandom: %s); nothing was checked", strerror(errno));
     return 0;
 }

@@ -24,14 +24,14 @@ int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err
     if (gl_target_open(&targets[GL_SIDE_BLUE], GL_SIDE_BLUE, opts->blue, &opts->target, err) != 0)
         goto out;
     if (targets[GL_SIDE_BLUE]->conn == NULL) {
-        gl_error_set(err, GL_EXIT_USAGE, "--target %s is a file: snapshot needs a live server",
+        gl_error_set(err, GL_ERR_USAGE, "--target %s is a file: snapshot needs a live server",
                      opts->blue);
         goto out;
     }
     snap = gl_value_object();
     by_plugin = gl_value_object();
     if (snap == NULL || by_plugin == NULL) {
-        gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+        gl_error_nomem(err);
         goto out;
     }
     for (size_t i = 0; i < plugins.count; i++) {
@@ -45,14 +45,14 @@ int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err
             continue;
         gl_error_clear(&why);
         if (gl_plugin_collect(lp->desc, targets, GL_SIDE_BLUE, config, opts->verbose, &facts, &why) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "plugin %s failed: %s", lp->desc->name, why.message);
+            gl_error_set(err, GL_ERR_INTERNAL, "plugin %s failed: %s", lp->desc->name, why.message);
             goto out;
         }
         entry = gl_value_object();
         if (entry == NULL || gl_value_object_set(entry, "version", gl_value_string(lp->desc->version)) != 0 ||
             gl_value_object_set(entry, "facts", facts) != 0 ||
             gl_value_object_set(by_plugin, lp->desc->name, entry) != 0) {
-            gl_error_set(err, GL_EXIT_INTERNAL, "out of memory");
+            gl_error_nomem(err);
             goto out;
         }
     }

@@ -119,16 +119,16 @@ int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(e));
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read %s: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: it is not a regular file (a FIFO, "
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read %s: it is not a regular file (a FIFO, "
                             "device or directory): give a file", path);
     }
     if ((uintmax_t)st.st_size > max_bytes) {
         close(fd);
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: too large (%ju bytes; the limit is %s)", path,
+        return gl_error_set(err, GL_ERR_TOO_LARGE, "%s: too large (%ju bytes; the limit is %s)", path,
                             (uintmax_t)st.st_size, limit);
     }
     /* Read to end of file, not to st_size: a file that grows is still bounded. */
@@ -138,12 +138,12 @@ int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len
         int e = errno;
         close(fd);
         gl_buf_free(&b);
-        return gl_error_set(err, GL_EXIT_USAGE, "cannot read %s: %s", path, strerror(e));
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read %s: %s", path, strerror(e));
     }
     close(fd);
     if (rc == GL_BUF_TOO_LARGE)
-        return gl_error_set(err, GL_EXIT_USAGE, "%s: too large (more than %s)", path, limit);
+        return gl_error_set(err, GL_ERR_TOO_LARGE, "%s: too large (more than %s)", path, limit);
     if (rc != GL_BUF_OK || (*out = gl_buf_take(&b, out_len)) == NULL)
-        return gl_error_set(err, GL_EXIT_INTERNAL, "out of memory reading %s", path);
+        return gl_error_set(err, GL_ERR_NOMEM, "out of memory reading %s", path);
     return 0;
 }

@@ -11,7 +11,7 @@
 
 /* Formats into a scratch buffer first: an argument may be err->message
  * itself (vsnprintf into its own source is undefined behaviour). */
-int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
+int gl_error_set(gl_error *err, gl_error_class error_class, const char *fmt, ...)
 {
     char msg[sizeof(err->message)];
     va_list ap;
@@ -21,9 +21,14 @@ int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    err->exit_code = exit_code;
+    err->error_class = error_class;
     memcpy(err->message, msg, sizeof(msg));
     return -1;
+}
+
+int gl_error_nomem(gl_error *err)
+{
+    return gl_error_set(err, GL_ERR_NOMEM, "out of memory");
 }
 
 int gl_error_prefix(gl_error *err, const char *fmt, ...)
@@ -55,7 +60,7 @@ int gl_error_prefix(gl_error *err, const char *fmt, ...)
 
 void gl_error_clear(gl_error *err)
 {
-    err->exit_code = 0;
+    err->error_class = GL_ERR_NONE;
     err->message[0] = '\0';
 }
 

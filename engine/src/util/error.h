@@ -1,7 +1,9 @@
 /*
- * error — the per-context error buffer and greenlight's exit codes.
+ * error — the per-context error buffer, its classes and greenlight's exit codes.
  * Functions that fail return -1 after gl_error_set(); the message is one or
- * two sentences that name the input and say what to do.
+ * two sentences that name the input and say what to do, and the class says
+ * what kind of failure it is. Which exit code a class gives is decided in one
+ * place, gl_error_exit_code() (util/exit.c). (libgit2 include/git2/errors.h.)
  */
 #ifndef GL_ERROR_H
 #define GL_ERROR_H
@@ -19,17 +21,33 @@ enum {
     GL_EXIT_CONFIG = 78      /* EX_CONFIG: the policy is broken (error, bad return, budget) */
 };
 
+/* What kind of failure an error is. The decisions (exit 0/1/2) are not errors. */
+typedef enum gl_error_class {
+    GL_ERR_NONE = 0,     /* no error set */
+    GL_ERR_USAGE,        /* a bad flag or input the user must fix */
+    GL_ERR_UNAVAILABLE,  /* a server or service cannot be reached or used now */
+    GL_ERR_NOMEM,        /* out of memory */
+    GL_ERR_TOO_LARGE,    /* an input over its documented size limit */
+    GL_ERR_INTERNAL,     /* a failure after the run started (plugin, I/O, bug) */
+    GL_ERR_CONFIG,       /* the policy is broken (error, bad return, budget) */
+    GL_ERR_AUTH,         /* refused for lack of permission (RDS IAM, a GRANT) */
+    GL_ERR_CONFLICT      /* another actor holds what we need (the deploy lock) */
+} gl_error_class;
+
 typedef struct gl_error {
-    int exit_code;      /* one of GL_EXIT_*, for the CLI */
+    gl_error_class error_class;
     char message[2048];
 } gl_error;
 
-/* Sets the message and exit code; returns -1. The arguments may include
+/* Sets the message and class; returns -1. The arguments may include
  * err->message itself. */
-int gl_error_set(gl_error *err, int exit_code, const char *fmt, ...)
+int gl_error_set(gl_error *err, gl_error_class error_class, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Puts "<formatted prefix>: " before the current message, keeping the exit
- * code; returns -1. e.g. gl_error_prefix(err, "--policy") */
+/* gl_error_set(err, GL_ERR_NOMEM, "out of memory"); returns -1. */
+int gl_error_nomem(gl_error *err);
+/* Puts "<formatted prefix>: " before the current message, keeping the
+ * class; returns -1. The arguments may include err->message itself.
+ * e.g. gl_error_prefix(err, "--policy") */
 int gl_error_prefix(gl_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void gl_error_clear(gl_error *err);
