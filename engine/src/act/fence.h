@@ -11,8 +11,8 @@
  * prepared. Replication workers and walsenders are not client backends and
  * keep running (the apply worker writes through the fence).
  *
- * Errors: -1 after gl_error_set(); GL_EXIT_UNAVAILABLE when the server is
- * unreachable or the connection drops, GL_EXIT_INTERNAL for a failed
+ * Errors: -1 after gl_error_set(); GL_ERR_UNAVAILABLE when the server is
+ * unreachable or the connection drops, GL_ERR_INTERNAL for a failed
  * statement or a deadline passed. `label` ("blue", "green") names the side
  * in every message; passwords never appear.
  */

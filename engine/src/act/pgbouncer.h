@@ -7,10 +7,10 @@
  * entry, RELOADs and RESUMEs. A pooler left paused is visible in SHOW
  * DATABASES (`paused` = 1), so any later run can resume it.
  *
- * Errors: -1 after gl_error_set(); GL_EXIT_UNAVAILABLE when the console
- * cannot be reached, GL_EXIT_USAGE for a configuration greenlight refuses
+ * Errors: -1 after gl_error_set(); GL_ERR_UNAVAILABLE when the console
+ * cannot be reached, GL_ERR_USAGE for a configuration greenlight refuses
  * (session pool mode, unknown database alias, an ini it cannot rewrite),
- * GL_EXIT_INTERNAL otherwise. Messages never carry the conninfo's password.
+ * GL_ERR_INTERNAL otherwise. Messages never carry the conninfo's password.
  */
 #ifndef GL_ACT_PGBOUNCER_H
 #define GL_ACT_PGBOUNCER_H
@@ -35,12 +35,12 @@ typedef struct gl_pgbouncer_db {
 int gl_pgbouncer_connect(gl_pgbouncer **out, const char *admin_conninfo, gl_error *err);
 void gl_pgbouncer_free(gl_pgbouncer *b);
 
-/* SHOW DATABASES row of alias; error (GL_EXIT_USAGE) when there is none. */
+/* SHOW DATABASES row of alias; error (GL_ERR_USAGE) when there is none. */
 int gl_pgbouncer_database(gl_pgbouncer *b, const char *alias, gl_pgbouncer_db *out,
                           gl_error *err);
 
 /*
- * Refuses (GL_EXIT_USAGE) unless clients of alias are pooled per transaction
+ * Refuses (GL_ERR_USAGE) unless clients of alias are pooled per transaction
  * (or statement): the database's pool_mode, else the global one, and no
  * [users] entry in session mode. In session mode PAUSE waits for every client
  * to disconnect, so a switchover would hang.

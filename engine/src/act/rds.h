@@ -31,7 +31,7 @@ void gl_rds_act_print(const gl_rds_deployment *d, FILE *out);
  * SWITCHOVER_FAILED, INVALID_CONFIGURATION or timeout_s, printing each change
  * of status, task or member on progress. *final is the last state seen.
  * Returns 0 only when the switchover completed; otherwise -1 with err saying
- * what happened and what to do (GL_EXIT_INTERNAL: requested but not
+ * what happened and what to do (GL_ERR_INTERNAL: requested but not
  * completed; the API's own exit code when the request failed).
  */
 int gl_rds_act_switchover(gl_rds_client *c, const char *id, int timeout_s, long poll_ms, FILE *progress,

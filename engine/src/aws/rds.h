@@ -8,9 +8,10 @@
  * network errors are retried with exponential backoff and full jitter (at
  * most AWS_MAX_ATTEMPTS attempts, default 5); each attempt has a connect and
  * a total timeout. An AWS error becomes one message that names the error
- * code, says what it means and what to do; GL_EXIT_UNAVAILABLE when the API
- * could not be reached or kept failing, GL_EXIT_USAGE when the request was
- * refused (unknown deployment, wrong state, access denied, bad signature).
+ * code, says what it means and what to do; GL_ERR_UNAVAILABLE when the API
+ * could not be reached or kept failing, GL_ERR_AUTH when the credentials
+ * were refused (access denied, bad signature, unknown or expired key),
+ * GL_ERR_USAGE for any other refusal (unknown deployment, wrong state).
  */
 #ifndef GL_AWS_RDS_H
 #define GL_AWS_RDS_H
@@ -68,7 +69,7 @@ typedef struct gl_rds_client {
  * endpoint (endpoint_url, else https://rds.REGION.amazonaws.com).
  * GREENLIGHT_AWS_CONNECT_TIMEOUT_MS / GREENLIGHT_AWS_TIMEOUT_MS override the
  * per-attempt timeouts; GREENLIGHT_AWS_SIGNER chooses the signer. Errors are
- * GL_EXIT_USAGE.
+ * GL_ERR_USAGE.
  */
 int gl_rds_client_init(gl_rds_client *c, const char *region, const char *endpoint_url, gl_error *err);
 /* Cleanses the credentials. */

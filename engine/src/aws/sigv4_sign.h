@@ -77,10 +77,10 @@ typedef struct gl_aws_sigv4_signature {
 
 /*
  * Signs req with creds. Returns 0 with *out filled (free it with
- * gl_aws_sigv4_signature_free), or -1 with err set: GL_EXIT_USAGE for a
+ * gl_aws_sigv4_signature_free), or -1 with err set: GL_ERR_USAGE for a
  * request that cannot be signed (no Host, a bad date, region or service, a
  * header named X-Amz-Date or Authorization: the signer adds them),
- * GL_EXIT_INTERNAL for out of memory or a failing OpenSSL. No secret ever
+ * GL_ERR_INTERNAL for out of memory or a failing OpenSSL. No secret ever
  * reaches err.
  */
 int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials *creds,

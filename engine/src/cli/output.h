@@ -141,7 +141,7 @@ int gl_cli_output_report(gl_cli_output *o, gl_value *report, int exit_code);
 /* After a verb acted on an authorising report (rds switchover): with
  * --sign-key, a second signed record of kind "outcome" (the gate's record
  * plus `outcome`, what was done and how it ended) appended to --audit-log
- * and written to DIR/outcome.json. 0, or -1 with err (GL_EXIT_INTERNAL). */
+ * and written to DIR/outcome.json. 0, or -1 with err (GL_ERR_INTERNAL). */
 int gl_cli_output_outcome(gl_cli_output *o, const gl_value *report, const gl_value *outcome, gl_error *err);
 
 #endif

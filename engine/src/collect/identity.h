@@ -12,7 +12,7 @@
 int gl_identity_same_database(const gl_value *a, const gl_value *b);
 
 /* 0 when blue and green are distinct (or cannot be told apart for lack of
- * identities); -1 with GL_EXIT_USAGE naming both sides when they are one. */
+ * identities); -1 with GL_ERR_USAGE naming both sides when they are one. */
 int gl_targets_distinct(const gl_target *blue, const gl_target *green, gl_error *err);
 
 #endif

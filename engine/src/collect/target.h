@@ -66,8 +66,8 @@ PGresult *gl_target_exec(gl_target *t, const char *sql);
 
 /*
  * Opens a side. A spec naming an existing regular file is a snapshot;
- * anything else is a conninfo. Errors: GL_EXIT_UNAVAILABLE when the server
- * cannot be reached, GL_EXIT_USAGE for a malformed conninfo or snapshot.
+ * anything else is a conninfo. Errors: GL_ERR_UNAVAILABLE when the server
+ * cannot be reached, GL_ERR_USAGE for a malformed conninfo or snapshot.
  */
 int gl_target_open(gl_target **out, gl_side side, const char *spec,
                    const gl_target_options *opts, gl_error *err);
@@ -79,7 +79,7 @@ void gl_target_free(gl_target *t);
  * reach the same server and database (identity: system identifier, database
  * oid, postmaster start time, data directory, host, port, user, address) or
  * it is refused: a multi-host spec may land on another server. On failure
- * the old connection stays as it was and err says why (GL_EXIT_UNAVAILABLE;
+ * the old connection stays as it was and err says why (GL_ERR_UNAVAILABLE;
  * the password never appears). A snapshot or an abandoned side is refused.
  */
 int gl_target_reopen(gl_target *t, gl_error *err);

@@ -58,8 +58,8 @@ typedef struct gl_deploy_conn {
     char dbname[128];
 } gl_deploy_conn;
 
-/* Connects; GL_EXIT_UNAVAILABLE when the server cannot be reached,
- * GL_EXIT_USAGE for a malformed conninfo. */
+/* Connects; GL_ERR_UNAVAILABLE when the server cannot be reached,
+ * GL_ERR_USAGE for a malformed conninfo. */
 int gl_deploy_connect(gl_deploy_conn *c, const char *side, const char *spec, gl_error *err);
 void gl_deploy_disconnect(gl_deploy_conn *c);
 

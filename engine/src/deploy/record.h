@@ -45,7 +45,7 @@ const char *gl_deploy_state_dir(const char *flag);
  * Takes the deployment lock: creates DIR (0700) when missing, opens DIR/lock
  * and flock()s it exclusively without waiting. Returns 0 with *out_fd (keep it
  * open for the whole verb; gl_deploy_unlock releases), or -1: another process
- * holds it (GL_EXIT_UNAVAILABLE, naming its pid) or DIR is unusable (GL_EXIT_USAGE).
+ * holds it (GL_ERR_CONFLICT, naming its pid) or DIR is unusable (GL_ERR_USAGE).
  */
 int gl_deploy_lock(const char *dir, int *out_fd, gl_error *err);
 void gl_deploy_unlock(int fd);
@@ -53,7 +53,7 @@ void gl_deploy_unlock(int fd);
 /*
  * Loads DIR/deployment.json. Returns 1 with *out NULL when there is no record,
  * 0 with *out (caller frees) when it is valid, -1 when it is unreadable or
- * invalid (GL_EXIT_USAGE; the message names the file, the key and the fix).
+ * invalid (GL_ERR_USAGE; the message names the file, the key and the fix).
  */
 int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err);
 

@@ -9,7 +9,7 @@
 
 /* Finds a pg_dump whose major version is >= blue's: `given` (--pg-dump) or
  * /usr/lib/postgresql/N/bin (newest first), /usr/bin. Writes its path and
- * version ("15.18"). GL_EXIT_USAGE with the fix when none fits. */
+ * version ("15.18"). GL_ERR_USAGE with the fix when none fits. */
 int gl_deploy_find_pg_dump(const char *given, int blue_version_num, char *path, size_t cap,
                            char *version, size_t vcap, gl_error *err);
 

@@ -3,7 +3,7 @@
  * strictly before anything runs: the change (--change), the configuration
  * (--config), waivers (--waivers), snapshots (--blue/--green FILE) and a
  * saved policy input (policy eval --input). Unknown members and wrong kinds
- * are refused (GL_EXIT_USAGE) naming the file, the JSON path and the fix.
+ * are refused (GL_ERR_USAGE) naming the file, the JSON path and the fix.
  * Each format's JSON Schema is share/schema/<format>.schema.json.
  *
  * A path of "-" reads standard input (once per run: a second "-" is refused
@@ -33,7 +33,7 @@ int gl_input_format_of(const char *name);
 
 /* Parses path ("-": standard input) as JSON under max_bytes (0: the JSON
  * default). flag names the option in messages ("--change"). Errors:
- * GL_EXIT_USAGE naming flag and path. */
+ * GL_ERR_USAGE naming flag and path. */
 int gl_input_read_json(const char *flag, const char *path, size_t max_bytes, gl_value **out,
                        gl_error *err);
 

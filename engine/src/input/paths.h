@@ -5,7 +5,7 @@
  * a device or a symbolic link, which a write would replace or follow), and
  * --out must be a directory.
  *
- * Errors: GL_EXIT_USAGE naming the option, the path and the fix.
+ * Errors: GL_ERR_USAGE naming the option, the path and the fix.
  */
 #ifndef GL_PATHS_H
 #define GL_PATHS_H

@@ -7,7 +7,7 @@
  * engine/src/input/ and mirrored by a JSON Schema in share/schema/; the test
  * tests/integration/test_input_schemas.sh proves the two agree.
  *
- * Errors are GL_EXIT_USAGE and read "FILE: $.json.path: what is wrong (the
+ * Errors are GL_ERR_USAGE and read "FILE: $.json.path: what is wrong (the
  * fix)".
  */
 #ifndef GL_SHAPE_H
@@ -49,7 +49,7 @@ struct gl_shape {
 };
 
 /* Checks v against shape. file names the input in messages (e.g.
- * "--change change.json"). Returns 0, or -1 with err set (GL_EXIT_USAGE). */
+ * "--change change.json"). Returns 0, or -1 with err set (GL_ERR_USAGE). */
 int gl_shape_check(const gl_value *v, const gl_shape *shape, const char *file, gl_error *err);
 
 /* The candidate nearest to word by edit distance, or NULL when none is close

@@ -12,7 +12,7 @@
  *    "passed", "failed", "rules", "rules_fired", "percent"}
  *
  * Failure: -1 with err set only when the run could not happen (a PATH that
- * does not exist, no test files: GL_EXIT_USAGE). A test file that does not
+ * does not exist, no test files: GL_ERR_USAGE). A test file that does not
  * load is a failed test, not an error.
  */
 #ifndef GL_SUITE_H

@@ -8,7 +8,7 @@
  * object matching the glob (fnmatch: * ? [...]), through its expiry day
  * (UTC). An expired waiver applies to nothing and is reported as expired.
  *
- * Failure: 0 or -1 with err set (GL_EXIT_USAGE for a bad file).
+ * Failure: 0 or -1 with err set (GL_ERR_USAGE for a bad file).
  */
 #ifndef GL_WAIVER_H
 #define GL_WAIVER_H

@@ -49,7 +49,7 @@ const char *gl_report_format_file(gl_report_format f);
  * each replaced atomically. The github format also appends the Markdown
  * summary to $GITHUB_STEP_SUMMARY when that is set. text_flags apply to text
  * on `out` only; DIR/report.txt has no colour and every finding. Errors (exit
- * code GL_EXIT_INTERNAL) name the file.
+ * code GL_ERR_INTERNAL) name the file.
  */
 int gl_report_write_formats(const gl_value *report, const gl_report_formats *formats,
                             const char *out_dir, FILE *out, int text_flags, gl_error *err);

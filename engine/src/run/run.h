@@ -6,7 +6,7 @@
  *
  * Fail closed: any failure after the arguments were accepted still yields a
  * report whose decision is never `switchover`; the exit code says why
- * (GL_EXIT_UNAVAILABLE, GL_EXIT_INTERNAL) or follows the decision.
+ * (69 unavailable, 70 internal) or follows the decision.
  */
 #ifndef GL_RUN_H
 #define GL_RUN_H
@@ -82,7 +82,7 @@ const char *gl_default_policy_path(void);
  * shipped default; a path (with a '/') or an existing file is taken as is
  * (reading it reports what is wrong with it); a bare name that is not a file
  * here is a shipped policy ("strict" or "strict.lua" -> policies/strict.lua).
- * A bare name that is neither fails with GL_EXIT_USAGE listing the shipped
+ * A bare name that is neither fails with GL_ERR_USAGE listing the shipped
  * policies. 0 or -1.
  */
 int gl_policy_resolve(const char *given, char *out, size_t len, gl_error *err);

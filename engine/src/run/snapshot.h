@@ -11,7 +11,7 @@
 #include "run/run.h"
 
 /* Collects every selected plugin on opts->blue (the one target) and returns
- * the snapshot value. Errors: GL_EXIT_UNAVAILABLE, GL_EXIT_USAGE, GL_EXIT_INTERNAL. */
+ * the snapshot value. Errors: GL_ERR_UNAVAILABLE, GL_ERR_USAGE, GL_ERR_INTERNAL. */
 int gl_snapshot_take(const gl_check_options *opts, gl_value **out, gl_error *err);
 
 #endif

@@ -14,8 +14,8 @@
  * same stages on a gl_run they set up with gl_run_init.
  *
  * Each stage returns 0, or -1 with err set when the run cannot go on: a
- * usage error in inputs (GL_EXIT_USAGE, no report), or out of memory
- * (GL_EXIT_INTERNAL). Failures that still allow a report (a side unavailable,
+ * usage error in inputs (GL_ERR_USAGE, no report), or out of memory
+ * (GL_ERR_INTERNAL). Failures that still allow a report (a side unavailable,
  * a plugin failed, the policy failed) are recorded in run->errors and the
  * run goes on: run->unavailable / run->internal then decide the exit code.
  */
@@ -68,7 +68,7 @@ typedef struct gl_run {
     double t0_ms;
 } gl_run;
 
-/* Starts a run: run id, start time; nothing is allocated. -1 (GL_EXIT_INTERNAL)
+/* Starts a run: run id, start time; nothing is allocated. -1 (GL_ERR_INTERNAL)
  * when the random source for the run id fails; gl_run_free is safe after. */
 int gl_run_init(gl_run *run, const gl_check_options *opts, gl_error *err);
 /* Frees everything the stages made (safe after any stage failed). */
