@@ -39,8 +39,12 @@
 static const char version_sql[] =
     "SELECT pg_catalog.current_setting('server_version_num'), "
     "pg_catalog.current_setting('server_version')";
+/* One read of pg_settings (a view that builds every setting's row each time)
+ * fills settings_nondefault, settings_known and settings_defaults (the
+ * non-internal settings' built-in defaults), in name order. */
 static const char settings_sql[] =
-    "SELECT name, setting, source FROM pg_catalog.pg_settings ORDER BY name COLLATE \"C\"";
+    "SELECT name, setting, source, boot_val, unit, context <> 'internal' "
+    "FROM pg_catalog.pg_settings ORDER BY name COLLATE \"C\"";
 static const char db_role_sql[] =
     "SELECT coalesce(d.datname::text, '') AS database, coalesce(r.rolname::text, '') AS role, "
     "c.cfg FROM pg_catalog.pg_db_role_setting s "
@@ -55,9 +59,6 @@ static const char db_role_sql[] =
 static const char installed_sql[] =
     "SELECT extname::text, extversion FROM pg_catalog.pg_extension "
     "ORDER BY extname::text COLLATE \"C\"";
-static const char defaults_sql[] =
-    "SELECT name, boot_val, unit, source FROM pg_catalog.pg_settings "
-    "WHERE context <> 'internal' ORDER BY name COLLATE \"C\"";
 /* Paths to each extension's default version only: bounded by its version count. */
 static const char update_paths_sql[] =
     "SELECT e.name::text AS name, e.default_version, p.source, p.path "
@@ -75,6 +76,7 @@ typedef struct collect_state {
     gl_value *facts;
     gl_value *a;            /* the object or array being filled */
     gl_value *b;            /* a second one (settings_known beside settings_nondefault) */
+    gl_value *defaults;     /* settings_defaults, stored after extensions_available */
     gl_value *group;        /* available versions of group_name, not yet stored */
     char *group_name;
     int failed;
@@ -101,6 +103,31 @@ static int version_row(void *userdata, int ncols, const char *const *names,
     return 0;
 }
 
+static gl_value *string_or_null(const gl_host *host, const char *value, int is_null)
+{
+    return is_null ? host->value_null() : host->value_string(value);
+}
+
+/* A settings_defaults row: { name, boot_val, unit, source }, as pg_settings says. */
+static int default_row(collect_state *st, const char *const *values, const int *is_null)
+{
+    const gl_host *host = st->host;
+    gl_value *row = host->value_object();
+
+    if (row == NULL)
+        return oom(st);
+    if (host->object_set(row, "name", host->value_string(values[0])) != 0 ||
+        host->object_set(row, "boot_val", string_or_null(host, values[3], is_null[3])) != 0 ||
+        host->object_set(row, "unit", string_or_null(host, values[4], is_null[4])) != 0 ||
+        host->object_set(row, "source", string_or_null(host, values[2], is_null[2])) != 0) {
+        host->value_free(row);
+        return oom(st);
+    }
+    if (host->array_push(st->defaults, row) != 0)
+        return oom(st);
+    return 0;
+}
+
 static int settings_row(void *userdata, int ncols, const char *const *names,
                         const char *const *values, const int *is_null)
 {
@@ -108,10 +135,12 @@ static int settings_row(void *userdata, int ncols, const char *const *names,
     const gl_host *host = st->host;
     gl_value *row;
 
-    if (ncols != 3 || is_null[0])
+    if (ncols != 6 || is_null[0])
         return oom(st);
     if (host->array_push(st->b, host->value_string(values[0])) != 0)
         return oom(st);
+    if (!is_null[5] && strcmp(values[5], "t") == 0 && default_row(st, values, is_null) != 0)
+        return 1;
     if (is_null[2] || !engine_version_source_is_operator(values[2]))
         return 0;
     row = host->value_object();
@@ -249,15 +278,25 @@ out:
     return rc;
 }
 
+/* settings_defaults goes where it always stood among the facts' keys. */
+static int store_defaults(collect_state *st)
+{
+    int rc = st->host->object_set(st->facts, "settings_defaults", st->defaults);
+
+    st->defaults = NULL;
+    return rc != 0 ? oom(st) : 0;
+}
+
 static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
                                   gl_value **out_facts)
 {
-    collect_state st = { ctx, host, NULL, NULL, NULL, NULL, NULL, 0 };
+    collect_state st = { ctx, host, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
     int rc = -1, num = host->server_version_num(ctx, side);
 
     *out_facts = NULL;
     st.facts = host->value_object();
-    if (st.facts == NULL) {
+    st.defaults = host->value_array();
+    if (st.facts == NULL || st.defaults == NULL) {
         oom(&st);
         goto out;
     }
@@ -270,7 +309,7 @@ static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side
                      host->value_object(), NULL, NULL) != 0 ||
         collect_into(&st, side, available_sql, available_row, "extensions_available",
                      host->value_object(), NULL, NULL) != 0 ||
-        engine_version_collect_rows(ctx, host, side, defaults_sql, st.facts, "settings_defaults") != 0 ||
+        store_defaults(&st) != 0 ||
         engine_version_collect_rows(ctx, host, side, update_paths_sql, st.facts,
                             "extension_update_paths") != 0 ||
         engine_version_collect_upgrade(ctx, host, side, num, st.facts) != 0 ||
@@ -281,6 +320,7 @@ static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side
     rc = 0;
 out:
     host->value_free(st.facts);
+    host->value_free(st.defaults);
     return rc;
 }
 
