@@ -165,7 +165,7 @@ int query_regression__import(gl_ctx *ctx, const gl_host *host, gl_side side,
 #define GL_QR_DEFAULT_CONFIDENCE 0.95
 #define GL_QR_DEFAULT_TOLERANCE 1.2
 #define GL_QR_DEFAULT_MIN_EFFECT_MS 0.05
-#define GL_QR_DEFAULT_NOISE_FLOOR 3.0
+#define GL_QR_DEFAULT_NOISE_FLOOR 2.0
 /* The pause between the two timed passes (plus up to half of it at random). */
 #define GL_QR_DEFAULT_PASS_GAP_MS 1000
 
