@@ -13,9 +13,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gl_value *v = NULL;
-    char err[256], msg[1024] = "";
+    char msg[1024] = "";
 
-    if (gl_json_parse((const char *)data, size, &v, err, sizeof(err)) != 0)
+    if (gl_json_parse((const char *)data, size, &v, NULL) != 0)
         return 0;
     if (gl_deploy_record_validate(v, msg, sizeof(msg)) != 0) {
         if (msg[0] == '\0') {

@@ -16,13 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gl_value *v = NULL;
     gl_error err;
-    char perr[256];
     gl_input_format format;
 
     if (size < 1)
         return 0;
     format = (gl_input_format)(data[0] % GL_INPUT_FORMAT_COUNT);
-    if (gl_json_parse((const char *)data + 1, size - 1, &v, perr, sizeof(perr)) != 0)
+    if (gl_json_parse((const char *)data + 1, size - 1, &v, NULL) != 0)
         return 0;
     gl_error_clear(&err);
     if (gl_input_validate(format, v, "--fuzz input.json", &err) != 0 &&

@@ -14,14 +14,14 @@ static void round_trip(const gl_value *v, int pretty)
     size_t len = 0;
     char *text = gl_json_write(v, pretty, &len);
     gl_value *back = NULL;
-    char err[256];
+    gl_error err = {0};
 
     if (text == NULL) {
         fprintf(stderr, "fuzz_json: a parsed value could not be written (pretty=%d)\n", pretty);
         abort();
     }
-    if (gl_json_parse(text, len, &back, err, sizeof(err)) != 0) {
-        fprintf(stderr, "fuzz_json: written JSON does not parse: %s\n%s\n", err, text);
+    if (gl_json_parse(text, len, &back, &err) != 0) {
+        fprintf(stderr, "fuzz_json: written JSON does not parse: %s\n%s\n", err.message, text);
         abort();
     }
     if (!gl_value_equal(v, back)) {
@@ -35,10 +35,10 @@ static void round_trip(const gl_value *v, int pretty)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gl_value *v = NULL, *copy;
-    char err[256];
+    gl_error err = {0};
 
-    if (gl_json_parse((const char *)data, size, &v, err, sizeof(err)) != 0) {
-        if (v != NULL || err[0] == '\0') {
+    if (gl_json_parse((const char *)data, size, &v, &err) != 0) {
+        if (v != NULL || err.message[0] == '\0') {
             fprintf(stderr, "fuzz_json: failed parse left a value or no message\n");
             abort();
         }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gl_value *v = NULL;
     gl_report_formats list;
     gl_error err;
-    char msg[256], *text = NULL, *out = NULL;
+    char *text = NULL, *out = NULL;
     size_t len = 0;
 
     text = malloc(size + 1);
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     (void)gl_report_formats_parse(text, &list, &err);
     free(text);
-    if (gl_json_parse((const char *)data, size, &v, msg, sizeof(msg)) != 0)
+    if (gl_json_parse((const char *)data, size, &v, NULL) != 0)
         return 0;
     for (int f = 0; f < GL_FORMAT_COUNT; f++) {
         if (gl_report_render(v, (gl_report_format)f, f == 0, &out, &len, &err) != 0)

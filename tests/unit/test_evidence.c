@@ -11,8 +11,9 @@
 static char *canon(const char *json)
 {
     gl_value *v = NULL;
-    char err[256], *out;
-    cr_assert_eq(gl_json_parse(json, strlen(json), &v, err, sizeof(err)), 0, "%s", err);
+    gl_error err = {0};
+    char *out;
+    cr_assert_eq(gl_json_parse(json, strlen(json), &v, &err), 0, "%s", err.message);
     out = gl_evidence_canonical(v, NULL);
     cr_assert_not_null(out);
     gl_value_free(v);

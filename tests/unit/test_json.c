@@ -13,9 +13,9 @@
 static gl_value *parse_ok(const char *text)
 {
     gl_value *v = NULL;
-    char err[256] = "";
-    int rc = gl_json_parse(text, strlen(text), &v, err, sizeof(err));
-    cr_assert_eq(rc, 0, "parse of %s failed: %s", text, err);
+    gl_error err = {0};
+    int rc = gl_json_parse(text, strlen(text), &v, &err);
+    cr_assert_eq(rc, 0, "parse of %s failed: %s", text, err.message);
     cr_assert_not_null(v);
     return v;
 }
@@ -23,16 +23,17 @@ static gl_value *parse_ok(const char *text)
 /* Parses text expecting failure; returns the message in a static buffer. */
 static const char *parse_err(const char *text, size_t len)
 {
-    static char err[256];
+    static gl_error err;
     gl_value *v = (gl_value *)1;
     int rc;
 
-    err[0] = '\0';
-    rc = gl_json_parse(text, len, &v, err, sizeof(err));
+    gl_error_clear(&err);
+    rc = gl_json_parse(text, len, &v, &err);
     cr_assert_eq(rc, -1, "parse of %.*s should fail", (int)len, text);
     cr_assert_null(v, "*out is NULL on failure");
-    cr_assert_neq(err[0], '\0', "an error message is written");
-    return err;
+    cr_assert_neq(err.message[0], '\0', "an error message is written");
+    cr_assert_eq(err.error_class, GL_ERR_USAGE, "bad JSON is the input's fault");
+    return err.message;
 }
 
 static char *write_compact(const gl_value *v)
@@ -418,13 +419,15 @@ Test(json, big_object_round_trip)
 
 Test(json, file_round_trip_is_atomic_and_named, .init = make_tmpdir, .fini = remove_tmpdir)
 {
-    char path[128], err[512];
+    char path[128];
+    gl_error e = {0};
+    const char *err = e.message;
     gl_value *v = parse_ok("{\"a\": [1, 2, 3]}"), *back = NULL;
     struct stat st;
 
     snprintf(path, sizeof(path), "%s/out.json", tmpdir);
-    cr_assert_eq(gl_json_write_file(v, 1, path, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(gl_json_parse_file(path, &back, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(gl_json_write_file(v, 1, path, &e), 0, "%s", err);
+    cr_assert_eq(gl_json_parse_file(path, &back, &e), 0, "%s", err);
     cr_assert(gl_value_equal(v, back));
     cr_assert_eq(stat(path, &st), 0);
     cr_assert(S_ISREG(st.st_mode));
@@ -432,8 +435,8 @@ Test(json, file_round_trip_is_atomic_and_named, .init = make_tmpdir, .fini = rem
 
     /* Overwrite: replaced whole, no temp file left behind. */
     gl_value_object_set(v, "b", gl_value_bool(0));
-    cr_assert_eq(gl_json_write_file(v, 0, path, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(gl_json_parse_file(path, &back, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(gl_json_write_file(v, 0, path, &e), 0, "%s", err);
+    cr_assert_eq(gl_json_parse_file(path, &back, &e), 0, "%s", err);
     cr_assert(gl_value_equal(v, back));
     {
         char cmd[256];
@@ -446,12 +449,14 @@ Test(json, file_round_trip_is_atomic_and_named, .init = make_tmpdir, .fini = rem
 
 Test(json, file_errors_name_the_path, .init = make_tmpdir, .fini = remove_tmpdir)
 {
-    char path[128], expect[256], err[512];
+    char path[128], expect[256];
+    gl_error e = {0};
+    const char *err = e.message;
     gl_value *v = (gl_value *)1;
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/missing.json", tmpdir);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(path, &v, &e), -1);
     cr_assert_null(v);
     snprintf(expect, sizeof(expect), "cannot read %s: %s", path, strerror(ENOENT));
     cr_assert_str_eq(err, expect);
@@ -461,7 +466,7 @@ Test(json, file_errors_name_the_path, .init = make_tmpdir, .fini = remove_tmpdir
     cr_assert_not_null(f);
     fputs("{\n  \"a\": 1,\n  \"b\": tru\n}\n", f);
     fclose(f);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(path, &v, &e), -1);
     snprintf(expect, sizeof(expect), "%s: line 3, column ", path);
     cr_assert(strncmp(err, expect, strlen(expect)) == 0, "got: %s", err);
 
@@ -469,18 +474,18 @@ Test(json, file_errors_name_the_path, .init = make_tmpdir, .fini = remove_tmpdir
     f = fopen(path, "w");
     cr_assert_not_null(f);
     fclose(f);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(path, &v, &e), -1);
     cr_assert(strstr(err, path) == err && strstr(err, "empty input") != NULL, "got: %s", err);
 
     /* A directory cannot be read as a file. */
-    cr_assert_eq(gl_json_parse_file(tmpdir, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(tmpdir, &v, &e), -1);
     snprintf(expect, sizeof(expect), "cannot read %s: ", tmpdir);
     cr_assert(strncmp(err, expect, strlen(expect)) == 0, "got: %s", err);
 
     /* Writing into a missing directory fails and names the path. */
     snprintf(path, sizeof(path), "%s/no/such/dir/out.json", tmpdir);
     v = gl_value_int(1);
-    cr_assert_eq(gl_json_write_file(v, 0, path, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_write_file(v, 0, path, &e), -1);
     snprintf(expect, sizeof(expect), "cannot write %s: ", path);
     cr_assert(strncmp(err, expect, strlen(expect)) == 0, "got: %s", err);
     gl_value_free(v);
@@ -488,7 +493,9 @@ Test(json, file_errors_name_the_path, .init = make_tmpdir, .fini = remove_tmpdir
 
 Test(json, files_over_the_limit_are_refused, .init = make_tmpdir, .fini = remove_tmpdir)
 {
-    char path[128], err[512];
+    char path[128];
+    gl_error e = {0};
+    const char *err = e.message;
     gl_value *v = (gl_value *)1;
     FILE *f;
 
@@ -498,14 +505,17 @@ Test(json, files_over_the_limit_are_refused, .init = make_tmpdir, .fini = remove
     cr_assert_not_null(f);
     fclose(f);
     cr_assert_eq(truncate(path, (off_t)GL_JSON_MAX_FILE + 1), 0);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(path, &v, &e), -1);
     cr_assert_null(v);
     cr_assert(strstr(err, path) == err && strstr(err, "too large") != NULL, "got: %s", err);
+    cr_assert_eq(e.error_class, GL_ERR_TOO_LARGE, "the file reader's class is kept");
 }
 
 Test(json, a_pipe_or_a_fifo_is_refused_without_blocking)
 {
-    char err[512], path[64], fifo[] = "/tmp/gl_json_fifo_XXXXXX";
+    char path[64], fifo[] = "/tmp/gl_json_fifo_XXXXXX";
+    gl_error e = {0};
+    const char *err = e.message;
     gl_value *v = NULL;
     int fds[2];
     const char *doc = "{\"from\": \"pipe\"}";
@@ -515,14 +525,14 @@ Test(json, a_pipe_or_a_fifo_is_refused_without_blocking)
     cr_assert_eq(write(fds[1], doc, strlen(doc)), (ssize_t)strlen(doc));
     close(fds[1]);
     snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(path, &v, &e), -1);
     cr_assert(strstr(err, "not a regular file") != NULL, "got: %s", err);
     close(fds[0]);
     /* a FIFO with no writer: refused at once, not a hang */
     cr_assert_not_null(mkdtemp(fifo));
     snprintf(path, sizeof(path), "%s/in.json", fifo);
     cr_assert_eq(mkfifo(path, 0600), 0);
-    cr_assert_eq(gl_json_parse_file(path, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_json_parse_file(path, &v, &e), -1);
     cr_assert_null(v);
     cr_assert(strstr(err, path) != NULL && strstr(err, "not a regular file") != NULL, "got: %s", err);
     unlink(path);

@@ -15,7 +15,8 @@
 #define DEFAULT_POLICY GL_TEST_SOURCE_DIR "/policies/default.lua"
 #define ESCAPE_DIR GL_TEST_SOURCE_DIR "/tests/policy/escape"
 
-static char err[8192];
+static gl_error policy_err;
+static char *const err = policy_err.message; /* the last evaluation's message */
 
 #define F_DOWNGRADE \
     "{\"id\": \"engine_version.downgrade:server\", \"check\": \"engine_version\", " \
@@ -53,9 +54,9 @@ static char err[8192];
 static gl_value *json(const char *text)
 {
     gl_value *v = NULL;
-    char msg[256];
+    gl_error msg = {0};
 
-    cr_assert_eq(gl_json_parse(text, strlen(text), &v, msg, sizeof(msg)), 0, "bad test JSON: %s", msg);
+    cr_assert_eq(gl_json_parse(text, strlen(text), &v, &msg), 0, "bad test JSON: %s", msg.message);
     return v;
 }
 
@@ -91,7 +92,7 @@ static gl_policy_limits test_limits(void)
 static gl_value *decide(gl_value *input)
 {
     gl_value *d = NULL;
-    int rc = gl_policy_evaluate(DEFAULT_POLICY, input, NULL, &d, err, sizeof(err));
+    int rc = gl_policy_evaluate(DEFAULT_POLICY, input, NULL, &d, &policy_err);
 
     cr_assert_eq(rc, 0, "default policy failed: %s", err);
     cr_assert_not_null(d);
@@ -103,7 +104,7 @@ static int run_source(const char *source, gl_value *input, const gl_policy_limit
 {
     gl_value *own = input ? NULL : input_of("[" F_CRITICAL "]", NULL, NULL);
     int rc = gl_policy_evaluate_source(source, strlen(source), "inline.lua", input ? input : own,
-                                       limits, out, err, sizeof(err));
+                                       limits, out, &policy_err);
     gl_value_free(own);
     return rc;
 }
@@ -394,7 +395,7 @@ Test(policy_contract, syntax_error_names_file_and_line)
     f = fdopen(fd, "w");
     fputs("return {\n  name = 'broken',\n  rules = { a = function( end }\n}\n", f);
     fclose(f);
-    cr_assert_eq(gl_policy_evaluate(path, in, NULL, &d, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_evaluate(path, in, NULL, &d, &policy_err), -1);
     cr_assert_null(d);
     cr_assert(strstr(err, ":3:") != NULL, "%s", err);
     cr_assert(strstr(err, "gl_policy_syntax_") != NULL, "%s", err);
@@ -408,7 +409,7 @@ Test(policy_contract, missing_policy_file_fails)
 {
     gl_value *in = input_of("[]", NULL, NULL), *d = NULL;
 
-    cr_assert_eq(gl_policy_evaluate("/nonexistent/policy.lua", in, NULL, &d, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_evaluate("/nonexistent/policy.lua", in, NULL, &d, &policy_err), -1);
     cr_assert(strstr(err, "/nonexistent/policy.lua") != NULL, "%s", err);
     gl_value_free(in);
 }
@@ -653,7 +654,7 @@ Test(sandbox, hostile_policies_never_decide)
         fclose(f);
         first[strcspn(first, "\n")] = '\0';
 
-        cr_assert_eq(gl_policy_evaluate(path, in, &l, &d, err, sizeof(err)), -1,
+        cr_assert_eq(gl_policy_evaluate(path, in, &l, &d, &policy_err), -1,
                      "%s returned a decision", ent->d_name);
         cr_assert_null(d);
         cr_assert_neq(err[0], '\0', "%s: no message", ent->d_name);

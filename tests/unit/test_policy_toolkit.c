@@ -18,14 +18,15 @@
 
 #define POLICIES GL_TEST_SOURCE_DIR "/policies"
 
-static char err[8192];
+static gl_error policy_err;
+static char *const err = policy_err.message; /* the last evaluation's message */
 
 static gl_value *json(const char *text)
 {
     gl_value *v = NULL;
-    char msg[256];
+    gl_error msg = {0};
 
-    cr_assert_eq(gl_json_parse(text, strlen(text), &v, msg, sizeof(msg)), 0, "bad test JSON: %s (%s)", msg, text);
+    cr_assert_eq(gl_json_parse(text, strlen(text), &v, &msg), 0, "bad test JSON: %s (%s)", msg.message, text);
     return v;
 }
 
@@ -54,7 +55,7 @@ static char *read_all(const char *path)
 static int eval_source(const char *src, const char *input_json, const gl_policy_limits *limits, gl_value **d)
 {
     gl_value *in = json(input_json);
-    int rc = gl_policy_evaluate_source(src, strlen(src), "inline.lua", in, limits, d, err, sizeof(err));
+    int rc = gl_policy_evaluate_source(src, strlen(src), "inline.lua", in, limits, d, &policy_err);
 
     gl_value_free(in);
     return rc;
@@ -76,7 +77,7 @@ Test(trace, lists_every_rule_with_its_verdicts_or_none)
     cr_assert(fd >= 0);
     close(fd);
     write_file(path, src);
-    cr_assert_eq(gl_policy_evaluate_ex(path, in, NULL, &d, &trace, &stats, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(gl_policy_evaluate_ex(path, in, NULL, &d, &trace, &stats, &policy_err), 0, "%s", err);
     char *text = gl_json_write(trace, 0, NULL);
     cr_assert_str_eq(text, "{\"policy\":\"traced\",\"rules\":["
                            "{\"rule\":\"loud\",\"verdicts\":[{\"action\":\"hold\",\"message\":\"one\",\"findings\":[\"a:b\"]},"
@@ -104,6 +105,7 @@ Test(budgets, output_cap_stops_huge_reasons)
                              "  return gl.hold(string.rep('x', 20000)) end } }", "{}", &l, &d), -1);
     cr_assert_null(d);
     cr_assert(strstr(err, "output budget of 10000 bytes exceeded in rule 'big'"), "%s", err);
+    cr_assert_eq(policy_err.error_class, GL_ERR_CONFIG, "a policy over its budget is a broken policy (78)");
     /* many small reasons count too */
     cr_assert_eq(eval_source("return { name = 'x', rules = { many = function()\n"
                              "  local v = {} for i = 1, 1000 do v[i] = gl.hold('h') end return v end } }",
@@ -251,26 +253,26 @@ Test(data, lua_tables_become_sorted_json)
     cr_assert(fd >= 0);
     close(fd);
     write_file(path, "return { zeta = { 1, 2.5, 'three', true }, alpha = { nested = gl.null, empty = {} } }");
-    cr_assert_eq(gl_policy_load_data(path, NULL, &v, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(gl_policy_load_data(path, NULL, &v, &policy_err), 0, "%s", err);
     char *text = gl_json_write(v, 0, NULL);
     cr_assert_str_eq(text, "{\"alpha\":{\"empty\":[],\"nested\":null},\"zeta\":[1,2.5,\"three\",true]}");
     free(text);
     gl_value_free(v);
 
     write_file(path, "return { f = function() end }");
-    cr_assert_eq(gl_policy_load_data(path, NULL, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_load_data(path, NULL, &v, &policy_err), -1);
     cr_assert(strstr(err, "a function cannot be test data"), "%s", err);
     write_file(path, "local t = {} t.self = t return t");
-    cr_assert_eq(gl_policy_load_data(path, NULL, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_load_data(path, NULL, &v, &policy_err), -1);
     cr_assert(strstr(err, "nested deeper than"), "%s", err);
     write_file(path, "return { 1, 2, x = 3 }");
-    cr_assert_eq(gl_policy_load_data(path, NULL, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_load_data(path, NULL, &v, &policy_err), -1);
     cr_assert(strstr(err, "mixes string and integer keys"), "%s", err);
     write_file(path, "os.execute('true') return {}");
-    cr_assert_eq(gl_policy_load_data(path, NULL, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_load_data(path, NULL, &v, &policy_err), -1);
     cr_assert(strstr(err, "global 'os'"), "%s", err);
     write_file(path, "while true do end");
-    cr_assert_eq(gl_policy_load_data(path, NULL, &v, err, sizeof(err)), -1);
+    cr_assert_eq(gl_policy_load_data(path, NULL, &v, &policy_err), -1);
     cr_assert(strstr(err, "instruction budget"), "%s", err);
     unlink(path);
 }
@@ -341,7 +343,7 @@ Test(changes, default_policy_holds_on_undeclared_and_unrealised)
 {
     gl_value *in = json(CHANGE_INPUT), *d = NULL, *trace = NULL;
 
-    cr_assert_eq(gl_policy_evaluate_ex(POLICIES "/default.lua", in, NULL, &d, &trace, NULL, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(gl_policy_evaluate_ex(POLICIES "/default.lua", in, NULL, &d, &trace, NULL, &policy_err), 0, "%s", err);
     cr_assert_str_eq(gl_value_object_string(d, "action"), "hold");
     char *fired = gl_json_write(gl_value_object_get(d, "rules_fired"), 0, NULL);
     /* the waived index drop is not held; the replication finding is no change */
@@ -548,7 +550,7 @@ Test(determinism, same_input_gives_byte_identical_decision_and_trace)
         char *first = NULL;
         for (int run = 0; run < 3; run++) {
             gl_value *in = json(text), *d = NULL, *trace = NULL, *both = gl_value_object();
-            cr_assert_eq(gl_policy_evaluate_ex(policies[p], in, NULL, &d, &trace, NULL, err, sizeof(err)), 0, "%s", err);
+            cr_assert_eq(gl_policy_evaluate_ex(policies[p], in, NULL, &d, &trace, NULL, &policy_err), 0, "%s", err);
             gl_value_object_set(both, "decision", d);
             gl_value_object_set(both, "trace", trace);
             char *out = gl_json_write(both, 1, NULL);

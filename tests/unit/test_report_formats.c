@@ -27,8 +27,8 @@ static const char REPORT[] =
 static gl_value *report(void)
 {
     gl_value *v = NULL;
-    char err[256];
-    cr_assert_eq(gl_json_parse(REPORT, strlen(REPORT), &v, err, sizeof(err)), 0, "%s", err);
+    gl_error jerr = {0};
+    cr_assert_eq(gl_json_parse(REPORT, strlen(REPORT), &v, &jerr), 0, "%s", jerr.message);
     return v;
 }
 
@@ -110,8 +110,8 @@ Test(formats, sarif_maps_levels_and_indexes_rules)
 {
     char *out = render(GL_FORMAT_SARIF);
     gl_value *doc = NULL;
-    char err[256];
-    cr_assert_eq(gl_json_parse(out, strlen(out), &doc, err, sizeof(err)), 0, "%s", err);
+    gl_error jerr = {0};
+    cr_assert_eq(gl_json_parse(out, strlen(out), &doc, &jerr), 0, "%s", jerr.message);
     const gl_value *run = gl_value_array_at(gl_value_object_get(doc, "runs"), 0);
     const gl_value *results = gl_value_object_get(run, "results");
     const gl_value *rules = gl_value_object_get(gl_value_object_get(gl_value_object_get(run, "tool"), "driver"), "rules");

@@ -88,8 +88,8 @@ int gl_cli_report(int argc, char **argv)
         return gl_cli_fail("report", GL_EXIT_USAGE, "report needs --from FILE (a report.json)");
     if (gl_cli_output_validate(&output, &err) != 0)
         return gl_cli_fail("report", GL_EXIT_USAGE, err.message);
-    if (gl_json_parse_file(from, &report, msg, sizeof(msg)) != 0)
-        return gl_cli_fail("report", GL_EXIT_USAGE, msg);
+    if (gl_json_parse_file(from, &report, &err) != 0)
+        return gl_cli_fail("report", GL_EXIT_USAGE, err.message);
     if (check_report(report, from, &err) != 0) {
         gl_value_free(report);
         return gl_cli_fail("report", GL_EXIT_USAGE, err.message);

@@ -102,7 +102,7 @@ static int write_record(gl_cli_output *o, const gl_value *report, const gl_value
 {
     gl_evidence_key *key = NULL;
     gl_value *record = NULL, *env = NULL;
-    char *line = NULL, path[4096], msg[1024];
+    char *line = NULL, path[4096];
     size_t len = 0;
     int rc = -1;
 
@@ -128,8 +128,8 @@ static int write_record(gl_cli_output *o, const gl_value *report, const gl_value
         }
         line[len++] = '\n';
         snprintf(path, sizeof(path), "%s/%s", o->out_dir, file);
-        if (gl_file_write_atomic(path, line, len, msg, sizeof(msg)) != 0) {
-            gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
+        if (gl_file_write_atomic(path, line, len, err) != 0) {
+            gl_error_set(err, GL_ERR_INTERNAL, "%s", err->message);
             goto out;
         }
     }

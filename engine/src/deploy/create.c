@@ -193,7 +193,7 @@ static int save_baseline(create_run *r, gl_error *err)
 {
     gl_check_options co;
     gl_value *snap = NULL;
-    char path[4096], msg[1024], *lo = NULL;
+    char path[4096], *lo = NULL;
     int rc = -1;
 
     gl_check_options_default(&co);
@@ -204,8 +204,8 @@ static int save_baseline(create_run *r, gl_error *err)
     if (gl_snapshot_take(&co, &snap, err) != 0)
         goto out;
     snprintf(path, sizeof(path), "%s/schema-at-create.json", r->opts->state_dir);
-    if (gl_json_write_file(snap, 0, path, msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, msg);
+    if (gl_json_write_file(snap, 0, path, err) != 0) {
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, err->message);
         goto out;
     }
     if (gl_deploy_sql_value(&r->blue, "counting large objects",

@@ -77,7 +77,7 @@ int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, cons
 {
     const gl_value *pgb = gl_value_object_get(rec, "pgbouncer");
     gl_value *config = NULL, *ep = NULL, *plugins, *repl;
-    char path[4096], msg[512];
+    char path[4096];
     int rc = -1;
 
     if (out_path != NULL)
@@ -106,8 +106,8 @@ int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, cons
         gl_error_set(err, GL_ERR_USAGE, "--state %s: path too long", state_dir);
         goto out;
     }
-    if (gl_json_write_file(config, 1, path, msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_ERR_USAGE, "%s", msg);
+    if (gl_json_write_file(config, 1, path, err) != 0) {
+        gl_error_set(err, GL_ERR_USAGE, "%s", err->message);
         goto out;
     }
     if (out_path != NULL) {

@@ -288,11 +288,11 @@ int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err)
         size_t len = 0;
         if (gl_file_read(path, RECORD_MAX, &text, &len, err) != 0)
             return -1;
-        if (gl_json_parse(text, len, &rec, msg, sizeof(msg)) != 0) {
+        if (gl_json_parse(text, len, &rec, err) != 0) {
             free(text);
             return gl_error_set(err, GL_ERR_USAGE,
                                 "deployment record %s is not valid JSON: %s (restore it, or remove "
-                                "it and run `greenlight deploy status` with --blue/--green)", path, msg);
+                                "it and run `greenlight deploy status` with --blue/--green)", path, err->message);
         }
         free(text);
     }

@@ -26,7 +26,7 @@ static int last_record(int fd, const char *path, int64_t *seq, char prev_hex[65]
 {
     struct stat st;
     size_t window, start = 0, end;
-    char *buf = NULL, msg[256];
+    char *buf = NULL;
     gl_value *env = NULL;
     int rc = -1;
 
@@ -62,7 +62,7 @@ static int last_record(int fd, const char *path, int64_t *seq, char prev_hex[65]
         goto out;
     }
     gl_sha256_hex(buf + start, end - start, prev_hex);
-    if (gl_json_parse(buf + start, end - start, &env, msg, sizeof(msg)) != 0 ||
+    if (gl_json_parse(buf + start, end - start, &env, err) != 0 ||
         gl_value_kind_of(gl_value_object_get(gl_value_object_get(env, "record"), "seq")) != GL_VALUE_INT) {
         gl_error_set(err, GL_ERR_INTERNAL,
                      "the audit log %s: its last line is not a greenlight log record: refusing to extend it", path);
@@ -190,7 +190,8 @@ static void print_verdict(FILE *to, const char *path, const char *key_id, size_t
 /* as_log: the file is a log even when it holds one line (--log). */
 static int verify_path(const char *path, gl_evidence_key *pub, FILE *to, int as_log, gl_error *err)
 {
-    char *text = NULL, why[2048], msg[256], prev_hex[65] = "", key_id[17];
+    char *text = NULL, why[2048], prev_hex[65] = "", key_id[17];
+    gl_error jerr;
     size_t len = 0, pos = 0, lineno = 0, records = 0, problems = 0;
     int64_t prev_seq = 0, single_seq = 0;
     int chained = -1, single;
@@ -229,8 +230,8 @@ static int verify_path(const char *path, gl_evidence_key *pub, FILE *to, int as_
             problems++;
             continue;
         }
-        if (gl_json_parse(line, line_len, &env, msg, sizeof(msg)) != 0) {
-            fprintf(to, "%s:%zu: not valid JSON (%s): the record was edited or cut\n", path, lineno, msg);
+        if (gl_json_parse(line, line_len, &env, &jerr) != 0) {
+            fprintf(to, "%s:%zu: not valid JSON (%s): the record was edited or cut\n", path, lineno, jerr.message);
             problems++;
             snprintf(prev_hex, sizeof(prev_hex), "%s", here);
             prev_seq++;
@@ -277,7 +278,7 @@ int gl_evidence_verify_file(const char *path, gl_evidence_key *pub, FILE *to, gl
 /* The seq and canonical bytes of a one-record file's envelope. */
 static int read_one_record(const char *path, int64_t *seq, char **canonical, gl_error *err)
 {
-    char *text = NULL, msg[256];
+    char *text = NULL;
     size_t len = 0, clen = 0;
     gl_value *env = NULL;
     const gl_value *seqv;
@@ -286,8 +287,8 @@ static int read_one_record(const char *path, int64_t *seq, char **canonical, gl_
     *canonical = NULL;
     if (gl_file_read(path, LOG_LINE_MAX, &text, &len, err) != 0)
         return -1;
-    if (gl_json_parse(text, len, &env, msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_ERR_USAGE, "%s is not one decision record (%s)", path, msg);
+    if (gl_json_parse(text, len, &env, err) != 0) {
+        gl_error_set(err, GL_ERR_USAGE, "%s is not one decision record (%s)", path, err->message);
         goto out;
     }
     seqv = gl_value_object_get(gl_value_object_get(env, "record"), "seq");
@@ -312,7 +313,7 @@ out:
 int gl_evidence_verify_in_log(const char *record_path, const char *log_path, gl_evidence_key *pub, FILE *to,
                               gl_error *err)
 {
-    char *want = NULL, *text = NULL, msg[256];
+    char *want = NULL, *text = NULL;
     size_t len = 0, pos = 0, lineno = 0;
     int64_t seq = 0;
     int rc, found = 0;
@@ -335,7 +336,7 @@ int gl_evidence_verify_in_log(const char *record_path, const char *log_path, gl_
         gl_value *env = NULL;
 
         lineno++;
-        if (gl_json_parse(text + pos, line_len, &env, msg, sizeof(msg)) == 0)
+        if (gl_json_parse(text + pos, line_len, &env, NULL) == 0)
             have = gl_evidence_canonical(env, &hlen);
         gl_value_free(env);
         pos += line_len + 1;

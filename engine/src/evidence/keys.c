@@ -221,7 +221,7 @@ out:
 int gl_evidence_policy_sign(const char *policy_path, const char *key_path, gl_error *err)
 {
     gl_evidence_key *key = NULL;
-    char *text = NULL, *sig = NULL, sig_path[4096], msg[1024], line[128];
+    char *text = NULL, *sig = NULL, sig_path[4096], line[128];
     size_t len = 0;
     int rc = -1;
 
@@ -237,8 +237,8 @@ int gl_evidence_policy_sign(const char *policy_path, const char *key_path, gl_er
         goto out;
     }
     snprintf(line, sizeof(line), "%s\n", sig);
-    if (gl_file_write_atomic(sig_path, line, strlen(line), msg, sizeof(msg)) != 0) {
-        gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
+    if (gl_file_write_atomic(sig_path, line, strlen(line), err) != 0) {
+        gl_error_set(err, GL_ERR_INTERNAL, "%s", err->message);
         goto out;
     }
     rc = 0;

@@ -411,8 +411,6 @@ static int read_stdin(const char *flag, size_t max_bytes, char **out, size_t *ou
 int gl_input_read_json(const char *flag, const char *path, size_t max_bytes, gl_value **out,
                        gl_error *err)
 {
-    char msg[1024];
-
     *out = NULL;
     if (path != NULL && strcmp(path, "-") == 0) {
         char *text = NULL;
@@ -420,14 +418,14 @@ int gl_input_read_json(const char *flag, const char *path, size_t max_bytes, gl_
         int rc;
         if (read_stdin(flag, max_bytes ? max_bytes : GL_JSON_MAX_FILE, &text, &len, err) != 0)
             return -1;
-        rc = gl_json_parse(text, len, out, msg, sizeof(msg));
+        rc = gl_json_parse(text, len, out, err);
         free(text);
         if (rc != 0)
-            return gl_error_set(err, GL_ERR_USAGE, "%s - (standard input): %s", flag, msg);
+            return gl_error_set(err, GL_ERR_USAGE, "%s - (standard input): %s", flag, err->message);
         return 0;
     }
-    if (gl_json_parse_file_limit(path, max_bytes, out, msg, sizeof(msg)) != 0)
-        return gl_error_set(err, GL_ERR_USAGE, "%s: %s", flag, msg);
+    if (gl_json_parse_file_limit(path, max_bytes, out, err) != 0)
+        return gl_error_set(err, GL_ERR_USAGE, "%s: %s", flag, err->message);
     return 0;
 }
 

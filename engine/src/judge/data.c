@@ -44,7 +44,7 @@ static int load_protected(lua_State *L)
 }
 
 int gl_policy_load_data(const char *path, const gl_policy_limits *limits, gl_value **out,
-                        char *errbuf, size_t errlen)
+                        gl_error *err)
 {
     gl_judge judge;
     data_load d;
@@ -58,22 +58,22 @@ int gl_policy_load_data(const char *path, const gl_policy_limits *limits, gl_val
     d.path = path;
     L = gl_judge__state_new(&judge);
     if (L == NULL) {
-        snprintf(errbuf, errlen, "cannot create a Lua state (out of memory)");
+        gl_error_set(err, GL_ERR_NOMEM, "cannot create a Lua state (out of memory)");
         return -1;
     }
     lua_pushcfunction(L, gl_judge__msghandler);
     lua_pushcfunction(L, load_protected);
     lua_pushlightuserdata(L, &d);
     status = lua_pcall(L, 1, 0, 1);
-    if (gl_judge__budget_message(&judge, errbuf, errlen))
+    if (gl_judge__budget_message(&judge, err))
         goto out;
     if (status != LUA_OK) {
-        snprintf(errbuf, errlen, "%s: %s", path,
+        gl_error_set(err, GL_ERR_USAGE, "%s: %s", path,
                  lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "failed");
         goto out;
     }
     if (d.message[0] != '\0') {
-        snprintf(errbuf, errlen, "%s", d.message);
+        gl_error_set(err, GL_ERR_USAGE, "%s", d.message);
         goto out;
     }
     *out = d.result;

@@ -32,19 +32,18 @@ static int child_evaluate(gl_ctx *ctx, void *arg, gl_value **out)
     const eval_args *a = arg;
     gl_value *decision = NULL, *trace = NULL, *stats = NULL;
     gl_policy_stats st = {0, 0, 0.0};
-    char msg[2048];
+    gl_error msg;
     int rc;
 
     (void)ctx;
     *out = gl_value_object();
     if (*out == NULL)
         return -1;
-    rc = a->path != NULL ? gl_policy_evaluate_ex(a->path, a->input, a->limits, &decision, &trace, &st, msg,
-                                                 sizeof(msg))
+    rc = a->path != NULL ? gl_policy_evaluate_ex(a->path, a->input, a->limits, &decision, &trace, &st, &msg)
                          : gl_policy_evaluate_source(a->source, a->len, a->chunkname, a->input, a->limits,
-                                                     &decision, msg, sizeof(msg));
+                                                     &decision, &msg);
     if (rc != 0)
-        return gl_value_object_set(*out, "error", gl_value_string(msg));
+        return gl_value_object_set(*out, "error", gl_value_string(msg.message));
     if (gl_value_object_set(*out, "decision", decision) != 0) {
         gl_value_free(trace);
         return -1;
@@ -61,7 +60,7 @@ static int child_evaluate(gl_ctx *ctx, void *arg, gl_value **out)
 
 /* Runs a->... in a child killed past the wall budget; *result as the child
  * sent it, with a decision that has an action. */
-static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size_t errlen)
+static int evaluate_in_child(eval_args *a, gl_value **result, gl_error *err)
 {
     gl_policy_limits lim;
     gl_target *none[2] = {NULL, NULL};
@@ -81,8 +80,7 @@ static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size
     }
     a->limits = &lim;
     if (config == NULL) {
-        snprintf(errbuf, errlen, "out of memory");
-        return -1;
+        return gl_error_nomem(err);
     }
     gl_error_clear(&why);
     gl_ctx_init(&ctx, "policy", none, config, NULL, 0);
@@ -91,18 +89,18 @@ static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size
     gl_ctx_destroy(&ctx);
     gl_value_free(config);
     if (rc == GL_ISOLATE_TIMED_OUT) {
-        snprintf(errbuf, errlen, "%s: wall-clock budget of %u ms exceeded: the evaluation was killed (one "
+        gl_error_set(err, GL_ERR_CONFIG, "%s: wall-clock budget of %u ms exceeded: the evaluation was killed (one "
                  "long call into C from Lua, which the instruction budget cannot stop)", a->chunkname, lim.wall_ms);
         return -1;
     }
     if (rc != 0) {
-        snprintf(errbuf, errlen, "%s: the evaluation's process %s", a->chunkname, why.message);
+        gl_error_set(err, GL_ERR_INTERNAL, "%s: the evaluation's process %s", a->chunkname, why.message);
         return -1;
     }
     if (gl_value_object_string(*result, "error") != NULL) {
-        snprintf(errbuf, errlen, "%s", gl_value_object_string(*result, "error"));
+        gl_error_set(err, GL_ERR_CONFIG, "%s", gl_value_object_string(*result, "error"));
     } else if (gl_value_object_string(gl_value_object_get(*result, "decision"), "action") == NULL) {
-        snprintf(errbuf, errlen, "%s: the evaluation returned no decision", a->chunkname);
+        gl_error_set(err, GL_ERR_CONFIG, "%s: the evaluation returned no decision", a->chunkname);
     } else {
         return 0;
     }
@@ -112,35 +110,33 @@ static int evaluate_in_child(eval_args *a, gl_value **result, char *errbuf, size
 }
 
 /* A copy of result[key] into *out; -1 (out of memory) when it cannot be made. */
-static int take(const gl_value *result, const char *key, gl_value **out, char *errbuf, size_t errlen)
+static int take(const gl_value *result, const char *key, gl_value **out, gl_error *err)
 {
     *out = gl_value_copy(gl_value_object_get(result, key));
     if (*out != NULL)
         return 0;
-    snprintf(errbuf, errlen, "out of memory");
-    return -1;
+    return gl_error_nomem(err);
 }
 
 int gl_policy_evaluate_killable(const char *source, size_t len, const char *chunkname,
                                 const gl_value *input, const gl_policy_limits *limits,
-                                gl_value **out_decision, char *errbuf, size_t errlen)
+                                gl_value **out_decision, gl_error *err)
 {
     eval_args a = {NULL, source, len, chunkname, input, limits};
     gl_value *result = NULL;
     int rc;
 
     *out_decision = NULL;
-    if (evaluate_in_child(&a, &result, errbuf, errlen) != 0)
+    if (evaluate_in_child(&a, &result, err) != 0)
         return -1;
-    rc = take(result, "decision", out_decision, errbuf, errlen);
+    rc = take(result, "decision", out_decision, err);
     gl_value_free(result);
     return rc;
 }
 
 int gl_policy_evaluate_ex_killable(const char *policy_path, const gl_value *input,
                                    const gl_policy_limits *limits, gl_value **out_decision,
-                                   gl_value **out_trace, gl_policy_stats *out_stats, char *errbuf,
-                                   size_t errlen)
+                                   gl_value **out_trace, gl_policy_stats *out_stats, gl_error *err)
 {
     eval_args a = {policy_path, NULL, 0, policy_path, input, limits};
     gl_value *result = NULL;
@@ -151,7 +147,7 @@ int gl_policy_evaluate_ex_killable(const char *policy_path, const gl_value *inpu
     *out_decision = NULL;
     *out_trace = NULL;
     memset(out_stats, 0, sizeof(*out_stats));
-    if (evaluate_in_child(&a, &result, errbuf, errlen) != 0) {
+    if (evaluate_in_child(&a, &result, err) != 0) {
         out_stats->duration_ms = gl_time_ms() - t0;
         return -1;
     }
@@ -159,8 +155,8 @@ int gl_policy_evaluate_ex_killable(const char *policy_path, const gl_value *inpu
     out_stats->instructions = (uint64_t)gl_value_get_int(gl_value_object_get(st, "instructions"));
     out_stats->memory_peak = (size_t)gl_value_get_int(gl_value_object_get(st, "memory_peak"));
     out_stats->duration_ms = gl_value_get_number(gl_value_object_get(st, "duration_ms"));
-    rc = take(result, "decision", out_decision, errbuf, errlen);
-    if (rc == 0 && (rc = take(result, "trace", out_trace, errbuf, errlen)) != 0) {
+    rc = take(result, "decision", out_decision, err);
+    if (rc == 0 && (rc = take(result, "trace", out_trace, err)) != 0) {
         gl_value_free(*out_decision);
         *out_decision = NULL;
     }

@@ -77,7 +77,7 @@ void gl_judge__open_sandbox(lua_State *L);
 int gl_judge__msghandler(lua_State *L);
 /* Writes the budget message ("instruction budget of ... exceeded ...") when a
  * budget tripped; returns 1 if so, 0 otherwise. */
-int gl_judge__budget_message(const gl_judge *j, char *buf, size_t len);
+int gl_judge__budget_message(const gl_judge *j, gl_error *err);
 /* Pushes a read-only proxy of the table at idx (library tables). */
 void gl_judge__push_readonly(lua_State *L, int idx, const char *what);
 

@@ -385,7 +385,7 @@ static int reason_cmp(const gl_value *a, const gl_value *b)
 }
 
 /* Outside Lua: the results table at the top becomes the decision. */
-static int build_decision(lua_State *L, const gl_judge *j, gl_value **out, char *errbuf, size_t errlen)
+static int build_decision(lua_State *L, const gl_judge *j, gl_value **out, gl_error *err)
 {
     int results = lua_gettop(L), reasons_idx, rc = -1, best = 0, set;
     gl_value *decision = gl_value_object(), *reasons = gl_value_array(), *fired = NULL;
@@ -457,7 +457,7 @@ static int build_decision(lua_State *L, const gl_judge *j, gl_value **out, char 
     rc = 0;
 out:
     if (rc != 0)
-        snprintf(errbuf, errlen, "out of memory while building the decision");
+        gl_error_set(err, GL_ERR_NOMEM, "out of memory while building the decision");
     gl_value_free(decision);
     gl_value_free(reasons);
     gl_value_free(fired);
@@ -561,7 +561,7 @@ out:
 
 static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits *limits,
                     gl_value **out_decision, gl_value **out_trace, gl_policy_stats *stats,
-                    char *errbuf, size_t errlen)
+                    gl_error *err)
 {
     gl_judge judge;
     lua_State *L;
@@ -571,8 +571,7 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
     *out_decision = NULL;
     if (out_trace != NULL)
         *out_trace = NULL;
-    if (errlen > 0)
-        errbuf[0] = '\0';
+    gl_error_clear(err);
     memset(&judge, 0, sizeof(judge));
     gl_judge__limits_resolve(&judge.limits, limits);
     judge.input = input;
@@ -581,12 +580,12 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
     if (stats != NULL)
         memset(stats, 0, sizeof(*stats));
     if (input == NULL || gl_value_kind_of(input) != GL_VALUE_OBJECT) {
-        snprintf(errbuf, errlen, "the policy input must be an object");
+        gl_error_set(err, GL_ERR_INTERNAL, "the policy input must be an object");
         return -1;
     }
     L = gl_judge__state_new(&judge);
     if (L == NULL) {
-        snprintf(errbuf, errlen, "cannot create a Lua state (out of memory)");
+        gl_error_set(err, GL_ERR_NOMEM, "cannot create a Lua state (out of memory)");
         return -1;
     }
     /* Checked before any Lua runs: the proxies would read a huge input
@@ -594,13 +593,13 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
      * same walk indexes the findings for gl.findings. */
     status = gl_judge__prepare_input(&judge);
     if (status > 0) {
-        snprintf(errbuf, errlen, "input budget of %zu bytes exceeded: the policy input is too large",
+        gl_error_set(err, GL_ERR_CONFIG, "input budget of %zu bytes exceeded: the policy input is too large",
                  judge.limits.input_bytes);
         goto out;
     }
     if (status < 0) {
-        if (!gl_judge__budget_message(&judge, errbuf, errlen))
-            snprintf(errbuf, errlen, "out of memory while indexing the findings");
+        if (!gl_judge__budget_message(&judge, err))
+            gl_error_set(err, GL_ERR_NOMEM, "out of memory while indexing the findings");
         goto out;
     }
 
@@ -609,22 +608,22 @@ static int evaluate(evaluation *e, const gl_value *input, const gl_policy_limits
     lua_pushlightuserdata(L, e);
     status = lua_pcall(L, 1, 1, 1);
 
-    if (gl_judge__budget_message(&judge, errbuf, errlen))
+    if (gl_judge__budget_message(&judge, err))
         goto out;
     if (status != LUA_OK) {
-        snprintf(errbuf, errlen, "%s",
+        gl_error_set(err, GL_ERR_CONFIG, "%s",
                  lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "the policy failed");
         goto out;
     }
     if (e->message[0] != '\0' || lua_type(L, -1) != LUA_TTABLE) {
-        snprintf(errbuf, errlen, "%s", e->message[0] ? e->message : "the policy failed");
+        gl_error_set(err, GL_ERR_CONFIG, "%s", e->message[0] ? e->message : "the policy failed");
         goto out;
     }
     if (out_trace != NULL && build_trace(L, &judge, out_trace) != 0) {
-        snprintf(errbuf, errlen, "out of memory while building the trace");
+        gl_error_set(err, GL_ERR_NOMEM, "out of memory while building the trace");
         goto out;
     }
-    rc = build_decision(L, &judge, out_decision, errbuf, errlen);
+    rc = build_decision(L, &judge, out_decision, err);
     if (rc != 0 && out_trace != NULL) {
         gl_value_free(*out_trace);
         *out_trace = NULL;
@@ -642,26 +641,26 @@ out:
 
 int gl_policy_evaluate(const char *policy_path, const gl_value *input,
                        const gl_policy_limits *limits, gl_value **out_decision,
-                       char *errbuf, size_t errlen)
+                       gl_error *err)
 {
-    return gl_policy_evaluate_ex(policy_path, input, limits, out_decision, NULL, NULL, errbuf, errlen);
+    return gl_policy_evaluate_ex(policy_path, input, limits, out_decision, NULL, NULL, err);
 }
 
 int gl_policy_evaluate_ex(const char *policy_path, const gl_value *input,
                           const gl_policy_limits *limits, gl_value **out_decision,
                           gl_value **out_trace, gl_policy_stats *out_stats,
-                          char *errbuf, size_t errlen)
+                          gl_error *err)
 {
     evaluation e;
 
     memset(&e, 0, sizeof(e));
     e.path = policy_path;
-    return evaluate(&e, input, limits, out_decision, out_trace, out_stats, errbuf, errlen);
+    return evaluate(&e, input, limits, out_decision, out_trace, out_stats, err);
 }
 
 int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkname,
                               const gl_value *input, const gl_policy_limits *limits,
-                              gl_value **out_decision, char *errbuf, size_t errlen)
+                              gl_value **out_decision, gl_error *err)
 {
     evaluation e;
 
@@ -669,5 +668,5 @@ int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkn
     e.source = source;
     e.len = len;
     e.chunkname = chunkname != NULL ? chunkname : "policy";
-    return evaluate(&e, input, limits, out_decision, NULL, NULL, errbuf, errlen);
+    return evaluate(&e, input, limits, out_decision, NULL, NULL, err);
 }

@@ -7,8 +7,10 @@
  * described in share/doc/policy.md.
  *
  * Failure: every function returns 0 or -1. On -1 no decision is returned and
- * errbuf says what failed (a load error "file:line: message", a rule's error
- * with its traceback, or which budget was exceeded). The caller must treat -1
+ * err says what failed (a load error "file:line: message", a rule's error
+ * with its traceback, or which budget was exceeded) with class config (the
+ * policy is broken or over a budget), no memory, or internal (the
+ * evaluation's process failed; a policy input that is not an object). The caller must treat -1
  * as `hold`: the judge never turns a failure into a decision of its own.
  */
 #ifndef GL_POLICY_H
@@ -52,7 +54,7 @@ void gl_policy_limits_default(gl_policy_limits *limits);
  */
 int gl_policy_evaluate(const char *policy_path, const gl_value *input,
                        const gl_policy_limits *limits, gl_value **out_decision,
-                       char *errbuf, size_t errlen);
+                       gl_error *err);
 
 /*
  * As gl_policy_evaluate, and also, when the pointers are not NULL:
@@ -67,7 +69,7 @@ int gl_policy_evaluate(const char *policy_path, const gl_value *input,
 int gl_policy_evaluate_ex(const char *policy_path, const gl_value *input,
                           const gl_policy_limits *limits, gl_value **out_decision,
                           gl_value **out_trace, gl_policy_stats *out_stats,
-                          char *errbuf, size_t errlen);
+                          gl_error *err);
 
 /*
  * Runs a Lua data file (a policy test file) in the same sandbox, with the
@@ -78,27 +80,26 @@ int gl_policy_evaluate_ex(const char *policy_path, const gl_value *input,
  * mixed keys and other types are errors.
  */
 int gl_policy_load_data(const char *path, const gl_policy_limits *limits, gl_value **out,
-                        char *errbuf, size_t errlen);
+                        gl_error *err);
 
 /* Same, with the policy given as Lua source text; chunkname names it in
  * messages (e.g. "inline.lua"). */
 int gl_policy_evaluate_source(const char *source, size_t len, const char *chunkname,
                               const gl_value *input, const gl_policy_limits *limits,
-                              gl_value **out_decision, char *errbuf, size_t errlen);
+                              gl_value **out_decision, gl_error *err);
 
 /* Same, in a child process killed at the wall budget (plus a second's
  * grace): for the gate's own decision, where a long C call inside Lua that
  * the hooks cannot interrupt must end in `hold`, not in a late decision. */
 int gl_policy_evaluate_killable(const char *source, size_t len, const char *chunkname,
                                 const gl_value *input, const gl_policy_limits *limits,
-                                gl_value **out_decision, char *errbuf, size_t errlen);
+                                gl_value **out_decision, gl_error *err);
 
 /* gl_policy_evaluate_ex in a child process killed at the wall budget, for
  * `policy eval`: its decision is one CI can act on, so the same hard kill.
  * When killed, *out_stats has only the wall time. */
 int gl_policy_evaluate_ex_killable(const char *policy_path, const gl_value *input,
                                    const gl_policy_limits *limits, gl_value **out_decision,
-                                   gl_value **out_trace, gl_policy_stats *out_stats, char *errbuf,
-                                   size_t errlen);
+                                   gl_value **out_trace, gl_policy_stats *out_stats, gl_error *err);
 
 #endif

@@ -122,7 +122,7 @@ void gl_judge__state_close(gl_judge *j)
     j->L = NULL;
 }
 
-int gl_judge__budget_message(const gl_judge *j, char *buf, size_t len)
+int gl_judge__budget_message(const gl_judge *j, gl_error *err)
 {
     char where[400] = "";
     gl_judge_trip trip = j->tripped;
@@ -143,22 +143,22 @@ int gl_judge__budget_message(const gl_judge *j, char *buf, size_t len)
 
     switch (trip) {
     case GL_JUDGE_TRIP_INSTRUCTIONS:
-        snprintf(buf, len, "instruction budget of %llu instructions exceeded%s",
+        gl_error_set(err, GL_ERR_CONFIG, "instruction budget of %llu instructions exceeded%s",
                  (unsigned long long)j->limits.instructions, where);
         break;
     case GL_JUDGE_TRIP_MEMORY:
         if (j->limits.memory_bytes % (1024 * 1024) == 0)
-            snprintf(buf, len, "memory budget of %zu MiB exceeded%s",
+            gl_error_set(err, GL_ERR_CONFIG, "memory budget of %zu MiB exceeded%s",
                      j->limits.memory_bytes / (1024 * 1024), where);
         else
-            snprintf(buf, len, "memory budget of %zu bytes exceeded%s", j->limits.memory_bytes, where);
+            gl_error_set(err, GL_ERR_CONFIG, "memory budget of %zu bytes exceeded%s", j->limits.memory_bytes, where);
         break;
     case GL_JUDGE_TRIP_OUTPUT:
-        snprintf(buf, len, "output budget of %zu bytes exceeded%s: the rules returned too many "
+        gl_error_set(err, GL_ERR_CONFIG, "output budget of %zu bytes exceeded%s: the rules returned too many "
                  "or too long reasons", j->limits.output_bytes, where);
         break;
     default:
-        snprintf(buf, len, "wall-clock budget of %u ms exceeded%s", j->limits.wall_ms, where);
+        gl_error_set(err, GL_ERR_CONFIG, "wall-clock budget of %u ms exceeded%s", j->limits.wall_ms, where);
         break;
     }
     return 1;

@@ -436,7 +436,8 @@ static int run_case(const char *file, const char *dir, const char *policies_dir,
                     const gl_value *tc, gl_value *tests, gl_value *coverage)
 {
     static const char *const keys[] = {"policy", "input", "input_file", "expect", "description", NULL};
-    char why[4096] = "", policy[PATH_MAX], shown[PATH_MAX] = "", perr[4096];
+    char why[4096] = "", policy[PATH_MAX], shown[PATH_MAX] = "";
+    gl_error perr;
     const char *policy_name = gl_value_object_string(tc, "policy");
     const char *input_file = gl_value_object_string(tc, "input_file");
     gl_value *input = NULL, *decision = NULL, *trace = NULL;
@@ -460,14 +461,15 @@ static int run_case(const char *file, const char *dir, const char *policies_dir,
     }
     display_path(policy, shown, sizeof(shown));
     if (input_file != NULL) {
-        char path[PATH_MAX], msg[1024];
+        char path[PATH_MAX];
+        gl_error jerr;
         if ((size_t)snprintf(path, sizeof(path), "%s%s%s", input_file[0] == '/' ? "" : dir,
                              input_file[0] == '/' ? "" : "/", input_file) >= sizeof(path)) {
             snprintf(why, sizeof(why), "input_file: path too long");
             goto done;
         }
-        if (gl_json_parse_file(path, &input, msg, sizeof(msg)) != 0) {
-            snprintf(why, sizeof(why), "input_file: %s", msg);
+        if (gl_json_parse_file(path, &input, &jerr) != 0) {
+            snprintf(why, sizeof(why), "input_file: %s", jerr.message);
             goto done;
         }
     } else if (gl_value_object_get(tc, "input") != NULL) {
@@ -489,10 +491,10 @@ static int run_case(const char *file, const char *dir, const char *policies_dir,
     }
     if (normalise_input(input) != 0)
         goto oom;
-    failed_policy = gl_policy_evaluate_ex(policy, input, NULL, &decision, &trace, NULL, perr, sizeof(perr)) != 0;
+    failed_policy = gl_policy_evaluate_ex(policy, input, NULL, &decision, &trace, NULL, &perr) != 0;
     if (!failed_policy && add_coverage(coverage, shown, trace, decision) != 0)
         goto oom;
-    passed = check_expectations(gl_value_object_get(tc, "expect"), decision, failed_policy ? perr : NULL, why,
+    passed = check_expectations(gl_value_object_get(tc, "expect"), decision, failed_policy ? perr.message : NULL, why,
                                 sizeof(why)) == 0;
 done:
     if (gl_value_array_push(tests, test_result(file, name, shown[0] ? shown : policy_name, passed, passed ? "" : why,
@@ -511,7 +513,8 @@ oom:
 
 static int run_file(const char *file, const char *policies_dir, gl_value *tests, gl_value *coverage)
 {
-    char dir[PATH_MAX], perr[4096];
+    char dir[PATH_MAX];
+    gl_error perr;
     gl_value *cases = NULL;
     char *slash;
     int rc = 0;
@@ -522,8 +525,8 @@ static int run_file(const char *file, const char *policies_dir, gl_value *tests,
         *slash = '\0';
     else
         snprintf(dir, sizeof(dir), ".");
-    if (gl_policy_load_data(file, NULL, &cases, perr, sizeof(perr)) != 0)
-        return gl_value_array_push(tests, test_result(file, "(load)", NULL, 0, perr, 0, NULL));
+    if (gl_policy_load_data(file, NULL, &cases, &perr) != 0)
+        return gl_value_array_push(tests, test_result(file, "(load)", NULL, 0, perr.message, 0, NULL));
     if (gl_value_kind_of(cases) == GL_VALUE_ARRAY && gl_value_len(cases) == 0) {
         gl_value_free(cases);
         return 0; /* a file with no cases yet */

@@ -407,18 +407,19 @@ static void handle_frames(parent_state *ps, gl_side side)
     while (ps->why[0] == '\0' && ps->result == NULL && st->in_len >= 4) {
         uint32_t len = gl_isolate__get_u32((unsigned char *)st->in);
         gl_value *msg = NULL;
-        char err[256];
+        gl_error err;
 
+        gl_error_clear(&err);
         if (len > GL_ISOLATE_FRAME_MAX) {
             fail(ps, "sent a message over 512 MiB");
             return;
         }
         if (st->in_len < (size_t)len + 4)
             return;
-        if (gl_json_parse(st->in + 4, len, &msg, err, sizeof(err)) != 0 ||
+        if (gl_json_parse(st->in + 4, len, &msg, &err) != 0 ||
             gl_value_kind_of(msg) != GL_VALUE_OBJECT || gl_value_len(msg) != 1) {
             gl_value_free(msg);
-            fail(ps, "sent garbage instead of a message (%s)", err[0] ? err : "not a one-member object");
+            fail(ps, "sent garbage instead of a message (%s)", err.message[0] ? err.message : "not a one-member object");
             return;
         }
         memmove(st->in, st->in + 4 + len, st->in_len - 4 - len);
@@ -521,7 +522,6 @@ static void read_progress(parent_state *ps)
         uint32_t len = gl_isolate__get_u32((unsigned char *)ps->progress_in);
         gl_value *msg = NULL;
         const gl_value *p;
-        char err[128];
 
         if (len > sizeof(ps->progress_in) - 4) {
             ps->progress_fd = -1;
@@ -529,7 +529,7 @@ static void read_progress(parent_state *ps)
         }
         if (ps->progress_len < (size_t)len + 4)
             return;
-        if (gl_json_parse(ps->progress_in + 4, len, &msg, err, sizeof(err)) != 0 ||
+        if (gl_json_parse(ps->progress_in + 4, len, &msg, NULL) != 0 ||
             (p = gl_value_object_get(msg, "progress")) == NULL ||
             gl_value_kind_of(gl_value_object_get(p, "done")) != GL_VALUE_INT ||
             gl_value_kind_of(gl_value_object_get(p, "total")) != GL_VALUE_INT) {

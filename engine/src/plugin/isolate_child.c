@@ -31,7 +31,7 @@ static int child_exchange(gl_ctx *ctx, gl_side side, const gl_value *request, gl
 {
     int fd = ctx->remote_fd[side];
     size_t flen = 0;
-    char *frame = gl_isolate__frame_of(request, &flen), *text = NULL, err[256];
+    char *frame = gl_isolate__frame_of(request, &flen), *text = NULL;
     unsigned char hdr[4];
     uint32_t len;
     int rc = -1;
@@ -48,7 +48,7 @@ static int child_exchange(gl_ctx *ctx, gl_side side, const gl_value *request, gl
     }
     len = gl_isolate__get_u32(hdr);
     text = len <= GL_ISOLATE_FRAME_MAX ? malloc((size_t)len + 1) : NULL;
-    if (text == NULL || gl_isolate__read_all(fd, text, len) != 0 || gl_json_parse(text, len, out, err, sizeof(err)) != 0) {
+    if (text == NULL || gl_isolate__read_all(fd, text, len) != 0 || gl_json_parse(text, len, out, NULL) != 0) {
         child_set_error(ctx, "unreadable reply from the greenlight process (or out of memory)");
         goto out;
     }

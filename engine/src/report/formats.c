@@ -132,7 +132,7 @@ out:
 int gl_report_write_formats(const gl_value *report, const gl_report_formats *list,
                             const char *out_dir, FILE *out, int text_flags, gl_error *err)
 {
-    char path[4096], msg[1024];
+    char path[4096];
     char *text = NULL;
     size_t len = 0;
     int rc = -1;
@@ -168,8 +168,8 @@ int gl_report_write_formats(const gl_value *report, const gl_report_formats *lis
                 gl_error_set(err, GL_ERR_USAGE, "--out %s: directory name too long", out_dir);
                 goto out;
             }
-            if (gl_file_write_atomic(path, text, len, msg, sizeof(msg)) != 0) {
-                gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
+            if (gl_file_write_atomic(path, text, len, err) != 0) {
+                gl_error_set(err, GL_ERR_INTERNAL, "%s", err->message);
                 goto out;
             }
             free(text);

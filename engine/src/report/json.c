@@ -29,12 +29,12 @@ int gl_report_make_dir(const char *dir, gl_error *err)
 
 int gl_report_write_dir(const gl_value *report, const char *dir, gl_error *err)
 {
-    char path[4096], msg[1024];
+    char path[4096];
 
     if (gl_report_make_dir(dir, err) != 0)
         return -1;
     snprintf(path, sizeof(path), "%s/report.json", dir);
-    if (gl_json_write_file(report, 1, path, msg, sizeof(msg)) != 0)
-        return gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, msg);
+    if (gl_json_write_file(report, 1, path, err) != 0)
+        return gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, err->message);
     return 0;
 }

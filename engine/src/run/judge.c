@@ -44,7 +44,7 @@ int gl_run_judge(gl_run *run, gl_error *err)
     const char *source;
     size_t source_len;
     gl_policy_limits limits;
-    char perr[4096];
+    gl_error perr;
 
     /* Every part must arrive: a policy that saw an input missing its
      * findings could authorise what it should not. */
@@ -66,10 +66,10 @@ int gl_run_judge(gl_run *run, gl_error *err)
         free(input_json);
     }
     if (run->opts->save_input_path != NULL) {
-        char serr[1024];
-        if (gl_json_write_file(run->input, 1, run->opts->save_input_path, serr, sizeof(serr)) != 0) {
+        gl_error serr;
+        if (gl_json_write_file(run->input, 1, run->opts->save_input_path, &serr) != 0) {
             run->internal = 1;
-            if (gl_run_error_push(run, "report", NULL, NULL, serr) != 0)
+            if (gl_run_error_push(run, "report", NULL, NULL, serr.message) != 0)
                 return gl_error_nomem(err);
         }
     }
@@ -78,10 +78,10 @@ int gl_run_judge(gl_run *run, gl_error *err)
      * the file read again: it may have changed since. */
     source = lua_source(run->policy_text, run->policy_len, &source_len);
     if (gl_policy_evaluate_killable(source, source_len, run->policy_path, run->input, &limits,
-                                    &run->decision, perr, sizeof(perr)) != 0) {
+                                    &run->decision, &perr) != 0) {
         run->decision = hold_decision();
         run->policy_failed = 1;
-        if (gl_run_error_push(run, "policy", NULL, NULL, perr) != 0)
+        if (gl_run_error_push(run, "policy", NULL, NULL, perr.message) != 0)
             return gl_error_nomem(err);
     }
     if (run->decision == NULL)

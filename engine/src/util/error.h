@@ -62,15 +62,15 @@ double gl_time_ms(void);
 /* Reads the regular file at path, at most max_bytes, into a NUL-terminated
  * *out (the caller frees) with its length in *out_len (may be NULL). Opens
  * without blocking and refuses FIFOs, devices and directories. Errors, all
- * naming the path: "cannot read P: <why>" (exit 64), "P: too large (N bytes;
- * the limit is L)" (exit 64), out of memory (exit 70). In buf.c. */
+ * naming the path: "cannot read P: <why>" (usage), "P: too large (N bytes;
+ * the limit is L)" (too large), out of memory (no memory). In buf.c. */
 int gl_file_read(const char *path, size_t max_bytes, char **out, size_t *out_len, gl_error *err);
 
 /* Writes len bytes to path atomically: a temp file beside it (mode 0666 &
  * ~umask), fsync, rename. On error returns -1 with "cannot write PATH: why"
- * in errbuf and leaves no temp file behind. */
-int gl_file_write_atomic(const char *path, const void *data, size_t len, char *errbuf,
-                         size_t errlen);
+ * in err (class internal; usage when there is no path) and leaves no temp
+ * file behind. In file_write.c. */
+int gl_file_write_atomic(const char *path, const void *data, size_t len, gl_error *err);
 
 /* SHA-256 of a buffer as 64 lowercase hex characters (OpenSSL). */
 int gl_sha256_hex(const void *data, size_t len, char out[65]);

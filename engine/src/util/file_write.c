@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int gl_file_write_atomic(const char *path, const void *data, size_t len, char *errbuf,
-                         size_t errlen)
+int gl_file_write_atomic(const char *path, const void *data, size_t len, gl_error *err)
 {
     static atomic_ulong counter;
     const char *bytes = data;
@@ -19,17 +18,15 @@ int gl_file_write_atomic(const char *path, const void *data, size_t len, char *e
     int fd = -1, attempt, created = 0, rc = -1;
     struct stat st;
 
-    if (errbuf == NULL)
-        errlen = 0;
     if (path == NULL) {
-        snprintf(errbuf, errlen, "cannot write: no file given");
+        gl_error_set(err, GL_ERR_USAGE, "cannot write: no file given");
         goto out;
     }
     /* Temp file beside the target so rename() is atomic (same filesystem). */
     tmp_size = strlen(path) + 64;
     tmp = malloc(tmp_size);
     if (tmp == NULL) {
-        snprintf(errbuf, errlen, "cannot write %s: out of memory", path);
+        gl_error_set(err, GL_ERR_NOMEM, "cannot write %s: out of memory", path);
         goto out;
     }
     for (attempt = 0; attempt < 100 && fd < 0; attempt++) {
@@ -40,7 +37,7 @@ int gl_file_write_atomic(const char *path, const void *data, size_t len, char *e
             break;
     }
     if (fd < 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     created = 1;
@@ -49,29 +46,29 @@ int gl_file_write_atomic(const char *path, const void *data, size_t len, char *e
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
+            gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
             goto out;
         }
         off += (size_t)n;
     }
     if (fsync(fd) != 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     if (close(fd) != 0) {
         fd = -1;
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     fd = -1;
     /* Never replace what is not a regular file (a device, a FIFO, a link):
      * rename() would swap it for ours. */
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(errbuf, errlen, "cannot write %s: it exists and is not a regular file", path);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: it exists and is not a regular file", path);
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
     rc = 0;

@@ -233,7 +233,7 @@ static void yajl_message(yajl_handle h, char *buf, size_t buflen)
     yajl_free_error(h, msg);
 }
 
-int gl_json_parse(const char *text, size_t len, gl_value **out, char *errbuf, size_t errlen)
+int gl_json_parse(const char *text, size_t len, gl_value **out, gl_error *err)
 {
     parse_ctx ctx;
     yajl_handle h = NULL;
@@ -246,8 +246,6 @@ int gl_json_parse(const char *text, size_t len, gl_value **out, char *errbuf, si
     memset(&ctx, 0, sizeof(ctx));
     if (out != NULL)
         *out = NULL;
-    if (errbuf != NULL && errlen > 0)
-        errbuf[0] = '\0';
     if (out == NULL || (text == NULL && len > 0)) {
         snprintf(what, sizeof(what), "no input");
         goto report;
@@ -294,8 +292,8 @@ int gl_json_parse(const char *text, size_t len, gl_value **out, char *errbuf, si
 
 report:
     position_of(text, len, offset, &line, &column);
-    if (errbuf != NULL && errlen > 0)
-        snprintf(errbuf, errlen, "line %lu, column %lu: %s", line, column, what);
+    gl_error_set(err, strcmp(what, "out of memory") == 0 ? GL_ERR_NOMEM : GL_ERR_USAGE,
+                 "line %lu, column %lu: %s", line, column, what);
 out:
     if (h != NULL)
         yajl_free(h);
@@ -305,36 +303,27 @@ out:
     return rc;
 }
 
-int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t errlen)
+int gl_json_parse_file(const char *path, gl_value **out, gl_error *err)
 {
-    return gl_json_parse_file_limit(path, GL_JSON_MAX_FILE, out, errbuf, errlen);
+    return gl_json_parse_file_limit(path, GL_JSON_MAX_FILE, out, err);
 }
 
-int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, char *errbuf,
-                             size_t errlen)
+int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, gl_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    char perr[256];
-    gl_error err;
     int rc = -1;
 
-    if (errbuf == NULL)
-        errlen = 0;   /* snprintf(NULL, 0, ...) is allowed: errors just go unreported */
     if (out != NULL)
         *out = NULL;
     if (max_bytes == 0 || max_bytes > GL_JSON_MAX_FILE)
         max_bytes = GL_JSON_MAX_FILE;
-    if (path == NULL || out == NULL) {
-        snprintf(errbuf, errlen, "cannot read JSON: no file given");
+    if (path == NULL || out == NULL)
+        return gl_error_set(err, GL_ERR_USAGE, "cannot read JSON: no file given");
+    if (gl_file_read(path, max_bytes, &text, &len, err) != 0)
         return -1;
-    }
-    if (gl_file_read(path, max_bytes, &text, &len, &err) != 0) {
-        snprintf(errbuf, errlen, "%s", err.message);
-        return -1;
-    }
-    if (gl_json_parse(text, len, out, perr, sizeof(perr)) != 0) {
-        snprintf(errbuf, errlen, "%s: %s", path, perr);
+    if (gl_json_parse(text, len, out, err) != 0) {
+        gl_error_prefix(err, "%s", path);
         goto out;
     }
     rc = 0;
@@ -556,28 +545,25 @@ char *gl_json_write(const gl_value *v, int pretty, size_t *out_len)
     return write_to_string(&w, v, out_len);
 }
 
-int gl_json_write_file(const gl_value *v, int pretty, const char *path, char *errbuf,
-                       size_t errlen)
+int gl_json_write_file(const gl_value *v, int pretty, const char *path, gl_error *err)
 {
     write_ctx w;
     char *text = NULL;
     size_t len = 0;
     int rc = -1;
 
-    if (errbuf == NULL)
-        errlen = 0;
     memset(&w, 0, sizeof(w));
     w.pretty = pretty;
     if (path == NULL) {
-        snprintf(errbuf, errlen, "cannot write JSON: no file given");
+        gl_error_set(err, GL_ERR_USAGE, "cannot write JSON: no file given");
         goto out;
     }
     text = write_to_string(&w, v, &len);
     if (text == NULL) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, w.error);
+        gl_error_set(err, GL_ERR_INTERNAL, "cannot write %s: %s", path, w.error);
         goto out;
     }
-    rc = gl_file_write_atomic(path, text, len, errbuf, errlen);
+    rc = gl_file_write_atomic(path, text, len, err);
 out:
     free(text);
     return rc;

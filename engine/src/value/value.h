@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "greenlight/plugin.h" /* gl_value, gl_value_kind */
+#include "util/error.h"
 
 gl_value *gl_value_null(void);
 gl_value *gl_value_bool(int b);
@@ -74,24 +75,26 @@ int gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_
 /*
  * JSON. gl_json_parse reads exactly one JSON document (RFC 8259; duplicate
  * object keys: last wins; depth limited to GL_JSON_MAX_DEPTH). On error returns
- * -1 and writes "line L, column C: what is wrong" into errbuf.
+ * -1 with "line L, column C: what is wrong" in err (class usage; no memory
+ * when that is what went wrong).
  */
 #define GL_JSON_MAX_DEPTH 256
-int gl_json_parse(const char *text, size_t len, gl_value **out, char *errbuf, size_t errlen);
-/* Reads a whole file (limit GL_JSON_MAX_FILE bytes); errors name the path. */
+int gl_json_parse(const char *text, size_t len, gl_value **out, gl_error *err);
+/* Reads a whole file (limit GL_JSON_MAX_FILE bytes); errors name the path
+ * and keep gl_file_read's class (usage, too large, no memory). */
 #define GL_JSON_MAX_FILE (512u * 1024u * 1024u)
-int gl_json_parse_file(const char *path, gl_value **out, char *errbuf, size_t errlen);
+int gl_json_parse_file(const char *path, gl_value **out, gl_error *err);
 /* Same under a smaller limit of the caller's (0: GL_JSON_MAX_FILE); a larger
  * file fails with "PATH: too large (N bytes; the limit is L)". */
-int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, char *errbuf,
-                             size_t errlen);
+int gl_json_parse_file_limit(const char *path, size_t max_bytes, gl_value **out, gl_error *err);
 
 /* Serialise. pretty: 2-space indent and a final newline. Object keys in
  * insertion order; NaN/Inf are written as null; integral doubles keep a ".0"
  * so they read back as numbers. Returns a malloc'd NUL-terminated string
  * (caller frees) or NULL: out of memory, output over GL_JSON_MAX_FILE, or a
- * string that is not valid UTF-8. write_file replaces path atomically. */
+ * string that is not valid UTF-8. write_file replaces path atomically
+ * (gl_file_write_atomic); errors "cannot write PATH: why". */
 char *gl_json_write(const gl_value *v, int pretty, size_t *out_len);
-int gl_json_write_file(const gl_value *v, int pretty, const char *path, char *errbuf, size_t errlen);
+int gl_json_write_file(const gl_value *v, int pretty, const char *path, gl_error *err);
 
 #endif
