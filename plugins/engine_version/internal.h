@@ -2,8 +2,12 @@
  * engine_version internals shared by its files: finding and value helpers,
  * the embedded data file, and each area's collect/compare pair.
  *
- *   engine_version.c  descriptor, collect/compare order, server version step,
- *                     extensions, parameters (removed/renamed, defaults)
+ *   engine_version.c  descriptor, collect, compare order, server version step,
+ *                     the data file
+ *   extensions.c      extensions: missing, other versions, update paths,
+ *                     the ones that need a human at switchover
+ *   parameters.c      parameters set on blue that green removed or renamed,
+ *                     built-in defaults that changed
  *   upgrade.c         what pg_upgrade --check refuses: data types in user
  *                     columns (through domains, arrays, composites, ranges),
  *                     postfix operators, old polymorphic signatures,
@@ -56,6 +60,16 @@ int engine_version_read_version(gl_ctx *ctx, const gl_host *host, const gl_value
 /* 1 when rows (an array of objects) has an entry whose `key` equals value. */
 int engine_version_rows_have(const gl_host *host, const gl_value *rows, const char *key,
                      const char *value);
+
+/* extensions.c */
+int engine_version_compare_extensions(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,
+                                      const gl_value *blue, const gl_value *green);
+
+/* parameters.c */
+int engine_version_compare_parameters(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,
+                                      const gl_value *blue, const gl_value *green);
+int engine_version_compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
+                                    const gl_value *green);
 
 /* upgrade.c */
 int engine_version_collect_upgrade(gl_ctx *ctx, const gl_host *host, gl_side side, int version_num,

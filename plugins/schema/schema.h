@@ -6,7 +6,7 @@
  *   { "format": 1, "server_version_num": N, "large_objects": N,
  *     "<kind key>": { "<identity>": "<record>", ... }, ... }
  *
- * One flat object per object kind (schema_kinds[] in catalog.c), keyed by the
+ * One flat object per object kind (schema_kinds[] in kinds.c), keyed by the
  * object's qualified name (public.film, public.film.title, public.film.film_pkey,
  * public.film_in_stock(integer, integer)). A record is the object's fields joined
  * by SCHEMA_SEP (0x1f, the ASCII unit separator, which no identifier or
@@ -14,9 +14,10 @@
  * field keeps 10,000 tables x 10 columns at ~20 MiB per side. A NULL catalog
  * value is stored as "" (for every field we keep, NULL and "" mean the same).
  *
- * Files: catalog.c (queries, kinds, records), normalise.c (version noise, type
- * widening, acl sets), diff.c (identity diff and severities), replication.c
- * (readiness on blue), filter.c (include/exclude patterns), schema.c (entry).
+ * Files: kinds.c (kinds and their queries), catalog.c (running them,
+ * records), normalise.c (version noise, type widening, acl sets), diff.c
+ * (identity diff and severities), replication.c (readiness on blue), filter.c
+ * (include/exclude patterns), schema.c (entry).
  */
 #ifndef GL_SCHEMA_H
 #define GL_SCHEMA_H
@@ -64,6 +65,7 @@ typedef struct schema_kind {
                                 * identity has none (an extension's), or -1 */
 } schema_kind;
 
+/* kinds.c */
 extern const schema_kind schema_kinds[];
 extern const size_t schema_kinds_count;
 const schema_kind *schema_kind_find(const char *key);

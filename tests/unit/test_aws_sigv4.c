@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "aws/sigv4.h"
+#include "sigv4_vector.h"
 #include "value/value.h"
 
 /* Cases libcurl cannot produce; share/doc/rds.md says why and why RDS does
@@ -160,32 +161,20 @@ typedef struct outcome {
 /* Replays one case directory through libcurl; fills *res. */
 static void replay(const char *dir, outcome *res)
 {
-    char *ctx_text = read_text(dir, "context.json");
     char *signed_req = read_text(dir, "header-signed-request.txt");
-    char errbuf[256], url[8192], connect_to[512], host[256] = "example.amazonaws.com";
+    char url[8192], connect_to[512], host[256] = "example.amazonaws.com";
     gl_value *ctx = NULL;
-    const gl_value *c;
     gl_aws_credentials creds;
     struct curl_slist *headers = NULL, *connect_list = NULL;
     gl_error err;
     capture cap;
     CURL *curl;
     char *line, *save = NULL, *want, *body, *method, *path;
-    const char *token;
     CURLcode cc;
 
     memset(res, 0, sizeof(*res));
-    cr_assert_not_null(ctx_text, "%s: context.json missing", dir);
     cr_assert_not_null(signed_req, "%s: header-signed-request.txt missing", dir);
-    cr_assert_eq(gl_json_parse(ctx_text, strlen(ctx_text), &ctx, errbuf, sizeof(errbuf)), 0, "%s: %s", dir, errbuf);
-    c = gl_value_object_get(ctx, "credentials");
-    memset(&creds, 0, sizeof(creds));
-    snprintf(creds.access_key_id, sizeof(creds.access_key_id), "%s", gl_value_object_string(c, "access_key_id"));
-    snprintf(creds.secret_access_key, sizeof(creds.secret_access_key), "%s",
-             gl_value_object_string(c, "secret_access_key"));
-    token = gl_value_object_string(c, "token");
-    if (token)
-        snprintf(creds.session_token, sizeof(creds.session_token), "%s", token);
+    ctx = sigv4_vector_context(dir, &creds);
     /* The case's X-Amz-Date header (its timestamp) is replayed with the
      * other headers: libcurl signs with the date it is given. */
 
@@ -224,7 +213,7 @@ static void replay(const char *dir, outcome *res)
                 continue;
             /* The token is added by gl_aws_sigv4_apply; a case that wants it
              * unsigned (added after signing) cannot be replayed as is. */
-            if (strncasecmp(line, "X-Amz-Security-Token:", 21) == 0 && token)
+            if (strncasecmp(line, "X-Amz-Security-Token:", 21) == 0 && creds.session_token[0])
                 continue;
             if (line[0] == ' ' || line[0] == '\t') {
                 /* A folded continuation: libcurl sends header lines as given. */
@@ -297,7 +286,6 @@ static void replay(const char *dir, outcome *res)
     curl_slist_free_all(headers);
     curl_slist_free_all(connect_list);
     gl_value_free(ctx);
-    free(ctx_text);
     free(signed_req);
 }
 

@@ -446,16 +446,11 @@ void gl_aws_sigv4_signature_free(gl_aws_sigv4_signature *sig)
     memset(sig, 0, sizeof(*sig));
 }
 
-int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials *creds,
-                      const gl_aws_sigv4_params *p, gl_aws_sigv4_signature *out, gl_error *err)
+/* Refuses what cannot be signed (naming the field) and hashes the body into
+ * out->content_sha256. */
+static int check_request(const gl_aws_sigv4_request *req, const gl_aws_credentials *creds,
+                         const gl_aws_sigv4_params *p, gl_aws_sigv4_signature *out, gl_error *err)
 {
-    gl_buf canon, lines, names, text;
-    char date[9], request_hash[65], credential[400], expires[24];
-    gl_aws_header extra[6];
-    size_t n_extra = 0;
-    int rc = -1;
-
-    memset(out, 0, sizeof(*out));
     if (!valid_method(req->method))
         return gl_error_set(err, GL_ERR_USAGE, "SigV4: \"%.40s\" is not an HTTP method", req->method ? req->method : "");
     if (!valid_amz_date(p->amz_date))
@@ -475,6 +470,73 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
     if (p->presign && (p->expires_s < 1 || p->expires_s > 604800))
         return gl_error_set(err, GL_ERR_USAGE, "SigV4: a presigned request expires in 1 to 604800 seconds, not %ld",
                             p->expires_s);
+    return 0;
+}
+
+/* The string to sign into text (empty): algorithm, time, scope, hash of the
+ * canonical request. */
+static void string_to_sign(gl_buf *text, const gl_aws_sigv4_params *p, const char *date, const char *request_hash)
+{
+    gl_buf_adds(text, GL_SIGV4_ALGORITHM "\n");
+    gl_buf_adds(text, p->amz_date);
+    gl_buf_adds(text, "\n");
+    gl_buf_adds(text, date);
+    gl_buf_adds(text, "/");
+    gl_buf_adds(text, p->region);
+    gl_buf_adds(text, "/");
+    gl_buf_adds(text, p->service);
+    gl_buf_adds(text, "/aws4_request\n");
+    gl_buf_adds(text, request_hash);
+}
+
+/* out->presigned_query or out->authorization, built in text (empty) once
+ * out->signature is known; -1 when out of memory. */
+static int finish_signature(gl_buf *text, const gl_aws_sigv4_request *req, const gl_aws_credentials *creds,
+                            const gl_aws_sigv4_params *p, gl_aws_header *extra, size_t n_extra,
+                            const char *credential, const gl_buf *names, gl_aws_sigv4_signature *out)
+{
+    if (p->presign) {
+        /* The query to send: as given, then the signing pairs and the
+         * signature (a token omitted from signing is still sent). */
+        if (req->query != NULL && req->query[0] != '\0') {
+            gl_buf_adds(text, req->query);
+            gl_buf_adds(text, "&");
+        }
+        if (creds->session_token[0] != '\0' && p->omit_session_token)
+            extra[n_extra++] = (gl_aws_header){"X-Amz-Security-Token", creds->session_token};
+        for (size_t i = 0; i < n_extra; i++) {
+            encode(text, extra[i].name, strlen(extra[i].name), 0);
+            gl_buf_adds(text, "=");
+            encode(text, extra[i].value, strlen(extra[i].value), 0);
+            gl_buf_adds(text, "&");
+        }
+        gl_buf_adds(text, "X-Amz-Signature=");
+        gl_buf_adds(text, out->signature);
+        out->presigned_query = gl_buf_take(text, NULL);
+        return out->presigned_query != NULL ? 0 : -1;
+    }
+    gl_buf_adds(text, GL_SIGV4_ALGORITHM " Credential=");
+    gl_buf_adds(text, credential);
+    gl_buf_adds(text, ", SignedHeaders=");
+    gl_buf_add(text, names->data, names->len);
+    gl_buf_adds(text, ", Signature=");
+    gl_buf_adds(text, out->signature);
+    out->authorization = gl_buf_take(text, NULL);
+    return out->authorization != NULL ? 0 : -1;
+}
+
+int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials *creds,
+                      const gl_aws_sigv4_params *p, gl_aws_sigv4_signature *out, gl_error *err)
+{
+    gl_buf canon, lines, names, text;
+    char date[9], request_hash[65], credential[400], expires[24];
+    gl_aws_header extra[6];
+    size_t n_extra = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (check_request(req, creds, p, out, err) != 0)
+        return -1;
     memcpy(date, p->amz_date, 8);
     date[8] = '\0';
     snprintf(credential, sizeof(credential), "%s/%s/%s/%s/aws4_request", creds->access_key_id, date, p->region,
@@ -519,16 +581,7 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
                                                         request_hash) != 0)
         goto nomem;
 
-    gl_buf_adds(&text, GL_SIGV4_ALGORITHM "\n");
-    gl_buf_adds(&text, p->amz_date);
-    gl_buf_adds(&text, "\n");
-    gl_buf_adds(&text, date);
-    gl_buf_adds(&text, "/");
-    gl_buf_adds(&text, p->region);
-    gl_buf_adds(&text, "/");
-    gl_buf_adds(&text, p->service);
-    gl_buf_adds(&text, "/aws4_request\n");
-    gl_buf_adds(&text, request_hash);
+    string_to_sign(&text, p, date, request_hash);
     out->string_to_sign = gl_buf_take(&text, NULL);
     if (out->string_to_sign == NULL)
         goto nomem;
@@ -536,37 +589,8 @@ int gl_aws_sigv4_sign(const gl_aws_sigv4_request *req, const gl_aws_credentials 
         gl_error_set(err, GL_ERR_INTERNAL, "SigV4: HMAC-SHA256 failed (OpenSSL)");
         goto out;
     }
-    if (p->presign) {
-        /* The query to send: as given, then the signing pairs and the
-         * signature (a token omitted from signing is still sent). */
-        if (req->query != NULL && req->query[0] != '\0') {
-            gl_buf_adds(&text, req->query);
-            gl_buf_adds(&text, "&");
-        }
-        if (creds->session_token[0] != '\0' && p->omit_session_token)
-            extra[n_extra++] = (gl_aws_header){"X-Amz-Security-Token", creds->session_token};
-        for (size_t i = 0; i < n_extra; i++) {
-            encode(&text, extra[i].name, strlen(extra[i].name), 0);
-            gl_buf_adds(&text, "=");
-            encode(&text, extra[i].value, strlen(extra[i].value), 0);
-            gl_buf_adds(&text, "&");
-        }
-        gl_buf_adds(&text, "X-Amz-Signature=");
-        gl_buf_adds(&text, out->signature);
-        out->presigned_query = gl_buf_take(&text, NULL);
-        if (out->presigned_query == NULL)
-            goto nomem;
-    } else {
-        gl_buf_adds(&text, GL_SIGV4_ALGORITHM " Credential=");
-        gl_buf_adds(&text, credential);
-        gl_buf_adds(&text, ", SignedHeaders=");
-        gl_buf_add(&text, names.data, names.len);
-        gl_buf_adds(&text, ", Signature=");
-        gl_buf_adds(&text, out->signature);
-        out->authorization = gl_buf_take(&text, NULL);
-        if (out->authorization == NULL)
-            goto nomem;
-    }
+    if (finish_signature(&text, req, creds, p, extra, n_extra, credential, &names, out) != 0)
+        goto nomem;
     rc = 0;
     goto out;
 toolarge:

@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "deploy/deploy.h"
 #include "deploy/record.h"
+
+_Static_assert(GL_CLI_MAX_PLUGIN_DIRS <= sizeof(((gl_deploy_options *)0)->plugin_dirs) / sizeof(const char *),
+               "gl_deploy_options holds every --plugin-path the CLI accepts");
 
 typedef struct sub_verb {
     const char *name;
@@ -82,7 +86,10 @@ static int check_options(const sub_verb *verb, const gl_deploy_options *opts, co
     return -1;
 }
 
-int gl_cli_deploy(int argc, char **argv)
+/* Reads the options of `deploy VERB` (argv[0] is VERB) into *opts, *format
+ * and *state: -1 when the verb goes on, else the exit code. */
+static int parse_options(const sub_verb *verb, int argc, char **argv, gl_deploy_options *opts, const char **format,
+                         const char **state)
 {
     static const struct option longopts[] = {
         {"blue", required_argument, NULL, 'b'},
@@ -100,6 +107,52 @@ int gl_cli_deploy(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    char msg[512];
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': opts->blue = optarg; break;
+        case 'g': opts->green = optarg; break;
+        case 'n': opts->name = optarg; break;
+        case 's': *state = optarg; break;
+        case 'f': *format = optarg; break;
+        case 'D': opts->pg_dump = optarg; break;
+        case 'B': opts->pgbouncer_admin = optarg; break;
+        case 'I': opts->pgbouncer_ini = optarg; break;
+        case 'A': opts->pgbouncer_db = optarg; break;
+        case 'F': opts->force = 1; break;
+        case 'P':
+            if (opts->n_plugin_dirs == GL_CLI_MAX_PLUGIN_DIRS)
+                return gl_cli_fail("deploy --help", GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
+            opts->plugin_dirs[opts->n_plugin_dirs++] = optarg;
+            break;
+        case 't': {
+            long s;
+            if (gl_cli_seconds(optarg, 1, 7 * 86400, &s) != 0)
+                return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--timeout takes seconds (1 to 604800)");
+            opts->timeout_s = (unsigned)s;
+            break;
+        }
+        case 'h':
+            printf("usage: greenlight %s\n", verb->usage);
+            return 0;
+        default:
+            snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
+            return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
+        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
+    }
+    return -1;
+}
+
+int gl_cli_deploy(int argc, char **argv)
+{
     gl_deploy_options opts;
     const sub_verb *verb;
     const char *format = "text", *state = NULL;
@@ -119,46 +172,9 @@ int gl_cli_deploy(int argc, char **argv)
         return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
     }
     gl_deploy_options_default(&opts);
-    optind = 1;
-    opterr = 0;
-    argc--;
-    argv++;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'b': opts.blue = optarg; break;
-        case 'g': opts.green = optarg; break;
-        case 'n': opts.name = optarg; break;
-        case 's': state = optarg; break;
-        case 'f': format = optarg; break;
-        case 'D': opts.pg_dump = optarg; break;
-        case 'B': opts.pgbouncer_admin = optarg; break;
-        case 'I': opts.pgbouncer_ini = optarg; break;
-        case 'A': opts.pgbouncer_db = optarg; break;
-        case 'F': opts.force = 1; break;
-        case 'P':
-            if (opts.n_plugin_dirs == sizeof(opts.plugin_dirs) / sizeof(opts.plugin_dirs[0]))
-                return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
-            opts.plugin_dirs[opts.n_plugin_dirs++] = optarg;
-            break;
-        case 't': {
-            long s;
-            if (gl_cli_seconds(optarg, 1, 7 * 86400, &s) != 0)
-                return gl_cli_fail("deploy --help", GL_EXIT_USAGE, "--timeout takes seconds (1 to 604800)");
-            opts.timeout_s = (unsigned)s;
-            break;
-        }
-        case 'h':
-            printf("usage: greenlight %s\n", verb->usage);
-            return 0;
-        default:
-            snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
-            return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
-        }
-    }
-    if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
-        return gl_cli_fail("deploy --help", GL_EXIT_USAGE, msg);
-    }
+    c = parse_options(verb, argc - 1, argv + 1, &opts, &format, &state);
+    if (c >= 0)
+        return c;
     c = check_options(verb, &opts, format);
     if (c >= 0)
         return c;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "plugin/loader.h"
 #include "util/exit.h"
 #include "value/value.h"
@@ -18,7 +19,7 @@ int gl_cli_plugins(int argc, char **argv)
     };
     static const char *const states[] = {"loaded", "refused", "shadowed"};
     gl_plugin_set set;
-    const char *dirs[32];
+    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
     size_t ndirs = 0;
     const char *format = "text";
     gl_error err;
@@ -30,8 +31,8 @@ int gl_cli_plugins(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'P':
-            if (ndirs == 32)
-                return gl_cli_fail("plugins", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
+            if (ndirs == GL_CLI_MAX_PLUGIN_DIRS)
+                return gl_cli_fail("plugins", GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
             dirs[ndirs++] = optarg;
             break;
         case 'f': format = optarg; break;

@@ -97,6 +97,32 @@ static void print_reasons(const gl_value *decision, const char *indent)
     }
 }
 
+/* Each test of a suite run, grouped by file: PASS/FAIL, the failure's
+ * message, and with verbose the decision and its reasons. */
+static void print_tests(const gl_value *tests, int verbose)
+{
+    const char *file = NULL;
+
+    for (size_t i = 0; i < gl_value_len(tests); i++) {
+        const gl_value *t = gl_value_array_at(tests, i);
+        int pass = strcmp(gl_value_object_string(t, "status"), "pass") == 0;
+        if (file == NULL || strcmp(file, gl_value_object_string(t, "file")) != 0) {
+            file = gl_value_object_string(t, "file");
+            printf("%s\n", file);
+        }
+        printf("  %s %s", pass ? "PASS" : "FAIL", gl_value_object_string(t, "name"));
+        if (gl_value_object_string(t, "policy") != NULL)
+            printf(" (%s)", gl_value_object_string(t, "policy"));
+        printf("\n");
+        if (!pass)
+            printf("       %s\n", gl_value_object_string(t, "message"));
+        if (verbose && gl_value_kind_of(gl_value_object_get(t, "decision")) == GL_VALUE_OBJECT) {
+            printf("       decision: %s\n", gl_value_object_string(gl_value_object_get(t, "decision"), "action"));
+            print_reasons(gl_value_object_get(t, "decision"), "         ");
+        }
+    }
+}
+
 static int policy_test(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -156,26 +182,7 @@ static int policy_test(int argc, char **argv)
     if (gl_policy_suite_run(paths, n_paths, dir, &results, &err) != 0)
         return gl_cli_fail("policy", gl_error_exit_code(&err), err.message);
 
-    const gl_value *tests = gl_value_object_get(results, "tests");
-    const char *file = NULL;
-    for (size_t i = 0; i < gl_value_len(tests); i++) {
-        const gl_value *t = gl_value_array_at(tests, i);
-        int pass = strcmp(gl_value_object_string(t, "status"), "pass") == 0;
-        if (file == NULL || strcmp(file, gl_value_object_string(t, "file")) != 0) {
-            file = gl_value_object_string(t, "file");
-            printf("%s\n", file);
-        }
-        printf("  %s %s", pass ? "PASS" : "FAIL", gl_value_object_string(t, "name"));
-        if (gl_value_object_string(t, "policy") != NULL)
-            printf(" (%s)", gl_value_object_string(t, "policy"));
-        printf("\n");
-        if (!pass)
-            printf("       %s\n", gl_value_object_string(t, "message"));
-        if (verbose && gl_value_kind_of(gl_value_object_get(t, "decision")) == GL_VALUE_OBJECT) {
-            printf("       decision: %s\n", gl_value_object_string(gl_value_object_get(t, "decision"), "action"));
-            print_reasons(gl_value_object_get(t, "decision"), "         ");
-        }
-    }
+    print_tests(gl_value_object_get(results, "tests"), verbose);
     print_coverage(results);
     double percent = gl_value_get_number(gl_value_object_get(results, "percent"));
     int64_t failed = gl_value_get_int(gl_value_object_get(results, "failed"));
@@ -245,6 +252,52 @@ static void print_explain(const gl_value *trace, const gl_value *input)
     }
 }
 
+/* {"decision", "trace"} on stdout; takes both (*decision and *trace become
+ * NULL). -1 when out of memory. */
+static int print_json(gl_value **decision, gl_value **trace)
+{
+    gl_value *both = gl_value_object();
+    char *text = NULL;
+
+    if (both != NULL && gl_value_object_set(both, "decision", *decision) == 0) {
+        *decision = NULL;
+        if (gl_value_object_set(both, "trace", *trace) == 0)
+            text = gl_json_write(both, 1, NULL);
+        *trace = NULL;
+    }
+    gl_value_free(both);
+    if (text == NULL)
+        return -1;
+    fputs(text, stdout);
+    free(text);
+    return 0;
+}
+
+/* Resolves *policy into resolved (which *policy then points at), checks it
+ * can be read and loads --input into *input. 0, or the exit code after the
+ * error was printed. */
+static int eval_inputs(const char **policy, char *resolved, size_t resolved_size, const char *input_path,
+                       gl_value **input)
+{
+    gl_error ierr;
+    char *source = NULL;
+
+    gl_error_clear(&ierr);
+    if (gl_policy_resolve(*policy, resolved, resolved_size, &ierr) != 0)
+        return usage_error(ierr.message);
+    *policy = resolved;
+    /* An unreadable policy is a usage error, not a broken policy (78). */
+    if (gl_file_read(*policy, GL_POLICY_MAX, &source, NULL, &ierr) != 0) {
+        gl_error_prefix(&ierr, "--policy");
+        return gl_error_exit_code(&ierr) == GL_EXIT_USAGE ? usage_error(ierr.message)
+                                                          : gl_cli_fail(NULL, gl_error_exit_code(&ierr), ierr.message);
+    }
+    free(source);
+    if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, input, &ierr) != 0)
+        return usage_error(ierr.message);
+    return 0;
+}
+
 static int policy_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -260,7 +313,8 @@ static int policy_eval(int argc, char **argv)
     int c, explain = 0, stats_wanted = 0, exit_code;
     gl_value *input = NULL, *decision = NULL, *trace = NULL;
     gl_policy_stats stats;
-    char msg[4096], resolved[4096], *source = NULL;
+    char msg[4096], resolved[4096];
+    gl_error perr;
 
     optind = 1;
     opterr = 0;
@@ -285,46 +339,20 @@ static int policy_eval(int argc, char **argv)
         return usage_error("policy eval needs --input FILE (save one with `greenlight check --save-input FILE`)");
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return usage_error("--format must be text or json");
-    {
-        gl_error ierr;
-        gl_error_clear(&ierr);
-        if (gl_policy_resolve(policy, resolved, sizeof(resolved), &ierr) != 0)
-            return usage_error(ierr.message);
-        policy = resolved;
-        /* An unreadable policy is a usage error, not a broken policy (78). */
-        if (gl_file_read(policy, GL_POLICY_MAX, &source, NULL, &ierr) != 0) {
-            gl_error_prefix(&ierr, "--policy");
-            return gl_error_exit_code(&ierr) == GL_EXIT_USAGE ? usage_error(ierr.message)
-                                                   : gl_cli_fail(NULL, gl_error_exit_code(&ierr), ierr.message);
-        }
-        free(source);
-        if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, &input, &ierr) != 0)
-            return usage_error(ierr.message);
-    }
-    if (gl_policy_evaluate_ex_killable(policy, input, NULL, &decision, &trace, &stats, msg, sizeof(msg)) != 0) {
+    c = eval_inputs(&policy, resolved, sizeof(resolved), input_path, &input);
+    if (c != 0)
+        return c;
+    if (gl_policy_evaluate_ex_killable(policy, input, NULL, &decision, &trace, &stats, &perr) != 0) {
         /* fail closed, as check does: the policy's failure is a hold, and
          * exit 78 says nobody decided it (share/doc/exit-codes.md) */
-        printf("decision: hold (the policy failed: exit 78)\n  %s\n", msg);
+        printf("decision: hold (the policy failed: exit 78)\n  %s\n", perr.message);
         exit_code = GL_EXIT_CONFIG;
         goto out;
     }
     exit_code = gl_action_exit_code(gl_value_object_string(decision, "action"));
     if (strcmp(format, "json") == 0) {
-        gl_value *both = gl_value_object();
-        char *text = NULL;
-        if (both != NULL && gl_value_object_set(both, "decision", decision) == 0) {
-            decision = NULL;
-            if (gl_value_object_set(both, "trace", trace) == 0)
-                text = gl_json_write(both, 1, NULL);
-            trace = NULL;
-        }
-        gl_value_free(both);
-        if (text == NULL) {
+        if (print_json(&decision, &trace) != 0)
             exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory writing the decision");
-            goto out;
-        }
-        fputs(text, stdout);
-        free(text);
     } else {
         printf("decision: %s (policy %s)\n", gl_value_object_string(decision, "action"), policy);
         print_reasons(decision, "  ");

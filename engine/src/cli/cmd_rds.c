@@ -263,13 +263,14 @@ static gl_value *action_value(const char *action, const gl_rds_deployment *d, co
 
 static void write_action(const rds_args *a, const gl_value *v)
 {
-    char path[4096], errbuf[256];
+    char path[4096];
+    gl_error werr;
 
     if (a->output.out_dir == NULL || v == NULL)
         return;
     snprintf(path, sizeof(path), "%s/rds.json", a->output.out_dir);
-    if (gl_json_write_file(v, 1, path, errbuf, sizeof(errbuf)) != 0)
-        fprintf(stderr, "greenlight: warning: %s\n", errbuf);
+    if (gl_json_write_file(v, 1, path, &werr) != 0)
+        fprintf(stderr, "greenlight: warning: %s\n", werr.message);
 }
 
 static int decision_is_switchover(const gl_value *report)
@@ -280,14 +281,56 @@ static int decision_is_switchover(const gl_value *report)
     return action != NULL && strcmp(action, "switchover") == 0;
 }
 
+/* The gate authorised it: SwitchoverBlueGreenDeployment, waited on, then
+ * rds.json and the outcome record. Returns the exit code. */
+static int switch_authorised(rds_args *a, gl_rds_client *client, const gl_rds_deployment *d,
+                             gl_rds_deployment *final, const gl_value *report, gl_error *err)
+{
+    gl_value *done = NULL;
+    int exit_code, switched;
+    long poll_ms;
+
+    poll_ms = 5000;
+    if (getenv("GREENLIGHT_RDS_POLL_MS") != NULL) {
+        poll_ms = strtol(getenv("GREENLIGHT_RDS_POLL_MS"), NULL, 10);
+        if (poll_ms < 10 || poll_ms > 600000)
+            poll_ms = 5000;
+    }
+    fprintf(stderr, "rds: the gate authorised the switchover; calling SwitchoverBlueGreenDeployment (timeout %d s)\n",
+            a->timeout_s);
+    switched = gl_rds_act_switchover(client, d->id, a->timeout_s, poll_ms, stderr, final, err) == 0;
+    if (switched) {
+        exit_code = GL_EXIT_SWITCHOVER;
+        done = action_value("switchover", final, NULL);
+        fprintf(stderr, "rds: switchover of %s completed: green is production\n", d->id);
+    } else {
+        exit_code = api_fail(err);
+        done = action_value("switchover", final->id[0] ? final : d, err->message);
+    }
+    write_action(a, done);
+    /* The second record: how the switchover the first one authorised ended. */
+    {
+        gl_error rec_err;
+        gl_error_clear(&rec_err);
+        if (done == NULL || gl_cli_output_outcome(&a->output, report, done, &rec_err) != 0) {
+            char msg[2300];
+            snprintf(msg, sizeof(msg), "the switchover %s, but its outcome record could not be written: %s",
+                     switched ? "completed" : "did not complete",
+                     done == NULL ? "out of memory" : rec_err.message);
+            exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, msg);
+        }
+    }
+    gl_value_free(done);
+    return exit_code;
+}
+
 /* check and switchover: the gate against the deployment's endpoints. */
 static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
 {
     gl_rds_deployment *d = calloc(1, sizeof(*d)), *final = calloc(1, sizeof(*final));
     char *blue = malloc(CONNINFO_MAX), *green = malloc(CONNINFO_MAX);
     gl_value *report = NULL, *done = NULL;
-    int exit_code = GL_EXIT_INTERNAL, is_switch = strcmp(a->sub, "switchover") == 0, switched;
-    long poll_ms;
+    int exit_code = GL_EXIT_INTERNAL, is_switch = strcmp(a->sub, "switchover") == 0;
 
     if (d == NULL || final == NULL || blue == NULL || green == NULL) {
         exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, "out of memory");
@@ -340,36 +383,7 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
         write_action(a, done);
         goto out;
     }
-    poll_ms = 5000;
-    if (getenv("GREENLIGHT_RDS_POLL_MS") != NULL) {
-        poll_ms = strtol(getenv("GREENLIGHT_RDS_POLL_MS"), NULL, 10);
-        if (poll_ms < 10 || poll_ms > 600000)
-            poll_ms = 5000;
-    }
-    fprintf(stderr, "rds: the gate authorised the switchover; calling SwitchoverBlueGreenDeployment (timeout %d s)\n",
-            a->timeout_s);
-    switched = gl_rds_act_switchover(client, d->id, a->timeout_s, poll_ms, stderr, final, err) == 0;
-    if (switched) {
-        exit_code = GL_EXIT_SWITCHOVER;
-        done = action_value("switchover", final, NULL);
-        fprintf(stderr, "rds: switchover of %s completed: green is production\n", d->id);
-    } else {
-        exit_code = api_fail(err);
-        done = action_value("switchover", final->id[0] ? final : d, err->message);
-    }
-    write_action(a, done);
-    /* The second record: how the switchover the first one authorised ended. */
-    {
-        gl_error rec_err;
-        gl_error_clear(&rec_err);
-        if (done == NULL || gl_cli_output_outcome(&a->output, report, done, &rec_err) != 0) {
-            char msg[2300];
-            snprintf(msg, sizeof(msg), "the switchover %s, but its outcome record could not be written: %s",
-                     switched ? "completed" : "did not complete",
-                     done == NULL ? "out of memory" : rec_err.message);
-            exit_code = gl_cli_fail(NULL, GL_EXIT_INTERNAL, msg);
-        }
-    }
+    exit_code = switch_authorised(a, client, d, final, report, err);
 out:
     gl_value_free(done);
     gl_value_free(report);

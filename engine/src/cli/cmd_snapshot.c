@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "input/paths.h"
 #include "run/snapshot.h"
 #include "util/exit.h"
@@ -21,7 +22,7 @@ int gl_cli_snapshot(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     gl_check_options opts;
-    const char *dirs[32];
+    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
     const char *out_path = NULL;
     gl_value *snap = NULL;
     gl_error err;
@@ -40,8 +41,8 @@ int gl_cli_snapshot(int argc, char **argv)
         case 'L': opts.only_plugins = optarg; break;
         case 'v': opts.verbose++; break;
         case 'P':
-            if (opts.n_plugin_dirs == 32)
-                return gl_cli_fail("snapshot", GL_EXIT_USAGE, "too many --plugin-path options (limit 32)");
+            if (opts.n_plugin_dirs == GL_CLI_MAX_PLUGIN_DIRS)
+                return gl_cli_fail("snapshot", GL_EXIT_USAGE, GL_CLI_TOO_MANY_PLUGIN_DIRS);
             dirs[opts.n_plugin_dirs++] = optarg;
             break;
         case 'h':
@@ -62,11 +63,10 @@ int gl_cli_snapshot(int argc, char **argv)
         return gl_cli_fail("snapshot", GL_EXIT_USAGE, err.message);
     if (gl_snapshot_take(&opts, &snap, &err) != 0)
         return gl_cli_fail("snapshot", gl_error_exit_code(&err), err.message);
-    if (gl_json_write_file(snap, 1, out_path, msg, sizeof(msg)) != 0) {
+    if (gl_json_write_file(snap, 1, out_path, &err) != 0) {
         gl_value_free(snap);
-        char full[1200];
-        snprintf(full, sizeof(full), "cannot write %s: %s", out_path, msg);
-        return gl_cli_fail(NULL, GL_EXIT_USAGE, full);
+        gl_error_prefix(&err, "cannot write %s", out_path);
+        return gl_cli_fail(NULL, GL_EXIT_USAGE, err.message);
     }
     fprintf(stderr, "snapshot: %s (%zu plugins)\n", out_path,
             gl_value_len(gl_value_object_get(snap, "plugins")));

@@ -12,6 +12,7 @@
  *     than GL_VALUE_INDEX_MIN keys, an open-addressing index (linear probing
  *     on FNV-1a) of member positions, so lookups stay O(1).
  */
+#include "value/node.h"
 #include "value/value.h"
 
 #include <math.h>
@@ -20,55 +21,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Objects with at most this many keys are searched linearly. */
-#define GL_VALUE_INDEX_MIN 8
-/* Hard limit on items of one array or keys of one object. */
-#define GL_VALUE_MAX_ITEMS ((uint32_t)0x7fffffffu)
 
-typedef struct gl_member {
-    char *key;
-    gl_value *val;
-} gl_member;
-
-struct gl_value {
-    uint8_t kind;        /* gl_value_kind */
-    uint8_t index_bits;  /* objects: log2 of the index size, 0 = no index */
-    union {
-        int b;
-        int64_t i;
-        double d;
-        struct {
-            size_t len;
-            char *s;       /* points just past the node, NUL-terminated */
-        } str;
-        struct {
-            gl_value **items;
-            uint32_t len, cap;
-        } arr;
-        struct {
-            gl_member *members;
-            uint32_t len, cap;
-            uint32_t *index;   /* slots hold member position + 1; 0 = empty */
-        } obj;
-    } u;
-};
-
-_Static_assert(sizeof(struct gl_value) <= 32, "value nodes are counted in the 10,000s: keep them small");
-
-/* Every allocation of the tree goes through here, so a test can fail the
- * Nth one (gl_value_set_allocator). */
-static gl_value_allocator allocator = {malloc, realloc, free};
+gl_value_allocator gl_value__allocator = {malloc, realloc, free};
 
 void gl_value_set_allocator(const gl_value_allocator *a)
 {
     static const gl_value_allocator system = {malloc, realloc, free};
 
-    allocator = a != NULL ? *a : system;
+    gl_value__allocator = a != NULL ? *a : system;
 }
 
 static void *value_zalloc(size_t n)
 {
-    void *p = allocator.malloc_fn(n);
+    void *p = gl_value__allocator.malloc_fn(n);
 
     if (p != NULL)
         memset(p, 0, n);
@@ -78,7 +43,7 @@ static void *value_zalloc(size_t n)
 static char *value_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = allocator.malloc_fn(n);
+    char *p = gl_value__allocator.malloc_fn(n);
 
     if (p != NULL)
         memcpy(p, s, n);
@@ -131,7 +96,7 @@ gl_value *gl_value_string_len(const char *s, size_t len)
         return gl_value_null();
     if (len > SIZE_MAX - sizeof(*v) - 1)
         return NULL;
-    v = allocator.malloc_fn(sizeof(*v) + len + 1);
+    v = gl_value__allocator.malloc_fn(sizeof(*v) + len + 1);
     if (v == NULL)
         return NULL;
     v->kind = GL_VALUE_STRING;
@@ -168,7 +133,7 @@ gl_value *gl_value_stringf(const char *fmt, ...)
         v = gl_value_string_len(small, (size_t)n);
         goto out;
     }
-    big = allocator.malloc_fn((size_t)n + 1);
+    big = gl_value__allocator.malloc_fn((size_t)n + 1);
     if (big == NULL)
         goto out;
     va_start(ap, fmt);
@@ -178,7 +143,7 @@ gl_value *gl_value_stringf(const char *fmt, ...)
         goto out;
     v = gl_value_string_len(big, (size_t)n);
 out:
-    allocator.free_fn(big);
+    gl_value__allocator.free_fn(big);
     return v;
 }
 
@@ -201,16 +166,16 @@ void gl_value_free(gl_value *v)
     if (v->kind == GL_VALUE_ARRAY) {
         for (i = 0; i < v->u.arr.len; i++)
             gl_value_free(v->u.arr.items[i]);
-        allocator.free_fn(v->u.arr.items);
+        gl_value__allocator.free_fn(v->u.arr.items);
     } else if (v->kind == GL_VALUE_OBJECT) {
         for (i = 0; i < v->u.obj.len; i++) {
-            allocator.free_fn(v->u.obj.members[i].key);
+            gl_value__allocator.free_fn(v->u.obj.members[i].key);
             gl_value_free(v->u.obj.members[i].val);
         }
-        allocator.free_fn(v->u.obj.members);
-        allocator.free_fn(v->u.obj.index);
+        gl_value__allocator.free_fn(v->u.obj.members);
+        gl_value__allocator.free_fn(v->u.obj.index);
     }
-    allocator.free_fn(v);
+    gl_value__allocator.free_fn(v);
 }
 
 /* ---- object index ---------------------------------------------------- */
@@ -244,7 +209,7 @@ static int index_build(gl_value *o, uint8_t bits)
             slot = (slot + 1) & mask;
         index[slot] = i + 1;
     }
-    allocator.free_fn(o->u.obj.index);
+    gl_value__allocator.free_fn(o->u.obj.index);
     o->u.obj.index = index;
     o->index_bits = bits;
     return 0;
@@ -267,7 +232,7 @@ static int index_reserve(gl_value *o, uint32_t want_len)
 }
 
 /* Position of key in members, or -1. With an index, *slot_out gets its slot. */
-static long object_find(const gl_value *o, const char *key, size_t len, size_t *slot_out)
+long gl_value__object_find(const gl_value *o, const char *key, size_t len, size_t *slot_out)
 {
     uint32_t i;
 
@@ -331,7 +296,7 @@ int gl_value_array_push(gl_value *array, gl_value *item)
         gl_value **items;
         if (array->u.arr.cap >= GL_VALUE_MAX_ITEMS / 2)
             goto fail;
-        items = allocator.realloc_fn(array->u.arr.items, (size_t)cap * sizeof(*items));
+        items = gl_value__allocator.realloc_fn(array->u.arr.items, (size_t)cap * sizeof(*items));
         if (items == NULL)
             goto fail;
         array->u.arr.items = items;
@@ -354,7 +319,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
         goto fail;
     if (memchr(key, '\0', key_len) != NULL)
         goto fail;
-    at = object_find(object, key, key_len, NULL);
+    at = gl_value__object_find(object, key, key_len, NULL);
     if (at >= 0) {
         m = &object->u.obj.members[at];
         gl_value_free(m->val);
@@ -363,7 +328,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
     }
     if (object->u.obj.len >= GL_VALUE_MAX_ITEMS || key_len == SIZE_MAX)
         goto fail;
-    copy = allocator.malloc_fn(key_len + 1);
+    copy = gl_value__allocator.malloc_fn(key_len + 1);
     if (copy == NULL)
         goto fail;
     memcpy(copy, key, key_len);
@@ -373,7 +338,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
         gl_member *members;
         if (object->u.obj.cap >= GL_VALUE_MAX_ITEMS / 2)
             goto fail;
-        members = allocator.realloc_fn(object->u.obj.members, (size_t)cap * sizeof(*members));
+        members = gl_value__allocator.realloc_fn(object->u.obj.members, (size_t)cap * sizeof(*members));
         if (members == NULL)
             goto fail;
         object->u.obj.members = members;
@@ -398,7 +363,7 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
     }
     return 0;
 fail:
-    allocator.free_fn(copy);
+    gl_value__allocator.free_fn(copy);
     gl_value_free(val);
     return -1;
 }
@@ -420,7 +385,7 @@ int gl_value_object_remove(gl_value *object, const char *key)
 
     if (object == NULL || object->kind != GL_VALUE_OBJECT || key == NULL)
         return 0;
-    at = object_find(object, key, strlen(key), &slot);
+    at = gl_value__object_find(object, key, strlen(key), &slot);
     if (at < 0)
         return 0;
     pos = (uint32_t)at;
@@ -434,13 +399,13 @@ int gl_value_object_remove(gl_value *object, const char *key)
                 object->u.obj.index[s]--;
         }
     }
-    allocator.free_fn(object->u.obj.members[pos].key);
+    gl_value__allocator.free_fn(object->u.obj.members[pos].key);
     gl_value_free(object->u.obj.members[pos].val);
     memmove(&object->u.obj.members[pos], &object->u.obj.members[pos + 1],
             (size_t)(object->u.obj.len - pos - 1) * sizeof(gl_member));
     object->u.obj.len--;
     if (object->u.obj.len <= GL_VALUE_INDEX_MIN && object->u.obj.index != NULL) {
-        allocator.free_fn(object->u.obj.index);
+        gl_value__allocator.free_fn(object->u.obj.index);
         object->u.obj.index = NULL;
         object->index_bits = 0;
     }
@@ -483,7 +448,7 @@ gl_value *gl_value_copy(const gl_value *v)
         if (c == NULL)
             goto fail;
         if (v->u.arr.len > 0) {
-            c->u.arr.items = allocator.malloc_fn((size_t)v->u.arr.len * sizeof(gl_value *));
+            c->u.arr.items = gl_value__allocator.malloc_fn((size_t)v->u.arr.len * sizeof(gl_value *));
             if (c->u.arr.items == NULL)
                 goto fail;
             c->u.arr.cap = v->u.arr.len;
@@ -500,7 +465,7 @@ gl_value *gl_value_copy(const gl_value *v)
         if (c == NULL)
             goto fail;
         if (v->u.obj.len > 0) {
-            c->u.obj.members = allocator.malloc_fn((size_t)v->u.obj.len * sizeof(gl_member));
+            c->u.obj.members = gl_value__allocator.malloc_fn((size_t)v->u.obj.len * sizeof(gl_member));
             if (c->u.obj.members == NULL)
                 goto fail;
             c->u.obj.cap = v->u.obj.len;
@@ -513,14 +478,14 @@ gl_value *gl_value_copy(const gl_value *v)
                 goto fail;
             n->val = gl_value_copy(m->val);
             if (n->val == NULL) {
-                allocator.free_fn(n->key);
+                gl_value__allocator.free_fn(n->key);
                 goto fail;
             }
             c->u.obj.len++;
         }
         if (v->u.obj.index != NULL) {
             size_t bytes = ((size_t)1 << v->index_bits) * sizeof(uint32_t);
-            c->u.obj.index = allocator.malloc_fn(bytes);
+            c->u.obj.index = gl_value__allocator.malloc_fn(bytes);
             if (c->u.obj.index == NULL)
                 goto fail;
             memcpy(c->u.obj.index, v->u.obj.index, bytes);
@@ -533,230 +498,3 @@ fail:
     return NULL;
 }
 
-/* ---- readers ---------------------------------------------------------- */
-
-gl_value_kind gl_value_kind_of(const gl_value *v)
-{
-    return v == NULL ? GL_VALUE_NULL : (gl_value_kind)v->kind;
-}
-
-int gl_value_get_bool(const gl_value *v)
-{
-    return (v != NULL && v->kind == GL_VALUE_BOOL) ? v->u.b : 0;
-}
-
-int64_t gl_value_get_int(const gl_value *v)
-{
-    if (v == NULL)
-        return 0;
-    if (v->kind == GL_VALUE_INT)
-        return v->u.i;
-    if (v->kind == GL_VALUE_NUMBER) {
-        double d = v->u.d;
-        /* Converting an out-of-range double is undefined: saturate instead. */
-        if (isnan(d))
-            return 0;
-        if (d >= 9223372036854775808.0)
-            return INT64_MAX;
-        if (d < -9223372036854775808.0)
-            return INT64_MIN;
-        return (int64_t)d;
-    }
-    return 0;
-}
-
-double gl_value_get_number(const gl_value *v)
-{
-    if (v == NULL)
-        return 0.0;
-    if (v->kind == GL_VALUE_NUMBER)
-        return v->u.d;
-    if (v->kind == GL_VALUE_INT)
-        return (double)v->u.i;
-    return 0.0;
-}
-
-const char *gl_value_get_string(const gl_value *v)
-{
-    return (v != NULL && v->kind == GL_VALUE_STRING) ? v->u.str.s : NULL;
-}
-
-size_t gl_value_string_length(const gl_value *v)
-{
-    return (v != NULL && v->kind == GL_VALUE_STRING) ? v->u.str.len : 0;
-}
-
-size_t gl_value_len(const gl_value *v)
-{
-    if (v == NULL)
-        return 0;
-    if (v->kind == GL_VALUE_ARRAY)
-        return v->u.arr.len;
-    if (v->kind == GL_VALUE_OBJECT)
-        return v->u.obj.len;
-    return 0;
-}
-
-const gl_value *gl_value_array_at(const gl_value *array, size_t i)
-{
-    if (array == NULL || array->kind != GL_VALUE_ARRAY || i >= array->u.arr.len)
-        return NULL;
-    return array->u.arr.items[i];
-}
-
-gl_value *gl_value_array_at_mut(gl_value *array, size_t i)
-{
-    if (array == NULL || array->kind != GL_VALUE_ARRAY || i >= array->u.arr.len)
-        return NULL;
-    return array->u.arr.items[i];
-}
-
-const gl_value *gl_value_object_get(const gl_value *object, const char *key)
-{
-    long at;
-
-    if (object == NULL || object->kind != GL_VALUE_OBJECT || key == NULL)
-        return NULL;
-    at = object_find(object, key, strlen(key), NULL);
-    return at < 0 ? NULL : object->u.obj.members[at].val;
-}
-
-gl_value *gl_value_object_get_mut(gl_value *object, const char *key)
-{
-    return (gl_value *)gl_value_object_get(object, key);
-}
-
-const char *gl_value_object_key_at(const gl_value *object, size_t i)
-{
-    if (object == NULL || object->kind != GL_VALUE_OBJECT || i >= object->u.obj.len)
-        return NULL;
-    return object->u.obj.members[i].key;
-}
-
-const gl_value *gl_value_object_value_at(const gl_value *object, size_t i)
-{
-    if (object == NULL || object->kind != GL_VALUE_OBJECT || i >= object->u.obj.len)
-        return NULL;
-    return object->u.obj.members[i].val;
-}
-
-const char *gl_value_object_string(const gl_value *object, const char *key)
-{
-    return gl_value_get_string(gl_value_object_get(object, key));
-}
-
-/* ---- equality and sorting -------------------------------------------- */
-
-/* An int and a number are equal when they denote the same mathematical value. */
-static int int_equals_number(int64_t i, double d)
-{
-    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-        return 0;   /* NaN, infinities, out of int64 range */
-    if (d != floor(d))
-        return 0;
-    return (int64_t)d == i;
-}
-
-int gl_value_equal(const gl_value *a, const gl_value *b)
-{
-    uint32_t i;
-
-    if (a == NULL || b == NULL)
-        return a == b;
-    if (a == b)
-        return 1;
-    if (a->kind != b->kind) {
-        if (a->kind == GL_VALUE_INT && b->kind == GL_VALUE_NUMBER)
-            return int_equals_number(a->u.i, b->u.d);
-        if (a->kind == GL_VALUE_NUMBER && b->kind == GL_VALUE_INT)
-            return int_equals_number(b->u.i, a->u.d);
-        return 0;
-    }
-    switch ((gl_value_kind)a->kind) {
-    case GL_VALUE_NULL:
-        return 1;
-    case GL_VALUE_BOOL:
-        return a->u.b == b->u.b;
-    case GL_VALUE_INT:
-        return a->u.i == b->u.i;
-    case GL_VALUE_NUMBER:
-        return a->u.d == b->u.d;
-    case GL_VALUE_STRING:
-        return a->u.str.len == b->u.str.len &&
-               memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
-    case GL_VALUE_ARRAY:
-        if (a->u.arr.len != b->u.arr.len)
-            return 0;
-        for (i = 0; i < a->u.arr.len; i++) {
-            if (!gl_value_equal(a->u.arr.items[i], b->u.arr.items[i]))
-                return 0;
-        }
-        return 1;
-    case GL_VALUE_OBJECT:
-        /* Keys are unique, so same count + every key of a matching in b
-         * means the key sets are equal. */
-        if (a->u.obj.len != b->u.obj.len)
-            return 0;
-        for (i = 0; i < a->u.obj.len; i++) {
-            const gl_member *m = &a->u.obj.members[i];
-            long at;
-            /* Same position first: the common case of equal insertion order. */
-            if (strcmp(m->key, b->u.obj.members[i].key) == 0) {
-                at = (long)i;
-            } else {
-                at = object_find(b, m->key, strlen(m->key), NULL);
-                if (at < 0)
-                    return 0;
-            }
-            if (!gl_value_equal(m->val, b->u.obj.members[at].val))
-                return 0;
-        }
-        return 1;
-    }
-    return 0;
-}
-
-static void merge_sort(gl_value **items, gl_value **tmp, size_t n,
-                       int (*cmp)(const gl_value *a, const gl_value *b))
-{
-    size_t mid = n / 2, i = 0, j = mid, k = 0;
-
-    if (n < 2)
-        return;
-    merge_sort(items, tmp, mid, cmp);
-    merge_sort(items + mid, tmp, n - mid, cmp);
-    if (cmp(items[mid - 1], items[mid]) <= 0)
-        return;   /* already in order */
-    while (i < mid && j < n) {
-        /* Take from the left on ties: that is what makes the sort stable. */
-        if (cmp(items[j], items[i]) < 0)
-            tmp[k++] = items[j++];
-        else
-            tmp[k++] = items[i++];
-    }
-    while (i < mid)
-        tmp[k++] = items[i++];
-    while (j < n)
-        tmp[k++] = items[j++];
-    memcpy(items, tmp, n * sizeof(*items));
-}
-
-int gl_value_array_sort(gl_value *array, int (*cmp)(const gl_value *a, const gl_value *b))
-{
-    gl_value **tmp;
-    size_t n;
-
-    if (array == NULL || array->kind != GL_VALUE_ARRAY || cmp == NULL)
-        return 0;
-    n = array->u.arr.len;
-    if (n < 2)
-        return 0;
-    /* No quadratic fallback when the buffer cannot be had: a run that is out
-     * of memory fails (and holds) rather than sorting for hours. */
-    tmp = allocator.malloc_fn(n * sizeof(*tmp));
-    if (tmp == NULL)
-        return -1;
-    merge_sort(array->u.arr.items, tmp, n, cmp);
-    allocator.free_fn(tmp);
-    return 0;
-}
