@@ -611,11 +611,8 @@ int gl_pgbouncer_ini_read_target(const char *path, const char *alias,
     if (gl_file_read(path, GL_INI_MAX, &text, &len, err) != 0)
         return -1;
     rc = gl_pgbouncer_ini_get(text, len, alias, out, err);
-    if (rc != 0) {
-        char msg[sizeof(err->message)];
-        snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, err->error_class, "%s: %s", path, msg);
-    }
+    if (rc != 0)
+        gl_error_prefix(err, "%s", path);
     free(text);
     return rc;
 }
@@ -648,9 +645,7 @@ int gl_pgbouncer_ini_write_target(const char *path, const char *alias,
     if (gl_file_read(path, GL_INI_MAX, &text, &len, err) != 0)
         goto out;
     if (gl_pgbouncer_ini_rewrite(text, len, alias, target, &next, &next_len, err) != 0) {
-        char msg[sizeof(err->message)];
-        snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, err->error_class, "%s: %s", path, msg);
+        gl_error_prefix(err, "%s", path);
         goto out;
     }
     if (stat(path, &st) != 0 ||

@@ -175,12 +175,10 @@ int gl_rds_act_switchover(gl_rds_client *c, const char *id, int timeout_s, long 
         }
         nanosleep(&ts, NULL);
         if (gl_rds_describe_deployment(c, id, cur, err) != 0) {
-            char msg[sizeof(err->message)];
-            snprintf(msg, sizeof(msg), "%s", err->message);
             *final = *prev;
             gl_error_set(err, err->error_class,
                          "the switchover of %s was requested but greenlight lost track of it: %s; "
-                         "check `greenlight rds status --deployment %s`", id, msg, id);
+                         "check `greenlight rds status --deployment %s`", id, err->message, id);
             goto out;
         }
         print_progress(prev, cur, (gl_time_ms() - start) / 1000.0, progress);

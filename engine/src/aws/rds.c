@@ -497,11 +497,8 @@ int gl_rds_resolve_endpoint(gl_rds_client *c, const char *arn, char *host, size_
     if (rds_call(c, cluster ? "DescribeDBClusters" : "DescribeDBInstances", p, 1, arn, &xml, &len, err) != 0)
         return -1;
     rc = gl_rds_xml_endpoint(xml, len, host, host_len, port, err);
-    if (rc != 0) {
-        char msg[sizeof(err->message)];
-        snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, err->error_class, "%s: %s", arn, msg);
-    }
+    if (rc != 0)
+        gl_error_prefix(err, "%s", arn);
     free(xml);
     return rc;
 }

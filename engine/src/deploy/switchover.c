@@ -233,11 +233,8 @@ static int undo_before_commit(gl_switch_run *r, gl_error *err)
     int rc;
 
     gl_error_clear(&undo_err);
-    if (gl_time_ms() > r->deadline && err->error_class != GL_ERR_UNAVAILABLE) {
-        char msg[sizeof(err->message)];
-        snprintf(msg, sizeof(msg), "%s", err->message);
-        gl_error_set(err, GL_ERR_UNAVAILABLE, "the %u s timeout ran out: %s", r->timeout_s, msg);
-    }
+    if (gl_time_ms() > r->deadline && err->error_class != GL_ERR_UNAVAILABLE)
+        gl_error_set(err, GL_ERR_UNAVAILABLE, "the %u s timeout ran out: %s", r->timeout_s, err->message);
     rc = gl_switch__undo(r, &undo_err);
     r->gap_ms = r->gap_t0 > 0 ? gl_time_ms() - r->gap_t0 : 0;
     if (rc == 0) {
