@@ -23,6 +23,10 @@ typedef struct counts {
     double side_ratio;
     size_t side_cases;
     query_regression_verdict last; /* the latency verdict of the case just compared, or -1 */
+    /* That verdict was a pass only because the effect floor scaled with the spread:
+     * green slower beyond the tolerance and by at least min_effect_ms. */
+    int last_slow_in_noise;
+    double last_ratio;
 } counts;
 
 /* Fewest judged cases from which a side-wide shift is estimated. */
@@ -250,6 +254,8 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
     }
     n->judged++;
     n->last = j.verdict;
+    n->last_ratio = j.ratio;
+    n->last_slow_in_noise = j.verdict == GL_QR_PASS && j.ratio > tol && j.shift_ms >= min_ms;
     switch (j.verdict) {
     case GL_QR_PASS:
         n->pass++;
@@ -340,13 +346,18 @@ out:
  */
 static int plan_unmeasured(gl_ctx *ctx, const gl_host *h, const char *name, counts *n)
 {
-    char msg[512];
+    char msg[512], why[128];
 
     n->plan_unmeasured++;
+    if (n->last == GL_QR_PASS)
+        snprintf(why, sizeof(why), "it was x%.2f slower on green, judged pass only because the "
+                 "shift is within the noise", n->last_ratio);
+    else
+        snprintf(why, sizeof(why), "%s", n->last == GL_QR_INCONCLUSIVE ? "the verdict was inconclusive"
+                                                                         : "not timed");
     snprintf(msg, sizeof(msg), "the plan of query %s changed on green and no latency measurement "
              "says the new plan is as fast (%s): measure it (parameter values, more samples, a "
-             "quieter machine) or waive this finding", name,
-             n->last == GL_QR_INCONCLUSIVE ? "the verdict was inconclusive" : "not timed");
+             "quieter machine) or waive this finding", name, why);
     return emit(ctx, h, "query_regression.plan_changed_unmeasured", GL_SEVERITY_ERROR, name, NULL,
                 NULL, NULL, msg);
 }
@@ -425,6 +436,9 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
         return emit(ctx, h, "query_regression.query_failed", GL_SEVERITY_ERROR, name,
                     be ? h->value_copy(be) : NULL, ge ? h->value_copy(ge) : NULL, NULL, msg);
     }
+    /* No latency verdict yet for this case (plan_unmeasured reads it). */
+    n->last = (query_regression_verdict)-1;
+    n->last_slow_in_noise = 0;
     if (h->value_get_bool(h->object_get(b, "generic_plan")) ||
         h->value_get_bool(h->object_get(g, "generic_plan")))
         return compare_generic_plans(ctx, h, name, b, g, cmp, n);
@@ -435,11 +449,13 @@ static int compare_case(gl_ctx *ctx, const gl_host *h, const gl_value *b, const 
     if (h->value_get_bool(h->object_get(cmp, "plan")) || h->object_get(cmp, "plan") == NULL)
         if (compare_plans(ctx, h, name, b, g, n) != 0)
             return -1;
-    n->last = (query_regression_verdict)-1;
     if (compare_latency(ctx, h, name, b, g, settings, green_settings, n) != 0)
         return -1;
-    if (n->plan_changed > plans_before && n->last != GL_QR_PASS && n->last != GL_QR_IMPROVED &&
-        n->last != GL_QR_REGRESSED)
+    /* A pass vouches for a new plan unless green was slower beyond the tolerance and
+     * only the spread made it a pass (query_regression.within_noise). */
+    if (n->plan_changed > plans_before &&
+        ((n->last != GL_QR_PASS && n->last != GL_QR_IMPROVED && n->last != GL_QR_REGRESSED) ||
+         n->last_slow_in_noise))
         return plan_unmeasured(ctx, h, name, n);
     return 0;
 }
