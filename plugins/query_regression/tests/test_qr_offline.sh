@@ -82,3 +82,24 @@ done
 jq -n '{plugins: {query_regression: {sample: 5}}}' >"$GL_TMP/typo.json"
 assert_exit 64 offline "$GL_TMP/typo" "$GL_TMP/a.json" "$GL_TMP/b.json" "$GL_TMP/typo.json"
 assert_contains "$(cat "$GL_TMP/typo.stdout")" '$.plugins.query_regression.sample: unknown member (did you mean "samples"?)'
+
+# A pass that only the noise made a pass (green x1.5 slower, the shift within the effect
+# floor because the within-pass spread is wide) vouches for the plan as it was, not for a
+# new one: with the plan unchanged it is an info finding (within_noise) and the run
+# authorises; with the plan changed it is plan_changed_unmeasured, an error the default
+# policy holds on. Blue: median 10 ms, MAD 4 ms in each pass; green the same times x1.5.
+lat='.cases[0].latency_ms = [10, 14, 6, 10, 14, 6, 10] | .cases[0].latency_split = 3'
+jq ".plugins.query_regression.facts |= ($lat)" "$GL_TMP/a.json" >"$GL_TMP/a-noisy.json"
+jq ".plugins.query_regression.facts |= ($lat | .cases[0].latency_ms |= map(. * 1.5))" \
+  "$GL_TMP/b.json" >"$GL_TMP/b-noisy.json"
+assert_exit 0 offline "$GL_TMP/noisy" "$GL_TMP/a-noisy.json" "$GL_TMP/b-noisy.json"
+assert_eq query_regression.within_noise "$(qr_codes_for "$GL_TMP/noisy/report.json" genres)"
+jq '.plugins.query_regression.facts.cases[0].plan |= sub("Seq Scan"; "Index Scan")' \
+  "$GL_TMP/b-noisy.json" >"$GL_TMP/b-noisy-plan.json"
+assert_exit 1 offline "$GL_TMP/noisyplan" "$GL_TMP/a-noisy.json" "$GL_TMP/b-noisy-plan.json"
+r=$GL_TMP/noisyplan/report.json
+assert_eq query_regression.plan_changed,query_regression.plan_changed_unmeasured,query_regression.within_noise \
+  "$(qr_codes_for "$r" genres)"
+assert_eq "the plan of query genres changed on green and no latency measurement says the new plan is as fast (it was x1.50 slower on green, judged pass only because the shift is within the noise): measure it (parameter values, more samples, a quieter machine) or waive this finding" \
+  "$(json_get "$r" '.findings[] | select(.code == "query_regression.plan_changed_unmeasured") | .message')"
+assert_contains "$(json_get "$r" '[.decision.reasons[] | tostring] | join(" ")')" "plan_changed_unmeasured"
