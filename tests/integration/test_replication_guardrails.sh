@@ -174,6 +174,38 @@ wait
 assert_exit 0 gate "$GL_TMP/gone" --config "$CFG"
 assert_eq 0 "$(json_get "$GL_TMP/gone/report.json" '.findings | length')" "no bypass once they are gone"
 
+# The pool grows while the switchover's gate runs (clients arriving through PgBouncer under
+# load): the server connections opened after the gate read PgBouncer's are not a bypass,
+# because the gate reads SHOW SERVERS again after blue's sessions. The switchover pauses
+# right after writing the gate's config; two transactions through PgBouncer then need a
+# second server connection. A policy that always holds keeps the deployment as it is.
+printf 'return { name = "t", rules = { always = function(input) return gl.hold("test: hold") end } }\n' >"$GL_TMP/hold.lua"
+GREENLIGHT_DEPLOY_PAUSE_AT=switchover:gate-config GREENLIGHT_DEPLOY_PAUSE_FILE=$GL_TMP/paused \
+  "$GL_BIN" deploy switchover --state "$GL_TMP/state" --plugins replication --policy "$GL_TMP/hold.lua" \
+  --out "$GL_TMP/grown" >"$GL_TMP/grown.out" 2>&1 &
+sw=$!
+for _ in $(seq 1 200); do [ -e "$GL_TMP/paused" ] && break; sleep 0.05; done
+[ -e "$GL_TMP/paused" ] || gl_fail "the switchover never reached its pause point: $(cat "$GL_TMP/grown.out")"
+grown_before=$(json_get "$CFG" '.plugins.replication.endpoint.server_pids | length')
+for i in 1 2; do
+  "$GL_PSQL" -X -At "$CLIENT application_name=grown$i" -c "BEGIN" -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
+done
+for _ in $(seq 1 100); do
+  [ "$(blue_sql "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'app' AND state = 'active' AND query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()")" = 2 ] && break
+  sleep 0.05
+done
+grown=$(blue_sql "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'app' AND pid <> pg_backend_pid()")
+[ "$grown" -gt "$grown_before" ] || gl_fail "the pool did not grow during the pause ($grown_before -> $grown server connections)"
+rm -f "$GL_TMP/paused"
+rc=0
+wait "$sw" || rc=$?
+assert_eq 1 "$rc" "the test policy holds: $(cat "$GL_TMP/grown.out")"
+assert_eq 0 "$(json_get "$GL_TMP/grown/report.json" '[.findings[] | select(.code == "replication.endpoint.bypassed")] | length')" \
+  "server connections PgBouncer opened while the gate ran are not a bypass"
+assert_contains "$(json_get "$GL_TMP/grown/report.json" '.decision.reasons[].message')" "test: hold"
+assert_eq available "$(json_get "$GL_TMP/state/deployment.json" .state)"
+wait
+
 # A malformed endpoint is refused by name.
 printf '{"plugins": {"replication": {"endpoint": {"pgbouncer_db": "app", "server_pids": [], "pids": 1}}}}' >"$GL_TMP/ep.json"
 assert_exit 70 gate "$GL_TMP/ep" --config "$GL_TMP/ep.json"

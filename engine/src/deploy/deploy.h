@@ -86,6 +86,12 @@ int gl_deploy_sql_value(gl_deploy_conn *c, const char *doing, const char *sql, i
  * SIGKILLs itself (to prove a killed verb re-runs to completion). */
 void gl_deploy_kill_point(const char *point);
 
+/* A test hook: when GREENLIGHT_DEPLOY_PAUSE_AT equals point and
+ * GREENLIGHT_DEPLOY_PAUSE_FILE names a file, the process creates that file
+ * and waits (at most 60 s) until the test removes it: a test can act at an
+ * exact step of a verb (grow PgBouncer's pool while the gate runs). */
+void gl_deploy_pause_point(const char *point);
+
 /* Opens the record under the lock; 1 when there is none (message set). */
 int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, gl_error *err);
 
@@ -100,5 +106,18 @@ int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, 
  */
 int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, const char *user_config,
                                 char **out_path, gl_error *err);
+
+/*
+ * gl_check_options.after_collect for the deploy verbs' gate (ud: the
+ * deployment record): reads PgBouncer's server connections again, after the
+ * gate read blue's sessions, and adds the pids not yet in the config's
+ * endpoint. A pool that grew between gl_deploy_gate_config_write and that
+ * read (clients arriving through PgBouncer under load) would otherwise show
+ * its new server connections as sessions bypassing PgBouncer: a false hold.
+ * A pid is PgBouncer's for its backend's whole life, so the union of the two
+ * reads names no bypassing session as pooled. Only an endpoint this module
+ * wrote (same alias) is touched; PgBouncer unreachable leaves it as it was.
+ */
+void gl_deploy_gate_endpoint_refresh(void *rec, gl_value *config);
 
 #endif

@@ -72,6 +72,38 @@ out:
     return rc;
 }
 
+void gl_deploy_gate_endpoint_refresh(void *ud, gl_value *config)
+{
+    const gl_value *pgb = gl_value_object_get((const gl_value *)ud, "pgbouncer");
+    gl_value *plugins = gl_value_object_get_mut(config, "plugins");
+    gl_value *repl = gl_value_object_get_mut(plugins, "replication");
+    gl_value *ep = gl_value_object_get_mut(repl, "endpoint");
+    gl_value *pids = gl_value_object_get_mut(ep, "server_pids");
+    const char *alias = gl_value_object_string(pgb, "db");
+    const char *ep_alias = gl_value_object_string(ep, "pgbouncer_db");
+    gl_pgbouncer *b = NULL;
+    gl_error err;
+    int *list = NULL;
+    size_t n = 0;
+
+    if (gl_value_kind_of(pids) != GL_VALUE_ARRAY || alias == NULL || ep_alias == NULL ||
+        strcmp(alias, ep_alias) != 0)
+        return;
+    gl_error_clear(&err);
+    if (gl_pgbouncer_connect(&b, gl_value_object_string(pgb, "admin"), &err) == 0 &&
+        gl_pgbouncer_server_pids(b, alias, &list, &n, &err) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            int known = 0;
+            for (size_t k = 0; k < gl_value_len(pids) && !known; k++)
+                known = gl_value_get_int(gl_value_array_at(pids, k)) == list[i];
+            if (!known && gl_value_array_push(pids, gl_value_int(list[i])) != 0)
+                break;
+        }
+    }
+    free(list);
+    gl_pgbouncer_free(b);
+}
+
 int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, const char *user_config,
                                 char **out_path, gl_error *err)
 {

@@ -3,6 +3,7 @@
 #include "deploy/deploy.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,21 @@ void gl_deploy_kill_point(const char *point)
         fflush(stderr);
         kill(getpid(), SIGKILL);
     }
+}
+
+void gl_deploy_pause_point(const char *point)
+{
+    const char *at = getenv("GREENLIGHT_DEPLOY_PAUSE_AT");
+    const char *file = getenv("GREENLIGHT_DEPLOY_PAUSE_FILE");
+    FILE *f;
+
+    if (at == NULL || file == NULL || strcmp(at, point) != 0)
+        return;
+    f = fopen(file, "w");
+    if (f != NULL)
+        fclose(f);
+    for (int i = 0; i < 1200 && access(file, F_OK) == 0; i++)
+        usleep(50 * 1000);
 }
 
 static void trim(char *s)

@@ -379,7 +379,10 @@ static int gate(gl_switch_run *r, const gl_switch_options *o)
         fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
         return gl_error_exit_code(&err);
     }
+    gl_deploy_pause_point("switchover:gate-config");
     g.config_path = config;
+    g.after_collect = gl_deploy_gate_endpoint_refresh;
+    g.after_collect_ud = (void *)r->rec;
     rc = gl_check_run(&g, &report, &exit_code, &err);
     free(config);
     if (rc != 0) {

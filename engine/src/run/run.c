@@ -114,6 +114,7 @@ int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_e
                             gl_time_ms() + (opts->timeout_s ? opts->timeout_s : GL_RUN_TIMEOUT_DEFAULT_S) * 1000.0);
     if (gl_run_inputs_load(&run, err) != 0 ||
         gl_run_collect(&run, err) != 0 ||
+        (opts->after_collect != NULL && (opts->after_collect(opts->after_collect_ud, run.config), 0)) ||
         gl_run_compare(&run, err) != 0 ||
         gl_run_findings_order(&run, err) != 0 ||
         gl_run_judge(&run, err) != 0 ||

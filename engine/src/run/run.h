@@ -36,6 +36,13 @@ typedef struct gl_check_options {
     unsigned plugin_timeout_s;        /* one plugin call (--plugin-timeout); 0: the default */
     double max_snapshot_age_s;        /* --max-snapshot-age; 0: any age */
     unsigned jobs;                    /* plugins collected at once (--jobs); 0: the default */
+    /* Called once between collect and compare with the run's configuration,
+     * which it may add to (deploy: PgBouncer's server connections read again
+     * after blue's sessions were, deploy/gate_config.c). It cannot fail the
+     * run: what it could not add leaves the configuration as loaded, the
+     * stricter way. NULL: none. */
+    void (*after_collect)(void *ud, gl_value *config);
+    void *after_collect_ud;
 } gl_check_options;
 
 /* --jobs: by default min(GL_RUN_JOBS_DEFAULT, the plugins run), each beyond
