@@ -13,13 +13,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gl_value *v = NULL;
-    char msg[1024] = "";
+    gl_error err;
 
     if (gl_json_parse((const char *)data, size, &v, NULL) != 0)
         return 0;
-    if (gl_deploy_record_validate(v, msg, sizeof(msg)) != 0) {
-        if (msg[0] == '\0') {
-            fprintf(stderr, "fuzz_deploy_record: refused without a message\n");
+    gl_error_clear(&err);
+    if (gl_deploy_record_validate(v, &err) != 0) {
+        if (err.message[0] == '\0' || err.error_class != GL_ERR_USAGE) {
+            fprintf(stderr, "fuzz_deploy_record: refused without a message or a usage class\n");
             abort();
         }
     } else {

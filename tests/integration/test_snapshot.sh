@@ -53,3 +53,10 @@ for f in "$GL_TMP/pw.json" "$GL_LAST_OUT" "$GL_LAST_ERR"; do
   assert_not_contains "$(cat "$f")" "$GL_TEST_PASSWORD" "password leaked into $f"
 done
 assert_contains "$(json_get "$GL_TMP/pw.json" .target)" "password=********"
+
+# A snapshot that cannot be written names the path once (it printed "cannot
+# write P: cannot write P: ..."). /proc passes the -o check (a writable
+# directory for root) and refuses the temp file.
+assert_exit 64 "$GL_BIN" snapshot --target "$(gl_conninfo blue "$GL_DB")" -o /proc/greenlight-snapshot.json
+assert_eq "greenlight: error: cannot write /proc/greenlight-snapshot.json: No such file or directory" \
+  "$(cat "$GL_LAST_ERR")"

@@ -150,15 +150,16 @@ Test(deploy_record, second_lock_is_refused_naming_the_holder)
 
 Test(deploy_record, conninfo_strip_removes_passwords_from_strings_and_uris)
 {
-    char msg[256];
-    char *a = gl_deploy_conninfo_strip("host=db1 password=s3cret user=me dbname=app", msg, sizeof(msg));
-    char *b = gl_deploy_conninfo_strip("postgresql://me:s3cret@db1:5433/app?sslmode=require", msg, sizeof(msg));
-    char *c = gl_deploy_conninfo_strip("host='it''s'", msg, sizeof(msg));
+    gl_error err;
+    char *a = gl_deploy_conninfo_strip("host=db1 password=s3cret user=me dbname=app", &err);
+    char *b = gl_deploy_conninfo_strip("postgresql://me:s3cret@db1:5433/app?sslmode=require", &err);
+    char *c = gl_deploy_conninfo_strip("host='it''s'", &err);
 
     cr_assert_not_null(a);
     cr_assert_not_null(b);
     cr_assert_null(c, "malformed conninfo is refused");
-    cr_assert(strstr(msg, "invalid connection string") != NULL, "%s", msg);
+    cr_assert(strncmp(err.message, "invalid connection string: ", 27) == 0, "%s", err.message);
+    cr_assert_eq(err.error_class, GL_ERR_USAGE);
     cr_assert_null(strstr(a, "s3cret"), "%s", a);
     cr_assert_null(strstr(a, "password"), "%s", a);
     cr_assert(strstr(a, "host='db1'") && strstr(a, "user='me'") && strstr(a, "dbname='app'"), "%s", a);

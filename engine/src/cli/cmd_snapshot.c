@@ -64,8 +64,8 @@ int gl_cli_snapshot(int argc, char **argv)
     if (gl_snapshot_take(&opts, &snap, &err) != 0)
         return gl_cli_fail("snapshot", gl_error_exit_code(&err), err.message);
     if (gl_json_write_file(snap, 1, out_path, &err) != 0) {
+        /* err already reads "cannot write PATH: why" (gl_file_write_atomic). */
         gl_value_free(snap);
-        gl_error_prefix(&err, "cannot write %s", out_path);
         return gl_cli_fail(NULL, GL_EXIT_USAGE, err.message);
     }
     fprintf(stderr, "snapshot: %s (%zu plugins)\n", out_path,

@@ -253,7 +253,7 @@ out:
 
 static int do_subscription(create_run *r, gl_error *err)
 {
-    char msg[512], *conninfo = NULL, *literal = NULL, *sql = NULL, *active = NULL;
+    char *conninfo = NULL, *literal = NULL, *sql = NULL, *active = NULL;
     int have_sub, rc = -1;
 
     if (exists(&r->green, "SELECT count(*) FROM pg_subscription WHERE subname = $1", r->sub,
@@ -283,11 +283,9 @@ static int do_subscription(create_run *r, gl_error *err)
             goto out;
         say(r, "subscription: dropped slot %s left on blue by an interrupted create", r->slot);
     }
-    conninfo = gl_deploy_conninfo_for_subscription(r->blue.conn, msg, sizeof(msg));
-    if (conninfo == NULL) {
-        gl_error_set(err, GL_ERR_INTERNAL, "%s", msg);
+    conninfo = gl_deploy_conninfo_for_subscription(r->blue.conn, err);
+    if (conninfo == NULL)
         goto out;
-    }
     literal = PQescapeLiteral(r->green.conn, conninfo, strlen(conninfo));
     if (literal == NULL) {
         gl_error_nomem(err);
@@ -529,9 +527,9 @@ static int make_record(create_run *r, gl_error *err)
     if (r->rec == NULL)
         return gl_error_nomem(err);
     if (r->opts->pgbouncer_admin != NULL) {
-        char msg[512], *admin = gl_deploy_conninfo_strip(r->opts->pgbouncer_admin, msg, sizeof(msg));
+        char *admin = gl_deploy_conninfo_strip(r->opts->pgbouncer_admin, err);
         if (admin == NULL)
-            return gl_error_set(err, GL_ERR_USAGE, "--pgbouncer: %s", msg);
+            return gl_error_prefix(err, "--pgbouncer");
         pgb = gl_value_object();
         if (pgb == NULL || gl_value_object_set(pgb, "admin", gl_value_string(admin)) != 0 ||
             gl_value_object_set(pgb, "ini", gl_value_string(r->opts->pgbouncer_ini)) != 0 ||

@@ -60,7 +60,8 @@ int gl_deploy_lock(const char *dir, int *out_fd, gl_error *err)
         return -1;
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
-        return gl_error_set(err, GL_ERR_USAGE, "cannot open the lock file %s: %s", path,
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "cannot open the lock file %s: %s", path,
                             strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
@@ -78,7 +79,8 @@ int gl_deploy_lock(const char *dir, int *out_fd, gl_error *err)
     n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
         close(fd);
-        return gl_error_set(err, GL_ERR_USAGE, "cannot write the lock file %s: %s", path,
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "cannot write the lock file %s: %s", path,
                             strerror(errno));
     }
     *out_fd = fd;
@@ -138,10 +140,10 @@ static int step_known(const char *s)
     return 0;
 }
 
-static int check_fields(const gl_value *obj, const field *fields, const char *where, char *msg,
-                        size_t cap);
+static int check_fields(const gl_value *obj, const field *fields, const char *where,
+                        gl_error *err);
 
-static int check_one(const gl_value *v, const field *f, const char *where, char *msg, size_t cap)
+static int check_one(const gl_value *v, const field *f, const char *where, gl_error *err)
 {
     gl_value_kind k = gl_value_kind_of(v);
     char sub[128];
@@ -174,40 +176,39 @@ static int check_one(const gl_value *v, const field *f, const char *where, char 
         for (size_t i = 0; i < gl_value_len(v); i++) {
             const char *key = gl_value_object_key_at(v, i);
             if (!step_known(key)) {
-                snprintf(msg, cap, "unknown step \"%s\" in \"%s\" (known: prerequisites, schema, "
-                         "publication, subscription, sync, fence, done)", key, sub);
-                return -1;
+                return gl_error_set(err, GL_ERR_USAGE,
+                                    "unknown step \"%s\" in \"%s\" (known: prerequisites, schema, "
+                                    "publication, subscription, sync, fence, done)", key, sub);
             }
             if (gl_value_kind_of(gl_value_object_value_at(v, i)) != GL_VALUE_STRING) {
-                snprintf(msg, cap, "\"%s.%s\" must be a time (string)", sub, key);
-                return -1;
+                return gl_error_set(err, GL_ERR_USAGE,
+                                    "\"%s.%s\" must be a time (string)", sub, key);
             }
         }
         return 0;
     case K_SIDE:
         if (k != GL_VALUE_OBJECT)
             goto wrong;
-        return check_fields(v, side_fields, sub, msg, cap);
+        return check_fields(v, side_fields, sub, err);
     case K_BOUNCER:
         if (k == GL_VALUE_NULL)
             return 0;
         if (k != GL_VALUE_OBJECT)
             goto wrong;
-        return check_fields(v, bouncer_fields, sub, msg, cap);
+        return check_fields(v, bouncer_fields, sub, err);
     case K_COPY:
         if (k == GL_VALUE_NULL)
             return 0;
         if (k != GL_VALUE_OBJECT)
             goto wrong;
-        return check_fields(v, copy_fields, sub, msg, cap);
+        return check_fields(v, copy_fields, sub, err);
     }
 wrong:
-    snprintf(msg, cap, "\"%s\" has the wrong type", sub);
-    return -1;
+    return gl_error_set(err, GL_ERR_USAGE, "\"%s\" has the wrong type", sub);
 }
 
-static int check_fields(const gl_value *obj, const field *fields, const char *where, char *msg,
-                        size_t cap)
+static int check_fields(const gl_value *obj, const field *fields, const char *where,
+                        gl_error *err)
 {
     for (size_t i = 0; i < gl_value_len(obj); i++) {
         const char *key = gl_value_object_key_at(obj, i);
@@ -216,66 +217,64 @@ static int check_fields(const gl_value *obj, const field *fields, const char *wh
             if (strcmp(fields[j].key, key) == 0)
                 break;
         if (fields[j].key == NULL) {
-            snprintf(msg, cap, "unknown key \"%s%s%s\"", where, where[0] ? "." : "", key);
-            return -1;
+            return gl_error_set(err, GL_ERR_USAGE,
+                                "unknown key \"%s%s%s\"", where, where[0] ? "." : "", key);
         }
     }
     for (size_t j = 0; fields[j].key != NULL; j++) {
         const gl_value *v = gl_value_object_get(obj, fields[j].key);
         if (v == NULL) {
             if (fields[j].required) {
-                snprintf(msg, cap, "missing key \"%s%s%s\"", where, where[0] ? "." : "",
-                         fields[j].key);
-                return -1;
+                return gl_error_set(err, GL_ERR_USAGE,
+                                    "missing key \"%s%s%s\"", where, where[0] ? "." : "",
+                                    fields[j].key);
             }
             continue;
         }
-        if (check_one(v, &fields[j], where, msg, cap) != 0)
+        if (check_one(v, &fields[j], where, err) != 0)
             return -1;
     }
     return 0;
 }
 
-int gl_deploy_record_validate(const gl_value *rec, char *msg, size_t cap)
+int gl_deploy_record_validate(const gl_value *rec, gl_error *err)
 {
     const gl_value *ver;
     const char *s;
 
     if (gl_value_kind_of(rec) != GL_VALUE_OBJECT) {
-        snprintf(msg, cap, "the record must be a JSON object");
-        return -1;
+        return gl_error_set(err, GL_ERR_USAGE, "the record must be a JSON object");
     }
     ver = gl_value_object_get(rec, "greenlight_deployment");
     if (gl_value_kind_of(ver) != GL_VALUE_INT || gl_value_get_int(ver) != GL_DEPLOY_RECORD_VERSION) {
-        snprintf(msg, cap, "not a greenlight deployment record (version %d)",
-                 GL_DEPLOY_RECORD_VERSION);
-        return -1;
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "not a greenlight deployment record (version %d)",
+                            GL_DEPLOY_RECORD_VERSION);
     }
-    if (check_fields(rec, top_fields, "", msg, cap) != 0)
+    if (check_fields(rec, top_fields, "", err) != 0)
         return -1;
     s = gl_value_object_string(rec, "state");
     if (!gl_deploy_state_valid(s)) {
-        snprintf(msg, cap, "unknown state \"%s\" (known: provisioning, available, "
-                 "switchover_in_progress, switchover_completed, switchover_failed, rolled_back, "
-                 "degraded, deleting)", s);
-        return -1;
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "unknown state \"%s\" (known: provisioning, available, "
+                            "switchover_in_progress, switchover_completed, switchover_failed, rolled_back, "
+                            "degraded, deleting)", s);
     }
     s = gl_value_object_string(rec, "step");
     if (!step_known(s)) {
-        snprintf(msg, cap, "unknown step \"%s\"", s);
-        return -1;
+        return gl_error_set(err, GL_ERR_USAGE, "unknown step \"%s\"", s);
     }
     s = gl_value_object_string(rec, "name");
     if (s[0] == '\0' || strlen(s) > GL_DEPLOY_NAME_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s)) {
-        snprintf(msg, cap, "\"name\" must be 1-%d characters of a-z, 0-9 and _", GL_DEPLOY_NAME_MAX);
-        return -1;
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "\"name\" must be 1-%d characters of a-z, 0-9 and _", GL_DEPLOY_NAME_MAX);
     }
     return 0;
 }
 
 int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err)
 {
-    char path[4096], msg[1024];
+    char path[4096];
     gl_value *rec = NULL;
 
     *out = NULL;
@@ -296,11 +295,11 @@ int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err)
         }
         free(text);
     }
-    if (gl_deploy_record_validate(rec, msg, sizeof(msg)) != 0) {
+    if (gl_deploy_record_validate(rec, err) != 0) {
         gl_value_free(rec);
         return gl_error_set(err, GL_ERR_USAGE,
                             "deployment record %s is invalid: %s (greenlight writes this file: "
-                            "restore the version it wrote)", path, msg);
+                            "restore the version it wrote)", path, err->message);
     }
     *out = rec;
     return 0;
@@ -491,8 +490,8 @@ static int for_subscription(const char *kw)
 
 /* Rebuilds conninfo from parsed options as keyword='value' pairs. secrets:
  * keep password/sslpassword; subscription: only the keywords above. */
-static char *conninfo_build(PQconninfoOption *opts, int secrets, int subscription, char *msg,
-                            size_t cap)
+static char *conninfo_build(PQconninfoOption *opts, int secrets, int subscription,
+                            gl_error *err)
 {
     PQconninfoOption *o;
     char *buf = NULL;
@@ -527,37 +526,40 @@ static char *conninfo_build(PQconninfoOption *opts, int secrets, int subscriptio
     }
     return buf;
 fail:
-    snprintf(msg, cap, "out of memory");
+    gl_error_nomem(err);
     free(buf);
     return NULL;
 }
 
-char *gl_deploy_conninfo_strip(const char *spec, char *msg, size_t cap)
+char *gl_deploy_conninfo_strip(const char *spec, gl_error *err)
 {
     PQconninfoOption *opts;
     char *perr = NULL, *out;
 
     opts = PQconninfoParse(spec ? spec : "", &perr);
     if (opts == NULL) {
-        snprintf(msg, cap, "invalid connection string: %s", perr ? perr : "out of memory");
+        if (perr == NULL)
+            gl_error_nomem(err);
+        else
+            gl_error_set(err, GL_ERR_USAGE, "invalid connection string: %s", perr);
         PQfreemem(perr);
         return NULL;
     }
-    out = conninfo_build(opts, 0, 0, msg, cap);
+    out = conninfo_build(opts, 0, 0, err);
     PQconninfoFree(opts);
     return out;
 }
 
-char *gl_deploy_conninfo_for_subscription(PGconn *conn, char *msg, size_t cap)
+char *gl_deploy_conninfo_for_subscription(PGconn *conn, gl_error *err)
 {
     PQconninfoOption *opts = PQconninfo(conn);
     char *out;
 
     if (opts == NULL) {
-        snprintf(msg, cap, "out of memory");
+        gl_error_nomem(err);
         return NULL;
     }
-    out = conninfo_build(opts, 1, 1, msg, cap);
+    out = conninfo_build(opts, 1, 1, err);
     PQconninfoFree(opts);
     return out;
 }

@@ -57,8 +57,9 @@ void gl_deploy_unlock(int fd);
  */
 int gl_deploy_record_load(const char *dir, gl_value **out, gl_error *err);
 
-/* Strict check of a parsed record: 0, or -1 with a message naming the key. */
-int gl_deploy_record_validate(const gl_value *rec, char *msg, size_t cap);
+/* Strict check of a parsed record: 0, or -1 with a usage error in err naming
+ * the key. */
+int gl_deploy_record_validate(const gl_value *rec, gl_error *err);
 
 /* Writes rec to DIR/deployment.json atomically (updates "updated_at" first). */
 int gl_deploy_record_save(const char *dir, gl_value *rec, gl_error *err);
@@ -82,12 +83,13 @@ int gl_deploy_record_done(const gl_value *rec, const char *step);
 int gl_deploy_state_valid(const char *s);
 
 /* Conninfo/URI with password and sslpassword removed (malloc'd), for the record.
- * NULL with a message when the conninfo does not parse. */
-char *gl_deploy_conninfo_strip(const char *spec, char *msg, size_t cap);
+ * NULL with a usage error when the conninfo does not parse ("invalid
+ * connection string: <libpq's reason>"), or no memory. */
+char *gl_deploy_conninfo_strip(const char *spec, gl_error *err);
 
 /* The connection blue's subscription on green uses: where and how conn
  * connected (host, port, dbname, user, TLS...), password included — it lives
  * only in green's pg_subscription (superuser-readable), never in the record. */
-char *gl_deploy_conninfo_for_subscription(PGconn *conn, char *msg, size_t cap);
+char *gl_deploy_conninfo_for_subscription(PGconn *conn, gl_error *err);
 
 #endif

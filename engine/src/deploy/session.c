@@ -61,16 +61,15 @@ int gl_deploy_connect(gl_deploy_conn *c, const char *side, const char *spec, gl_
         "SET statement_timeout = '300s'", "SET idle_in_transaction_session_timeout = '60s'",
         "SET client_min_messages = warning",
     };
-    char msg[512];
     const char *p, *sv;
 
     memset(c, 0, sizeof(*c));
     c->side = side;
     if (spec == NULL || spec[0] == '\0')
         return gl_error_set(err, GL_ERR_USAGE, "--%s is empty: give a libpq conninfo or URI", side);
-    c->display = gl_deploy_conninfo_strip(spec, msg, sizeof(msg));
+    c->display = gl_deploy_conninfo_strip(spec, err);
     if (c->display == NULL)
-        return gl_error_set(err, GL_ERR_USAGE, "--%s: %s", side, msg);
+        return gl_error_prefix(err, "--%s", side);
     c->conn = PQconnectdbParams(keys, vals, 1);
     p = c->conn ? PQpass(c->conn) : NULL;
     if (p != NULL && p[0] != '\0') {

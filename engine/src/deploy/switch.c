@@ -431,12 +431,12 @@ static int repoint(gl_switch_run *r, gl_error *err)
  * the destination without copy; the caller collects its result. */
 static int send_new_subscription(gl_switch_run *r, gl_error *err)
 {
-    char sql[2048], *conninfo, *quoted = NULL, msg[256];
+    char sql[2048], *conninfo, *quoted = NULL;
     int rc = -1;
 
-    conninfo = gl_deploy_conninfo_for_subscription(r->dst.conn, msg, sizeof(msg));
+    conninfo = gl_deploy_conninfo_for_subscription(r->dst.conn, err);
     if (conninfo == NULL)
-        return gl_error_set(err, GL_ERR_INTERNAL, "%s: %s", r->dst_side, msg);
+        return gl_error_prefix(err, "%s", r->dst_side);
     quoted = PQescapeLiteral(r->src.conn, conninfo, strlen(conninfo));
     if (quoted == NULL) {
         oom(err);
