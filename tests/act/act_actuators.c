@@ -12,7 +12,7 @@
 #include "act/fence.h"
 #include "act/pgbouncer.h"
 #include "act/sync.h"
-#include "util/exit.h"
+#include "cli/exit.h"
 
 static const char *env(const char *name)
 {
@@ -81,7 +81,7 @@ Test(pgbouncer, shows_the_database_and_its_target)
     cr_assert_str_eq(db.database, "app");
     cr_assert_eq(db.paused, 0);
     cr_assert_eq(gl_pgbouncer_database(b, "nosuch", &db, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert_str_eq(err.message, "PgBouncer has no database \"nosuch\" (SHOW DATABASES): add it "
                      "to the [databases] section of its ini, or pass the right --pgbouncer-db");
     gl_pgbouncer_free(b);
@@ -94,7 +94,7 @@ Test(pgbouncer, refuses_session_pooling_and_a_wrong_console)
 
     cr_assert_eq(gl_pgbouncer_check_pool_mode(b, "app", &err), 0, "%s", err.message);
     cr_assert_eq(gl_pgbouncer_check_pool_mode(b, "sess", &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert_str_eq(err.message, "PgBouncer pools database \"sess\" in session mode: a switchover "
                      "needs pool_mode = transaction (in session mode PAUSE waits for every client "
                      "to disconnect); set it in the ini and RELOAD");
@@ -103,11 +103,11 @@ Test(pgbouncer, refuses_session_pooling_and_a_wrong_console)
     /* A client conninfo is not the console, and its password never shows. */
     b = NULL;
     cr_assert_eq(gl_pgbouncer_connect(&b, env("GL_ACT_PGB_CLIENT"), &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert(strstr(err.message, "it must be dbname=pgbouncer") != NULL, "%s", err.message);
     cr_assert_eq(gl_pgbouncer_connect(&b, "host=/nonexistent port=1 dbname=pgbouncer "
                                           "password=s3cret-pw", &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_UNAVAILABLE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_UNAVAILABLE);
     cr_assert(strstr(err.message, "s3cret-pw") == NULL, "%s", err.message);
     cr_assert(strstr(err.message, "password=********") != NULL, "%s", err.message);
 }

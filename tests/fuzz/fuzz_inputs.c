@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/exit.h"
 #include "input/input.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     gl_error_clear(&err);
     if (gl_input_validate(format, v, "--fuzz input.json", &err) != 0 &&
-        (strstr(err.message, "--fuzz input.json: $") == NULL || gl_error_exit_code(&err) != GL_EXIT_USAGE))
+        (strstr(err.message, "--fuzz input.json: $") == NULL || gl_cli_exit_code(&err) != GL_EXIT_USAGE))
         abort(); /* a refusal names the file and the JSON path */
     gl_value_free(v);
     return 0;

@@ -16,7 +16,7 @@ import sys
 # Lower number = lower layer; a folder may include only folders with a
 # lower or equal number (equal: siblings that must still not form a cycle).
 LAYERS = {
-    "util": 0,      # error buffer, exit codes, time, files, hashing
+    "util": 0,      # error buffer, time, files, hashing
     "value": 1,     # the value tree and JSON
     "input": 1,     # strict validation of input files and paths
     "collect": 2,   # targets: a live server or a snapshot file

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "aws/credentials.h"
-#include "util/exit.h"
+#include "cli/exit.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY"
 #define TOKEN "IQoJb3JpZ2luX2VjSESSIONTOKEN"
@@ -62,7 +62,7 @@ static const char *load_fails(void)
     gl_aws_credentials c;
 
     cr_assert_eq(gl_aws_credentials_load(&c, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), 64);
+    cr_assert_eq(gl_cli_exit_code(&err), 64);
     cr_assert_null(strstr(err.message, SECRET), "secret in: %s", err.message);
     cr_assert_null(strstr(err.message, TOKEN), "token in: %s", err.message);
     return err.message;

@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/exit.h"
 #include "util/buf.h"
 #include "util/error.h"
-#include "util/exit.h"
 
 Test(buf, grows_and_stays_nul_terminated)
 {
@@ -90,7 +90,7 @@ Test(buf, file_read_refuses_a_file_over_its_limit_by_name)
 
     cr_assert_eq(gl_file_read(path, 9, &out, NULL, &err), -1);
     cr_assert_null(out);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     snprintf(want, sizeof(want), "%s: too large (10 bytes; the limit is 9 bytes)", path);
     cr_assert_str_eq(err.message, want);
     cr_assert_eq(gl_file_read(path, 1024 * 1024, &out, NULL, &err), 0);

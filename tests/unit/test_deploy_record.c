@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/exit.h"
 #include "deploy/record.h"
-#include "util/exit.h"
 
 static char dir[64];
 
@@ -77,7 +77,7 @@ Test(deploy_record, unknown_key_is_refused_with_its_name)
     cr_assert_eq(gl_value_object_set(gl_value_object_get_mut(rec, "blue"), "pasword", gl_value_string("x")), 0);
     cr_assert_eq(gl_deploy_record_save(dir, rec, &err), 0);
     cr_assert_eq(gl_deploy_record_load(dir, &back, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert(strstr(err.message, "unknown key \"blue.pasword\"") != NULL, "%s", err.message);
     gl_value_free(rec);
 }

@@ -1,10 +1,11 @@
-/* Unit tests for the error type and the class -> exit code table
- * (engine/src/util/error.c, engine/src/util/exit.c; share/doc/exit-codes.md). */
+/* Unit tests for the error type (engine/src/util/error.c) and the class ->
+ * exit code table, which lives in cli/ (engine/src/cli/exit.c;
+ * share/doc/exit-codes.md). */
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cli/exit.h"
 #include "util/error.h"
-#include "util/exit.h"
 
 static int exit_for(gl_error_class c)
 {
@@ -12,7 +13,7 @@ static int exit_for(gl_error_class c)
 
     gl_error_clear(&err);
     gl_error_set(&err, c, "x");
-    return gl_error_exit_code(&err);
+    return gl_cli_exit_code(&err);
 }
 
 Test(error, every_class_maps_to_its_documented_exit_code)
@@ -33,7 +34,7 @@ Test(error, an_error_without_a_class_fails_closed_as_internal)
 
     gl_error_clear(&err);
     cr_assert_eq(err.error_class, GL_ERR_NONE);
-    cr_assert_eq(gl_error_exit_code(&err), 70, "never 0: an unset error must not look like success");
+    cr_assert_eq(gl_cli_exit_code(&err), 70, "never 0: an unset error must not look like success");
 }
 
 Test(error, the_exit_codes_are_the_sysexits_numbers)

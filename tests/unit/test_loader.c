@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/exit.h"
 #include "plugin/loader.h"
-#include "util/exit.h"
 
 static gl_plugin_set load_from(const char *name)
 {
@@ -80,7 +80,7 @@ Test(loader, missing_plugin_path_is_a_usage_error)
     const char *dirs[1] = {"/nonexistent/greenlight-plugins"};
 
     cr_assert_eq(gl_plugins_load(&set, dirs, 1, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert_not_null(strstr(err.message, "/nonexistent/greenlight-plugins"));
 }
 

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/exit.h"
 #include "judge/policy.h"
 #include "judge/suite.h"
 #include "judge/waiver.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 #define POLICIES GL_TEST_SOURCE_DIR "/policies"
@@ -429,7 +429,7 @@ Test(waivers, bad_files_are_usage_errors)
         gl_error_clear(&e);
         write_file(path, bad[i][0]);
         cr_assert_eq(gl_waivers_load(path, &w, &e), -1, "%s accepted", bad[i][0]);
-        cr_assert_eq(gl_error_exit_code(&e), 64);
+        cr_assert_eq(gl_cli_exit_code(&e), 64);
         cr_assert(strstr(e.message, bad[i][1]), "'%s' lacks '%s'", e.message, bad[i][1]);
     }
     unlink(path);
@@ -515,7 +515,7 @@ Test(suite, failures_coverage_and_junit)
 
     paths[0] = "/nonexistent/dir";
     cr_assert_eq(gl_policy_suite_run(paths, 1, NULL, &r, &e), -1);
-    cr_assert_eq(gl_error_exit_code(&e), 64);
+    cr_assert_eq(gl_cli_exit_code(&e), 64);
     unlink(junit);
     unlink(path);
     snprintf(path, sizeof(path), "%s/two.lua", dir);

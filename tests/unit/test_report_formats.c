@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/exit.h"
 #include "report/report.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 static const char REPORT[] =
@@ -62,7 +62,7 @@ Test(formats, refuses_unknown_empty_and_repeated)
     gl_report_formats f;
     gl_error err;
     cr_assert_eq(gl_report_formats_parse("text,,json", &f, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert(strstr(err.message, "unknown format \"\"") != NULL, "%s", err.message);
     cr_assert_eq(gl_report_formats_parse("", &f, &err), -1);
     cr_assert_eq(gl_report_formats_parse("json,JSON", &f, &err), -1);

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/exit.h"
 #include "run/stages.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 static char tmpdir[256];
@@ -79,7 +79,7 @@ Test(run, error_set_may_quote_its_own_message)
     cr_assert_str_eq(err.message, "--policy: cannot read /x.lua: No such file or directory");
     gl_error_prefix(&err, "check %s", "--blue");
     cr_assert_str_eq(err.message, "check --blue: --policy: cannot read /x.lua: No such file or directory");
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
 }
 
 Test(run, missing_policy_is_a_usage_error_with_the_exact_message, .init = make_tmpdir,
@@ -96,7 +96,7 @@ Test(run, missing_policy_is_a_usage_error_with_the_exact_message, .init = make_t
     opts.policy_path = want;
     cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), -1);
     cr_assert_null(report);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     snprintf(want, sizeof(want), "--policy: cannot read %s/none.lua: No such file or directory", tmpdir);
     cr_assert_str_eq(err.message, want);
 }
@@ -121,7 +121,7 @@ Test(run, change_file_over_its_limit_is_refused_by_size, .init = make_tmpdir, .f
     opts.change_path = write_file("change.json", big);
     free(big);
     cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     snprintf(want, sizeof(want), "--change: %s: too large (1048577 bytes; the limit is 1 MiB)",
              opts.change_path);
     cr_assert_str_eq(err.message, want);
@@ -367,7 +367,7 @@ Test(run, a_failing_random_source_fails_the_run, .init = make_tmpdir, .fini = re
     cr_assert_eq(gl_check_run(&opts, &report, &exit_code, &err), -1);
     gl_run_set_random_source(NULL);
     cr_assert_null(report);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_INTERNAL);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_INTERNAL);
     cr_assert_str_eq(err.message, "cannot make a run id: the random source failed (getrandom: "
                                   "Function not implemented); nothing was checked");
 }

@@ -3,8 +3,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cli/exit.h"
 #include "collect/target.h"
-#include "util/exit.h"
 
 Test(target, redacts_password_in_keyword_conninfo)
 {
@@ -44,7 +44,7 @@ Test(target, malformed_conninfo_is_usage_error_without_secret)
 
     gl_target_options_default(&o);
     cr_assert_eq(gl_target_open(&t, GL_SIDE_GREEN, "host=x password=topsecret bogus", &o, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_USAGE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_USAGE);
     cr_assert_not_null(strstr(err.message, "green side"));
     cr_assert_null(strstr(err.message, "topsecret"));
 }
@@ -59,7 +59,7 @@ Test(target, unreachable_server_is_unavailable_without_secret)
     o.connect_timeout_s = 2;
     cr_assert_eq(gl_target_open(&t, GL_SIDE_BLUE,
                                 "host=127.0.0.1 port=1 user=x password=topsecret dbname=x", &o, &err), -1);
-    cr_assert_eq(gl_error_exit_code(&err), GL_EXIT_UNAVAILABLE);
+    cr_assert_eq(gl_cli_exit_code(&err), GL_EXIT_UNAVAILABLE);
     cr_assert_not_null(strstr(err.message, "blue side"));
     cr_assert_null(strstr(err.message, "topsecret"), "%s", err.message);
 }

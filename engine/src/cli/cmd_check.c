@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "cli/output.h"
 #include "input/paths.h"
-#include "run/run.h"
 #include "report/report.h"
-#include "util/exit.h"
+#include "run/run.h"
 #include "util/names.h"
 #include "util/units.h"
 #include "value/value.h"
@@ -143,7 +143,7 @@ int gl_cli_check(int argc, char **argv)
         return gl_cli_fail("check", GL_EXIT_USAGE, err.message);
 
     if (gl_check_run(&opts, &report, &exit_code, &err) != 0)
-        return gl_cli_fail("check", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("check", gl_cli_exit_code(&err), err.message);
     output.all_findings = opts.verbose > 0;
     exit_code = gl_cli_output_report(&output, report, exit_code);
     gl_value_free(report);

@@ -1,7 +1,8 @@
 /*
  * `greenlight deploy <create|status|cleanup>`: the deployment lifecycle
  * (engine/src/deploy/). One option parser for every sub-verb; each sub-verb
- * says which options it takes. Exit codes: engine/src/deploy/deploy.h.
+ * says which options it takes. The verbs return 0 or a classed error
+ * (engine/src/deploy/deploy.h); cli/exit.c makes that the exit code.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "cli/output.h"
 #include "deploy/deploy.h"
 #include "deploy/record.h"
@@ -19,7 +21,7 @@ _Static_assert(GL_CLI_MAX_PLUGIN_DIRS <= sizeof(((gl_deploy_options *)0)->plugin
 
 typedef struct sub_verb {
     const char *name;
-    int (*run)(const gl_deploy_options *opts);
+    int (*run)(const gl_deploy_options *opts, gl_error *err);
     const char *usage;
 } sub_verb;
 
@@ -156,6 +158,7 @@ int gl_cli_deploy(int argc, char **argv)
     gl_deploy_options opts;
     const sub_verb *verb;
     const char *format = "text", *state = NULL;
+    gl_error err;
     char msg[512];
     int c;
 
@@ -181,5 +184,6 @@ int gl_cli_deploy(int argc, char **argv)
     opts.json = strcmp(format, "json") == 0;
     opts.progress = !opts.json && isatty(STDERR_FILENO);
     opts.state_dir = gl_deploy_state_dir(state);
-    return verb->run(&opts);
+    /* The verb has printed its error (with what it left behind). */
+    return verb->run(&opts, &err) == 0 ? 0 : gl_cli_exit_code(&err);
 }

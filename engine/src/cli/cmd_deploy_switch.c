@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "cli/output.h"
 #include "deploy/record.h"
 #include "deploy/switch.h"
@@ -115,6 +116,8 @@ int gl_cli_deploy_switch(int argc, char **argv)
     int rollback = strcmp(argv[0], "rollback") == 0;
     const char *verb = rollback ? "deploy rollback" : "deploy switchover";
     gl_switch_options o;
+    gl_switch_outcome outcome;
+    gl_error err;
     gl_cli_output output;
     char msg[256];
     int c, rc, gate, gate_options = 0;
@@ -158,5 +161,9 @@ int gl_cli_deploy_switch(int argc, char **argv)
         return rc;
     o.gate.plugin_dirs = dirs;
     o.state_dir = gl_deploy_state_dir(state);
-    return rollback ? gl_deploy_rollback(&o) : gl_deploy_switchover(&o);
+    if (rollback)
+        return gl_deploy_rollback(&o, &err) == 0 ? 0 : gl_cli_exit_code(&err);
+    if (gl_deploy_switchover(&o, &outcome, &err) != 0)
+        return gl_cli_exit_code(&err);
+    return outcome.gate_refused ? outcome.gate_exit : 0;
 }

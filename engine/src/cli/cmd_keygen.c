@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "evidence/evidence.h"
-#include "util/exit.h"
 
 /* Reads verb's options: its one option (longopts[0], value in *value) and
  * --help (usage printed). -1 when the verb goes on, else the exit code. */
@@ -58,7 +58,7 @@ int gl_cli_keygen(int argc, char **argv)
     if (out == NULL)
         return gl_cli_fail("keygen", GL_EXIT_USAGE, "keygen needs --out KEY");
     if (gl_evidence_keygen(out, &err) != 0)
-        return gl_cli_fail("keygen", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("keygen", gl_cli_exit_code(&err), err.message);
     fprintf(stderr, "private key: %s (keep it secret)\npublic key: %s.pub\n", out, out);
     return 0;
 }
@@ -85,7 +85,7 @@ int gl_cli_sign_policy(int argc, char **argv)
     if (key == NULL || optind != argc - 1)
         return gl_cli_fail("sign-policy", GL_EXIT_USAGE, "sign-policy needs --key KEY and one policy file");
     if (gl_evidence_policy_sign(argv[optind], key, &err) != 0)
-        return gl_cli_fail("sign-policy", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("sign-policy", gl_cli_exit_code(&err), err.message);
     fprintf(stderr, "signature: %s.sig\n", argv[optind]);
     return 0;
 }

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "cli/output.h"
 #include "plugin/loader.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 int gl_cli_plugins(int argc, char **argv)
@@ -47,7 +47,7 @@ int gl_cli_plugins(int argc, char **argv)
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return gl_cli_fail("plugins", GL_EXIT_USAGE, "--format must be text or json");
     if (gl_plugins_load(&set, dirs, ndirs, &err) != 0)
-        return gl_cli_fail("plugins", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("plugins", gl_cli_exit_code(&err), err.message);
 
     gl_value *list = gl_value_array();
     for (size_t i = 0; i < set.count; i++) {

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "input/input.h"
-#include "run/run.h"
 #include "judge/policy.h"
 #include "judge/suite.h"
-#include "util/exit.h"
+#include "run/run.h"
 #include "util/names.h"
 #include "value/value.h"
 
@@ -180,7 +180,7 @@ static int policy_test(int argc, char **argv)
         }
     }
     if (gl_policy_suite_run(paths, n_paths, dir, &results, &err) != 0)
-        return gl_cli_fail("policy", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("policy", gl_cli_exit_code(&err), err.message);
 
     print_tests(gl_value_object_get(results, "tests"), verbose);
     print_coverage(results);
@@ -197,7 +197,7 @@ static int policy_test(int argc, char **argv)
     }
     if (junit != NULL && gl_policy_suite_write_junit(results, junit, &err) != 0) {
         gl_value_free(results);
-        return gl_cli_fail(NULL, gl_error_exit_code(&err), err.message);
+        return gl_cli_fail(NULL, gl_cli_exit_code(&err), err.message);
     }
     gl_value_free(results);
     fflush(stdout);
@@ -289,8 +289,8 @@ static int eval_inputs(const char **policy, char *resolved, size_t resolved_size
     /* An unreadable policy is a usage error, not a broken policy (78). */
     if (gl_file_read(*policy, GL_POLICY_MAX, &source, NULL, &ierr) != 0) {
         gl_error_prefix(&ierr, "--policy");
-        return gl_error_exit_code(&ierr) == GL_EXIT_USAGE ? usage_error(ierr.message)
-                                                          : gl_cli_fail(NULL, gl_error_exit_code(&ierr), ierr.message);
+        return gl_cli_exit_code(&ierr) == GL_EXIT_USAGE ? usage_error(ierr.message)
+                                                          : gl_cli_fail(NULL, gl_cli_exit_code(&ierr), ierr.message);
     }
     free(source);
     if (gl_input_load(GL_INPUT_POLICY_INPUT, "--input", input_path, input, &ierr) != 0)

@@ -15,11 +15,11 @@
 #include "act/rds.h"
 #include "aws/rds.h"
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "cli/output.h"
 #include "input/paths.h"
-#include "run/run.h"
 #include "report/report.h"
-#include "util/exit.h"
+#include "run/run.h"
 #include "value/value.h"
 
 #define CONNINFO_MAX 4096
@@ -211,14 +211,14 @@ static int check_verb_options(rds_args *a)
             check_gate_inputs(a, &err) != 0 ||
             (a->output.out_dir != NULL &&
              gl_path_check_output_dir("--out", a->output.out_dir, "report.json", &err) != 0))
-            return gl_cli_fail(NULL, gl_error_exit_code(&err), err.message);
+            return gl_cli_fail(NULL, gl_cli_exit_code(&err), err.message);
     }
     return -1;
 }
 
 static int api_fail(gl_error *err)
 {
-    return gl_cli_fail(NULL, gl_error_exit_code(err), err->message);
+    return gl_cli_fail(NULL, gl_cli_exit_code(err), err->message);
 }
 
 static void default_name(char *out, size_t len)
@@ -357,7 +357,7 @@ static int run_gated(rds_args *a, gl_rds_client *client, gl_error *err)
     a->gate.green = green;
     a->gate.plugin_dirs = a->dirs;
     if (gl_check_run(&a->gate, &report, &exit_code, err) != 0) {
-        exit_code = gl_cli_fail("rds", gl_error_exit_code(err), err->message);
+        exit_code = gl_cli_fail("rds", gl_cli_exit_code(err), err->message);
         goto out;
     }
     {

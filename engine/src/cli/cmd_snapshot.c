@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "cli/output.h"
 #include "input/paths.h"
 #include "run/snapshot.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 int gl_cli_snapshot(int argc, char **argv)
@@ -62,7 +62,7 @@ int gl_cli_snapshot(int argc, char **argv)
     if (gl_path_check_output_file("-o", out_path, &err) != 0)
         return gl_cli_fail("snapshot", GL_EXIT_USAGE, err.message);
     if (gl_snapshot_take(&opts, &snap, &err) != 0)
-        return gl_cli_fail("snapshot", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("snapshot", gl_cli_exit_code(&err), err.message);
     if (gl_json_write_file(snap, 1, out_path, &err) != 0) {
         /* err already reads "cannot write PATH: why" (gl_file_write_atomic). */
         gl_value_free(snap);

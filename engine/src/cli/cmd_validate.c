@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "input/input.h"
 #include "util/error.h"
-#include "util/exit.h"
 #include "value/value.h"
 
 static void validate_usage(FILE *out)
@@ -54,7 +54,7 @@ int gl_cli_validate(int argc, char **argv)
 
         gl_error_clear(&err);
         if (gl_input_load((gl_input_format)format, flags[format], argv[i], &v, &err) != 0)
-            return gl_cli_fail(NULL, gl_error_exit_code(&err), err.message);
+            return gl_cli_fail(NULL, gl_cli_exit_code(&err), err.message);
         gl_value_free(v);
         printf("%s: valid %s\n", argv[i], gl_input_format_name((gl_input_format)format));
     }

@@ -3,8 +3,8 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/exit.h"
 #include "evidence/evidence.h"
-#include "util/exit.h"
 
 int gl_cli_verify(int argc, char **argv)
 {
@@ -53,6 +53,6 @@ int gl_cli_verify(int argc, char **argv)
         rc = gl_evidence_verify_file(argv[optind], pub, stdout, &err);
     gl_evidence_key_free(pub);
     if (rc < 0)
-        return gl_cli_fail("verify", gl_error_exit_code(&err), err.message);
+        return gl_cli_fail("verify", gl_cli_exit_code(&err), err.message);
     return rc;
 }

@@ -16,7 +16,6 @@
 
 #include "deploy/deploy.h"
 #include "deploy/record.h"
-#include "util/exit.h"
 
 static void say(const gl_deploy_options *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const gl_deploy_options *opts, const char *fmt, ...)
@@ -160,54 +159,53 @@ static int print_deleted(const gl_deploy_options *opts, const char *name, gl_err
     return 0;
 }
 
-int gl_deploy_cleanup(const gl_deploy_options *opts)
+int gl_deploy_cleanup(const gl_deploy_options *opts, gl_error *err)
 {
     gl_value *rec = NULL;
     gl_deploy_conn blue, green;
-    gl_error err;
     const char *name, *pub, *sub, *slot;
-    int lock_fd = -1, rc = GL_EXIT_INTERNAL, green_ok = 0;
+    int lock_fd = -1, rc = -1, green_ok = 0;
 
     memset(&blue, 0, sizeof(blue));
     memset(&green, 0, sizeof(green));
-    gl_error_clear(&err);
-    if (gl_deploy_open(opts, &lock_fd, &rec, &err) != 0)
+    gl_error_clear(err);
+    if (gl_deploy_open(opts, &lock_fd, &rec, err) != 0)
         goto fail;
     name = gl_deploy_record_string(rec, "name");
     pub = gl_deploy_record_string(rec, "publication");
     sub = gl_deploy_record_string(rec, "subscription");
     slot = gl_deploy_record_string(rec, "slot");
-    if (mark_deleting(opts, rec, name, &err) != 0)
+    if (mark_deleting(opts, rec, name, err) != 0)
         goto fail;
-    if (gl_deploy_connect(&blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(rec, "blue"), "conninfo"), &err) != 0)
+    if (gl_deploy_connect(&blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(rec, "blue"), "conninfo"), err) != 0)
         goto fail;
-    green_ok = connect_green(opts, rec, &green, sub, &err);
+    green_ok = connect_green(opts, rec, &green, sub, err);
     if (green_ok < 0)
         goto fail;
-    if (green_ok && drop_subscription(opts, &green, sub, &err) != 0)
+    if (green_ok && drop_subscription(opts, &green, sub, err) != 0)
         goto fail;
     gl_deploy_kill_point("cleanup.subscription");
-    if (drop_slot(opts, &blue, slot, &err) != 0 || drop_publication(opts, &blue, pub, &err) != 0)
+    if (drop_slot(opts, &blue, slot, err) != 0 || drop_publication(opts, &blue, pub, err) != 0)
         goto fail;
     gl_deploy_kill_point("cleanup.publication");
-    if (green_ok && lift_fence(opts, &green, &err) != 0)
+    if (green_ok && lift_fence(opts, &green, err) != 0)
         goto fail;
     if (!green_ok) {
         /* The record stays (state deleting) until green's side is gone too. */
-        gl_error_set(&err, GL_ERR_UNAVAILABLE,
+        gl_error_set(err, GL_ERR_UNAVAILABLE,
                      "blue is clean; green was unreachable, so the record stays (deleting): re-run "
                      "`greenlight deploy cleanup` when green is back");
         goto fail;
     }
     remove_file(opts->state_dir, "schema-at-create.json");
     remove_file(opts->state_dir, "schema.sql");
-    if (gl_deploy_record_remove(opts->state_dir, &err) != 0 || print_deleted(opts, name, &err) != 0)
+    if (gl_deploy_record_remove(opts->state_dir, err) != 0 || print_deleted(opts, name, err) != 0)
         goto fail;
     rc = 0;
     goto out;
 fail:
-    fprintf(stderr, "greenlight: error: %s\n", err.message);
-    rc = gl_error_exit_code(&err);
+    fprintf(stderr, "greenlight: error: %s\n", err->message);
+    rc = -1;
 out:
     gl_deploy_disconnect(&blue);
     gl_deploy_disconnect(&green);

@@ -17,7 +17,6 @@
 #include "deploy/record.h"
 #include "deploy/switch_run.h"
 #include "deploy/schema_copy.h"
-#include "util/exit.h"
 
 typedef struct create_run {
     const gl_deploy_options *opts;
@@ -668,37 +667,36 @@ static int finish(create_run *r, gl_error *err)
     return 0;
 }
 
-int gl_deploy_create(const gl_deploy_options *opts)
+int gl_deploy_create(const gl_deploy_options *opts, gl_error *err)
 {
     create_run r;
-    gl_error err;
-    int lock_fd = -1, fresh, rc = GL_EXIT_INTERNAL;
+    int lock_fd = -1, fresh, rc = -1;
 
     memset(&r, 0, sizeof(r));
     r.opts = opts;
-    gl_error_clear(&err);
+    gl_error_clear(err);
     if (opts->pgbouncer_admin != NULL && (opts->pgbouncer_ini == NULL || opts->pgbouncer_db == NULL)) {
-        gl_error_set(&err, GL_ERR_USAGE, "--pgbouncer needs --pgbouncer-ini FILE and --pgbouncer-db ALIAS too");
+        gl_error_set(err, GL_ERR_USAGE, "--pgbouncer needs --pgbouncer-ini FILE and --pgbouncer-db ALIAS too");
         goto fail;
     }
-    if (gl_deploy_lock(opts->state_dir, &lock_fd, &err) != 0)
+    if (gl_deploy_lock(opts->state_dir, &lock_fd, err) != 0)
         goto fail;
-    fresh = begin(&r, &err);
+    fresh = begin(&r, err);
     if (fresh < 0)
         goto fail;
-    if (gl_deploy_connect(&r.blue, "blue", r.blue_spec, &err) != 0 ||
-        gl_deploy_connect(&r.green, "green", r.green_spec, &err) != 0)
+    if (gl_deploy_connect(&r.blue, "blue", r.blue_spec, err) != 0 ||
+        gl_deploy_connect(&r.green, "green", r.green_spec, err) != 0)
         goto fail_recorded;
-    if (fresh && make_record(&r, &err) != 0)
+    if (fresh && make_record(&r, err) != 0)
         goto fail;
     r.pub = gl_deploy_record_string(r.rec, "publication");
     r.sub = gl_deploy_record_string(r.rec, "subscription");
     r.slot = gl_deploy_record_string(r.rec, "slot");
     if (set_versions(&r) != 0) {
-        gl_error_nomem(&err);
+        gl_error_nomem(err);
         goto fail;
     }
-    switch (prerequisites(&r, &err)) {
+    switch (prerequisites(&r, err)) {
     case 0:
         break;
     case FAIL_RECORDED:
@@ -706,11 +704,15 @@ int gl_deploy_create(const gl_deploy_options *opts)
     default:
         goto fail;
     }
-    if (changes(&r, &err) != 0)
+    if (changes(&r, err) != 0)
         goto fail_recorded;
-    if (finish(&r, &err) != 0)
+    if (finish(&r, err) != 0)
         goto fail;
-    rc = print_result(&r) == 0 ? 0 : GL_EXIT_INTERNAL;
+    if (print_result(&r) != 0) {
+        gl_error_nomem(err);
+        goto fail;
+    }
+    rc = 0;
     goto out;
 
 fail_recorded:
@@ -718,12 +720,12 @@ fail_recorded:
     if (r.rec != NULL && gl_deploy_record_done(r.rec, "prerequisites")) {
         gl_error keep;
         gl_error_clear(&keep);
-        if (gl_deploy_record_set_string(r.rec, "last_error", err.message) == 0)
+        if (gl_deploy_record_set_string(r.rec, "last_error", err->message) == 0)
             (void)gl_deploy_record_save(opts->state_dir, r.rec, &keep);
     }
 fail:
-    fprintf(stderr, "greenlight: error: %s\n", err.message);
-    rc = gl_error_exit_code(&err);
+    fprintf(stderr, "greenlight: error: %s\n", err->message);
+    rc = -1;
 out:
     gl_deploy_disconnect(&r.blue);
     gl_deploy_disconnect(&r.green);

@@ -2,10 +2,11 @@
  * deploy — the deployment lifecycle verbs: create, status, cleanup (and, from
  * the switchover module, switchover and rollback). Each verb takes the lock on
  * the state directory for its whole run, works from the record
- * (deploy/record.h) and the servers, and returns a process exit code:
- * 0 done, 64 refused (usage, configuration, a prerequisite with its fix),
- * 69 a server is unavailable or --timeout ran out (re-run to continue),
- * 70 internal failure. Messages never hold a password.
+ * (deploy/record.h) and the servers, and returns 0 when done, or -1 with a
+ * classed err that it has printed: usage (refused: configuration, a
+ * prerequisite with its fix), unavailable (a server, or --timeout ran out:
+ * re-run to continue), no memory or internal. cli/ makes the class an exit
+ * code (cli/exit.c). Messages never hold a password.
  *
  * Passwords: the record keeps conninfo without passwords. Every verb connects
  * with --blue/--green when given, else with the recorded conninfo; libpq then
@@ -40,9 +41,9 @@ typedef struct gl_deploy_options {
 
 void gl_deploy_options_default(gl_deploy_options *opts);
 
-int gl_deploy_create(const gl_deploy_options *opts);
-int gl_deploy_status(const gl_deploy_options *opts);
-int gl_deploy_cleanup(const gl_deploy_options *opts);
+int gl_deploy_create(const gl_deploy_options *opts, gl_error *err);
+int gl_deploy_status(const gl_deploy_options *opts, gl_error *err);
+int gl_deploy_cleanup(const gl_deploy_options *opts, gl_error *err);
 
 /* ---- shared by the verbs (engine/src/deploy/session.c) ---------------- */
 

@@ -11,16 +11,17 @@
 #include "deploy/record.h"
 #include "deploy/switch_run.h"
 
-int gl_deploy_rollback(const gl_switch_options *o)
+int gl_deploy_rollback(const gl_switch_options *o, gl_error *err)
 {
     static const char *const allowed[] = {"switchover_completed", NULL};
     gl_switch_run r;
     int lock_fd = -1, finished = 0, rc;
 
     memset(&r, 0, sizeof(r));
-    rc = gl_switch__open(&r, o, "rollback", allowed, &lock_fd, &finished);
-    if (rc == -1)
-        rc = gl_switch__execute(&r, o);
+    gl_error_clear(err);
+    rc = gl_switch__open(&r, o, "rollback", allowed, &lock_fd, &finished, err);
+    if (rc == 0 && !finished)
+        rc = gl_switch__execute(&r, o, err);
     gl_switch__close(&r);
     gl_value_free(r.rec);
     gl_deploy_unlock(lock_fd);

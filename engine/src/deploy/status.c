@@ -17,7 +17,6 @@
 #include "deploy/deploy.h"
 #include "deploy/record.h"
 #include "deploy/schema_copy.h"
-#include "util/exit.h"
 
 typedef struct status_run {
     const gl_deploy_options *opts;
@@ -616,21 +615,20 @@ static int save_observed_state(status_run *s, const char *state, const char *rec
     return gl_deploy_record_save(s->opts->state_dir, s->rec, err);
 }
 
-int gl_deploy_status(const gl_deploy_options *opts)
+int gl_deploy_status(const gl_deploy_options *opts, gl_error *err)
 {
     status_run s;
-    gl_error err;
-    int lock_fd = -1, rc = GL_EXIT_INTERNAL;
+    int lock_fd = -1, rc = -1;
     const char *state, *recorded;
 
     memset(&s, 0, sizeof(s));
     s.opts = opts;
-    gl_error_clear(&err);
-    if (gl_deploy_open(opts, &lock_fd, &s.rec, &err) != 0)
+    gl_error_clear(err);
+    if (gl_deploy_open(opts, &lock_fd, &s.rec, err) != 0)
         goto fail;
     choose_direction(&s);
-    if (gl_deploy_connect(&s.blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(s.rec, "blue"), "conninfo"), &err) != 0 ||
-        gl_deploy_connect(&s.green, "green", opts->green ? opts->green : gl_value_object_string(gl_value_object_get(s.rec, "green"), "conninfo"), &err) != 0)
+    if (gl_deploy_connect(&s.blue, "blue", opts->blue ? opts->blue : gl_value_object_string(gl_value_object_get(s.rec, "blue"), "conninfo"), err) != 0 ||
+        gl_deploy_connect(&s.green, "green", opts->green ? opts->green : gl_value_object_string(gl_value_object_get(s.rec, "green"), "conninfo"), err) != 0)
         goto fail;
     s.out = gl_value_object();
     s.problems = gl_value_array();
@@ -639,26 +637,26 @@ int gl_deploy_status(const gl_deploy_options *opts)
         gl_value_object_set(s.out, "serving", gl_value_string(s.reverse ? "green" : "blue")) != 0 ||
         gl_value_object_set(s.out, "replication", gl_value_string(s.reverse ? "green -> blue (reverse)"
                                                                              : "blue -> green")) != 0) {
-        OOM(&err);
+        OOM(err);
         goto fail;
     }
-    if (look_publisher(&s, s.out, &err) != 0 || look_subscriber(&s, s.out, &err) != 0 ||
-        look_sequences(&s, s.out, &err) != 0 || look_drift(&s, s.out, &err) != 0 ||
-        look_pgbouncer(&s, s.out, &err) != 0)
+    if (look_publisher(&s, s.out, err) != 0 || look_subscriber(&s, s.out, err) != 0 ||
+        look_sequences(&s, s.out, err) != 0 || look_drift(&s, s.out, err) != 0 ||
+        look_pgbouncer(&s, s.out, err) != 0)
         goto fail;
     refresh_gate_config(opts, s.rec);
     state = rebuild_state(&s);
     recorded = gl_deploy_record_string(s.rec, "state");
     if (s.oom || set_states(&s, state, recorded) != 0) {
-        OOM(&err);
+        OOM(err);
         goto fail;
     }
     if (gl_value_object_set(s.out, "problems", s.problems) != 0) {
         s.problems = NULL;
-        OOM(&err);
+        OOM(err);
         goto fail;
     }
-    if (print_status(&s, &err) != 0 || save_observed_state(&s, state, recorded, &err) != 0)
+    if (print_status(&s, err) != 0 || save_observed_state(&s, state, recorded, err) != 0)
         goto fail_no_problems;
     s.problems = NULL;
     rc = 0;
@@ -667,8 +665,8 @@ fail:
     gl_value_free(s.problems);
 fail_no_problems:
     s.problems = NULL;
-    fprintf(stderr, "greenlight: error: %s\n", err.message);
-    rc = gl_error_exit_code(&err);
+    fprintf(stderr, "greenlight: error: %s\n", err->message);
+    rc = -1;
 out:
     gl_value_free(s.out);
     gl_deploy_disconnect(&s.blue);

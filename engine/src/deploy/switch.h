@@ -12,9 +12,10 @@
  * the operation only goes forward. A run that was killed or lost a connection
  * is finished or undone by the next deploy verb (gl_deploy_switch_recover).
  *
- * Exit codes: 0 done, 1/2/69/70 the gate did not authorise (its report says
- * why), 64 refused (state, configuration, PgBouncer session pooling), 69 a
- * server or PgBouncer unavailable or the timeout ran out (undone), 70 internal.
+ * Outcomes (cli/ makes them exit codes): done; the gate did not authorise
+ * (its report says why); refused (a usage error: state, configuration,
+ * PgBouncer session pooling); a server or PgBouncer unavailable or the
+ * timeout ran out (unavailable; undone); internal.
  *
  * Test hook (never for production): GREENLIGHT_DEPLOY_KILL_AT=OP:STEP (OP is
  * switchover or rollback, STEP one of the names above or "done") SIGKILLs
@@ -47,8 +48,19 @@ typedef struct gl_switch_options {
 
 void gl_switch_options_default(gl_switch_options *o);
 
-int gl_deploy_switchover(const gl_switch_options *o);
-int gl_deploy_rollback(const gl_switch_options *o);
+/* What a switchover came to when it returned 0. */
+typedef struct gl_switch_outcome {
+    int gate_refused;   /* 1: the gate did not authorise; nothing was changed */
+    int gate_exit;      /* then: what o->gate_report returned, or (without one)
+                           the report's decision.exit_code */
+} gl_switch_outcome;
+
+/* Return 0 when done, planned (--dry-run), an interrupted run was finished,
+ * or (switchover) the gate did not authorise: *out says which; -1 with err
+ * (classed) when refused or failed: the verb has printed it, with what was
+ * undone or what is left. */
+int gl_deploy_switchover(const gl_switch_options *o, gl_switch_outcome *out, gl_error *err);
+int gl_deploy_rollback(const gl_switch_options *o, gl_error *err);
 
 /*
  * For every deploy verb, with the lock held and the record loaded: when the

@@ -60,12 +60,14 @@ int gl_switch__target_from_conninfo(const char *conninfo, const char *side,
                                     gl_pgbouncer_target *t, gl_error *err);
 
 /* Lock, load, recover an interrupted run, check the state is one of allowed
- * (NULL-terminated), prepare r. Returns -1 to go on, else the exit code. */
+ * (NULL-terminated), prepare r. Returns 0 (*finished_now: the interrupted
+ * run of op was finished, nothing more to do) or -1 with err (printed). */
 int gl_switch__open(gl_switch_run *r, const gl_switch_options *o, const char *op,
-                    const char *const *allowed, int *lock_fd, int *finished_now);
+                    const char *const *allowed, int *lock_fd, int *finished_now, gl_error *err);
 
 /* The operation itself (switchover.c): checks, then steps pause .. cleanup.
- * Returns an exit code and prints the outcome. */
-int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o);
+ * Prints the outcome; returns 0 done (or planned, for a dry run), or -1 with
+ * err, printed with what was undone or what is left. */
+int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o, gl_error *err);
 
 #endif

@@ -12,7 +12,6 @@
 #include "deploy/record.h"
 #include "deploy/switch_run.h"
 #include "report/report.h"
-#include "util/exit.h"
 
 /* Read-only checks before anything changes; *lag_bytes from the old slot. */
 static int preflight(gl_switch_run *r, long long *lag_bytes, gl_error *err)
@@ -226,7 +225,8 @@ static int ensure_publication(gl_switch_run *r, gl_error *err)
 }
 
 /* A step before the commit point failed (err): undoes everything, says
- * what serves now and returns the exit code. */
+ * what serves now and returns -1 with err (its class: the timeout's is
+ * unavailable). */
 static int undo_before_commit(gl_switch_run *r, gl_error *err)
 {
     gl_error undo_err;
@@ -252,86 +252,84 @@ static int undo_before_commit(gl_switch_run *r, gl_error *err)
         (void)gl_switch__record_end(r, "undo_incomplete", err->message, &undo_err);
     }
     fprintf(stderr, "greenlight: cause: %s\n", err->message);
-    return gl_error_exit_code(err);
+    return -1;
 }
 
-int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o)
+int gl_switch__execute(gl_switch_run *r, const gl_switch_options *o, gl_error *err)
 {
-    gl_error err, undo_err;
+    gl_error undo_err;
     long long lag = 0;
     double t0 = gl_time_ms();
 
-    gl_error_clear(&err);
-    if (preflight(r, &lag, &err) != 0)
+    if (preflight(r, &lag, err) != 0)
         goto refused;
     if (o->dry_run) {
         print_plan(r, lag);
         return 0;
     }
     /* The publication of the new path, before anything is paused. */
-    if (ensure_publication(r, &err) != 0)
+    if (ensure_publication(r, err) != 0)
         goto refused;
-    if (gl_switch__drop_slot(&r->dst, r->new_path->slot, &err) != 0 ||
-        gl_switch__record_begin(r, &err) != 0)
+    if (gl_switch__drop_slot(&r->dst, r->new_path->slot, err) != 0 ||
+        gl_switch__record_begin(r, err) != 0)
         goto refused;
     if (!r->quiet)
         fprintf(r->out, "%s of deployment %s: %s -> %s (timeout %u s)\n", r->op,
                 gl_deploy_record_string(r->rec, "name"), r->src_side, r->dst_side, r->timeout_s);
     r->deadline = gl_time_ms() + r->timeout_s * 1000.0;
-    if (before_commit(r, &err) != 0)
-        return undo_before_commit(r, &err);
+    if (before_commit(r, err) != 0)
+        return undo_before_commit(r, err);
 
     gl_switch__step(r, "commit");
-    if (gl_switch__record_set(r, "committed", gl_value_bool(1), 1, &err) != 0) {
+    if (gl_switch__record_set(r, "committed", gl_value_bool(1), 1, err) != 0) {
         /* Not durable, so not passed: undo. */
         (void)gl_switch__undo(r, &undo_err);
-        (void)gl_switch__record_end(r, "undone", err.message, &undo_err);
+        (void)gl_switch__record_end(r, "undone", err->message, &undo_err);
         goto failed;
     }
     gl_switch__step_done(r);
-    if (gl_switch__finish(r, &err) != 0) {
+    if (gl_switch__finish(r, err) != 0) {
         gl_error keep;
         gl_error_clear(&keep);
-        (void)gl_switch__record_end(r, "in_progress", err.message, &keep);
+        (void)gl_switch__record_end(r, "in_progress", err->message, &keep);
         fprintf(stderr, "greenlight: error: %s passed its commit point and then failed at step "
                 "%s: %s. Re-run any `greenlight deploy` verb to finish it\n", r->op, r->step,
-                err.message);
-        return gl_error_exit_code(&err);
+                err->message);
+        return -1;
     }
     gl_switch__step(r, "done");
-    if (gl_switch__record_end(r, "done", NULL, &err) != 0)
+    if (gl_switch__record_end(r, "done", NULL, err) != 0)
         goto failed;
     print_done(r, o, gl_time_ms() - t0);
     return 0;
 
 refused:
 failed:
-    fprintf(stderr, "greenlight: error: %s\n", err.message);
-    return gl_error_exit_code(&err);
+    fprintf(stderr, "greenlight: error: %s\n", err->message);
+    return -1;
 }
 
 /* ---- the verbs ------------------------------------------------------------ */
 
 /* Lock, record, recovery of an interrupted run; then state must be one of
- * `allowed`. Returns -1 to go on, or an exit code. */
+ * `allowed`. Returns 0 (*finished_now: the interrupted run of op was just
+ * finished, nothing more to do), or -1 with err (printed). */
 int gl_switch__open(gl_switch_run *r, const gl_switch_options *o, const char *op,
-                    const char *const *allowed, int *lock_fd, int *finished_now)
+                    const char *const *allowed, int *lock_fd, int *finished_now, gl_error *err)
 {
-    gl_error err;
     const char *state, *what = "";
     int rc;
 
-    gl_error_clear(&err);
     *finished_now = 0;
-    if (gl_deploy_lock(o->state_dir, lock_fd, &err) != 0)
+    if (gl_deploy_lock(o->state_dir, lock_fd, err) != 0)
         goto fail;
-    rc = gl_deploy_record_load(o->state_dir, &r->rec, &err);
+    rc = gl_deploy_record_load(o->state_dir, &r->rec, err);
     if (rc == 1)
-        gl_error_set(&err, GL_ERR_USAGE, "no deployment in %s: create one with `greenlight deploy "
+        gl_error_set(err, GL_ERR_USAGE, "no deployment in %s: create one with `greenlight deploy "
                      "create`, or give the right --state DIR / GREENLIGHT_STATE", o->state_dir);
     if (rc != 0)
         goto fail;
-    if (gl_deploy_switch_recover(o->state_dir, r->rec, o->blue, o->green, &what, &err) != 0)
+    if (gl_deploy_switch_recover(o->state_dir, r->rec, o->blue, o->green, &what, err) != 0)
         goto fail;
     state = gl_deploy_record_string(r->rec, "state");
     if (strcmp(what, "finished") == 0 &&
@@ -343,7 +341,7 @@ int gl_switch__open(gl_switch_run *r, const gl_switch_options *o, const char *op
     for (size_t i = 0; allowed[i] != NULL; i++)
         if (state != NULL && strcmp(state, allowed[i]) == 0)
             goto prepared;
-    gl_error_set(&err, GL_ERR_USAGE, "deployment %s is %s: `deploy %s` needs it %s%s%s",
+    gl_error_set(err, GL_ERR_USAGE, "deployment %s is %s: `deploy %s` needs it %s%s%s",
                  gl_deploy_record_string(r->rec, "name"), state ? state : "in no known state", op,
                  allowed[0], allowed[1] ? " or " : "", allowed[1] ? allowed[1] : "");
     goto fail;
@@ -351,43 +349,42 @@ prepared:
     r->dir = o->state_dir;
     r->timeout_s = o->timeout_s;
     r->out = o->json ? stderr : stdout;
-    if (gl_switch__prepare(r, op, o->blue, o->green, &err) != 0)
+    if (gl_switch__prepare(r, op, o->blue, o->green, err) != 0)
         goto fail;
-    return -1;
+    return 0;
 fail:
-    fprintf(stderr, "greenlight: error: %s\n", err.message);
-    return gl_error_exit_code(&err);
+    fprintf(stderr, "greenlight: error: %s\n", err->message);
+    return -1;
 }
 
-/* Step 1: the gate, through the one pipeline entry point. Returns -1 when it
- * authorises, else the exit code (its report is printed and written by
- * o->gate_report). */
-static int gate(gl_switch_run *r, const gl_switch_options *o)
+/* Step 1: the gate, through the one pipeline entry point. Returns 0 when it
+ * authorises; 1 when it does not, with *gate_exit what o->gate_report
+ * returned (it prints and writes the report) or, without one, the report's
+ * decision.exit_code; -1 with err (printed) when it could not run. */
+static int gate(gl_switch_run *r, const gl_switch_options *o, int *gate_exit, gl_error *err)
 {
     gl_check_options g = o->gate;
     gl_value *report = NULL;
-    gl_error err;
-    int exit_code = GL_EXIT_INTERNAL, rc;
+    int exit_code = GL_EXIT_INTERNAL, rc; /* fail closed: never 0 unless the run says so */
     double t0 = gl_time_ms();
     char *config = NULL;
 
-    gl_error_clear(&err);
     g.blue = r->to_green ? r->src_spec : r->dst_spec;
     g.green = r->to_green ? r->dst_spec : r->src_spec;
     /* --config plus PgBouncer's connections as they are now (the bypass guardrail). */
-    if (gl_deploy_gate_config_write(r->dir, r->rec, o->gate.config_path, &config, &err) != 0) {
-        fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
-        return gl_error_exit_code(&err);
+    if (gl_deploy_gate_config_write(r->dir, r->rec, o->gate.config_path, &config, err) != 0) {
+        fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err->message);
+        return -1;
     }
     gl_deploy_pause_point("switchover:gate-config");
     g.config_path = config;
     g.after_collect = gl_deploy_gate_endpoint_refresh;
     g.after_collect_ud = (void *)r->rec;
-    rc = gl_check_run(&g, &report, &exit_code, &err);
+    rc = gl_check_run(&g, &report, &exit_code, err);
     free(config);
     if (rc != 0) {
-        fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err.message);
-        return gl_error_exit_code(&err);
+        fprintf(stderr, "greenlight: error: the gate could not run: %s\n", err->message);
+        return -1;
     }
     if (o->gate_report != NULL) {
         rc = o->gate_report(o->gate_report_ud, report, exit_code);
@@ -399,27 +396,33 @@ static int gate(gl_switch_run *r, const gl_switch_options *o)
     if (rc != 0) {
         fprintf(stderr, "greenlight: the gate did not authorise the switchover (exit %d): nothing "
                 "was changed\n", rc);
-        return rc;
+        *gate_exit = rc;
+        return 1;
     }
     fprintf(r->out, "  %-10s %8.1f ms (authorised)\n", "gate", gl_time_ms() - t0);
-    return -1;
+    return 0;
 }
 
-int gl_deploy_switchover(const gl_switch_options *o)
+int gl_deploy_switchover(const gl_switch_options *o, gl_switch_outcome *out, gl_error *err)
 {
     static const char *const allowed[] = {"available", "rolled_back", NULL};
     gl_switch_run r;
     int lock_fd = -1, finished = 0, rc;
 
     memset(&r, 0, sizeof(r));
-    rc = gl_switch__open(&r, o, "switchover", allowed, &lock_fd, &finished);
-    if (rc != -1)
+    memset(out, 0, sizeof(*out));
+    gl_error_clear(err);
+    rc = gl_switch__open(&r, o, "switchover", allowed, &lock_fd, &finished, err);
+    if (rc != 0 || finished)
         goto out;
     gl_deploy_kill_point("switchover:gate");
-    rc = gate(&r, o);
-    if (rc != -1)
+    rc = gate(&r, o, &out->gate_exit, err);
+    if (rc != 0) {
+        out->gate_refused = rc == 1;
+        rc = rc == 1 ? 0 : -1;
         goto out;
-    rc = gl_switch__execute(&r, o);
+    }
+    rc = gl_switch__execute(&r, o, err);
 out:
     gl_switch__close(&r);
     gl_value_free(r.rec);

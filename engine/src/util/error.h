@@ -3,7 +3,7 @@
  * Functions that fail return -1 after gl_error_set(); the message is one or
  * two sentences that name the input and say what to do, and the class says
  * what kind of failure it is. Which exit code a class gives is decided in one
- * place, gl_error_exit_code() (util/exit.c). (libgit2 include/git2/errors.h.)
+ * place, gl_cli_exit_code() (cli/exit.c). (libgit2 include/git2/errors.h.)
  */
 #ifndef GL_ERROR_H
 #define GL_ERROR_H

@@ -1,6 +1,6 @@
-#include "util/exit.h"
+#include "cli/exit.h"
 
-int gl_error_exit_code(const gl_error *err)
+int gl_cli_exit_code(const gl_error *err)
 {
     switch (err->error_class) {
     case GL_ERR_USAGE:
