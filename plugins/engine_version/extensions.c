@@ -138,6 +138,74 @@ static int compare_extension_note(gl_ctx *ctx, const gl_host *host, const engine
                        severity_of(note->severity), name, hb, NULL, details, message);
 }
 
+/* Green has the extension at another version than blue's: version_changed.
+ * details and hb become the finding's (or are freed). */
+static int emit_version_changed(gl_ctx *ctx, const gl_host *host, const char *name,
+                                const char *bv, const char *gv, gl_value *details, gl_value *hb)
+{
+    char message[512], fix[512];
+    gl_value *hg;
+    int c = engine_version_extension_version_cmp(gv, bv);
+
+    if (c < 0)
+        snprintf(fix, sizeof(fix), "On green: ALTER EXTENSION %s UPDATE TO '%s' (install the "
+                 "package that ships it first if needed), or test the application with %s.",
+                 name, bv, gv);
+    else
+        snprintf(fix, sizeof(fix), "Test the application with %s %s; after pg_upgrade the "
+                 "version stays %s until ALTER EXTENSION %s UPDATE.", name, gv, bv, name);
+    hg = host->value_string(gv);
+    if (hg == NULL ||
+        host->object_set(details, "green_version", host->value_string(gv)) != 0 ||
+        host->object_set(details, "direction",
+                         host->value_string(c < 0 ? "older" : "newer")) != 0 ||
+        engine_version_set_str(host, details, "fix", fix) != 0)
+        return engine_version_nomem(ctx, host, details, hb, hg);
+    snprintf(message, sizeof(message), "Extension %s is version %s on blue and %s (%s) on "
+             "green.", name, bv, gv, c < 0 ? "older" : "newer");
+    return gl_plugin_emit(ctx, host, "engine_version.extension.version_changed",
+                          c < 0 ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO, name, hb, hg, details,
+                          message);
+}
+
+/* Green offers the extension (versions ga) but has not installed it:
+ * not_installed, then its update path. details and hb as above. */
+static int emit_not_installed(gl_ctx *ctx, const gl_host *host, const char *name,
+                              const char *blue_version, const gl_value *ga, const gl_value *paths,
+                              gl_value *details, gl_value *hb)
+{
+    char message[512], fix[512];
+    const char *bv = blue_version ? blue_version : "?";
+    int has_blue_version = 0;
+    const char *dv = NULL;
+
+    for (size_t i = 0; i < host->value_len(ga); i++) {
+        const char *v = host->value_get_string(host->array_at(ga, i));
+
+        if (v != NULL && blue_version != NULL && strcmp(v, blue_version) == 0)
+            has_blue_version = 1;
+    }
+    update_path(host, paths, name, blue_version, &dv);
+    if (has_blue_version)
+        snprintf(fix, sizeof(fix), "In green's database: CREATE EXTENSION %s VERSION '%s';",
+                 name, bv);
+    else
+        snprintf(fix, sizeof(fix), "In green's database: CREATE EXTENSION %s; (green does not "
+                 "offer %s; its default is %s)", name, bv, dv ? dv : "unknown");
+    if (host->object_set(details, "available_versions", host->value_copy(ga)) != 0 ||
+        host->object_set(details, "blue_version_available",
+                         host->value_bool(has_blue_version)) != 0 ||
+        engine_version_set_str(host, details, "green_default_version", dv) != 0 ||
+        engine_version_set_str(host, details, "fix", fix) != 0)
+        return engine_version_nomem(ctx, host, details, hb, NULL);
+    snprintf(message, sizeof(message), "Extension %s (%s on blue) is available on green but "
+             "not installed: CREATE EXTENSION it in green before switching.", name, bv);
+    if (gl_plugin_emit(ctx, host, "engine_version.extension.not_installed",
+                       GL_SEVERITY_WARNING, name, hb, NULL, details, message) != 0)
+        return -1;
+    return compare_update_path(ctx, host, name, blue_version, paths);
+}
+
 static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
                              const char *blue_version, const gl_value *green_installed,
                              const gl_value *green_available, const gl_value *paths)
@@ -146,82 +214,33 @@ static int compare_extension(gl_ctx *ctx, const gl_host *host, const char *name,
     const gl_value *ga = host->object_get(green_available, name);
     gl_value *details = host->value_object();
     gl_value *hb = host->value_string(blue_version);
-    gl_value *hg = NULL;
     char message[512], fix[512];
     const char *bv = blue_version ? blue_version : "?";
 
     if (details == NULL || hb == NULL ||
         host->object_set(details, "blue_version", host->value_string(blue_version)) != 0)
-        return engine_version_nomem(ctx, host, details, hb, hg);
+        return engine_version_nomem(ctx, host, details, hb, NULL);
     if (gi != NULL) {
         const char *gv = host->value_get_string(gi);
-        int c;
 
         if (gv == NULL || blue_version == NULL || strcmp(gv, blue_version) == 0) {
             host->value_free(details);
             host->value_free(hb);
             return compare_update_path(ctx, host, name, blue_version, paths);
         }
-        c = engine_version_extension_version_cmp(gv, blue_version);
-        if (c < 0)
-            snprintf(fix, sizeof(fix), "On green: ALTER EXTENSION %s UPDATE TO '%s' (install the "
-                     "package that ships it first if needed), or test the application with %s.",
-                     name, bv, gv);
-        else
-            snprintf(fix, sizeof(fix), "Test the application with %s %s; after pg_upgrade the "
-                     "version stays %s until ALTER EXTENSION %s UPDATE.", name, gv, bv, name);
-        hg = host->value_string(gv);
-        if (hg == NULL ||
-            host->object_set(details, "green_version", host->value_string(gv)) != 0 ||
-            host->object_set(details, "direction",
-                             host->value_string(c < 0 ? "older" : "newer")) != 0 ||
-            engine_version_set_str(host, details, "fix", fix) != 0)
-            return engine_version_nomem(ctx, host, details, hb, hg);
-        snprintf(message, sizeof(message), "Extension %s is version %s on blue and %s (%s) on "
-                 "green.", name, bv, gv, c < 0 ? "older" : "newer");
-        return gl_plugin_emit(ctx, host, "engine_version.extension.version_changed",
-                            c < 0 ? GL_SEVERITY_WARNING : GL_SEVERITY_INFO, name, hb, hg, details,
-                            message);
+        return emit_version_changed(ctx, host, name, blue_version, gv, details, hb);
     }
-    if (host->value_kind(ga) == GL_VALUE_ARRAY && host->value_len(ga) > 0) {
-        int has_blue_version = 0;
-        const char *dv = NULL;
-
-        for (size_t i = 0; i < host->value_len(ga); i++) {
-            const char *v = host->value_get_string(host->array_at(ga, i));
-
-            if (v != NULL && blue_version != NULL && strcmp(v, blue_version) == 0)
-                has_blue_version = 1;
-        }
-        update_path(host, paths, name, blue_version, &dv);
-        if (has_blue_version)
-            snprintf(fix, sizeof(fix), "In green's database: CREATE EXTENSION %s VERSION '%s';",
-                     name, bv);
-        else
-            snprintf(fix, sizeof(fix), "In green's database: CREATE EXTENSION %s; (green does not "
-                     "offer %s; its default is %s)", name, bv, dv ? dv : "unknown");
-        if (host->object_set(details, "available_versions", host->value_copy(ga)) != 0 ||
-            host->object_set(details, "blue_version_available",
-                             host->value_bool(has_blue_version)) != 0 ||
-            engine_version_set_str(host, details, "green_default_version", dv) != 0 ||
-            engine_version_set_str(host, details, "fix", fix) != 0)
-            return engine_version_nomem(ctx, host, details, hb, hg);
-        snprintf(message, sizeof(message), "Extension %s (%s on blue) is available on green but "
-                 "not installed: CREATE EXTENSION it in green before switching.", name, bv);
-        if (gl_plugin_emit(ctx, host, "engine_version.extension.not_installed",
-                        GL_SEVERITY_WARNING, name, hb, NULL, details, message) != 0)
-            return -1;
-        return compare_update_path(ctx, host, name, blue_version, paths);
-    }
+    if (host->value_kind(ga) == GL_VALUE_ARRAY && host->value_len(ga) > 0)
+        return emit_not_installed(ctx, host, name, blue_version, ga, paths, details, hb);
     snprintf(fix, sizeof(fix), "Install the package that provides extension %s (version %s) on "
              "green's server, then CREATE EXTENSION %s in green's database; or drop it on blue "
              "if nothing uses it.", name, bv, name);
     if (engine_version_set_str(host, details, "fix", fix) != 0)
-        return engine_version_nomem(ctx, host, details, hb, hg);
+        return engine_version_nomem(ctx, host, details, hb, NULL);
     snprintf(message, sizeof(message), "Extension %s (%s on blue) is neither installed nor "
              "available on green: install its package on the green server.", name, bv);
     return gl_plugin_emit(ctx, host, "engine_version.extension.missing", GL_SEVERITY_CRITICAL, name,
-                        hb, NULL, details, message);
+                          hb, NULL, details, message);
 }
 
 int engine_version_compare_extensions(gl_ctx *ctx, const gl_host *host, const engine_version_data *data,

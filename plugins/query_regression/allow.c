@@ -169,6 +169,66 @@ static void describe(const query_regression_ref *r, const verdict *v, const char
                             "marks immutable or stable may run");
 }
 
+/* Each statement's own references into per[i], then their union into *all
+ * (borrowed pointers: free(all->items) only). A statement that does not
+ * parse was refused by the parser check already. 0, or -1 out of memory. */
+static int union_refs(const char *const *sqls, size_t n, query_regression_refs *per,
+                      query_regression_refs *all)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (sqls[i] == NULL)
+            continue;
+        if (query_regression_references(sqls[i], &per[i]) != 0) {
+            query_regression_refs_free(&per[i]);
+            continue;
+        }
+        for (size_t k = 0; k < per[i].count; k++) {
+            int seen = 0;
+            for (size_t j = 0; j < all->count && !seen; j++)
+                seen = query_regression_ref_equal(&all->items[j], &per[i].items[k]);
+            if (seen)
+                continue;
+            if (all->count == all->cap) {
+                size_t cap = all->cap ? all->cap * 2 : 32;
+                query_regression_ref *grown = realloc(all->items, cap * sizeof(*grown));
+                if (grown == NULL)
+                    return -1;
+                all->items = grown;
+                all->cap = cap;
+            }
+            all->items[all->count++] = per[i].items[k];
+        }
+    }
+    return 0;
+}
+
+/* reasons[i]: why statement i may not be measured (its first reference the
+ * server found volatile or of a refused family), or NULL. 0, or -1 out of
+ * memory. */
+static int give_reasons(const query_regression_refs *per, size_t n,
+                        const query_regression_refs *all, const acc *a, const char *side_name,
+                        char **reasons)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < per[i].count && reasons[i] == NULL; k++) {
+            const query_regression_ref *y = &per[i].items[k];
+            for (size_t j = 0; j < all->count; j++) {
+                char text[600];
+                if (!query_regression_ref_equal(&all->items[j], y))
+                    continue;
+                if (a->v[j].volatile_fn == NULL && a->v[j].family_fn == NULL)
+                    break;
+                describe(y, &a->v[j], side_name, text, sizeof(text));
+                reasons[i] = strdup(text);
+                if (reasons[i] == NULL)
+                    return -1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 int query_regression__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side, const char *const *sqls,
                                   size_t n, char **reasons)
 {
@@ -185,34 +245,9 @@ int query_regression__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side
         host->set_error(ctx, "out of memory");
         goto out;
     }
-    /* Each statement's own references, then their union for the one query. A
-     * statement that does not parse was refused by the parser check already. */
-    for (size_t i = 0; i < n; i++) {
-        if (sqls[i] == NULL)
-            continue;
-        if (query_regression_references(sqls[i], &per[i]) != 0) {
-            query_regression_refs_free(&per[i]);
-            continue;
-        }
-        for (size_t k = 0; k < per[i].count; k++) {
-            int seen = 0;
-            for (size_t j = 0; j < all.count && !seen; j++)
-                seen = query_regression_ref_equal(&all.items[j], &per[i].items[k]);
-            if (seen)
-                continue;
-            if (all.count == all.cap) {
-                size_t cap = all.cap ? all.cap * 2 : 32;
-                query_regression_ref *grown = realloc(all.items, cap * sizeof(*grown));
-                if (grown == NULL) {
-                    host->set_error(ctx, "out of memory");
-                    goto out;
-                }
-                all.items = grown;
-                all.cap = cap;
-            }
-            /* Borrowed pointers: `all` is freed with free(all.items) only. */
-            all.items[all.count++] = per[i].items[k];
-        }
+    if (union_refs(sqls, n, per, &all) != 0) {
+        host->set_error(ctx, "out of memory");
+        goto out;
     }
     if (all.count == 0) {
         rc = 0;
@@ -237,24 +272,9 @@ int query_regression__allow_check(gl_ctx *ctx, const gl_host *host, gl_side side
             goto out;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < per[i].count && reasons[i] == NULL; k++) {
-            const query_regression_ref *y = &per[i].items[k];
-            for (size_t j = 0; j < all.count; j++) {
-                char text[600];
-                if (!query_regression_ref_equal(&all.items[j], y))
-                    continue;
-                if (a.v[j].volatile_fn == NULL && a.v[j].family_fn == NULL)
-                    break;
-                describe(y, &a.v[j], side_name, text, sizeof(text));
-                reasons[i] = strdup(text);
-                if (reasons[i] == NULL) {
-                    host->set_error(ctx, "out of memory");
-                    goto out;
-                }
-                break;
-            }
-        }
+    if (give_reasons(per, n, &all, &a, side_name, reasons) != 0) {
+        host->set_error(ctx, "out of memory");
+        goto out;
     }
     rc = 0;
 out:

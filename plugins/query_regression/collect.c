@@ -262,6 +262,53 @@ static void run_free(qr_run *r)
     query_regression_workload_free(r->workload);
 }
 
+/* The workload file (config "workload"), then pg_stat_statements' top
+ * statements added to it (config "pg_stat_statements"). 0, or -1 (error set). */
+static int load_workload(qr_run *r)
+{
+    char err[768];
+
+    if (r->cfg.workload != NULL) {
+        if (query_regression_workload_load(r->cfg.workload, &r->workload, err, sizeof(err)) != 0)
+            return r->host->set_error(r->ctx, "query_regression: %s (config \"workload\")", err);
+    } else {
+        /* Import only: the imported statements are the whole workload. */
+        r->workload = calloc(1, sizeof(*r->workload));
+        if (r->workload == NULL)
+            return r->host->set_error(r->ctx, "out of memory");
+    }
+    if (r->cfg.import.top > 0) {
+        /* Blue's statements are the ones that matter; green imports its own only when
+         * blue is a snapshot (the cases then meet by fingerprint in compare). */
+        r->import_side = r->live[GL_SIDE_BLUE] ? GL_SIDE_BLUE : GL_SIDE_GREEN;
+        if (query_regression__import(r->ctx, r->host, (gl_side)r->import_side, &r->cfg.import,
+                                     r->workload, &r->import_skipped, &r->import_problem) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Each live side's readiness (statistics present; green analyzed when
+ * configured, its plans then taken again). 0, or -1 (error set). */
+static int check_readiness(qr_run *r, gl_value *missing[2], gl_value *analyzed[2])
+{
+    for (int s = 0; s < 2; s++) {
+        int analyze = s == GL_SIDE_GREEN && r->cfg.analyze_green;
+        if (!r->live[s] || r->nrel == 0)
+            continue;
+        if (query_regression__readiness(r->ctx, r->host, (gl_side)s, r->relations, r->nrel, analyze,
+                                        &missing[s], &analyzed[s]) != 0)
+            return -1;
+        if (analyze && r->host->value_len(analyzed[s]) > 0) {
+            /* Fresh statistics change plans: green's plans are taken again. */
+            for (size_t i = 0; i < r->ncases; i++)
+                if (query_regression__explainable(&r->cases[i]) && query_regression__explain_case(r, s, i) != 0)
+                    return -1;
+        }
+    }
+    return 0;
+}
+
 /*
  * The whole collection for the live sides in live_blue/live_green. Facts go
  * to out[side] for each live side.
@@ -272,7 +319,6 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
     qr_run r;
     gl_value **outs[2] = {out_blue, out_green};
     gl_value *missing[2] = {NULL, NULL}, *analyzed[2] = {NULL, NULL};
-    char err[768];
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
@@ -296,28 +342,7 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         rc = 0;
         goto out;
     }
-    if (r.cfg.workload != NULL) {
-        if (query_regression_workload_load(r.cfg.workload, &r.workload, err, sizeof(err)) != 0) {
-            host->set_error(ctx, "query_regression: %s (config \"workload\")", err);
-            goto out;
-        }
-    } else {
-        /* Import only: the imported statements are the whole workload. */
-        r.workload = calloc(1, sizeof(*r.workload));
-        if (r.workload == NULL) {
-            host->set_error(ctx, "out of memory");
-            goto out;
-        }
-    }
-    if (r.cfg.import.top > 0) {
-        /* Blue's statements are the ones that matter; green imports its own only when
-         * blue is a snapshot (the cases then meet by fingerprint in compare). */
-        r.import_side = r.live[GL_SIDE_BLUE] ? GL_SIDE_BLUE : GL_SIDE_GREEN;
-        if (query_regression__import(ctx, host, (gl_side)r.import_side, &r.cfg.import, r.workload,
-                                     &r.import_skipped, &r.import_problem) != 0)
-            goto out;
-    }
-    if (build_cases(&r) != 0 || allow_cases(&r) != 0)
+    if (load_workload(&r) != 0 || build_cases(&r) != 0 || allow_cases(&r) != 0)
         goto out;
     for (int s = 0; s < 2; s++)
         if (r.live[s]) {
@@ -332,20 +357,8 @@ static int collect_sides(gl_ctx *ctx, const gl_host *host, int live_blue, int li
         goto out;
     r.t_readiness = query_regression__now_ms();
     r.t_plans = r.t_readiness - r.t_plans;
-    for (int s = 0; s < 2; s++) {
-        int analyze = s == GL_SIDE_GREEN && r.cfg.analyze_green;
-        if (!r.live[s] || r.nrel == 0)
-            continue;
-        if (query_regression__readiness(ctx, host, (gl_side)s, r.relations, r.nrel, analyze, &missing[s],
-                                        &analyzed[s]) != 0)
-            goto out;
-        if (analyze && host->value_len(analyzed[s]) > 0) {
-            /* Fresh statistics change plans: green's plans are taken again. */
-            for (size_t i = 0; i < r.ncases; i++)
-                if (query_regression__explainable(&r.cases[i]) && query_regression__explain_case(&r, s, i) != 0)
-                    goto out;
-        }
-    }
+    if (check_readiness(&r, missing, analyzed) != 0)
+        goto out;
     r.t_readiness = query_regression__now_ms() - r.t_readiness;
     if (query_regression__run_measure(&r) != 0)
         goto out;

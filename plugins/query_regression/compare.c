@@ -198,19 +198,140 @@ static gl_value *percentiles(const gl_host *h, double p50, double p95, double p9
     return v;
 }
 
+/* What one case's latency was judged against (thresholds, the effect floor). */
+typedef struct latency_limits {
+    double conf, tol, min_ms, noise_floor, floor_ms, spread_ms;
+    int64_t split;   /* first sample of the second measuring pass (0: unknown) */
+} latency_limits;
+
+/*
+ * A slowdown every query of one side shares (another process holding a core next
+ * to that side's backend for the whole check, measured x1.5-2) is not a query
+ * regression: a verdict stands only when it is still beyond the tolerance once
+ * the side-wide shift is divided out; otherwise it is inconclusive, saying so.
+ * Returns 1 when j's verdict became inconclusive for that reason.
+ */
+static int divide_out_side_wide(query_regression_judgement *j, counts *n, double tol)
+{
+    double half = 1.0 + (tol - 1.0) / 2.0;
+
+    if (n->side_cases >= SIDE_WIDE_MIN_CASES && n->side_ratio > 0 &&
+        ((j->verdict == GL_QR_REGRESSED && n->side_ratio > half &&
+          !(j->ratio_low / n->side_ratio > tol)) ||
+         (j->verdict == GL_QR_IMPROVED && n->side_ratio < 1.0 / half &&
+          !(j->ratio_high / n->side_ratio < 1.0 / tol)))) {
+        j->verdict = GL_QR_INCONCLUSIVE;
+        n->side_wide++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Counts j's verdict and writes its finding's code, severity and message;
+ * returns 1 when there is no finding (a pass within the tolerance). */
+static int latency_verdict(const query_regression_judgement *j, const latency_limits *l,
+                           int side_wide, const char *name, counts *n, const char **code,
+                           gl_severity *sev, char *msg, size_t cap)
+{
+    *sev = GL_SEVERITY_INFO;
+    switch (j->verdict) {
+    case GL_QR_PASS:
+        n->pass++;
+        /* Beyond the tolerance but within the effect floor: still a pass, said why. */
+        if (!(j->ratio > l->tol || j->ratio < 1.0 / l->tol))
+            return 1;
+        *code = "query_regression.within_noise";
+        snprintf(msg, cap, "query %s: median x%.2f on green, but the shift %.3f ms is "
+                 "within the effect floor %.3f ms (%g x its spread %.3f ms, at least %g ms): "
+                 "judged pass", name, j->ratio, j->shift_ms, l->floor_ms, l->noise_floor,
+                 l->spread_ms, l->min_ms);
+        break;
+    case GL_QR_REGRESSED:
+        n->regressed++;
+        *code = "query_regression.latency_regressed";
+        *sev = GL_SEVERITY_ERROR;
+        snprintf(msg, cap, "query %s is slower on green: median %.3f ms vs %.3f ms "
+                 "(x%.2f, at least x%.2f at %g confidence; p=%.2g)", name, j->green_p50,
+                 j->blue_p50, j->ratio, j->ratio_low, l->conf, j->mw.p);
+        break;
+    case GL_QR_IMPROVED:
+        n->improved++;
+        *code = "query_regression.latency_improved";
+        snprintf(msg, cap, "query %s is faster on green: median %.3f ms vs %.3f ms "
+                 "(x%.2f, at most x%.2f at %g confidence; p=%.2g)", name, j->green_p50,
+                 j->blue_p50, j->ratio, j->ratio_high, l->conf, j->mw.p);
+        break;
+    case GL_QR_INCONCLUSIVE:
+        n->inconclusive++;
+        *code = "query_regression.inconclusive";
+        if (side_wide)
+            snprintf(msg, cap, "query %s: median x%.2f on green, but the whole workload "
+                     "is x%.2f on green (median over %zu cases): a side-wide shift (load next to "
+                     "one side's server, or a slower machine) is not this query's regression; run "
+                     "again on a quiet machine", name, j->ratio, n->side_ratio, n->side_cases);
+        else if (j->replicated == 0)
+            snprintf(msg, cap, "query %s: median x%.2f on green (p=%.2g), but only in one "
+                     "of the two measuring passes: load on one side for a while looks like "
+                     "this; run again", name, j->ratio, j->mw.p);
+        else
+            snprintf(msg, cap, "query %s: median x%.2f on green, but at %g confidence "
+                     "only x%.2f..x%.2f can be told (p=%.2g): take more samples", name, j->ratio,
+                     l->conf, j->ratio_low, j->ratio_high, j->mw.p);
+        break;
+    }
+    return 0;
+}
+
+/* The latency finding's details (NULL when out of memory). */
+static gl_value *latency_details(const gl_host *h, const query_regression_judgement *j,
+                                 const latency_limits *l, const counts *n, int side_wide,
+                                 const gl_value *b, const gl_value *g)
+{
+    gl_value *details = h->value_object();
+
+    if (details == NULL ||
+        set(h, details, "verdict", h->value_string(query_regression_verdict_name(j->verdict))) ||
+        set(h, details, "median_ratio", finite_or_null(h, j->ratio)) ||
+        set(h, details, "median_ratio_low", finite_or_null(h, j->ratio_low)) ||
+        set(h, details, "median_ratio_high", finite_or_null(h, j->ratio_high)) ||
+        set(h, details, "shift_ms", h->value_number(j->shift_ms)) ||
+        set(h, details, "paired", h->value_bool(j->paired)) ||
+        set(h, details, "replicated", j->replicated < 0 ? h->value_null() : h->value_bool(j->replicated)) ||
+        set(h, details, "side_wide_ratio",
+            n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null()) ||
+        set(h, details, "side_wide_shift", h->value_bool(side_wide)) ||
+        set(h, details, "second_pass_from", h->value_int(l->split)) ||
+        set(h, details, "bootstrap", h->value_int(GL_QR_BOOTSTRAP)) ||
+        set(h, details, "blue_samples_ms", h->value_copy(h->object_get(b, "latency_ms"))) ||
+        set(h, details, "green_samples_ms", h->value_copy(h->object_get(g, "latency_ms"))) ||
+        set(h, details, "mann_whitney_u", h->value_number(j->mw.u)) ||
+        set(h, details, "z", h->value_number(j->mw.z)) ||
+        set(h, details, "p_value", h->value_number(j->mw.p)) ||
+        set(h, details, "confidence", h->value_number(l->conf)) ||
+        set(h, details, "effect_tolerance", h->value_number(l->tol)) ||
+        set(h, details, "min_effect_ms", h->value_number(l->min_ms)) ||
+        set(h, details, "noise_floor", h->value_number(l->noise_floor)) ||
+        set(h, details, "spread_ms", h->value_number(l->spread_ms)) ||
+        set(h, details, "effect_floor_ms", h->value_number(l->floor_ms))) {
+        h->value_free(details);
+        return NULL;
+    }
+    return details;
+}
+
 static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, const gl_value *b,
                            const gl_value *g, const gl_value *settings,
                            const gl_value *green_settings, counts *n)
 {
-    double *bl = NULL, *gl = NULL, conf, tol, min_ms, noise_floor, floor_ms, spread_ms = 0;
+    double *bl = NULL, *gl = NULL;
     size_t nb = 0, ng = 0;
     query_regression_judgement j;
+    latency_limits l = {0};
     gl_value *details = NULL;
     const char *code = NULL;
-    gl_severity sev = GL_SEVERITY_INFO;
+    gl_severity sev;
     char msg[512];
-    int rc = -1, paired;
-    int64_t split;
+    int rc = -1, paired, side_wide;
 
     if (read_samples(h, b, &bl, &nb) != 0 || read_samples(h, g, &gl, &ng) != 0) {
         h->set_error(ctx, "out of memory");
@@ -219,113 +340,33 @@ static int compare_latency(gl_ctx *ctx, const gl_host *h, const char *name, cons
     rc = 0;
     if (nb < 3 || ng < 3)
         goto out;
-    conf = threshold(h, ctx, b, settings, "confidence", 0.95);
-    tol = threshold(h, ctx, b, settings, "effect_tolerance", 1.2);
-    min_ms = threshold(h, ctx, b, settings, "min_effect_ms", GL_QR_DEFAULT_MIN_EFFECT_MS);
-    noise_floor = threshold(h, ctx, b, settings, "noise_floor", GL_QR_DEFAULT_NOISE_FLOOR);
+    l.conf = threshold(h, ctx, b, settings, "confidence", 0.95);
+    l.tol = threshold(h, ctx, b, settings, "effect_tolerance", 1.2);
+    l.min_ms = threshold(h, ctx, b, settings, "min_effect_ms", GL_QR_DEFAULT_MIN_EFFECT_MS);
+    l.noise_floor = threshold(h, ctx, b, settings, "noise_floor", GL_QR_DEFAULT_NOISE_FLOOR);
     /* Interleaved collection puts blue[k] and green[k] in the same round. */
     paired = h->value_get_bool(h->object_get(settings, "interleaved")) &&
              h->value_get_bool(h->object_get(green_settings, "interleaved"));
-    split = h->value_get_int(h->object_get(b, "latency_split"));
-    if (split < 0 || split != h->value_get_int(h->object_get(g, "latency_split")))
-        split = 0;
+    l.split = h->value_get_int(h->object_get(b, "latency_split"));
+    if (l.split < 0 || l.split != h->value_get_int(h->object_get(g, "latency_split")))
+        l.split = 0;
     /* The floor scales with the case's own spread (query_regression_effect_floor). */
-    floor_ms = query_regression_effect_floor(bl, nb, gl, ng, (size_t)split, min_ms, noise_floor, &spread_ms);
-    if (query_regression_judge_passes(bl, nb, gl, ng, (size_t)split, paired, conf, tol, floor_ms, &j) != 0) {
+    l.floor_ms = query_regression_effect_floor(bl, nb, gl, ng, (size_t)l.split, l.min_ms,
+                                               l.noise_floor, &l.spread_ms);
+    if (query_regression_judge_passes(bl, nb, gl, ng, (size_t)l.split, paired, l.conf, l.tol,
+                                      l.floor_ms, &j) != 0) {
         rc = h->set_error(ctx, "out of memory judging latency of %s", name);
         goto out;
     }
-    /*
-     * A slowdown every query of one side shares (another process holding a core next
-     * to that side's backend for the whole check, measured x1.5-2) is not a query
-     * regression: a verdict stands only when it is still beyond the tolerance once
-     * the side-wide shift is divided out; otherwise it is inconclusive, saying so.
-     */
-    int side_wide = 0;
-    double half = 1.0 + (tol - 1.0) / 2.0;
-    if (n->side_cases >= SIDE_WIDE_MIN_CASES && n->side_ratio > 0 &&
-        ((j.verdict == GL_QR_REGRESSED && n->side_ratio > half &&
-          !(j.ratio_low / n->side_ratio > tol)) ||
-         (j.verdict == GL_QR_IMPROVED && n->side_ratio < 1.0 / half &&
-          !(j.ratio_high / n->side_ratio < 1.0 / tol)))) {
-        j.verdict = GL_QR_INCONCLUSIVE;
-        side_wide = 1;
-        n->side_wide++;
-    }
+    side_wide = divide_out_side_wide(&j, n, l.tol);
     n->judged++;
     n->last = j.verdict;
     n->last_ratio = j.ratio;
-    n->last_slow_in_noise = j.verdict == GL_QR_PASS && j.ratio > tol && j.shift_ms >= min_ms;
-    switch (j.verdict) {
-    case GL_QR_PASS:
-        n->pass++;
-        /* Beyond the tolerance but within the effect floor: still a pass, said why. */
-        if (!(j.ratio > tol || j.ratio < 1.0 / tol))
-            goto out;
-        code = "query_regression.within_noise";
-        snprintf(msg, sizeof(msg), "query %s: median x%.2f on green, but the shift %.3f ms is "
-                 "within the effect floor %.3f ms (%g x its spread %.3f ms, at least %g ms): "
-                 "judged pass", name, j.ratio, j.shift_ms, floor_ms, noise_floor, spread_ms, min_ms);
-        break;
-    case GL_QR_REGRESSED:
-        n->regressed++;
-        code = "query_regression.latency_regressed";
-        sev = GL_SEVERITY_ERROR;
-        snprintf(msg, sizeof(msg), "query %s is slower on green: median %.3f ms vs %.3f ms "
-                 "(x%.2f, at least x%.2f at %g confidence; p=%.2g)", name, j.green_p50,
-                 j.blue_p50, j.ratio, j.ratio_low, conf, j.mw.p);
-        break;
-    case GL_QR_IMPROVED:
-        n->improved++;
-        code = "query_regression.latency_improved";
-        snprintf(msg, sizeof(msg), "query %s is faster on green: median %.3f ms vs %.3f ms "
-                 "(x%.2f, at most x%.2f at %g confidence; p=%.2g)", name, j.green_p50,
-                 j.blue_p50, j.ratio, j.ratio_high, conf, j.mw.p);
-        break;
-    case GL_QR_INCONCLUSIVE:
-        n->inconclusive++;
-        code = "query_regression.inconclusive";
-        if (side_wide)
-            snprintf(msg, sizeof(msg), "query %s: median x%.2f on green, but the whole workload "
-                     "is x%.2f on green (median over %zu cases): a side-wide shift (load next to "
-                     "one side's server, or a slower machine) is not this query's regression; run "
-                     "again on a quiet machine", name, j.ratio, n->side_ratio, n->side_cases);
-        else if (j.replicated == 0)
-            snprintf(msg, sizeof(msg), "query %s: median x%.2f on green (p=%.2g), but only in one "
-                     "of the two measuring passes: load on one side for a while looks like "
-                     "this; run again", name, j.ratio, j.mw.p);
-        else
-            snprintf(msg, sizeof(msg), "query %s: median x%.2f on green, but at %g confidence "
-                     "only x%.2f..x%.2f can be told (p=%.2g): take more samples", name, j.ratio,
-                     conf, j.ratio_low, j.ratio_high, j.mw.p);
-        break;
-    }
-    details = h->value_object();
-    if (details == NULL ||
-        set(h, details, "verdict", h->value_string(query_regression_verdict_name(j.verdict))) ||
-        set(h, details, "median_ratio", finite_or_null(h, j.ratio)) ||
-        set(h, details, "median_ratio_low", finite_or_null(h, j.ratio_low)) ||
-        set(h, details, "median_ratio_high", finite_or_null(h, j.ratio_high)) ||
-        set(h, details, "shift_ms", h->value_number(j.shift_ms)) ||
-        set(h, details, "paired", h->value_bool(j.paired)) ||
-        set(h, details, "replicated", j.replicated < 0 ? h->value_null() : h->value_bool(j.replicated)) ||
-        set(h, details, "side_wide_ratio",
-            n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null()) ||
-        set(h, details, "side_wide_shift", h->value_bool(side_wide)) ||
-        set(h, details, "second_pass_from", h->value_int(split)) ||
-        set(h, details, "bootstrap", h->value_int(GL_QR_BOOTSTRAP)) ||
-        set(h, details, "blue_samples_ms", h->value_copy(h->object_get(b, "latency_ms"))) ||
-        set(h, details, "green_samples_ms", h->value_copy(h->object_get(g, "latency_ms"))) ||
-        set(h, details, "mann_whitney_u", h->value_number(j.mw.u)) ||
-        set(h, details, "z", h->value_number(j.mw.z)) ||
-        set(h, details, "p_value", h->value_number(j.mw.p)) ||
-        set(h, details, "confidence", h->value_number(conf)) ||
-        set(h, details, "effect_tolerance", h->value_number(tol)) ||
-        set(h, details, "min_effect_ms", h->value_number(min_ms)) ||
-        set(h, details, "noise_floor", h->value_number(noise_floor)) ||
-        set(h, details, "spread_ms", h->value_number(spread_ms)) ||
-        set(h, details, "effect_floor_ms", h->value_number(floor_ms))) {
-        h->value_free(details);
+    n->last_slow_in_noise = j.verdict == GL_QR_PASS && j.ratio > l.tol && j.shift_ms >= l.min_ms;
+    if (latency_verdict(&j, &l, side_wide, name, n, &code, &sev, msg, sizeof(msg)) != 0)
+        goto out;
+    details = latency_details(h, &j, &l, n, side_wide, b, g);
+    if (details == NULL) {
         rc = h->set_error(ctx, "out of memory");
         goto out;
     }
@@ -661,14 +702,96 @@ static int side_wide_ratio(const gl_host *h, const gl_value *bcases, const gl_va
     return 0;
 }
 
+/* Every case blue ran, compared with green's of the same name, then each
+ * case only green ran (one_side_only). 0, or -1 (error set). */
+static int compare_cases(gl_ctx *ctx, const gl_host *h, const gl_value *blue,
+                         const gl_value *green, counts *n)
+{
+    const gl_value *bcases = h->object_get(blue, "cases"), *gcases = h->object_get(green, "cases");
+    const gl_value *settings = h->object_get(blue, "settings");
+    char msg[512];
+
+    for (size_t i = 0; i < h->value_len(bcases); i++) {
+        const gl_value *b = h->array_at(bcases, i);
+        const char *name = h->value_get_string(h->object_get(b, "name"));
+        if (compare_case(ctx, h, b, name ? find_case(h, gcases, name) : NULL, settings,
+                         h->object_get(green, "settings"), n) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < h->value_len(gcases); i++) {
+        const gl_value *g = h->array_at(gcases, i);
+        const char *name = h->value_get_string(h->object_get(g, "name"));
+        if (find_case(h, bcases, name) != NULL)
+            continue;
+        n->one_side++;
+        snprintf(msg, sizeof(msg), "query %s has facts on green only: the sides ran different "
+                 "workloads, so it was not compared", name);
+        if (emit(ctx, h, "query_regression.one_side_only", GL_SEVERITY_ERROR, name, NULL,
+                 h->value_copy(h->object_get(g, "sql")), NULL, msg) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Workload-wide findings: a failed pg_stat_statements import (once, for the
+ * side it came from) and the side-wide shift. 0, or -1 (error set). */
+static int workload_findings(gl_ctx *ctx, const gl_host *h, const gl_value *blue,
+                             const gl_value *green, const counts *n)
+{
+    char msg[512];
+
+    for (int s = 0; s < 2; s++) {
+        const gl_value *imp = h->object_get(s == 0 ? blue : green, "import");
+        const char *problem = h->value_get_string(h->object_get(imp, "problem"));
+        const char *source = h->value_get_string(h->object_get(imp, "source"));
+        /* Both sides' facts carry the import of a paired run: report it once, for its source. */
+        if (source == NULL || strcmp(source, s == 0 ? "blue" : "green") != 0)
+            continue;
+        if (problem != NULL &&
+            emit(ctx, h, "query_regression.import_failed", GL_SEVERITY_WARNING,
+                 "pg_stat_statements", NULL, NULL, NULL, problem) != 0)
+            return -1;
+    }
+    if (n->side_wide > 0) {
+        snprintf(msg, sizeof(msg), "the whole workload is x%.2f on green (median over %zu "
+                 "cases): %zu verdict(s) that did not stand once that side-wide shift was divided "
+                 "out are inconclusive, not regressed/improved. Load next to one side's server "
+                 "looks like this; so does a slower green machine: run again on a quiet machine "
+                 "before trusting either", n->side_ratio, n->side_cases, n->side_wide);
+        if (emit(ctx, h, "query_regression.side_wide_shift", GL_SEVERITY_WARNING, "workload", NULL,
+                 NULL, NULL, msg) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Configured, yet no case ran on both sides: the check measured nothing, and
+ * a score of "0 of 0" must not read as a pass. A query that failed is
+ * evidence (it holds through its finding), and so is a case one side
+ * lacks; refused and not comparable cases are not. -1 (error set) then. */
+static int measured_something(gl_ctx *ctx, const gl_host *h, const gl_value *blue,
+                              const gl_value *green, const counts *n)
+{
+    const char *problem = NULL;
+
+    if (n->judged + n->results_compared + n->plan_only + n->failed + n->result_mismatch + n->one_side != 0)
+        return 0;
+    for (int s = 0; s < 2 && problem == NULL; s++)
+        problem = h->value_get_string(h->object_get(h->object_get(s == 0 ? blue : green, "import"),
+                                                    "problem"));
+    return h->set_error(ctx, "query_regression measured nothing: the workload gave %zu case(s) "
+                        "and none ran on both sides (%zu refused, %zu not comparable)%s%s; fix "
+                        "the workload (share/doc/checks/query_regression.md) or leave "
+                        "query_regression out of --config",
+                        h->value_len(h->object_get(blue, "cases")), n->refused, n->not_comparable,
+                        problem ? "; pg_stat_statements import: " : "", problem ? problem : "");
+}
+
 int query_regression__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blue, const gl_value *green)
 {
     int be = h->value_get_bool(h->object_get(blue, "enabled"));
     int ge = h->value_get_bool(h->object_get(green, "enabled"));
-    const gl_value *bcases = h->object_get(blue, "cases"), *gcases = h->object_get(green, "cases");
-    const gl_value *settings = h->object_get(blue, "settings");
     counts n;
-
     query_regression_config cfg;
     char msg[512];
 
@@ -694,66 +817,11 @@ int query_regression__compare(gl_ctx *ctx, const gl_host *h, const gl_value *blu
         return emit(ctx, h, "query_regression.one_side_only", GL_SEVERITY_ERROR, "workload", NULL,
                     NULL, NULL, msg);
     }
-    if (side_wide_ratio(h, bcases, gcases, &n) != 0)
+    if (side_wide_ratio(h, h->object_get(blue, "cases"), h->object_get(green, "cases"), &n) != 0)
         return h->set_error(ctx, "out of memory");
-    for (size_t i = 0; i < h->value_len(bcases); i++) {
-        const gl_value *b = h->array_at(bcases, i);
-        const char *name = h->value_get_string(h->object_get(b, "name"));
-        if (compare_case(ctx, h, b, name ? find_case(h, gcases, name) : NULL, settings,
-                         h->object_get(green, "settings"), &n) != 0)
-            return -1;
-    }
-    for (size_t i = 0; i < h->value_len(gcases); i++) {
-        const gl_value *g = h->array_at(gcases, i);
-        const char *name = h->value_get_string(h->object_get(g, "name"));
-        if (find_case(h, bcases, name) != NULL)
-            continue;
-        n.one_side++;
-        snprintf(msg, sizeof(msg), "query %s has facts on green only: the sides ran different "
-                 "workloads, so it was not compared", name);
-        if (emit(ctx, h, "query_regression.one_side_only", GL_SEVERITY_ERROR, name, NULL,
-                 h->value_copy(h->object_get(g, "sql")), NULL, msg) != 0)
-            return -1;
-    }
-    for (int s = 0; s < 2; s++) {
-        const gl_value *imp = h->object_get(s == 0 ? blue : green, "import");
-        const char *problem = h->value_get_string(h->object_get(imp, "problem"));
-        const char *source = h->value_get_string(h->object_get(imp, "source"));
-        /* Both sides' facts carry the import of a paired run: report it once, for its source. */
-        if (source == NULL || strcmp(source, s == 0 ? "blue" : "green") != 0)
-            continue;
-        if (problem != NULL &&
-            emit(ctx, h, "query_regression.import_failed", GL_SEVERITY_WARNING,
-                 "pg_stat_statements", NULL, NULL, NULL, problem) != 0)
-            return -1;
-    }
-    if (n.side_wide > 0) {
-        snprintf(msg, sizeof(msg), "the whole workload is x%.2f on green (median over %zu "
-                 "cases): %zu verdict(s) that did not stand once that side-wide shift was divided "
-                 "out are inconclusive, not regressed/improved. Load next to one side's server "
-                 "looks like this; so does a slower green machine: run again on a quiet machine "
-                 "before trusting either", n.side_ratio, n.side_cases, n.side_wide);
-        if (emit(ctx, h, "query_regression.side_wide_shift", GL_SEVERITY_WARNING, "workload", NULL,
-                 NULL, NULL, msg) != 0)
-            return -1;
-    }
-    if (compare_statistics(ctx, h, blue, green) != 0 || compare_roles(ctx, h, blue, green) != 0)
+    if (compare_cases(ctx, h, blue, green, &n) != 0 || workload_findings(ctx, h, blue, green, &n) != 0 ||
+        compare_statistics(ctx, h, blue, green) != 0 || compare_roles(ctx, h, blue, green) != 0 ||
+        measured_something(ctx, h, blue, green, &n) != 0)
         return -1;
-    /* Configured, yet no case ran on both sides: the check measured nothing, and
-     * a score of "0 of 0" must not read as a pass. A query that failed is
-     * evidence (it holds through its finding), and so is a case one side
-     * lacks; refused and not comparable cases are not. */
-    if (n.judged + n.results_compared + n.plan_only + n.failed + n.result_mismatch + n.one_side == 0) {
-        const char *problem = NULL;
-        for (int s = 0; s < 2 && problem == NULL; s++)
-            problem = h->value_get_string(h->object_get(h->object_get(s == 0 ? blue : green, "import"),
-                                                        "problem"));
-        return h->set_error(ctx, "query_regression measured nothing: the workload gave %zu case(s) "
-                            "and none ran on both sides (%zu refused, %zu not comparable)%s%s; fix "
-                            "the workload (share/doc/checks/query_regression.md) or leave "
-                            "query_regression out of --config",
-                            h->value_len(bcases), n.refused, n.not_comparable,
-                            problem ? "; pg_stat_statements import: " : "", problem ? problem : "");
-    }
     return emit_score(ctx, h, &n, blue, green);
 }

@@ -356,11 +356,57 @@ void query_regression_workload_free(query_regression_workload *w)
     free(w);
 }
 
+/* The workload's top level: an object of known keys, a string description,
+ * the format when given. 0, or -1 with err. */
+static int check_top(yajl_val root, char *err, size_t errlen)
+{
+    yajl_val format;
+
+    if (!YAJL_IS_OBJECT(root))
+        return fail(err, errlen, "workload must be a JSON object with \"queries\"");
+    if (check_keys(root, top_keys, "", err, errlen) != 0)
+        return -1;
+    if (query_regression__json_get(root, "description") != NULL &&
+        !YAJL_IS_STRING(query_regression__json_get(root, "description")))
+        return fail(err, errlen, "description must be a string");
+    format = query_regression__json_get(root, "format");
+    if (format != NULL &&
+        (!YAJL_IS_STRING(format) || strcmp(string_of(format), "greenlight-workload/1") != 0))
+        return fail(err, errlen, "workload \"format\" must be \"greenlight-workload/1\"");
+    return 0;
+}
+
+/* "queries" into w->queries, names unique. 0, or -1 with err (w->count
+ * covers every query begun, so query_regression_workload_free frees them). */
+static int parse_queries(yajl_val root, query_regression_workload *w, char *err, size_t errlen)
+{
+    yajl_val queries = query_regression__json_get(root, "queries");
+
+    if (!YAJL_IS_ARRAY(queries))
+        return fail(err, errlen, "workload must have \"queries\": an array of {name, sql}");
+    if (queries->u.array.len > GL_QR_MAX_QUERIES)
+        return fail(err, errlen, "workload has more than %d queries", GL_QR_MAX_QUERIES);
+    if (queries->u.array.len > 0) {
+        w->queries = calloc(queries->u.array.len, sizeof(*w->queries));
+        if (w->queries == NULL)
+            return fail(err, errlen, "out of memory");
+    }
+    for (size_t i = 0; i < queries->u.array.len; i++) {
+        w->count++;     /* counted first so a half-parsed query is freed too */
+        if (parse_query(queries->u.array.values[i], i, &w->queries[i], err, errlen) != 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(w->queries[j].name, w->queries[i].name) == 0)
+                return fail(err, errlen, "query name \"%s\" is used twice", w->queries[i].name);
+    }
+    return 0;
+}
+
 int query_regression_workload_parse(const char *text, size_t len, query_regression_workload **out, char *err,
                                     size_t errlen)
 {
     char *copy = NULL, yerr[256] = "";
-    yajl_val root = NULL, queries, format;
+    yajl_val root = NULL;
     query_regression_workload *w = NULL;
     int rc = -1;
 
@@ -389,49 +435,8 @@ int query_regression_workload_parse(const char *text, size_t len, query_regressi
         fail(err, errlen, "workload is not valid JSON: %s", yerr[0] ? yerr : "parse error");
         goto out;
     }
-    if (!YAJL_IS_OBJECT(root)) {
-        fail(err, errlen, "workload must be a JSON object with \"queries\"");
+    if (check_top(root, err, errlen) != 0 || parse_queries(root, w, err, errlen) != 0)
         goto out;
-    }
-    if (check_keys(root, top_keys, "", err, errlen) != 0)
-        goto out;
-    if (query_regression__json_get(root, "description") != NULL &&
-        !YAJL_IS_STRING(query_regression__json_get(root, "description"))) {
-        fail(err, errlen, "description must be a string");
-        goto out;
-    }
-    format = query_regression__json_get(root, "format");
-    if (format != NULL &&
-        (!YAJL_IS_STRING(format) || strcmp(string_of(format), "greenlight-workload/1") != 0)) {
-        fail(err, errlen, "workload \"format\" must be \"greenlight-workload/1\"");
-        goto out;
-    }
-    queries = query_regression__json_get(root, "queries");
-    if (!YAJL_IS_ARRAY(queries)) {
-        fail(err, errlen, "workload must have \"queries\": an array of {name, sql}");
-        goto out;
-    }
-    if (queries->u.array.len > GL_QR_MAX_QUERIES) {
-        fail(err, errlen, "workload has more than %d queries", GL_QR_MAX_QUERIES);
-        goto out;
-    }
-    if (queries->u.array.len > 0) {
-        w->queries = calloc(queries->u.array.len, sizeof(*w->queries));
-        if (w->queries == NULL) {
-            fail(err, errlen, "out of memory");
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < queries->u.array.len; i++) {
-        w->count++;     /* counted first so a half-parsed query is freed too */
-        if (parse_query(queries->u.array.values[i], i, &w->queries[i], err, errlen) != 0)
-            goto out;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(w->queries[j].name, w->queries[i].name) == 0) {
-                fail(err, errlen, "query name \"%s\" is used twice", w->queries[i].name);
-                goto out;
-            }
-    }
     *out = w;
     w = NULL;
     rc = 0;

@@ -46,7 +46,44 @@ static void check_usage(FILE *out)
             "      78 the policy is broken (Lua error, bad return, budget)\n");
 }
 
-int gl_cli_check(int argc, char **argv)
+/* --statement-timeout, --timeout, --plugin-timeout, --max-snapshot-age
+ * (option code c) into opts: -1 when taken, else the exit code. */
+static int limit_option(int c, const char *arg, gl_check_options *opts)
+{
+    switch (c) {
+    case 'T': {
+        char *end;
+        long ms = strtol(arg, &end, 10);
+        if (*end != '\0' || ms < 1 || ms > 86400000)
+            return gl_cli_fail("check", GL_EXIT_USAGE, "--statement-timeout takes milliseconds (1 to 86400000)");
+        opts->target.statement_timeout_ms = (unsigned)ms;
+        return -1;
+    }
+    case 1001:
+    case 1002: {
+        long sec;
+        if (gl_cli_seconds(arg, 1, 86400, &sec) != 0)
+            return gl_cli_fail("check", GL_EXIT_USAGE, c == 1001 ? "--timeout takes seconds (1 to 86400)"
+                                                                 : "--plugin-timeout takes seconds (1 to 86400)");
+        *(c == 1001 ? &opts->timeout_s : &opts->plugin_timeout_s) = (unsigned)sec;
+        return -1;
+    }
+    default: {
+        const gl_unit *u;
+        double v;
+        if (gl_units_parse(arg, &v, &u) != 0 || u == NULL || u->kind != GL_UNIT_TIME || v <= 0)
+            return gl_cli_fail("check", GL_EXIT_USAGE, "--max-snapshot-age takes a duration with "
+                               "a unit: 30min, 12h, 7d (units: s, min, h, d)");
+        opts->max_snapshot_age_s = gl_units_convert(v, u->base, 1e6);
+        return -1;
+    }
+    }
+}
+
+/* Reads check's options into opts (plugin directories into dirs) and
+ * output: -1 when the verb goes on, else the exit code. */
+static int parse_options(int argc, char **argv, gl_check_options *opts, const char **dirs,
+                         gl_cli_output *output)
 {
     static const struct option longopts[] = {
         {"blue", required_argument, NULL, 'b'},
@@ -63,59 +100,32 @@ int gl_cli_check(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    gl_check_options opts;
-    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
-    gl_cli_output output;
-    gl_value *report = NULL;
-    gl_error err;
-    char policy[4096];
-    int c, exit_code = GL_EXIT_INTERNAL;
+    char msg[256];
+    int c, rc;
 
-    gl_check_options_default(&opts);
-    gl_cli_output_init(&output, "check");
-    gl_error_clear(&err);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'b': opts.blue = optarg; break;
-        case 'g': opts.green = optarg; break;
-        case 'I': opts.save_input_path = optarg; break;
-        case 'v': opts.verbose++; break;
-        case 'T': {
-            char *end;
-            long ms = strtol(optarg, &end, 10);
-            if (*end != '\0' || ms < 1 || ms > 86400000)
-                return gl_cli_fail("check", GL_EXIT_USAGE, "--statement-timeout takes milliseconds (1 to 86400000)");
-            opts.target.statement_timeout_ms = (unsigned)ms;
-            break;
-        }
+        case 'b': opts->blue = optarg; break;
+        case 'g': opts->green = optarg; break;
+        case 'I': opts->save_input_path = optarg; break;
+        case 'v': opts->verbose++; break;
+        case 'T':
         case 1001:
-        case 1002: {
-            long sec;
-            if (gl_cli_seconds(optarg, 1, 86400, &sec) != 0)
-                return gl_cli_fail("check", GL_EXIT_USAGE, c == 1001 ? "--timeout takes seconds (1 to 86400)"
-                                                                     : "--plugin-timeout takes seconds (1 to 86400)");
-            *(c == 1001 ? &opts.timeout_s : &opts.plugin_timeout_s) = (unsigned)sec;
+        case 1002:
+        case 1003:
+            rc = limit_option(c, optarg, opts);
+            if (rc >= 0)
+                return rc;
             break;
-        }
-        case 1003: {
-            const gl_unit *u;
-            double v;
-            if (gl_units_parse(optarg, &v, &u) != 0 || u == NULL || u->kind != GL_UNIT_TIME || v <= 0)
-                return gl_cli_fail("check", GL_EXIT_USAGE, "--max-snapshot-age takes a duration with "
-                                   "a unit: 30min, 12h, 7d (units: s, min, h, d)");
-            opts.max_snapshot_age_s = gl_units_convert(v, u->base, 1e6);
-            break;
-        }
         case 'h': check_usage(stdout); return 0;
         default: {
-            char msg[256];
             const char *why = NULL;
-            int gate = gl_cli_gate_option(&opts, dirs, c, optarg, &why);
+            int gate = gl_cli_gate_option(opts, dirs, c, optarg, &why);
             if (gate < 0)
                 return gl_cli_fail("check", GL_EXIT_USAGE, why);
-            if (gate > 0 || gl_cli_output_option(&output, c, optarg))
+            if (gate > 0 || gl_cli_output_option(output, c, optarg))
                 break;
             snprintf(msg, sizeof(msg), "unknown or incomplete option \"%s\"", argv[optind - 1]);
             return gl_cli_fail("check", GL_EXIT_USAGE, msg);
@@ -123,10 +133,28 @@ int gl_cli_check(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        char msg[256];
         snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind]);
         return gl_cli_fail("check", GL_EXIT_USAGE, msg);
     }
+    return -1;
+}
+
+int gl_cli_check(int argc, char **argv)
+{
+    gl_check_options opts;
+    const char *dirs[GL_CLI_MAX_PLUGIN_DIRS];
+    gl_cli_output output;
+    gl_value *report = NULL;
+    gl_error err;
+    char policy[4096];
+    int rc, exit_code = GL_EXIT_INTERNAL;
+
+    gl_check_options_default(&opts);
+    gl_cli_output_init(&output, "check");
+    gl_error_clear(&err);
+    rc = parse_options(argc, argv, &opts, dirs, &output);
+    if (rc >= 0)
+        return rc;
     if (gl_cli_output_validate(&output, &err) != 0)
         return gl_cli_fail("check", GL_EXIT_USAGE, err.message);
     if (opts.blue == NULL || opts.green == NULL)

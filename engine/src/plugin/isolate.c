@@ -639,6 +639,54 @@ static int reap(pid_t pid, double grace_until, int *killed)
     }
 }
 
+/* The parent's state for one call and the three channels (blue, green,
+ * progress) to the child-to-be. 0, or -1 with err. */
+static int open_channels(parent_state *ps, gl_ctx *ctx, double deadline_ms, int pair[3][2],
+                         gl_error *err)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->ctx = ctx;
+    ps->deadline = deadline_ms;
+    ps->progress_fd = -1;
+    for (int s = 0; s < 3; s++) {
+        if (s < 2) {
+            ps->side[s].target = ctx->targets[s];
+            ps->side[s].fd = -1;
+        }
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair[s]) != 0)
+            return gl_error_set(err, GL_ERR_INTERNAL, "cannot start the plugin's process: socketpair: %s", strerror(errno));
+    }
+    return 0;
+}
+
+/* After the child is reaped: its result (0), or why there is none in err
+ * (GL_ISOLATE_TIMED_OUT for the deadline, else -1). */
+static int call_outcome(parent_state *ps, double start, int status, int killed, int timed_out,
+                        const int busy[2], gl_value **out_result, gl_error *err)
+{
+    if (ps->result != NULL) {
+        *out_result = ps->result;
+        ps->result = NULL;
+        return 0;
+    }
+    if (timed_out) {
+        gl_error_set(err, GL_ERR_INTERNAL, "did not finish within %.1f s: killed%s%s%s%s", (ps->deadline - start) / 1000.0,
+                 busy[0] || busy[1] ? " while waiting for the " : "",
+                 busy[0] ? "blue" : "", busy[0] && busy[1] ? " and green" : busy[1] ? "green" : "",
+                 busy[0] || busy[1] ? " server" : "");
+        return GL_ISOLATE_TIMED_OUT;
+    }
+    if (ps->why[0] != '\0')
+        return gl_error_set(err, GL_ERR_INTERNAL, "%s", ps->why);
+    if (WIFSIGNALED(status) && !killed)
+        return gl_error_set(err, GL_ERR_INTERNAL, "crashed: killed by signal %d (%s) without returning a result",
+                            WTERMSIG(status), strsignal(WTERMSIG(status)));
+    if (WIFEXITED(status))
+        return gl_error_set(err, GL_ERR_INTERNAL, "exited with status %d without returning a result (a plugin must "
+                            "return from its calls, never exit)", WEXITSTATUS(status));
+    return gl_error_set(err, GL_ERR_INTERNAL, "closed its channel without returning a result");
+}
+
 int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg,
                    gl_value **out_result, gl_error *err)
 {
@@ -649,20 +697,8 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
     pid_t pid;
 
     *out_result = NULL;
-    memset(&ps, 0, sizeof(ps));
-    ps.ctx = ctx;
-    ps.deadline = deadline_ms;
-    ps.progress_fd = -1;
-    for (int s = 0; s < 3; s++) {
-        if (s < 2) {
-            ps.side[s].target = ctx->targets[s];
-            ps.side[s].fd = -1;
-        }
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair[s]) != 0) {
-            gl_error_set(err, GL_ERR_INTERNAL, "cannot start the plugin's process: socketpair: %s", strerror(errno));
-            goto out;
-        }
-    }
+    if (open_channels(&ps, ctx, deadline_ms, pair, err) != 0)
+        goto out;
     pid = fork_quietly();
     if (pid < 0) {
         gl_error_set(err, GL_ERR_INTERNAL, "cannot start the plugin's process: fork: %s", strerror(errno));
@@ -695,27 +731,7 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
     for (int s = 0; s < 2; s++)
         if (ps.side[s].busy)
             drain(&ps, (gl_side)s);
-    if (ps.result != NULL) {
-        *out_result = ps.result;
-        ps.result = NULL;
-        rc = 0;
-    } else if (timed_out) {
-        gl_error_set(err, GL_ERR_INTERNAL, "did not finish within %.1f s: killed%s%s%s%s", (ps.deadline - start) / 1000.0,
-                 busy[0] || busy[1] ? " while waiting for the " : "",
-                 busy[0] ? "blue" : "", busy[0] && busy[1] ? " and green" : busy[1] ? "green" : "",
-                 busy[0] || busy[1] ? " server" : "");
-        rc = GL_ISOLATE_TIMED_OUT;
-    } else if (ps.why[0] != '\0') {
-        gl_error_set(err, GL_ERR_INTERNAL, "%s", ps.why);
-    } else if (WIFSIGNALED(status) && !killed) {
-        gl_error_set(err, GL_ERR_INTERNAL, "crashed: killed by signal %d (%s) without returning a result",
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
-    } else if (WIFEXITED(status)) {
-        gl_error_set(err, GL_ERR_INTERNAL, "exited with status %d without returning a result (a plugin must "
-                 "return from its calls, never exit)", WEXITSTATUS(status));
-    } else {
-        gl_error_set(err, GL_ERR_INTERNAL, "closed its channel without returning a result");
-    }
+    rc = call_outcome(&ps, start, status, killed, timed_out, busy, out_result, err);
 out:
     for (int s = 0; s < 3; s++) {
         if (pair[s][0] >= 0)
