@@ -229,7 +229,7 @@ int gl_deploy_schema_diff(const char *blue, const char *green, int same_database
     if (exit_code == GL_EXIT_UNAVAILABLE || exit_code == GL_EXIT_INTERNAL) {
         const gl_value *e0 = gl_value_array_at(errors, 0);
         const char *m = gl_value_object_string(e0, "message");
-        gl_error_set(err, exit_code == GL_ERR_UNAVAILABLE ? GL_ERR_UNAVAILABLE : GL_ERR_INTERNAL,
+        gl_error_set(err, exit_code == GL_EXIT_UNAVAILABLE ? GL_ERR_UNAVAILABLE : GL_ERR_INTERNAL,
                      "comparing schemas with the schema plugin failed: %s",
                      m ? m : "see `greenlight check --plugins schema`");
         goto out;
