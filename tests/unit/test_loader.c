@@ -86,15 +86,17 @@ Test(loader, missing_plugin_path_is_a_usage_error)
 
 Test(loader, descriptor_checks_name_size_and_callbacks)
 {
-    char why[512];
+    gl_error why;
     gl_plugin p = GL_PLUGIN_INIT("Bad Name", "1", "d", NULL, NULL);
 
-    cr_assert_eq(gl_plugin_check_descriptor(&p, "x.so", why, sizeof(why)), -1);
-    cr_assert_not_null(strstr(why, "name"));
+    gl_error_clear(&why);
+    cr_assert_eq(gl_plugin_check_descriptor(&p, "x.so", &why), -1);
+    cr_assert_str_eq(why.message, "x.so: name must be 1-64 characters of [a-z0-9_]");
+    cr_assert_eq(why.error_class, GL_ERR_USAGE);
     p.name = "ok";
-    cr_assert_eq(gl_plugin_check_descriptor(&p, "x.so", why, sizeof(why)), -1);
-    cr_assert_not_null(strstr(why, "collect and compare"));
+    cr_assert_eq(gl_plugin_check_descriptor(&p, "x.so", &why), -1);
+    cr_assert_str_eq(why.message, "x.so: collect and compare are required");
     p.size = 8;
-    cr_assert_eq(gl_plugin_check_descriptor(&p, "x.so", why, sizeof(why)), -1);
-    cr_assert_not_null(strstr(why, "size is 8"));
+    cr_assert_eq(gl_plugin_check_descriptor(&p, "x.so", &why), -1);
+    cr_assert_not_null(strstr(why.message, "x.so: size is 8 but ABI "), "%s", why.message);
 }

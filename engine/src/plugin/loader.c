@@ -24,43 +24,30 @@ static int valid_name(const char *name)
     return 1;
 }
 
-int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, char *why, size_t whylen)
+int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, gl_error *err)
 {
-    if (p == NULL) {
-        snprintf(why, whylen, "%s: %s() returned NULL", path, GL_PLUGIN_ENTRY);
-        return -1;
-    }
-    if (p->abi_major != GL_PLUGIN_ABI_MAJOR) {
-        snprintf(why, whylen,
-                 "%s: abi_major is %u but this greenlight speaks ABI %u.%u: rebuild the plugin "
-                 "against this greenlight's plugin.h",
-                 path, p->abi_major, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
-        return -1;
-    }
-    if (p->abi_minor > GL_PLUGIN_ABI_MINOR) {
-        snprintf(why, whylen,
-                 "%s: abi_minor is %u but this greenlight speaks ABI %u.%u: the plugin needs a "
-                 "newer greenlight",
-                 path, p->abi_minor, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
-        return -1;
-    }
-    if (p->size < GL_PLUGIN_SIZE_1_0) {
-        snprintf(why, whylen, "%s: size is %zu but ABI %u.0 descriptors are at least %zu bytes",
-                 path, p->size, GL_PLUGIN_ABI_MAJOR, (size_t)GL_PLUGIN_SIZE_1_0);
-        return -1;
-    }
-    if (!valid_name(p->name)) {
-        snprintf(why, whylen, "%s: name must be 1-64 characters of [a-z0-9_]", path);
-        return -1;
-    }
-    if (p->version == NULL || p->description == NULL) {
-        snprintf(why, whylen, "%s: version and description are required", path);
-        return -1;
-    }
-    if (p->collect == NULL || p->compare == NULL) {
-        snprintf(why, whylen, "%s: collect and compare are required", path);
-        return -1;
-    }
+    if (p == NULL)
+        return gl_error_set(err, GL_ERR_USAGE, "%s: %s() returned NULL", path, GL_PLUGIN_ENTRY);
+    if (p->abi_major != GL_PLUGIN_ABI_MAJOR)
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "%s: abi_major is %u but this greenlight speaks ABI %u.%u: rebuild the "
+                            "plugin against this greenlight's plugin.h",
+                            path, p->abi_major, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
+    if (p->abi_minor > GL_PLUGIN_ABI_MINOR)
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "%s: abi_minor is %u but this greenlight speaks ABI %u.%u: the plugin "
+                            "needs a newer greenlight",
+                            path, p->abi_minor, GL_PLUGIN_ABI_MAJOR, GL_PLUGIN_ABI_MINOR);
+    if (p->size < GL_PLUGIN_SIZE_1_0)
+        return gl_error_set(err, GL_ERR_USAGE,
+                            "%s: size is %zu but ABI %u.0 descriptors are at least %zu bytes",
+                            path, p->size, GL_PLUGIN_ABI_MAJOR, (size_t)GL_PLUGIN_SIZE_1_0);
+    if (!valid_name(p->name))
+        return gl_error_set(err, GL_ERR_USAGE, "%s: name must be 1-64 characters of [a-z0-9_]", path);
+    if (p->version == NULL || p->description == NULL)
+        return gl_error_set(err, GL_ERR_USAGE, "%s: version and description are required", path);
+    if (p->collect == NULL || p->compare == NULL)
+        return gl_error_set(err, GL_ERR_USAGE, "%s: collect and compare are required", path);
     return 0;
 }
 
@@ -100,9 +87,9 @@ static const char *machine_name(unsigned m)
  * Before dlopen: the path must be a regular file (dlopen on a FIFO with no
  * writer blocks forever; a device is no plugin) and, when it is an ELF
  * object, one built for this machine (glibc says "No such file" or "wrong
- * ELF class" for a foreign one). 0, or -1 with why set.
+ * ELF class" for a foreign one). 0, or -1 with why in err.
  */
-static int check_file(const char *path, char *why, size_t whylen)
+static int check_file(const char *path, gl_error *err)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     unsigned char ident[EI_NIDENT + 4];
@@ -110,15 +97,13 @@ static int check_file(const char *path, char *why, size_t whylen)
     ssize_t n;
     int rc = -1;
 
-    if (fd < 0) {
-        snprintf(why, whylen, "%s: cannot be opened: %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return gl_error_set(err, GL_ERR_USAGE, "%s: cannot be opened: %s", path, strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(why, whylen, "%s: not a regular file (%s): a plugin is a shared object; remove it "
-                 "from the plugin directory", path,
-                 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
-                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+        gl_error_set(err, GL_ERR_USAGE, "%s: not a regular file (%s): a plugin is a shared object; "
+                     "remove it from the plugin directory", path,
+                     S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
         goto out;
     }
     n = read(fd, ident, sizeof(ident));
@@ -134,7 +119,7 @@ static int check_file(const char *path, char *why, size_t whylen)
                 snprintf(theirs, sizeof(theirs), "%s", name);
             else
                 snprintf(theirs, sizeof(theirs), "machine %u", m);
-            snprintf(why, whylen, "%s: wrong architecture: built for %s (%d-bit) but this greenlight "
+            gl_error_set(err, GL_ERR_USAGE, "%s: wrong architecture: built for %s (%d-bit) but this greenlight "
                      "runs on %s (%d-bit): rebuild the plugin for this machine", path, theirs,
                      ident[EI_CLASS] == ELFCLASS64 ? 64 : 32, machine_name(HOST_MACHINE),
                      host_class == ELFCLASS64 ? 64 : 32);
@@ -164,10 +149,11 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
 {
     gl_loaded_plugin *grown, *lp, *first;
     gl_plugin *copy;
-    char why[4096 + 1024] = "";
+    gl_error why; /* a refusal: kept in lp->refusal, not a failure of the load */
     gl_plugin_entry_fn entry;
     void *sym;
 
+    gl_error_clear(&why);
     grown = realloc(set->items, (set->count + 1) * sizeof(*grown));
     if (grown == NULL)
         return gl_error_set(err, GL_ERR_NOMEM, "out of memory loading plugins");
@@ -180,29 +166,29 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
         return gl_error_set(err, GL_ERR_NOMEM, "out of memory loading plugins");
     set->count++;
 
-    if (check_file(path, why, sizeof(why)) != 0)
+    if (check_file(path, &why) != 0)
         goto refuse;
     lp->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (lp->handle == NULL) {
-        snprintf(why, sizeof(why), "%s: cannot be loaded: %s", path, dlerror());
+        gl_error_set(&why, GL_ERR_USAGE, "%s: cannot be loaded: %s", path, dlerror());
         goto refuse;
     }
     sym = dlsym(lp->handle, GL_PLUGIN_ENTRY);
     if (sym == NULL) {
-        snprintf(why, sizeof(why),
-                 "%s: no %s symbol: a greenlight plugin exports `const gl_plugin *%s(void)`", path,
-                 GL_PLUGIN_ENTRY, GL_PLUGIN_ENTRY);
+        gl_error_set(&why, GL_ERR_USAGE,
+                     "%s: no %s symbol: a greenlight plugin exports `const gl_plugin *%s(void)`", path,
+                     GL_PLUGIN_ENTRY, GL_PLUGIN_ENTRY);
         goto refuse;
     }
     *(void **)&entry = sym;
-    if (gl_plugin_check_descriptor(entry(), path, why, sizeof(why)) != 0)
+    if (gl_plugin_check_descriptor(entry(), path, &why) != 0)
         goto refuse;
     first = find_loaded(set, entry()->name);
     if (first != NULL) {
-        snprintf(why, sizeof(why), "%s: shadowed by %s (same name \"%s\" earlier in the path)",
-                 path, first->path, first->desc->name);
+        gl_error_set(&why, GL_ERR_USAGE, "%s: shadowed by %s (same name \"%s\" earlier in the path)",
+                     path, first->path, first->desc->name);
         lp->state = GL_PLUGIN_SHADOWED;
-        lp->refusal = strdup(why);
+        lp->refusal = strdup(why.message);
         /* Keep the handle: never unload during a run. */
         return 0;
     }
@@ -217,7 +203,7 @@ static int load_one(gl_plugin_set *set, const char *path, gl_error *err)
     return 0;
 refuse:
     lp->state = GL_PLUGIN_REFUSED;
-    lp->refusal = strdup(why);
+    lp->refusal = strdup(why.message);
     return 0;
 }
 

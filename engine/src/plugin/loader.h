@@ -39,7 +39,8 @@ int gl_plugins_load(gl_plugin_set *set, const char *const *extra_dirs, size_t n_
                     gl_error *err);
 void gl_plugins_free(gl_plugin_set *set);
 
-/* Checks one descriptor against the host ABI; on refusal writes why. */
-int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, char *why, size_t whylen);
+/* Checks one descriptor against the host ABI: 0, or -1 with why it is
+ * refused in err (usage; the message names path and the field). */
+int gl_plugin_check_descriptor(const gl_plugin *p, const char *path, gl_error *err);
 
 #endif
