@@ -214,7 +214,7 @@ static int valid_code(const char *code)
 
 /* A finding as the child sent it, checked member by member and rebuilt: a
  * plugin cannot add members, speak for another check or invent a severity. */
-static gl_value *checked_finding(const char *plugin, const gl_value *f, char *why, size_t whylen)
+static gl_value *checked_finding(const char *plugin, const gl_value *f, gl_error *err)
 {
     static const char *const members[] = {"id", "check", "code", "severity", "object",
                                           "blue", "green", "message", "details"};
@@ -224,12 +224,12 @@ static gl_value *checked_finding(const char *plugin, const gl_value *f, char *wh
     int ok_sev = 0, bad = 0;
 
     if (gl_value_kind_of(f) != GL_VALUE_OBJECT || gl_value_len(f) != 9) {
-        snprintf(why, whylen, "returned a finding that is not an object of the 9 finding members");
+        gl_error_set(err, GL_ERR_INTERNAL, "returned a finding that is not an object of the 9 finding members");
         return NULL;
     }
     for (size_t i = 0; i < 9; i++)
         if (gl_value_object_get(f, members[i]) == NULL) {
-            snprintf(why, whylen, "returned a finding without \"%s\"", members[i]);
+            gl_error_set(err, GL_ERR_INTERNAL, "returned a finding without \"%s\"", members[i]);
             return NULL;
         }
     for (size_t i = 0; sev != NULL && i < 4; i++)
@@ -238,10 +238,10 @@ static gl_value *checked_finding(const char *plugin, const gl_value *f, char *wh
         !ok_sev || gl_value_object_string(f, "object") == NULL ||
         gl_value_object_string(f, "message") == NULL ||
         gl_value_kind_of(gl_value_object_get(f, "id")) != GL_VALUE_NULL) {
-        snprintf(why, whylen, "returned a forged finding (check \"%s\", code \"%s\", severity \"%s\"): "
-                 "findings come from host->emit only",
-                 check ? check : "?", gl_value_object_string(f, "code") ? gl_value_object_string(f, "code") : "?",
-                 sev ? sev : "?");
+        gl_error_set(err, GL_ERR_INTERNAL, "returned a forged finding (check \"%s\", code \"%s\", "
+                     "severity \"%s\"): findings come from host->emit only",
+                     check ? check : "?", gl_value_object_string(f, "code") ? gl_value_object_string(f, "code") : "?",
+                     sev ? sev : "?");
         return NULL;
     }
     out = gl_value_object();
@@ -250,7 +250,7 @@ static gl_value *checked_finding(const char *plugin, const gl_value *f, char *wh
         bad = gl_value_object_set(out, members[i], gl_value_copy(gl_value_object_get(f, members[i]))) != 0;
     if (bad) {
         gl_value_free(out);
-        snprintf(why, whylen, "out of memory");
+        gl_error_nomem(err);
         return NULL;
     }
     return out;
@@ -316,13 +316,16 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
         goto out;
     }
     checked = gl_value_array();
-    if (checked == NULL)
+    if (checked == NULL) {
+        gl_error_nomem(err);
         goto out;
+    }
     for (size_t i = 0; i < gl_value_len(got); i++) {
-        gl_value *f = checked_finding(desc->name, gl_value_array_at(got, i), err->message,
-                                       sizeof(err->message));
-        if (f == NULL || gl_value_array_push(checked, f) != 0) {
-            err->error_class = GL_ERR_INTERNAL;
+        gl_value *f = checked_finding(desc->name, gl_value_array_at(got, i), err);
+        if (f == NULL)
+            goto out;
+        if (gl_value_array_push(checked, f) != 0) {
+            gl_error_nomem(err);
             goto out;
         }
     }
