@@ -29,7 +29,7 @@ typedef struct gl_aws_credentials {
 } gl_aws_credentials;
 
 /* Finds credentials; on failure err says where it looked and what to set
- * (exit code GL_ERR_USAGE). */
+ * (class GL_ERR_USAGE). */
 int gl_aws_credentials_load(gl_aws_credentials *out, gl_error *err);
 
 /* Finds the region (explicit may be NULL) into out (>= 64 bytes). */

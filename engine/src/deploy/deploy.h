@@ -66,8 +66,8 @@ void gl_deploy_disconnect(gl_deploy_conn *c);
 
 /* Runs sql (with optional text parameters). *out receives the result (caller
  * PQclear()s) when out is non-NULL. Errors name the side and what was being
- * done (`doing`), scrubbed of the password; the exit code follows the SQLSTATE:
- * privileges 64, connection/timeouts 69, anything else 70. */
+ * done (`doing`), scrubbed of the password; the class follows the SQLSTATE:
+ * privileges auth, connection/timeouts unavailable, anything else internal. */
 int gl_deploy_sql(gl_deploy_conn *c, const char *doing, const char *sql, int nparams,
                   const char *const *params, PGresult **out, gl_error *err);
 
@@ -103,7 +103,8 @@ int gl_deploy_open(const gl_deploy_options *opts, int *lock_fd, gl_value **rec, 
  * from the admin console (SHOW SERVERS), for the replication guardrail
  * `replication.endpoint.bypassed`. An endpoint already in user_config is
  * kept. *out_path (when non-NULL) receives the file's path (caller frees).
- * Errors: the config's (64), PgBouncer unreachable (69), writing (64).
+ * Errors: the config's (usage), PgBouncer unreachable (unavailable), writing
+ * the file (its class).
  */
 int gl_deploy_gate_config_write(const char *state_dir, const gl_value *rec, const char *user_config,
                                 char **out_path, gl_error *err);

@@ -56,9 +56,9 @@ void gl_check_options_default(gl_check_options *opts);
 
 /*
  * Runs the gate: every stage of run/stages.h in order. Returns 0 with
- * *out_report set and *out_exit the process exit code, or -1 (no report) for
- * usage errors found before anything ran: err is then usage
- * (exit 64) or internal (70): cli/exit.c.
+ * *out_report set and *out_exit the report's decision.exit_code, or -1 (no
+ * report) for errors found before anything ran: err is then classed (usage,
+ * too large, no memory, internal; cli/exit.c makes it the exit code).
  */
 int gl_check_run(const gl_check_options *opts, gl_value **out_report, int *out_exit,
                  gl_error *err);
