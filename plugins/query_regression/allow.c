@@ -188,14 +188,8 @@ static int union_refs(const char *const *sqls, size_t n, query_regression_refs *
                 seen = query_regression_ref_equal(&all->items[j], &per[i].items[k]);
             if (seen)
                 continue;
-            if (all->count == all->cap) {
-                size_t cap = all->cap ? all->cap * 2 : 32;
-                query_regression_ref *grown = realloc(all->items, cap * sizeof(*grown));
-                if (grown == NULL)
-                    return -1;
-                all->items = grown;
-                all->cap = cap;
-            }
+            if (query_regression_refs_reserve(all) != 0)
+                return -1;
             all->items[all->count++] = per[i].items[k];
         }
     }

@@ -130,6 +130,8 @@ typedef struct query_regression_refs {
  * to refs (zeroed by the caller). 0, or -1 (does not parse, out of memory). */
 int query_regression_references(const char *sql, query_regression_refs *refs);
 void query_regression_refs_free(query_regression_refs *refs);
+/* Room for one more item in refs (doubling; 16 at first). 0, or -1 out of memory. */
+int query_regression_refs_reserve(query_regression_refs *refs);
 /* 1 when two references name the same thing (kind, schema or none, name). */
 int query_regression_ref_equal(const query_regression_ref *a, const query_regression_ref *b);
 

@@ -351,6 +351,22 @@ int query_regression_ref_equal(const query_regression_ref *a, const query_regres
             (a->schema != NULL && b->schema != NULL && strcmp(a->schema, b->schema) == 0));
 }
 
+int query_regression_refs_reserve(query_regression_refs *refs)
+{
+    size_t cap;
+    query_regression_ref *grown;
+
+    if (refs->count < refs->cap)
+        return 0;
+    cap = refs->cap ? refs->cap * 2 : 16;
+    grown = realloc(refs->items, cap * sizeof(*grown));
+    if (grown == NULL)
+        return -1;
+    refs->items = grown;
+    refs->cap = cap;
+    return 0;
+}
+
 static int add_ref(query_regression_refs *refs, query_regression_ref_kind kind, const char *schema,
                    const char *name)
 {
@@ -361,14 +377,8 @@ static int add_ref(query_regression_refs *refs, query_regression_ref_kind kind, 
     for (size_t i = 0; i < refs->count; i++)
         if (query_regression_ref_equal(&refs->items[i], &want))
             return 0;
-    if (refs->count == refs->cap) {
-        size_t cap = refs->cap ? refs->cap * 2 : 16;
-        query_regression_ref *grown = realloc(refs->items, cap * sizeof(*grown));
-        if (grown == NULL)
-            return -1;
-        refs->items = grown;
-        refs->cap = cap;
-    }
+    if (query_regression_refs_reserve(refs) != 0)
+        return -1;
     r = &refs->items[refs->count];
     r->kind = kind;
     r->name = strdup(name);
