@@ -14,7 +14,8 @@
  *   collect.c     the plugin descriptor, config, cases, collect / collect_pair
  *   measure.c     EXPLAIN, result runs, warm-up and the two timed passes (collect.h)
  *   collect_facts.c  one side's facts (collect.h)
- *   compare.c     facts -> findings
+ *   compare.c     facts -> findings (compare.h)
+ *   compare_latency.c  one case's latency verdict and finding (compare.h)
  *
  * Every function returns 0 or a negative number; pure ones write a sentence
  * into `err`, host-facing ones call host->set_error.
