@@ -9,7 +9,8 @@
  *   policy.c   gl_policy_evaluate: load, run the rules, build the decision
  *   data.c     gl_policy_load_data: a Lua data file (policy tests) as a value
  *   waiver.c   waiver files: load, match findings, status (public: waiver.h)
- *   suite.c    `policy test`: test files, expectations, coverage, JUnit
+ *   suite.c    `policy test`: test files, cases, coverage, JUnit
+ *   suite_case.c  a case's input filled in, its expectations checked (suite_case.h)
  *
  * Every judge function that touches Lua may raise a Lua error; they all run
  * under the one lua_pcall made by policy.c, so a raise never reaches C code
