@@ -4,6 +4,7 @@
  *   convert.c  input values as read-only Lua tables, the null sentinel
  *   library.c  the `gl` table policies call (verdicts and helpers)
  *   findings.c gl.findings: filters over an index of the input's findings
+ *   findings_index.c  that index, built in the input budget walk (findings_index.h)
  *   units.c    PostgreSQL size / duration / version parsing (plain C)
  *   changes.c  gl.undeclared / gl.unrealised: declared vs observed change
  *   policy.c   gl_policy_evaluate: load, run the rules, build the decision
