@@ -7,7 +7,8 @@
  *   findings_index.c  that index, built in the input budget walk (findings_index.h)
  *   units.c    PostgreSQL size / duration / version parsing (plain C)
  *   changes.c  gl.undeclared / gl.unrealised: declared vs observed change
- *   policy.c   gl_policy_evaluate: load, run the rules, build the decision
+ *   policy.c   gl_policy_evaluate: load, run the rules (the protected phase)
+ *   policy_decision.c  then the decision and trace built outside Lua (policy_decision.h)
  *   data.c     gl_policy_load_data: a Lua data file (policy tests) as a value
  *   waiver.c   waiver files: load, match findings, status (public: waiver.h)
  *   suite.c    `policy test`: test files, cases, coverage, JUnit
