@@ -16,6 +16,8 @@
  *     extensions_installed: { name: version },
  *     extensions_available: { name: [ version, ... ] },
  *     extension_update_paths: [ { name, default_version, source, path } ] }
+ *   (the last two only on green when both sides are collected together: compare
+ *   reads them on green only)
  * Codes and severities: share/doc/checks/engine_version.md.
  */
 #include <greenlight/plugin.h>
@@ -287,8 +289,10 @@ static int store_defaults(collect_state *st)
     return rc != 0 ? oom(st) : 0;
 }
 
-static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
-                                  gl_value **out_facts)
+/* with_available: also extensions_available and extension_update_paths,
+ * which compare reads on green only (what blue's extensions can become). */
+static int collect_side(gl_ctx *ctx, const gl_host *host, gl_side side, int with_available,
+                        gl_value **out_facts)
 {
     collect_state st = { ctx, host, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
     int rc = -1, num = host->server_version_num(ctx, side);
@@ -307,11 +311,12 @@ static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side
                      NULL, NULL) != 0 ||
         collect_into(&st, side, installed_sql, installed_row, "extensions_installed",
                      host->value_object(), NULL, NULL) != 0 ||
-        collect_into(&st, side, available_sql, available_row, "extensions_available",
-                     host->value_object(), NULL, NULL) != 0 ||
+        (with_available &&
+         collect_into(&st, side, available_sql, available_row, "extensions_available",
+                      host->value_object(), NULL, NULL) != 0) ||
         store_defaults(&st) != 0 ||
-        engine_version_collect_rows(ctx, host, side, update_paths_sql, st.facts,
-                            "extension_update_paths") != 0 ||
+        (with_available && engine_version_collect_rows(ctx, host, side, update_paths_sql,
+                                                       st.facts, "extension_update_paths") != 0) ||
         engine_version_collect_upgrade(ctx, host, side, num, st.facts) != 0 ||
         engine_version_collect_storage(ctx, host, side, num, st.facts) != 0)
         goto out;
@@ -324,12 +329,29 @@ out:
     return rc;
 }
 
+/* Alone (a snapshot, compared later as either side): every fact. */
+static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
+                                  gl_value **out_facts)
+{
+    return collect_side(ctx, host, side, 1, out_facts);
+}
+
+/* In a pair the sides are known: blue's available extension versions and
+ * update paths are never compared (each reads every extension control file on
+ * the server, the costliest two reads here), so blue skips them. */
+static int engine_version_collect_pair_side(gl_ctx *ctx, const gl_host *host, gl_side side,
+                                            gl_value **out_facts)
+{
+    return collect_side(ctx, host, side, side == GL_SIDE_GREEN, out_facts);
+}
+
 /* Both sides at once (greenlight/plugin_pair.h): collect is a dozen catalog
  * queries and calls only what plugin.h allows from two threads. */
 static int engine_version_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
                                        gl_value **out_green)
 {
-    return gl_plugin_collect_both(ctx, host, engine_version_collect, out_blue, out_green);
+    return gl_plugin_collect_both(ctx, host, engine_version_collect_pair_side, out_blue,
+                                  out_green);
 }
 
 /* ------------------------------------------------------------------ compare */

@@ -107,15 +107,16 @@ static const query queries[] = {
      " GROUP BY 1 ORDER BY 1"},
 };
 
-static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
+/* The first `count` queries' rows into a new facts object. */
+static int collect_first(gl_ctx *ctx, const gl_host *host, gl_side side, size_t count,
+                         gl_value **out)
 {
     gl_value *facts = host->value_object();
 
-    (void)side;
     *out = NULL;
     if (facts == NULL)
         return host->set_error(ctx, "replication: out of memory");
-    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+    for (size_t i = 0; i < count; i++) {
         gl_value *rows = NULL;
         if (host->query_rows(ctx, side, queries[i].sql, 0, NULL, &rows) != 0) {
             host->value_free(facts);
@@ -129,6 +130,11 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
     }
     *out = facts;
     return 0;
+}
+
+static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
+{
+    return collect_first(ctx, host, side, sizeof(queries) / sizeof(queries[0]), out);
 }
 
 /* ------------------------------------------------------------------ compare */
@@ -604,10 +610,41 @@ static int compare(gl_ctx *ctx, const gl_host *host, const gl_value *blue, const
     return j.failed ? -1 : 0;
 }
 
-/* Both sides at once (greenlight/plugin_pair.h): collect is sixteen catalog
- * queries and calls only what plugin.h allows from two threads. */
+/* The two queries that say whether there is a deployment to guard: the
+ * subscriptions (green's name it) and the publications (blue's greenlight_
+ * one with none on green is a missing subscription). They come first in
+ * queries[]. */
+#define REPLICATION_PROBE_QUERIES 2
+
+static int collect_probe(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
+{
+    return collect_first(ctx, host, side, REPLICATION_PROBE_QUERIES, out);
+}
+
+/* Whether compare needs more than the probe: config names a subscription, or
+ * green has one at all (deployment() looks for greenlight_* among them). */
+static int deployment_possible(gl_ctx *ctx, const gl_host *host, const gl_value *green)
+{
+    const gl_value *config = host->config(ctx);
+
+    return host->object_get(config, "subscription") != NULL ||
+           host->value_len(host->object_get(green, "subscriptions")) > 0;
+}
+
+/* Both sides at once (greenlight/plugin_pair.h): collect calls only what
+ * plugin.h allows from two threads. Without a deployment to guard, compare
+ * reads nothing beyond the probe's two queries (it skips, or says the
+ * subscription is missing), so the other eleven are not run: a plain check
+ * spends no server time on replication. collect alone (a snapshot, read later
+ * against any other side) always runs all thirteen. */
 static int collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue, gl_value **out_green)
 {
+    if (gl_plugin_collect_both(ctx, host, collect_probe, out_blue, out_green) != 0)
+        return -1;
+    if (!deployment_possible(ctx, host, *out_green))
+        return 0;
+    host->value_free(*out_blue);
+    host->value_free(*out_green);
     return gl_plugin_collect_both(ctx, host, collect, out_blue, out_green);
 }
 
