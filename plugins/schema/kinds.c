@@ -26,7 +26,7 @@
 #define NOT_EXT(catalog, oidexpr)                                                             \
     " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '" catalog            \
     "'::pg_catalog.regclass AND d.objid = " oidexpr " AND d.deptype = 'e') "
-/* Acl lists are kept in catalog order: diff.c compares them as sets of
+/* Acl lists are kept in catalog order: diff_fields.c compares them as sets of
  * privileges, so sorting them here (a subquery per row) buys nothing.
  *
  * A NULL acl means the kind's default privileges (acldefault: the owner's,

@@ -16,7 +16,7 @@
  *
  * Files: kinds.c (kinds and their queries), catalog.c (running them,
  * records), normalise.c (version noise, type widening, acl sets), diff.c
- * (identity diff and severities), replication.c (readiness on blue), filter.c
+ * (identity diff), diff_fields.c (field by field, severities), replication.c (readiness on blue), filter.c
  * (include/exclude patterns), schema.c (entry).
  */
 #ifndef GL_SCHEMA_H
@@ -164,6 +164,19 @@ gl_value *schema_acl_missing(const gl_host *host, const char *a, size_t a_len, c
 /* diff.c — emits every schema.<kind>.* finding. */
 int schema_diff(gl_ctx *ctx, const gl_host *host, const schema_filter *filter,
                 const gl_value *blue, const gl_value *green);
+
+/* One compare's state, shared by diff.c and diff_fields.c. */
+typedef struct diff_state {
+    gl_ctx *ctx;
+    const gl_host *host;
+    const schema_filter *filter;
+    const gl_value *blue, *green;
+    int64_t blue_version, green_version;   /* server_version_num of each side */
+} diff_state;
+
+/* diff_fields.c — emits the findings of an object on both sides (b, g), field by field. */
+int schema_diff_fields(diff_state *st, const schema_kind *kind, const char *ident,
+                       const schema_record *b, const schema_record *g);
 
 /* replication.c — emits schema.replication.* findings about blue. */
 int schema_replication_check(gl_ctx *ctx, const gl_host *host, const schema_filter *filter,
