@@ -61,14 +61,8 @@ function rules.undeclared_schema(input)
   return undeclared_of(input, "schema")
 end
 
--- What the change declares must have happened on green.
-function rules.unrealised(input)
-  local verdicts = {}
-  for _, item in ipairs(gl.unrealised(input)) do
-    verdicts[#verdicts + 1] = gl.hold(item.message)
-  end
-  return verdicts
-end
+-- What the change declares must have happened on green: gl.rules.unrealised.
+rules.unrealised = gl.rules.unrealised
 
 -- Findings the rules above judge; error_findings leaves them to those rules.
 local JUDGED_ELSEWHERE = {

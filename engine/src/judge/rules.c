@@ -3,6 +3,8 @@
  *   gl.present(v)       true unless v is nil or gl.null
  *   gl.rules.errors     a rule: each run error (input.errors) holds, as
  *                       "run error: <plugin, else stage, else run>: <message>"
+ *   gl.rules.unrealised a rule: each item of gl.unrealised(input) (what the
+ *                       change declares that did not happen on green) holds
  * A policy takes the rule by name (`rules.errors = gl.rules.errors`), so a
  * run error reads the same under every policy (share/doc/policy.md).
  *
@@ -16,7 +18,7 @@ static const char rules_lua[] =
 "local G, S = loaded._G, loaded.string\n"
 "local ipairs, tostring = G.ipairs, G.tostring\n"
 "local format = S.format\n"
-"local null, hold, kind = gl.null, gl.hold, gl.kind\n"
+"local null, hold, kind, unrealised = gl.null, gl.hold, gl.kind, gl.unrealised\n"
 "\n"
 "local function present(v) return v ~= nil and v ~= null end\n"
 "gl.present = present\n"
@@ -36,6 +38,15 @@ static const char rules_lua[] =
 "      text = format('%s: %s', where, tostring(e.message))\n"
 "    end\n"
 "    verdicts[#verdicts + 1] = hold(format('run error: %s', tostring(text)))\n"
+"  end\n"
+"  return verdicts\n"
+"end\n"
+"\n"
+"-- What the change declares must have happened on green.\n"
+"function rules.unrealised(input)\n"
+"  local verdicts = {}\n"
+"  for _, item in ipairs(unrealised(input)) do\n"
+"    verdicts[#verdicts + 1] = hold(item.message)\n"
 "  end\n"
 "  return verdicts\n"
 "end\n"
