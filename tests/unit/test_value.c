@@ -425,3 +425,38 @@ Test(value, sort_out_of_memory_fails_and_leaves_the_array)
     cr_assert_eq(gl_value_get_int(gl_value_array_at(a, 0)), 1);
     gl_value_free(a);
 }
+
+static void *no_realloc(void *p, size_t size)
+{
+    (void)p;
+    (void)size;
+    return NULL;
+}
+
+/* A plugin's findings join the run's all at once, in order; out of memory,
+ * neither array changes (no partial merge). */
+Test(value, array_move_all_moves_in_order_or_nothing)
+{
+    gl_value *dst = gl_value_array(), *src = gl_value_array();
+    gl_value_allocator failing = {malloc, no_realloc, free};
+    int rc;
+
+    gl_value_array_push(dst, gl_value_int(0));
+    for (int i = 1; i <= 9; i++)
+        gl_value_array_push(src, gl_value_int(i));
+    gl_value_set_allocator(&failing);
+    rc = gl_value_array_move_all(dst, src);
+    gl_value_set_allocator(NULL);
+    cr_assert_eq(rc, -1);
+    cr_assert_eq(gl_value_len(dst), 1);
+    cr_assert_eq(gl_value_len(src), 9);
+    cr_assert_eq(gl_value_array_move_all(dst, src), 0);
+    cr_assert_eq(gl_value_len(src), 0);
+    cr_assert_eq(gl_value_len(dst), 10);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(gl_value_get_int(gl_value_array_at(dst, (size_t)i)), i);
+    cr_assert_eq(gl_value_array_move_all(dst, dst), -1);
+    cr_assert_eq(gl_value_array_move_all(dst, gl_value_array_at_mut(dst, 0)), -1);
+    gl_value_free(src);
+    gl_value_free(dst);
+}

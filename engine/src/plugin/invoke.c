@@ -330,11 +330,10 @@ int gl_plugin_compare(const gl_plugin *desc, gl_target *targets[2], const gl_val
         }
     }
     /* All or nothing: the run's findings get this plugin's only when every one is sound. */
-    while (gl_value_len(checked) > 0)
-        if (gl_value_array_push(findings, gl_value_array_take(checked, 0)) != 0) {
-            gl_error_nomem(err);
-            goto out;
-        }
+    if (gl_value_array_move_all(findings, checked) != 0) {
+        gl_error_nomem(err);
+        goto out;
+    }
     rc = 0;
 out:
     gl_value_free(got);

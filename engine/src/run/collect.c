@@ -22,6 +22,7 @@
 #include "collect/identity.h"
 #include "plugin/invoke.h"
 #include "plugin/isolate.h"
+#include "run/workers.h"
 
 /* ------------------------------------------------------------------ lanes */
 
@@ -46,15 +47,6 @@ struct lanes {
     pthread_mutex_t next_lock;
     size_t next;             /* the next plugin (run->ran) to take */
     int oom;
-    /* Threads start and end only while no lane can fork: creating, ending
-     * or joining a thread takes locks (the sanitizers' thread registry) a
-     * child forked meanwhile would inherit held. Lanes begin together once
-     * every thread exists (go) and end together once none runs a plugin. */
-    pthread_mutex_t gate_lock;
-    pthread_cond_t gate;
-    int go;
-    size_t arrived;          /* threads waiting for go (their start is over) */
-    size_t working;          /* lanes still taking plugins */
 };
 
 /* One connection's opening, for a thread: a side's main one, or a lane's own. */
@@ -311,18 +303,13 @@ static int take(lanes *all, size_t *i)
     return got;
 }
 
-static void *lane_main(void *arg)
+/* One lane (run/workers.h: the lanes start and end together): takes plugins
+ * until none is left, then closes its own connections. */
+static void lane_work(void *arg)
 {
     lane *l = arg;
-    lanes *all = l->all;
     size_t i;
 
-    pthread_mutex_lock(&all->gate_lock);
-    all->arrived++;
-    pthread_cond_broadcast(&all->gate);
-    while (!all->go)
-        pthread_cond_wait(&all->gate, &all->gate_lock);
-    pthread_mutex_unlock(&all->gate_lock);
     while (take(l->all, &i)) {
         /* The main pair is taken before entering: a thread waiting for it
          * must not hold up another's fork (plugin/isolate.h). */
@@ -342,13 +329,6 @@ static void *lane_main(void *arg)
         l->own[s] = NULL;
     }
     gl_isolate_thread_leave();
-    pthread_mutex_lock(&all->gate_lock);
-    if (--all->working == 0)
-        pthread_cond_broadcast(&all->gate);
-    while (all->working > 0)
-        pthread_cond_wait(&all->gate, &all->gate_lock);
-    pthread_mutex_unlock(&all->gate_lock);
-    return NULL;
 }
 
 /* How many lanes: --jobs, or min(GL_RUN_JOBS_DEFAULT, plugins); one when
@@ -368,29 +348,13 @@ static size_t lane_count(const gl_run *run, size_t n_plugins)
 
 static void collect_all(lanes *all, lane *ls, size_t n)
 {
-    pthread_t threads[GL_RUN_JOBS_MAX];
-    int started[GL_RUN_JOBS_MAX];
+    void *args[GL_RUN_JOBS_MAX];
 
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n; k++) {
         ls[k].all = all;
-    all->working = 1;
-    for (size_t k = 1; k < n; k++) {
-        started[k] = pthread_create(&threads[k], NULL, lane_main, &ls[k]) == 0;
-        all->working += (size_t)started[k];   /* read by lanes only after go */
+        args[k] = &ls[k];
     }
-    pthread_mutex_lock(&all->gate_lock);
-    while (all->arrived + 1 < all->working)
-        pthread_cond_wait(&all->gate, &all->gate_lock);
-    all->go = 1;
-    pthread_cond_broadcast(&all->gate);
-    pthread_mutex_unlock(&all->gate_lock);
-    lane_main(&ls[0]);
-    for (size_t k = 1; k < n; k++) {
-        if (started[k])
-            pthread_join(threads[k], NULL);
-        for (int s = 0; s < 2; s++)
-            gl_target_free(ls[k].own[s]);   /* a lane that never started */
-    }
+    gl_run_workers(n, lane_work, args);
 }
 
 /* A lane's own connections that were not handed on. */
@@ -444,13 +408,9 @@ int gl_run_collect(gl_run *run, gl_error *err)
     all.run = run;
     pthread_mutex_init(&all.main_lock, NULL);
     pthread_mutex_init(&all.next_lock, NULL);
-    pthread_mutex_init(&all.gate_lock, NULL);
-    pthread_cond_init(&all.gate, NULL);
     collect_all(&all, ls, n);
     pthread_mutex_destroy(&all.main_lock);
     pthread_mutex_destroy(&all.next_lock);
-    pthread_mutex_destroy(&all.gate_lock);
-    pthread_cond_destroy(&all.gate);
     for (size_t i = 0; i < run->n_ran; i++)
         for (int s = 0; s < 2; s++) {
             gl_value *f = all.facts[i][s];

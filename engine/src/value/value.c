@@ -309,6 +309,31 @@ fail:
     return -1;
 }
 
+int gl_value_array_move_all(gl_value *array, gl_value *src)
+{
+    size_t len;
+
+    if (array == NULL || array->kind != GL_VALUE_ARRAY || src == NULL ||
+        src->kind != GL_VALUE_ARRAY || array == src)
+        return -1;
+    len = (size_t)array->u.arr.len + src->u.arr.len;
+    if (len > GL_VALUE_MAX_ITEMS)
+        return -1;
+    if (len > array->u.arr.cap) {
+        gl_value **items = gl_value__allocator.realloc_fn(array->u.arr.items, len * sizeof(*items));
+        if (items == NULL)
+            return -1;
+        array->u.arr.items = items;
+        array->u.arr.cap = (uint32_t)len;
+    }
+    if (src->u.arr.len > 0)
+        memcpy(array->u.arr.items + array->u.arr.len, src->u.arr.items,
+               (size_t)src->u.arr.len * sizeof(*src->u.arr.items));
+    array->u.arr.len = (uint32_t)len;
+    src->u.arr.len = 0;
+    return 0;
+}
+
 int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, gl_value *val)
 {
     gl_member *m;

@@ -38,6 +38,9 @@ int gl_value_object_set_len(gl_value *object, const char *key, size_t key_len, g
 int gl_value_object_remove(gl_value *object, const char *key);
 /* Detach and return item i of an array (caller owns), shifting the rest. */
 gl_value *gl_value_array_take(gl_value *array, size_t i);
+/* Moves every item of src to the end of array, in order (src is left empty):
+ * 0, or -1 out of memory with both arrays as they were. */
+int gl_value_array_move_all(gl_value *array, gl_value *src);
 
 gl_value_kind gl_value_kind_of(const gl_value *v);
 int gl_value_get_bool(const gl_value *v);
