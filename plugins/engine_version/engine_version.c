@@ -16,8 +16,8 @@
  *     extensions_installed: { name: version },
  *     extensions_available: { name: [ version, ... ] },
  *     extension_update_paths: [ { name, default_version, source, path } ] }
- *   (the last two only on green when both sides are collected together: compare
- *   reads them on green only)
+ *   (the last two only on green when both sides are collected together, the
+ *   paths only for blue's installed extensions: all compare reads)
  * Codes and severities: share/doc/checks/engine_version.md.
  */
 #include <greenlight/plugin.h>
@@ -67,6 +67,16 @@ static const char update_paths_sql[] =
     "FROM pg_catalog.pg_available_extensions e "
     "LEFT JOIN LATERAL pg_catalog.pg_extension_update_paths(e.name) p "
     "ON p.target = e.default_version AND p.path IS NOT NULL "
+    "ORDER BY e.name::text COLLATE \"C\", p.source COLLATE \"C\"";
+/* The same for the named extensions only ($1: a text[] literal): in a pair,
+ * green is asked for blue's installed extensions, all compare reads; the
+ * filter applies before the LATERAL call (each reads the extension's files). */
+static const char update_paths_for_sql[] =
+    "SELECT e.name::text AS name, e.default_version, p.source, p.path "
+    "FROM pg_catalog.pg_available_extensions e "
+    "LEFT JOIN LATERAL pg_catalog.pg_extension_update_paths(e.name) p "
+    "ON p.target = e.default_version AND p.path IS NOT NULL "
+    "WHERE e.name = ANY($1::text[]) "
     "ORDER BY e.name::text COLLATE \"C\", p.source COLLATE \"C\"";
 static const char available_sql[] =
     "SELECT name::text, version FROM pg_catalog.pg_available_extension_versions "
@@ -289,10 +299,30 @@ static int store_defaults(collect_state *st)
     return rc != 0 ? oom(st) : 0;
 }
 
+/* extension_update_paths of every available extension, or of those named
+ * in paths_for (a text[] literal). */
+static int collect_update_paths(gl_ctx *ctx, const gl_host *host, gl_side side,
+                                const char *paths_for, gl_value *facts)
+{
+    gl_value *rows = NULL;
+    const char *params[1] = {paths_for};
+
+    if (paths_for == NULL)
+        return engine_version_collect_rows(ctx, host, side, update_paths_sql, facts,
+                                           "extension_update_paths");
+    if (host->query_rows(ctx, side, update_paths_for_sql, 1, params, &rows) != 0)
+        return host->set_error(ctx, "engine_version: reading extension_update_paths failed: %s",
+                               gl_plugin_last_error(ctx, host));
+    if (host->object_set(facts, "extension_update_paths", rows) != 0)
+        return host->set_error(ctx, "engine_version: out of memory");
+    return 0;
+}
+
 /* with_available: also extensions_available and extension_update_paths,
- * which compare reads on green only (what blue's extensions can become). */
+ * which compare reads on green only (what blue's extensions can become);
+ * the paths of the extensions named in paths_for only, when not NULL. */
 static int collect_side(gl_ctx *ctx, const gl_host *host, gl_side side, int with_available,
-                        gl_value **out_facts)
+                        const char *paths_for, gl_value **out_facts)
 {
     collect_state st = { ctx, host, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
     int rc = -1, num = host->server_version_num(ctx, side);
@@ -315,8 +345,7 @@ static int collect_side(gl_ctx *ctx, const gl_host *host, gl_side side, int with
          collect_into(&st, side, available_sql, available_row, "extensions_available",
                       host->value_object(), NULL, NULL) != 0) ||
         store_defaults(&st) != 0 ||
-        (with_available && engine_version_collect_rows(ctx, host, side, update_paths_sql,
-                                                       st.facts, "extension_update_paths") != 0) ||
+        (with_available && collect_update_paths(ctx, host, side, paths_for, st.facts) != 0) ||
         engine_version_collect_upgrade(ctx, host, side, num, st.facts) != 0 ||
         engine_version_collect_storage(ctx, host, side, num, st.facts) != 0)
         goto out;
@@ -333,25 +362,99 @@ out:
 static int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
                                   gl_value **out_facts)
 {
-    return collect_side(ctx, host, side, 1, out_facts);
+    return collect_side(ctx, host, side, 1, NULL, out_facts);
 }
+
+/* Blue's installed extension names as a text[] literal, each element quoted
+ * ("a","b\\"c"), grown as rows come. */
+typedef struct names_literal {
+    char *text;
+    size_t len, cap;
+    int failed;
+} names_literal;
+
+static int names_append(names_literal *nl, const char *s, size_t n)
+{
+    if (nl->len + n + 1 > nl->cap) {
+        size_t cap = (nl->len + n + 1) * 2;
+        char *t = realloc(nl->text, cap);
+        if (t == NULL)
+            return nl->failed = -1;
+        nl->text = t;
+        nl->cap = cap;
+    }
+    memcpy(nl->text + nl->len, s, n);
+    nl->len += n;
+    nl->text[nl->len] = '\0';
+    return 0;
+}
+
+static int name_row(void *userdata, int ncols, const char *const *names, const char *const *values,
+                    const int *is_null)
+{
+    names_literal *nl = userdata;
+
+    (void)names;
+    if (ncols < 1 || is_null[0])
+        return 0;
+    if (names_append(nl, nl->len > 1 ? ",\"" : "\"", nl->len > 1 ? 2 : 1) != 0)
+        return 1;
+    for (const char *p = values[0]; *p; p++) {
+        if ((*p == '"' || *p == '\\') && names_append(nl, "\\", 1) != 0)
+            return 1;
+        if (names_append(nl, p, 1) != 0)
+            return 1;
+    }
+    return names_append(nl, "\"", 1) != 0;
+}
+
+typedef struct pair_args {
+    const char *blue_extensions;   /* text[] literal */
+} pair_args;
 
 /* In a pair the sides are known: blue's available extension versions and
  * update paths are never compared (each reads every extension control file on
- * the server, the costliest two reads here), so blue skips them. */
+ * the server, the costliest two reads here), so blue skips them, and green
+ * reads the update paths of blue's installed extensions only. */
 static int engine_version_collect_pair_side(gl_ctx *ctx, const gl_host *host, gl_side side,
-                                            gl_value **out_facts)
+                                            void *ud, gl_value **out_facts)
 {
-    return collect_side(ctx, host, side, side == GL_SIDE_GREEN, out_facts);
+    const pair_args *a = ud;
+
+    return collect_side(ctx, host, side, side == GL_SIDE_GREEN, a->blue_extensions, out_facts);
 }
 
-/* Both sides at once (greenlight/plugin_pair.h): collect is a dozen catalog
- * queries and calls only what plugin.h allows from two threads. */
+/* Both sides at once (greenlight/plugin_pair.h), after one small read of
+ * blue's installed extensions: collect is a dozen catalog queries and calls
+ * only what plugin.h allows from two threads. */
 static int engine_version_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
                                        gl_value **out_green)
 {
-    return gl_plugin_collect_both(ctx, host, engine_version_collect_pair_side, out_blue,
-                                  out_green);
+    names_literal nl = {NULL, 0, 0, 0};
+    pair_args a;
+    int rc = -1;
+
+    *out_blue = *out_green = NULL;
+    if (names_append(&nl, "{", 1) != 0) {
+        host->set_error(ctx, "engine_version: out of memory");
+        goto out;
+    }
+    if (host->query(ctx, GL_SIDE_BLUE, installed_sql, 0, NULL, name_row, &nl) != 0 &&
+        !nl.failed) {
+        host->set_error(ctx, "engine_version: reading extensions_installed failed: %s",
+                        gl_plugin_last_error(ctx, host));
+        goto out;
+    }
+    if (nl.failed || names_append(&nl, "}", 1) != 0) {
+        host->set_error(ctx, "engine_version: out of memory");
+        goto out;
+    }
+    a.blue_extensions = nl.text;
+    rc = gl_plugin_collect_both_ud(ctx, host, engine_version_collect_pair_side, &a, out_blue,
+                                   out_green);
+out:
+    free(nl.text);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ compare */

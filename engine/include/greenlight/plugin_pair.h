@@ -27,11 +27,15 @@
 #include "greenlight/plugin.h"
 
 typedef int (*gl_plugin_collect_fn)(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out);
+/* A collect that also gets the caller's userdata (gl_plugin_collect_both_ud). */
+typedef int (*gl_plugin_collect_ud_fn)(gl_ctx *ctx, const gl_host *host, gl_side side, void *ud,
+                                       gl_value **out);
 
 typedef struct gl_plugin_pair_job_ {
     gl_ctx *ctx;
     const gl_host *host;
-    gl_plugin_collect_fn collect;
+    gl_plugin_collect_ud_fn collect;
+    void *ud;
     gl_value *facts;
     int rc;
 } gl_plugin_pair_job_;
@@ -40,16 +44,17 @@ static void *gl_plugin_pair_blue_(void *arg)
 {
     gl_plugin_pair_job_ *job = (gl_plugin_pair_job_ *)arg;
 
-    job->rc = job->collect(job->ctx, job->host, GL_SIDE_BLUE, &job->facts);
+    job->rc = job->collect(job->ctx, job->host, GL_SIDE_BLUE, job->ud, &job->facts);
     return NULL;
 }
 
-/* 0 with both facts (the caller's, as collect_pair hands them to the host), or -1
- * when either side failed (that side set the error; nothing is handed over). */
-static inline int gl_plugin_collect_both(gl_ctx *ctx, const gl_host *host, gl_plugin_collect_fn collect,
-                                         gl_value **out_blue, gl_value **out_green)
+/* Like gl_plugin_collect_both, with userdata handed to both sides' calls
+ * (read-only while they run: they run at once). */
+static inline int gl_plugin_collect_both_ud(gl_ctx *ctx, const gl_host *host,
+                                            gl_plugin_collect_ud_fn collect, void *ud,
+                                            gl_value **out_blue, gl_value **out_green)
 {
-    gl_plugin_pair_job_ blue = {ctx, host, collect, NULL, -1};
+    gl_plugin_pair_job_ blue = {ctx, host, collect, ud, NULL, -1};
     gl_value *green = NULL;
     pthread_t thread;
     int started = pthread_create(&thread, NULL, gl_plugin_pair_blue_, &blue) == 0, green_rc;
@@ -57,7 +62,7 @@ static inline int gl_plugin_collect_both(gl_ctx *ctx, const gl_host *host, gl_pl
     *out_blue = *out_green = NULL;
     if (!started)
         gl_plugin_pair_blue_(&blue);
-    green_rc = collect(ctx, host, GL_SIDE_GREEN, &green);
+    green_rc = collect(ctx, host, GL_SIDE_GREEN, ud, &green);
     if (started)
         pthread_join(thread, NULL);
     if (blue.rc != 0 || green_rc != 0) {
@@ -70,6 +75,27 @@ static inline int gl_plugin_collect_both(gl_ctx *ctx, const gl_host *host, gl_pl
     *out_blue = blue.facts;
     *out_green = green;
     return 0;
+}
+
+typedef struct gl_plugin_pair_plain_ {
+    gl_plugin_collect_fn collect;
+} gl_plugin_pair_plain_;
+
+static inline int gl_plugin_pair_plain_call_(gl_ctx *ctx, const gl_host *host, gl_side side, void *ud,
+                                             gl_value **out)
+{
+    return ((const gl_plugin_pair_plain_ *)ud)->collect(ctx, host, side, out);
+}
+
+/* 0 with both facts (the caller's, as collect_pair hands them to the host), or -1
+ * when either side failed (that side set the error; nothing is handed over). */
+static inline int gl_plugin_collect_both(gl_ctx *ctx, const gl_host *host, gl_plugin_collect_fn collect,
+                                         gl_value **out_blue, gl_value **out_green)
+{
+    gl_plugin_pair_plain_ plain = {collect};
+
+    return gl_plugin_collect_both_ud(ctx, host, gl_plugin_pair_plain_call_, &plain, out_blue,
+                                     out_green);
 }
 
 #endif
