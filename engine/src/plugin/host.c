@@ -261,7 +261,7 @@ static const gl_value *host_config(gl_ctx *ctx)
     return ctx->config;
 }
 
-static int valid_code(const char *code)
+int gl_host_valid_code(const char *code)
 {
     if (code == NULL || code[0] == '\0' || code[0] == '.')
         return 0;
@@ -347,7 +347,7 @@ static int host_emit(gl_ctx *ctx, const gl_finding *in)
         return host_set_error(ctx, "emit outside compare: findings are emitted in compare only");
     }
     sev = severity_name(f->severity);
-    if (!valid_code(f->code) || sev == NULL || f->message == NULL) {
+    if (!gl_host_valid_code(f->code) || sev == NULL || f->message == NULL) {
         host_set_error(ctx, "emit: invalid finding (code \"%s\" must be [a-z0-9_.]+, severity "
                        "0-3, message required)", f->code ? f->code : "(null)");
         gl_value_free(blue);

@@ -38,4 +38,9 @@ void gl_ctx_destroy(gl_ctx *ctx);
 
 const gl_host *gl_host_table(void);
 
+/* A finding code as plugin.h defines it: [a-z0-9_.]+, not starting with a
+ * dot. Checked where a plugin emits (host) and again where the parent takes
+ * an isolated child's findings (invoke). */
+int gl_host_valid_code(const char *code);
+
 #endif

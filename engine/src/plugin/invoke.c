@@ -202,16 +202,6 @@ static int isolated(gl_ctx *ctx, gl_isolated_fn fn, call_args *a, gl_value **out
     return rc == 0 ? 0 : -1;
 }
 
-static int valid_code(const char *code)
-{
-    if (code == NULL || code[0] == '\0' || code[0] == '.')
-        return 0;
-    for (const char *c = code; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.'))
-            return 0;
-    return 1;
-}
-
 /* A finding as the child sent it, checked member by member and rebuilt: a
  * plugin cannot add members, speak for another check or invent a severity. */
 static gl_value *checked_finding(const char *plugin, const gl_value *f, gl_error *err)
@@ -234,8 +224,8 @@ static gl_value *checked_finding(const char *plugin, const gl_value *f, gl_error
         }
     for (size_t i = 0; sev != NULL && i < 4; i++)
         ok_sev |= strcmp(sev, severities[i]) == 0;
-    if (check == NULL || strcmp(check, plugin) != 0 || !valid_code(gl_value_object_string(f, "code")) ||
-        !ok_sev || gl_value_object_string(f, "object") == NULL ||
+    if (check == NULL || strcmp(check, plugin) != 0 ||
+        !gl_host_valid_code(gl_value_object_string(f, "code")) || !ok_sev || gl_value_object_string(f, "object") == NULL ||
         gl_value_object_string(f, "message") == NULL ||
         gl_value_kind_of(gl_value_object_get(f, "id")) != GL_VALUE_NULL) {
         gl_error_set(err, GL_ERR_INTERNAL, "returned a forged finding (check \"%s\", code \"%s\", "
