@@ -72,6 +72,10 @@ int engine_version_compare_defaults(gl_ctx *ctx, const gl_host *host, const gl_v
                                     const gl_value *green);
 
 /* upgrade.c */
+/* collect.c: one side's facts (alone: every fact), or both at once. */
+int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out_facts);
+int engine_version_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
+                                gl_value **out_green);
 int engine_version_collect_upgrade(gl_ctx *ctx, const gl_host *host, gl_side side, int version_num,
                            gl_value *facts);
 int engine_version_compare_upgrade(gl_ctx *ctx, const gl_host *host, const gl_value *blue,
