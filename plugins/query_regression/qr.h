@@ -327,8 +327,10 @@ void query_regression_digest_free(query_regression_digest *d);
 
 /*
  * Runs `sql` on `side` inside BEGIN READ ONLY ... ROLLBACK (with SET LOCAL
- * statement_timeout when timeout_ms > 0), passing rows to fn (may be NULL).
- * *out_ms is the statement's wall time. Returns 0, the non-zero value fn
+ * statement_timeout when timeout_ms > 0), passing rows to fn (may be NULL):
+ * one host->query_read_only call (one round trip) on an ABI 1.4 host, four
+ * calls on an older one. *out_ms is the wall time of the call that runs the
+ * statement (run.c says what that includes). Returns 0, the non-zero value fn
  * returned, or -1 with the host error set and, when err is not NULL, that
  * error (the server's message, from host->last_error) copied into err; the
  * transaction is always rolled back.

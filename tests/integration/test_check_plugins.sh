@@ -18,7 +18,7 @@ assert_exit 64 "$GL_BIN" plugins --plugin-path "$tp/wrong_abi"
 assert_contains "$(cat "$GL_LAST_OUT")" "wrong_abi.so: abi_major is 99"
 assert_exit 64 gl_check "$GL_TMP/abi" --blue "$blue" --green "$green" --plugin-path "$tp/wrong_abi"
 assert_contains "$(cat "$GL_LAST_ERR")" "wrong_abi.so"
-assert_contains "$(cat "$GL_LAST_ERR")" "ABI 1.3"
+assert_contains "$(cat "$GL_LAST_ERR")" "ABI 1.4"
 assert_exit 64 gl_check "$GL_TMP/noentry" --blue "$blue" --green "$green" --plugin-path "$tp/no_entry"
 assert_contains "$(cat "$GL_LAST_ERR")" "no greenlight_plugin symbol"
 

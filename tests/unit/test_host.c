@@ -181,3 +181,27 @@ Test(host, reconnect_refuses_compare_and_snapshot_sides)
     gl_ctx_destroy(&ctx);
     gl_value_free(config);
 }
+
+/* query_read_only (ABI 1.4) is in the table, and refuses what query refuses:
+ * compare, a side with no live connection (tests/live/ run it on servers). */
+Test(host, query_read_only_refuses_compare_and_snapshot_sides)
+{
+    const gl_host *host = gl_host_table();
+    gl_host older = *host;
+    gl_target *targets[2] = {NULL, NULL};
+    gl_value *config = gl_value_object();
+    gl_ctx ctx;
+
+    cr_assert(GL_HOST_HAS(host, query_read_only));
+    older.size = offsetof(gl_host, query_read_only);   /* an ABI 1.3 host */
+    cr_assert(GL_HOST_HAS(&older, reconnect));
+    cr_assert_not(GL_HOST_HAS(&older, query_read_only));
+    gl_ctx_init(&ctx, "t", targets, config, NULL, 0);
+    cr_assert_eq(host->query_read_only(&ctx, GL_SIDE_GREEN, "SELECT 1", 0, NULL, 100, NULL, NULL), -1);
+    cr_assert_str_eq(host->last_error(&ctx), "the green side has no live connection (it is a snapshot)");
+    ctx.in_compare = 1;
+    cr_assert_eq(host->query_read_only(&ctx, GL_SIDE_BLUE, "SELECT 1", 0, NULL, 100, NULL, NULL), -1);
+    cr_assert_not_null(strstr(host->last_error(&ctx), "compare must not query"), "%s", host->last_error(&ctx));
+    gl_ctx_destroy(&ctx);
+    gl_value_free(config);
+}

@@ -29,7 +29,7 @@ Test(loader, refuses_wrong_abi_major_naming_file_and_versions)
     cr_assert_eq(p->state, GL_PLUGIN_REFUSED);
     cr_assert_not_null(strstr(p->refusal, "wrong_abi.so"), "%s", p->refusal);
     cr_assert_not_null(strstr(p->refusal, "abi_major is 99"), "%s", p->refusal);
-    cr_assert_not_null(strstr(p->refusal, "ABI 1.3"), "%s", p->refusal);
+    cr_assert_not_null(strstr(p->refusal, "ABI 1.4"), "%s", p->refusal);
     gl_plugins_free(&set);
 }
 

@@ -37,7 +37,7 @@
  * emitted in compare only. Findings of a compare that fails are dropped.
  *
  * Threads: a plugin may call host->query / host->query_rows /
- * host->query_simple (and host->set_error) for the two
+ * host->query_simple / host->query_read_only (and host->set_error) for the two
  * different sides from two threads at once (each side has its own
  * connection), e.g. in collect_pair; value builders are thread-safe for
  * distinct values. Everything else is called from one thread.
@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define GL_PLUGIN_ABI_MAJOR 1
-#define GL_PLUGIN_ABI_MINOR 3
+#define GL_PLUGIN_ABI_MINOR 4
 
 /* Opaque host objects. */
 typedef struct gl_value gl_value;   /* JSON-shaped value tree node */
@@ -224,7 +224,21 @@ typedef struct gl_host {
      * Not while a query on the side is in flight (one thread per side). */
     int (*reconnect)(gl_ctx *ctx, gl_side side);
 
-    /* ABI 1.3 ends here. New members go below, never above. */
+    /* ABI 1.3 ends here. */
+
+    /* (ABI 1.4) From collect only: query (same sql, parameters, rows, return
+     * values and errors) inside its own read-only transaction, in one round
+     * trip to the server: BEGIN READ ONLY; SET LOCAL statement_timeout =
+     * timeout_ms (when > 0); the statement; ROLLBACK, sent as one libpq
+     * pipeline. ROLLBACK always runs, also after the statement failed: on
+     * return the session is idle, in no transaction, and nothing the
+     * statement set carries over. For timing a statement without paying the
+     * round trips of the transaction around it. */
+    int (*query_read_only)(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                           const char *const *params, int timeout_ms, gl_row_fn fn,
+                           void *userdata);
+
+    /* ABI 1.4 ends here. New members go below, never above. */
 } gl_host;
 
 /* 1 when the host table has `member` (and it is set): use before calling a

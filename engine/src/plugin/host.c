@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plugin/host_pipeline.h"
 #include "plugin/isolate.h"
 #include "value/value.h"
 
@@ -118,22 +119,18 @@ static gl_target *live_side(gl_ctx *ctx, gl_side side)
     return t;
 }
 
-static int run_query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
-                     const char *const *params, gl_row_fn fn, void *userdata)
+/* Hands a finished statement's rows to fn (res is freed): 0, the non-zero
+ * value fn returned, or -1 with the error set. A NULL res is the connection's
+ * error, or the side given up when the query outlived its bound. */
+static int deliver_rows(gl_ctx *ctx, gl_target *t, gl_side side, PGresult *res, gl_row_fn fn,
+                        void *userdata)
 {
-    gl_target *t = live_side(ctx, side);
-    PGresult *res = NULL;
     const char **names = NULL, **vals = NULL;
     int *nulls = NULL;
     int rc = -1, ncols, nrows;
 
-    if (t == NULL)
-        return -1;
-    if (ctx->remote)
-        return gl_isolate__query(ctx, side, sql, simple, nparams, params, fn, userdata);
-    if (t->abandoned[0] != '\0')
+    if (res == NULL && t->abandoned[0] != '\0')
         return host_set_error(ctx, "%s", t->abandoned);
-    res = simple ? PQexec(t->conn, sql) : PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *msg = PQresultErrorMessage(res);
         char text[1800];
@@ -171,6 +168,44 @@ out:
     free(nulls);
     PQclear(res);
     return rc;
+}
+
+static int run_query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
+                     const char *const *params, gl_row_fn fn, void *userdata)
+{
+    gl_target *t = live_side(ctx, side);
+    PGresult *res;
+
+    if (t == NULL)
+        return -1;
+    if (ctx->remote)
+        return gl_isolate__query(ctx, side, sql, simple, nparams, params, NULL, fn, userdata);
+    if (t->abandoned[0] != '\0')
+        return host_set_error(ctx, "%s", t->abandoned);
+    res = simple ? PQexec(t->conn, sql) : PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    return deliver_rows(ctx, t, side, res, fn, userdata);
+}
+
+/* host->query_read_only (ABI 1.4): the statement in its own read-only
+ * transaction, one round trip (plugin/host_pipeline.h). */
+static int host_query_read_only(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
+                                const char *const *params, int timeout_ms, gl_row_fn fn,
+                                void *userdata)
+{
+    gl_target *t = live_side(ctx, side);
+    gl_isolate_read_only ro = {timeout_ms};
+
+    if (t == NULL)
+        return -1;
+    if (sql == NULL || nparams < 0 || nparams > GL_PIPELINE_MAX_PARAMS)
+        return host_set_error(ctx, "query_read_only: no statement, or %d parameters (0 to %d)",
+                              nparams, GL_PIPELINE_MAX_PARAMS);
+    if (ctx->remote)
+        return gl_isolate__query(ctx, side, sql, 0, nparams, params, &ro, fn, userdata);
+    if (t->abandoned[0] != '\0')
+        return host_set_error(ctx, "%s", t->abandoned);
+    return deliver_rows(ctx, t, side, gl_pipeline__exec(t, sql, nparams, params, timeout_ms), fn,
+                        userdata);
 }
 
 static int host_query(gl_ctx *ctx, gl_side side, const char *sql, int nparams,
@@ -424,6 +459,7 @@ static const gl_host host_table = {
     .query_simple = host_query_simple,
     .skip = host_skip,
     .reconnect = host_reconnect,
+    .query_read_only = host_query_read_only,
 };
 
 const gl_host *gl_host_table(void)

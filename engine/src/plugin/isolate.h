@@ -10,6 +10,9 @@
  * once from two threads still runs both queries at once. Each message is a
  * 4-byte big-endian length and a JSON document (yajl):
  *   child -> parent  {"query": {"sql": s, "simple": b, "params": [s|null...]}}
+ *   child -> parent  {"query": {"sql": s, "simple": false, "params": [...],
+ *                               "read_only": true, "timeout_ms": n}}
+ *                                       (host->query_read_only: one pipeline, host_pipeline.h)
  *   parent -> child  {"columns": [s...], "rows": [[s|null...]...]} | {"error": s}
  *   child -> parent  {"reconnect": true}    (host->reconnect: the parent reopens the side)
  *   parent -> child  {"reconnected": true} | {"error": s}
@@ -57,10 +60,17 @@ int gl_isolate_run(gl_ctx *ctx, double deadline_ms, gl_isolated_fn fn, void *arg
 void gl_isolate_thread_enter(void);
 void gl_isolate_thread_leave(void);
 
+/* host->query_read_only's transaction around a query (plugin/host_pipeline.h). */
+typedef struct gl_isolate_read_only {
+    int timeout_ms;            /* SET LOCAL statement_timeout when > 0 */
+} gl_isolate_read_only;
+
 /* In the child: runs one query through the parent and replays its rows into
- * fn (same contract as gl_host.query). */
+ * fn (same contract as gl_host.query); with ro (not simple), inside
+ * host->query_read_only's one-round-trip transaction. */
 int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
-                      const char *const *params, gl_row_fn fn, void *userdata);
+                      const char *const *params, const gl_isolate_read_only *ro, gl_row_fn fn,
+                      void *userdata);
 
 /* In the child: host->reconnect through the parent, which opens the fresh
  * connection (gl_target_reopen). 0, or -1 with ctx->error set. */

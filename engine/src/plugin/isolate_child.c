@@ -61,7 +61,8 @@ out:
 }
 
 int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, int nparams,
-                      const char *const *params, gl_row_fn fn, void *userdata)
+                      const char *const *params, const gl_isolate_read_only *ro, gl_row_fn fn,
+                      void *userdata)
 {
     gl_value *req = gl_value_object(), *q = gl_value_object(), *ps = gl_value_array(), *reply = NULL;
     const gl_value *cols, *rows;
@@ -77,6 +78,10 @@ int gl_isolate__query(gl_ctx *ctx, gl_side side, const char *sql, int simple, in
     bad = bad || gl_value_object_set(q, "simple", gl_value_bool(simple)) != 0;
     bad = bad || gl_value_object_set(q, "params", ps) != 0;
     ps = NULL;
+    if (ro != NULL) {
+        bad = bad || gl_value_object_set(q, "read_only", gl_value_bool(1)) != 0;
+        bad = bad || gl_value_object_set(q, "timeout_ms", gl_value_int(ro->timeout_ms > 0 ? ro->timeout_ms : 0)) != 0;
+    }
     bad = bad || gl_value_object_set(req, "query", q) != 0;
     q = NULL;
     if (bad) {

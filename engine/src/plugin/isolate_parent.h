@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stddef.h>
 
+#include "plugin/host_pipeline.h"
 #include "plugin/isolate.h"
 #include "plugin/progress.h"
 
@@ -23,6 +24,8 @@ typedef struct side_state {
     int busy;                /* a query in flight on target->conn */
     double query_deadline;
     PGresult *keep;          /* the result to reply with (the last, or the first error) */
+    int pipelined;           /* the query in flight is a read-only pipeline (host_pipeline.h) */
+    gl_pipeline pipeline;
 } side_state;
 
 typedef struct parent_state {

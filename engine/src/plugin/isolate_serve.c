@@ -129,6 +129,7 @@ static void reply_result(parent_state *ps, gl_side side)
 
     st->keep = NULL;
     st->busy = 0;
+    st->pipelined = 0;
     if (res == NULL || (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)) {
         const char *m = res != NULL ? PQresultErrorMessage(res) : "";
         char text[1800], msg[2048];
@@ -177,15 +178,21 @@ static void start_query(parent_state *ps, gl_side side, const gl_value *q)
     gl_target *t = st->target;
     const char *sql = gl_value_object_string(q, "sql");
     const gl_value *params = gl_value_object_get(q, "params");
+    const gl_value *read_only = gl_value_object_get(q, "read_only"), *timeout = gl_value_object_get(q, "timeout_ms");
+    int simple = gl_value_get_bool(gl_value_object_get(q, "simple"));
     size_t np = gl_value_len(params);
     const char **pv = NULL;
-    int ok;
+    int ok, pipelined = gl_value_get_bool(read_only), timeout_ms = (int)gl_value_get_int(timeout);
 
     if (st->busy) {
         fail(ps, "sent a second query on %s before reading the first one's result", gl_side_name(side));
         return;
     }
-    if (sql == NULL || gl_value_kind_of(params) != GL_VALUE_ARRAY || np > 65535) {
+    if (sql == NULL || gl_value_kind_of(params) != GL_VALUE_ARRAY || np > GL_PIPELINE_MAX_PARAMS ||
+        (read_only != NULL && gl_value_kind_of(read_only) != GL_VALUE_BOOL) ||
+        (timeout != NULL && (gl_value_kind_of(timeout) != GL_VALUE_INT || gl_value_get_int(timeout) < 0 ||
+                             gl_value_get_int(timeout) > INT32_MAX)) ||
+        (pipelined && simple)) {
         fail(ps, "sent a malformed query request");
         return;
     }
@@ -206,13 +213,15 @@ static void start_query(parent_state *ps, gl_side side, const gl_value *q)
     }
     for (size_t i = 0; i < np; i++)
         pv[i] = gl_value_get_string(gl_value_array_at(params, i));
-    ok = gl_value_get_bool(gl_value_object_get(q, "simple"))
-             ? PQsendQuery(t->conn, sql)
-             : PQsendQueryParams(t->conn, sql, (int)np, NULL, pv, NULL, NULL, 0);
+    if (pipelined)
+        ok = gl_pipeline__send(t->conn, &st->pipeline, sql, (int)np, pv, timeout_ms) == 0;
+    else
+        ok = simple ? PQsendQuery(t->conn, sql) : PQsendQueryParams(t->conn, sql, (int)np, NULL, pv, NULL, NULL, 0);
     free(pv);
     st->busy = 1;
     st->keep = NULL;
-    st->query_deadline = gl_time_ms() + gl_target_query_bound_ms(t);
+    st->pipelined = pipelined;
+    st->query_deadline = gl_time_ms() + (pipelined ? gl_pipeline__bound_ms(t, timeout_ms) : gl_target_query_bound_ms(t));
     if (!ok || PQflush(t->conn) < 0)
         reply_result(ps, side);   /* replies with the connection's error */
 }
@@ -254,6 +263,15 @@ static void pump_query(parent_state *ps, gl_side side)
     side_state *st = &ps->side[side];
     PGconn *conn = st->target->conn;
 
+    if (st->pipelined) {
+        PQconsumeInput(conn);   /* a failure shows as the results read next */
+        if (gl_pipeline__read(&st->pipeline, conn)) {
+            st->keep = st->pipeline.kept;
+            st->pipeline.kept = NULL;
+            reply_result(ps, side);
+        }
+        return;
+    }
     if (!PQconsumeInput(conn)) {
         PQclear(st->keep);
         st->keep = NULL;   /* the reply is the connection's error */
@@ -294,6 +312,8 @@ static void abandon(parent_state *ps, gl_side side, int reply)
     PQclear(st->keep);
     st->keep = NULL;
     st->busy = 0;
+    gl_pipeline__clear(&st->pipeline);
+    st->pipelined = 0;
     if (reply && reply_error(ps, side, msg) != 0)
         fail(ps, "stopped reading its query results");
 }
@@ -386,8 +406,12 @@ void gl_isolate__drain(parent_state *ps, gl_side side)
             break;
         }
         if (gl_isolate__poll_quietly(&p, 1, (int)(left + 1)) > 0) {
-            if (!PQconsumeInput(conn))
+            if (!PQconsumeInput(conn) && !st->pipelined)
                 break;
+            if (st->pipelined) {
+                st->busy = !gl_pipeline__read(&st->pipeline, conn);
+                continue;
+            }
             while (PQisBusy(conn) == 0) {
                 PGresult *r = PQgetResult(conn);
                 if (r == NULL) {
@@ -401,6 +425,8 @@ void gl_isolate__drain(parent_state *ps, gl_side side)
     PQclear(st->keep);
     st->keep = NULL;
     st->busy = 0;
+    gl_pipeline__clear(&st->pipeline);
+    st->pipelined = 0;
 }
 
 /* Reads progress frames; one that is not a progress message (or too big for
