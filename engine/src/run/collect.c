@@ -38,6 +38,7 @@ typedef struct lane {
     gl_error why;            /* why it shares the main pair, or the other server */
     int open_rc[2];          /* opening its own connection, per side: gl_target_open's */
     gl_error open_err[2];
+    int from_back;           /* takes plugins from the end of the list */
 } lane;
 
 struct lanes {
@@ -45,7 +46,8 @@ struct lanes {
     gl_value *(*facts)[2];   /* per plugin run, per side, until merged in plugin order */
     pthread_mutex_t main_lock;
     pthread_mutex_t next_lock;
-    size_t next;             /* the next plugin (run->ran) to take */
+    size_t next;             /* the next plugin (run->ran) to take from the front */
+    size_t next_back;        /* one past the next to take from the back */
     int oom;
 };
 
@@ -290,15 +292,20 @@ static void run_one(lane *l, size_t i)
     p->duration_ms = gl_time_ms() - t0;
 }
 
-/* Takes the next plugin to run: 1 with *i, 0 when none is left. */
-static int take(lanes *all, size_t *i)
+/* Takes the next plugin to run: 1 with *i, 0 when none is left. The first
+ * lane takes from the front of the list, the others from the back: nothing
+ * says beforehand which plugin is long, and two neighbours in the list (the
+ * list is in name order) are no likelier to be short than the two ends, so
+ * the ends start at once rather than one long plugin waiting behind a row of
+ * others (the default check's two longest are its first and last). */
+static int take(lanes *all, int from_back, size_t *i)
 {
     int got;
 
     pthread_mutex_lock(&all->next_lock);
-    got = all->next < all->run->n_ran;
+    got = all->next < all->next_back;
     if (got)
-        *i = all->next++;
+        *i = from_back ? --all->next_back : all->next++;
     pthread_mutex_unlock(&all->next_lock);
     return got;
 }
@@ -310,7 +317,7 @@ static void lane_work(void *arg)
     lane *l = arg;
     size_t i;
 
-    while (take(l->all, &i)) {
+    while (take(l->all, l->from_back, &i)) {
         /* The main pair is taken before entering: a thread waiting for it
          * must not hold up another's fork (plugin/isolate.h). */
         if (l->shared)
@@ -352,8 +359,10 @@ static void collect_all(lanes *all, lane *ls, size_t n)
 
     for (size_t k = 0; k < n; k++) {
         ls[k].all = all;
+        ls[k].from_back = k > 0;
         args[k] = &ls[k];
     }
+    all->next_back = all->run->n_ran;
     gl_run_workers(n, lane_work, args);
 }
 
