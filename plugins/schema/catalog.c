@@ -143,61 +143,31 @@ static int count_row(void *userdata, int ncols, const char *const *names,
 }
 
 /*
- * Planner settings for this plugin's statements. On a large catalog the
- * column query's estimated cost passes jit_above_cost and JIT compilation
- * took longer (~270 ms at 10,000 tables) than running the query; parallel
- * workers gain nothing on catalog scans of this size and compete with the
- * other side's collection when both sides share a machine. The settings are
- * the session's (the host runs each statement on its own), so the previous
- * values are put back at the end.
+ * The catalog is read in one read-only REPEATABLE READ transaction (every
+ * kind from the same snapshot: DDL running meanwhile cannot show a table
+ * without its columns) with planner settings of its own. On a large catalog
+ * the column query's estimated cost passes jit_above_cost and JIT
+ * compilation took longer (~270 ms at 10,000 tables) than running the query;
+ * parallel workers gain nothing on catalog scans of this size and compete
+ * with the other side's collection when both sides share a machine. SET
+ * LOCAL ends with the transaction: the session is left exactly as it was
+ * (a session-level set_config and a restore of the old value left
+ * pg_settings.source at "session", which the next plugin on the connection
+ * read as an operator's setting).
  */
-static const char settings_read_sql[] =
-    "SELECT pg_catalog.current_setting('jit'), "
-    "pg_catalog.current_setting('max_parallel_workers_per_gather')";
-static const char settings_set_sql[] =
-    "SELECT pg_catalog.set_config('jit', $1, false), "
-    "pg_catalog.set_config('max_parallel_workers_per_gather', $2, false)";
+static const char begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+static const char settings_sql[] =
+    "SELECT pg_catalog.set_config('jit', 'off', true), "
+    "pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)";
 
-typedef struct session_settings {
-    char jit[16];
-    char workers[16];
-    int saved;
-} session_settings;
-
-static int settings_row(void *userdata, int ncols, const char *const *names,
-                        const char *const *values, const int *is_null)
-{
-    session_settings *s = userdata;
-
-    (void)names;
-    if (ncols < 2 || is_null[0] || is_null[1] || strlen(values[0]) >= sizeof(s->jit) ||
-        strlen(values[1]) >= sizeof(s->workers))
-        return 0;   /* unexpected: leave saved at 0 and do not touch the settings */
-    strcpy(s->jit, values[0]);
-    strcpy(s->workers, values[1]);
-    s->saved = 1;
-    return 0;
-}
-
-static int settings_apply(gl_ctx *ctx, const gl_host *host, gl_side side, const char *jit,
-                          const char *workers)
-{
-    const char *params[2] = { jit, workers };
-
-    return host->query(ctx, side, settings_set_sql, 2, params, NULL, NULL);
-}
-
-/* Puts the session's settings back; keeps an earlier failure's message. */
-static int settings_restore(gl_ctx *ctx, const gl_host *host, gl_side side,
-                            const session_settings *s, int failed)
+/* Ends the transaction; keeps an earlier failure's message. */
+static int end_transaction(gl_ctx *ctx, const gl_host *host, gl_side side, int failed)
 {
     char earlier[512] = "";
 
-    if (!s->saved)
-        return 0;
     if (failed && GL_HOST_HAS(host, last_error))
         snprintf(earlier, sizeof(earlier), "%s", host->last_error(ctx));
-    if (settings_apply(ctx, host, side, s->jit, s->workers) == 0)
+    if (host->query(ctx, side, "ROLLBACK", 0, NULL, NULL, NULL) == 0)
         return 0;
     if (earlier[0] != '\0')
         host->set_error(ctx, "%s", earlier);
@@ -209,7 +179,7 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
                            gl_value **out_facts)
 {
     collect_state st = { ctx, host, NULL, filter, NULL, NULL, 0, 0, -1, -1, -1 };
-    session_settings settings = { "", "", 0 };
+    int began = 0;
     gl_value *facts = NULL;
     long long large_objects = 0;
     struct timespec started, finished;
@@ -232,12 +202,11 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
     if (host->object_set(facts, "format", host->value_int(SCHEMA_FACTS_FORMAT)) != 0 ||
         host->object_set(facts, "server_version_num", host->value_int(version)) != 0)
         goto oom;
-    if (host->query(ctx, side, settings_read_sql, 0, NULL, settings_row, &settings) != 0)
+    if (host->query(ctx, side, begin_sql, 0, NULL, NULL, NULL) != 0)
         goto out;
-    if (settings.saved && settings_apply(ctx, host, side, "off", "0") != 0) {
-        settings.saved = 0;   /* nothing was changed */
+    began = 1;
+    if (host->query(ctx, side, settings_sql, 0, NULL, NULL, NULL) != 0)
         goto out;
-    }
     for (size_t k = 0; k < schema_kinds_count; k++) {
         const char *sql;
 
@@ -276,7 +245,7 @@ int schema_catalog_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
 oom:
     host->set_error(ctx, "schema: out of memory collecting the catalog");
 out:
-    if (settings_restore(ctx, host, side, &settings, rc != 0) != 0)
+    if (began && end_transaction(ctx, host, side, rc != 0) != 0)
         rc = -1;
     if (rc == 0) {
         *out_facts = facts;

@@ -6,7 +6,10 @@
 #   while the parameters check still sees the database's own values;
 # - names from a SQL_ASCII database that are not UTF-8 reach the report
 #   escaped (\xNN), and the report is written;
-# - connect_timeout=0 in a target does not remove the connect bound.
+# - connect_timeout=0 in a target does not remove the connect bound;
+# - a plugin leaves the session as it found it: the schema check's planner
+#   settings (jit, parallel workers) do not outlive its collect, so a plugin
+#   after it on the same connection reads the server's settings, not schema's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/check_lib.sh"
 gl_require_bin
@@ -114,3 +117,16 @@ kill "$proxy" 2>/dev/null || true
 assert_contains "$(json_get "$GL_TMP/mute-setup/report.json" '.errors[0].message')" \
   "the blue server did not answer a query within 6.0 s (statement_timeout 1.0 s plus 5.0 s for the network)"
 assert_not_contains "$(cat "$GL_LAST_OUT" "$GL_LAST_ERR" "$GL_TMP/mute-setup/report.json")" "$GL_TEST_PASSWORD"
+
+# schema, then a plugin that reads pg_settings, one after the other on one connection:
+# the copies in one directory load in name order (a_ before b_).
+order=$GL_TMP/order
+mkdir -p "$order"
+cp "$GL_BUILD_DIR/plugins/schema.so" "$order/a_schema.so"
+cp "$tp/hostile.so" "$order/b_hostile.so"
+printf '{"plugins": {"hostile": {"mode": "untouched"}}}\n' >"$GL_TMP/untouched.json"
+assert_exit 0 gl_check "$GL_TMP/untouched" --blue "$(gl_conninfo blue "$GL_DB")" \
+  --green "$(gl_conninfo green "$GL_DB")" --plugin-path "$order" --plugins schema,hostile --jobs 1 \
+  --config "$GL_TMP/untouched.json"
+assert_eq "schema hostile" "$(json_get "$GL_TMP/untouched/report.json" '[.plugins[].name] | join(" ")')"
+assert_eq ok "$(json_get "$GL_TMP/untouched/report.json" '.plugins[] | select(.name == "hostile") | .status')"

@@ -11,6 +11,8 @@
  *   sleep    collect runs SELECT pg_sleep(N) on blue (config "seconds")
  *   settings collect fails unless the session's text settings are pinned
  *            (whatever the database's own defaults)
+ *   untouched collect fails when an earlier plugin on the connection left a
+ *            planner setting set for the session (pg_settings.source)
  *   ok       an object of facts and no findings
  */
 #include <stdio.h>
@@ -69,6 +71,23 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
         snprintf(sql, sizeof(sql), "SELECT pg_sleep(%d) /* hostile-sleep */", (int)host->value_get_int(s));
         if (host->query(ctx, GL_SIDE_BLUE, sql, 0, NULL, NULL, NULL) != 0)
             return -1;
+    }
+    if (strcmp(m, "untouched") == 0) {
+        /* What an earlier plugin on this connection may have left behind. */
+        static const char sql[] =
+            "SELECT coalesce(string_agg(name, ',' ORDER BY name), '') AS s FROM pg_catalog.pg_settings"
+            " WHERE name IN ('jit', 'max_parallel_workers_per_gather') AND source = 'session'";
+        gl_value *rows = NULL;
+        const char *got;
+        if (host->query_rows(ctx, side, sql, 0, NULL, &rows) != 0)
+            return -1;
+        got = host->value_get_string(host->object_get(host->array_at(rows, 0), "s"));
+        if (got == NULL || got[0] != '\0') {
+            host->set_error(ctx, "session settings left set by an earlier plugin: %s", got ? got : "(none)");
+            host->value_free(rows);
+            return -1;
+        }
+        host->value_free(rows);
     }
     if (strcmp(m, "settings") == 0) {
         static const char sql[] =
