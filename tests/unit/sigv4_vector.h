@@ -24,7 +24,8 @@ static gl_value *sigv4_vector_context(const char *dir, gl_aws_credentials *creds
     const char *token;
     gl_error err = {0};
 
-    snprintf(path, sizeof(path), "%s/context.json", dir);
+    cr_assert_lt(snprintf(path, sizeof(path), "%s/context.json", dir), (int)sizeof(path),
+                 "the case directory's path is too long: %s", dir);
     cr_assert_eq(gl_json_parse_file(path, &ctx, &err), 0, "%s", err.message);
     c = gl_value_object_get(ctx, "credentials");
     memset(creds, 0, sizeof(*creds));

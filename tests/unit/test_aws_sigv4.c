@@ -116,7 +116,8 @@ static char *read_text(const char *dir, const char *name)
     char *buf;
     long n;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+        return NULL;   /* a path that long is not one of the cases */
     f = fopen(path, "rb");
     if (f == NULL)
         return NULL;

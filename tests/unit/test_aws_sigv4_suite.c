@@ -41,7 +41,8 @@ static char *read_text(const char *dir, const char *name)
     char path[4200], *text = NULL;
     gl_error err;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+        return NULL;   /* a path that long is not one of the cases */
     return gl_file_read(path, 1u << 20, &text, NULL, &err) == 0 ? text : NULL;
 }
 
