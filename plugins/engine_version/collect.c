@@ -350,48 +350,9 @@ int engine_version_collect(gl_ctx *ctx, const gl_host *host, gl_side side,
     return collect_side(ctx, host, side, 1, NULL, out_facts);
 }
 
-/* Blue's installed extension names as a text[] literal, each element quoted
- * ("a","b\\"c"), grown as rows come. */
-typedef struct names_literal {
-    char *text;
-    size_t len, cap;
-    int failed;
-} names_literal;
-
-static int names_append(names_literal *nl, const char *s, size_t n)
-{
-    if (nl->len + n + 1 > nl->cap) {
-        size_t cap = (nl->len + n + 1) * 2;
-        char *t = realloc(nl->text, cap);
-        if (t == NULL)
-            return nl->failed = -1;
-        nl->text = t;
-        nl->cap = cap;
-    }
-    memcpy(nl->text + nl->len, s, n);
-    nl->len += n;
-    nl->text[nl->len] = '\0';
-    return 0;
-}
-
-static int name_row(void *userdata, int ncols, const char *const *names, const char *const *values,
-                    const int *is_null)
-{
-    names_literal *nl = userdata;
-
-    (void)names;
-    if (ncols < 1 || is_null[0])
-        return 0;
-    if (names_append(nl, nl->len > 1 ? ",\"" : "\"", nl->len > 1 ? 2 : 1) != 0)
-        return 1;
-    for (const char *p = values[0]; *p; p++) {
-        if ((*p == '"' || *p == '\\') && names_append(nl, "\\", 1) != 0)
-            return 1;
-        if (names_append(nl, p, 1) != 0)
-            return 1;
-    }
-    return names_append(nl, "\"", 1) != 0;
-}
+/* Blue's installed extension names as a text[] literal, quoted by the server. */
+static const char installed_names_sql[] =
+    "SELECT coalesce(array_agg(extname::text), '{}')::text AS names FROM pg_catalog.pg_extension";
 
 typedef struct pair_args {
     const char *blue_extensions;   /* text[] literal */
@@ -413,31 +374,24 @@ static int engine_version_collect_pair_side(gl_ctx *ctx, const gl_host *host, gl
  * blue's installed extensions: collect is a dozen catalog queries and calls
  * only what plugin.h allows from two threads. */
 int engine_version_collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue,
-                                       gl_value **out_green)
+                                gl_value **out_green)
 {
-    names_literal nl = {NULL, 0, 0, 0};
+    gl_value *rows = NULL;
     pair_args a;
-    int rc = -1;
+    int rc;
 
     *out_blue = *out_green = NULL;
-    if (names_append(&nl, "{", 1) != 0) {
-        host->set_error(ctx, "engine_version: out of memory");
-        goto out;
+    if (host->query_rows(ctx, GL_SIDE_BLUE, installed_names_sql, 0, NULL, &rows) != 0)
+        return host->set_error(ctx, "engine_version: reading extensions_installed failed: %s",
+                               gl_plugin_last_error(ctx, host));
+    a.blue_extensions = engine_version_get(host, host->array_at(rows, 0), "names");
+    if (a.blue_extensions == NULL) {
+        host->value_free(rows);
+        return host->set_error(ctx, "engine_version: reading extensions_installed returned no "
+                               "names");
     }
-    if (host->query(ctx, GL_SIDE_BLUE, installed_sql, 0, NULL, name_row, &nl) != 0 &&
-        !nl.failed) {
-        host->set_error(ctx, "engine_version: reading extensions_installed failed: %s",
-                        gl_plugin_last_error(ctx, host));
-        goto out;
-    }
-    if (nl.failed || names_append(&nl, "}", 1) != 0) {
-        host->set_error(ctx, "engine_version: out of memory");
-        goto out;
-    }
-    a.blue_extensions = nl.text;
     rc = gl_plugin_collect_both_ud(ctx, host, engine_version_collect_pair_side, &a, out_blue,
                                    out_green);
-out:
-    free(nl.text);
+    host->value_free(rows);
     return rc;
 }
