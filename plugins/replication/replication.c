@@ -109,6 +109,23 @@ static const query queries[] = {
      " GROUP BY 1 ORDER BY 1"},
 };
 
+#define REPLICATION_QUERIES (sizeof(queries) / sizeof(queries[0]))
+
+/* Queries [from, to)'s rows into facts (the caller's, kept on failure). */
+static int collect_range(gl_ctx *ctx, const gl_host *host, gl_side side, size_t from, size_t to,
+                         gl_value *facts)
+{
+    for (size_t i = from; i < to; i++) {
+        gl_value *rows = NULL;
+        if (host->query_rows(ctx, side, queries[i].sql, 0, NULL, &rows) != 0)
+            return host->set_error(ctx, "replication: reading %s failed: %s", queries[i].key,
+                                   host->last_error(ctx));
+        if (host->object_set(facts, queries[i].key, rows) != 0)
+            return host->set_error(ctx, "replication: out of memory");
+    }
+    return 0;
+}
+
 /* The first `count` queries' rows into a new facts object. */
 static int collect_first(gl_ctx *ctx, const gl_host *host, gl_side side, size_t count,
                          gl_value **out)
@@ -118,17 +135,9 @@ static int collect_first(gl_ctx *ctx, const gl_host *host, gl_side side, size_t 
     *out = NULL;
     if (facts == NULL)
         return host->set_error(ctx, "replication: out of memory");
-    for (size_t i = 0; i < count; i++) {
-        gl_value *rows = NULL;
-        if (host->query_rows(ctx, side, queries[i].sql, 0, NULL, &rows) != 0) {
-            host->value_free(facts);
-            return host->set_error(ctx, "replication: reading %s failed: %s", queries[i].key,
-                                   host->last_error(ctx));
-        }
-        if (host->object_set(facts, queries[i].key, rows) != 0) {
-            host->value_free(facts);
-            return host->set_error(ctx, "replication: out of memory");
-        }
+    if (collect_range(ctx, host, side, 0, count, facts) != 0) {
+        host->value_free(facts);
+        return -1;
     }
     *out = facts;
     return 0;
@@ -136,7 +145,7 @@ static int collect_first(gl_ctx *ctx, const gl_host *host, gl_side side, size_t 
 
 static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
 {
-    return collect_first(ctx, host, side, sizeof(queries) / sizeof(queries[0]), out);
+    return collect_first(ctx, host, side, REPLICATION_QUERIES, out);
 }
 
 /* config.endpoint: {"pgbouncer_db": ALIAS, "server_pids": [PID...]}. */
@@ -246,21 +255,48 @@ static int deployment_possible(gl_ctx *ctx, const gl_host *host, const gl_value 
            host->value_len(host->object_get(green, "subscriptions")) > 0;
 }
 
+/* The probe's facts of both sides, which the rest of the queries complete. */
+typedef struct probed {
+    gl_value *facts[2];   /* per side, until handed over */
+} probed;
+
+static int collect_rest(gl_ctx *ctx, const gl_host *host, gl_side side, void *ud, gl_value **out)
+{
+    probed *p = ud;
+
+    *out = NULL;
+    if (collect_range(ctx, host, side, REPLICATION_PROBE_QUERIES, REPLICATION_QUERIES,
+                      p->facts[side]) != 0)
+        return -1;
+    *out = p->facts[side];
+    p->facts[side] = NULL;
+    return 0;
+}
+
 /* Both sides at once (greenlight/plugin_pair.h): collect calls only what
  * plugin.h allows from two threads. Without a deployment to guard, compare
  * reads nothing beyond the probe's two queries (it skips, or says the
  * subscription is missing), so the other eleven are not run: a plain check
- * spends no server time on replication. collect alone (a snapshot, read later
- * against any other side) always runs all thirteen. */
+ * spends no server time on replication. With one, the other eleven complete
+ * the probe's facts. collect alone (a snapshot, read later against any other
+ * side) always runs all thirteen. */
 static int collect_pair(gl_ctx *ctx, const gl_host *host, gl_value **out_blue, gl_value **out_green)
 {
-    if (gl_plugin_collect_both(ctx, host, collect_probe, out_blue, out_green) != 0)
+    probed p;
+    int rc;
+
+    if (gl_plugin_collect_both(ctx, host, collect_probe, &p.facts[GL_SIDE_BLUE],
+                               &p.facts[GL_SIDE_GREEN]) != 0)
         return -1;
-    if (!deployment_possible(ctx, host, *out_green))
+    if (!deployment_possible(ctx, host, p.facts[GL_SIDE_GREEN])) {
+        *out_blue = p.facts[GL_SIDE_BLUE];
+        *out_green = p.facts[GL_SIDE_GREEN];
         return 0;
-    host->value_free(*out_blue);
-    host->value_free(*out_green);
-    return gl_plugin_collect_both(ctx, host, collect, out_blue, out_green);
+    }
+    rc = gl_plugin_collect_both_ud(ctx, host, collect_rest, &p, out_blue, out_green);
+    host->value_free(p.facts[GL_SIDE_BLUE]);   /* those not handed over */
+    host->value_free(p.facts[GL_SIDE_GREEN]);
+    return rc;
 }
 
 GL_PLUGIN_DEFINE(.name = "replication", .version = REPLICATION_VERSION,
