@@ -342,15 +342,9 @@ static void lane_work(void *arg)
  * no side is live (snapshots need no connection). */
 static size_t lane_count(const gl_run *run, size_t n_plugins)
 {
-    size_t n = run->opts->jobs > 0 ? run->opts->jobs : GL_RUN_JOBS_DEFAULT;
-
-    if (n > GL_RUN_JOBS_MAX)
-        n = GL_RUN_JOBS_MAX;
-    if (n > n_plugins)
-        n = n_plugins;
     if (!gl_target_spec_is_live(run->opts->blue) && !gl_target_spec_is_live(run->opts->green))
-        n = 1;
-    return n > 0 ? n : 1;
+        return 1;
+    return gl_run_workers_count(run->opts->jobs, n_plugins);
 }
 
 static void collect_all(lanes *all, lane *ls, size_t n)

@@ -76,21 +76,12 @@ static void compare_work(void *arg)
     }
 }
 
-static size_t compare_lanes(const gl_run *run)
-{
-    size_t n = run->opts->jobs > 0 ? run->opts->jobs : GL_RUN_JOBS_DEFAULT;
-
-    if (n > GL_RUN_JOBS_MAX)
-        n = GL_RUN_JOBS_MAX;
-    return n > run->n_ran ? run->n_ran : n;
-}
-
 /* Runs every compare; 0, or -1 out of memory (nothing merged). */
 static int compare_all(gl_run *run, gl_value **found)
 {
     comparing c = {run, found, PTHREAD_MUTEX_INITIALIZER, 0};
     void *args[GL_RUN_JOBS_MAX];
-    size_t n = compare_lanes(run);
+    size_t n = gl_run_workers_count(run->opts->jobs, run->n_ran);
 
     for (size_t i = 0; i < run->n_ran; i++)
         if ((found[i] = gl_value_array()) == NULL)

@@ -83,3 +83,14 @@ void gl_run_workers(size_t n, void (*fn)(void *arg), void *const *args)
     pthread_cond_destroy(&g.cond);
     pthread_mutex_destroy(&g.lock);
 }
+
+size_t gl_run_workers_count(unsigned jobs, size_t items)
+{
+    size_t n = jobs > 0 ? jobs : GL_RUN_JOBS_DEFAULT;
+
+    if (n > GL_RUN_JOBS_MAX)
+        n = GL_RUN_JOBS_MAX;
+    if (n > items)
+        n = items;
+    return n > 0 ? n : 1;
+}

@@ -18,4 +18,8 @@
  * runs after the others, on the calling thread). Returns when all are done. */
 void gl_run_workers(size_t n, void (*fn)(void *arg), void *const *args);
 
+/* How many workers for items things to do under --jobs (0: the default):
+ * min(jobs or GL_RUN_JOBS_DEFAULT, GL_RUN_JOBS_MAX, items), at least one. */
+size_t gl_run_workers_count(unsigned jobs, size_t items);
+
 #endif
