@@ -40,6 +40,24 @@ static void to_every_socket(const void *buf, size_t len)
     }
 }
 
+/* The query's one value (column s) must be want; else the collect fails
+ * with "why: <what it was>". */
+static int expect_string(gl_ctx *ctx, const gl_host *host, gl_side side, const char *sql,
+                         const char *want, const char *why)
+{
+    gl_value *rows = NULL;
+    const char *got;
+    int rc = 0;
+
+    if (host->query_rows(ctx, side, sql, 0, NULL, &rows) != 0)
+        return -1;
+    got = host->value_get_string(host->object_get(host->array_at(rows, 0), "s"));
+    if (got == NULL || strcmp(got, want) != 0)
+        rc = host->set_error(ctx, "%s: %s", why, got ? got : "(none)");
+    host->value_free(rows);
+    return rc;
+}
+
 static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **out)
 {
     const char *m = mode(ctx, host);
@@ -82,17 +100,8 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
         static const char sql[] =
             "SELECT coalesce(string_agg(name, ',' ORDER BY name), '') AS s FROM pg_catalog.pg_settings"
             " WHERE name IN ('jit', 'max_parallel_workers_per_gather') AND source = 'session'";
-        gl_value *rows = NULL;
-        const char *got;
-        if (host->query_rows(ctx, side, sql, 0, NULL, &rows) != 0)
+        if (expect_string(ctx, host, side, sql, "", "session settings left set by an earlier plugin") != 0)
             return -1;
-        got = host->value_get_string(host->object_get(host->array_at(rows, 0), "s"));
-        if (got == NULL || got[0] != '\0') {
-            host->set_error(ctx, "session settings left set by an earlier plugin: %s", got ? got : "(none)");
-            host->value_free(rows);
-            return -1;
-        }
-        host->value_free(rows);
     }
     if (strcmp(m, "settings") == 0) {
         static const char sql[] =
@@ -100,17 +109,9 @@ static int collect(gl_ctx *ctx, const gl_host *host, gl_side side, gl_value **ou
             " || ',' || current_setting('client_encoding') || ',' || current_setting('DateStyle')"
             " || ',' || current_setting('IntervalStyle') || ',' || current_setting('extra_float_digits')"
             " || ',' || current_setting('bytea_output') || ',' || current_setting('TimeZone') AS s";
-        gl_value *rows = NULL;
-        const char *got;
-        if (host->query_rows(ctx, side, sql, 0, NULL, &rows) != 0)
+        if (expect_string(ctx, host, side, sql, "on,off,UTF8,ISO, MDY,postgres,1,hex,UTC",
+                          "session settings not pinned") != 0)
             return -1;
-        got = host->value_get_string(host->object_get(host->array_at(rows, 0), "s"));
-        if (got == NULL || strcmp(got, "on,off,UTF8,ISO, MDY,postgres,1,hex,UTC") != 0) {
-            host->set_error(ctx, "session settings not pinned: %s", got ? got : "(none)");
-            host->value_free(rows);
-            return -1;
-        }
-        host->value_free(rows);
     }
     *out = host->value_object();
     return *out != NULL ? 0 : host->set_error(ctx, "out of memory");
