@@ -227,6 +227,8 @@ typedef struct query_regression_judgement {
 
 /* Percentile p in [0,1] of sorted[0..n) with linear interpolation; n > 0. */
 double query_regression_percentile(const double *sorted, size_t n, double p);
+/* The median of x[0..n) (reordering x), equal to the percentile 0.5 of its sorted copy; NAN when n is 0. */
+double query_regression_median(double *x, size_t n);
 /* Mann-Whitney U of x against y; 0, or -1 when a sample is empty or out of memory. */
 int query_regression_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
                                   query_regression_mw *out);

@@ -144,10 +144,53 @@ static uint64_t next_random(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-static double median_of(double *scratch, size_t n)
+/* Wirth's selection: x[k] becomes the k-th smallest, with nothing larger
+ * before it and nothing smaller after it. Signed indices: j can pass 0. */
+static double select_kth(double *x, long n, long k)
 {
-    qsort(scratch, n, sizeof(double), cmp_double);
-    return query_regression_percentile(scratch, n, 0.5);
+    long lo = 0, hi = n - 1;
+
+    while (lo < hi) {
+        double pivot = x[k];
+        long i = lo, j = hi;
+        do {
+            while (x[i] < pivot)
+                i++;
+            while (pivot < x[j])
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i++] = x[j];
+                x[j--] = t;
+            }
+        } while (i <= j);
+        if (j < k)
+            lo = i;
+        if (k < i)
+            hi = j;
+    }
+    return x[k];
+}
+
+double query_regression_median(double *scratch, size_t n)
+{
+    long lo;
+    double a, b;
+
+    if (n == 0)
+        return NAN;
+    /* query_regression_percentile(sorted, n, 0.5) without the sort: the same
+     * two order statistics, the same arithmetic, in linear time (the
+     * bootstrap takes 4,000 medians per case). */
+    lo = (long)(n - 1) / 2;
+    a = select_kth(scratch, (long)n, lo);
+    if (n % 2 == 1)
+        return a;
+    b = scratch[lo + 1];
+    for (size_t i = (size_t)lo + 2; i < n; i++)
+        if (scratch[i] < b)
+            b = scratch[i];
+    return a + 0.5 * (b - a);
 }
 
 static double ratio_of(double green_median, double blue_median)
@@ -182,7 +225,7 @@ static int bootstrap_ratio(const double *blue, size_t nb, const double *green, s
         if (!paired)
             for (size_t i = 0; i < ng; i++)
                 rg[i] = green[next_random(&state) % ng];
-        ratios[r] = ratio_of(median_of(rg, ng), median_of(rb, nb));
+        ratios[r] = ratio_of(query_regression_median(rg, ng), query_regression_median(rb, nb));
     }
     qsort(ratios, GL_QR_BOOTSTRAP, sizeof(double), cmp_double);
     *low = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, 1.0 - confidence);
@@ -216,7 +259,7 @@ static int hodges_lehmann(const double *blue, size_t nb, const double *green, si
     for (size_t i = 0; i < ng; i++)
         for (size_t j = 0; j < nb; j++)
             d[k++] = green[i] - blue[j];
-    *out = median_of(d, k);
+    *out = query_regression_median(d, k);
     free(d);
     return 0;
 }
@@ -280,10 +323,10 @@ static double mad_of(const double *x, size_t n)
     if (d == NULL)
         return -1;
     memcpy(d, x, n * sizeof(double));
-    med = median_of(d, n);
+    med = query_regression_median(d, n);
     for (size_t i = 0; i < n; i++)
         d[i] = fabs(x[i] - med);
-    med = median_of(d, n);
+    med = query_regression_median(d, n);
     free(d);
     return med;
 }
@@ -299,7 +342,7 @@ static double relative_spread(const double *x, size_t n)
     if (d == NULL)
         return -1;
     memcpy(d, x, n * sizeof(double));
-    med = median_of(d, n);
+    med = query_regression_median(d, n);
     free(d);
     return med > 0 ? mad / med : 0;
 }
@@ -327,7 +370,7 @@ double query_regression_effect_floor(const double *blue, size_t nb, const double
 
     if (d != NULL && rb >= 0 && rg >= 0) {
         memcpy(d, blue, nb * sizeof(double));
-        spread = (rb > rg ? rb : rg) * median_of(d, nb);
+        spread = (rb > rg ? rb : rg) * query_regression_median(d, nb);
     }
     free(d);
     if (noise_floor > 0 && noise_floor * spread > floor_ms)

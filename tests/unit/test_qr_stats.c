@@ -15,6 +15,42 @@ Test(qr_stats, percentile_interpolates_linearly)
     cr_assert(isnan(query_regression_percentile(v, 0, 0.5)));
 }
 
+/* The median by selection equals the sorted copy's percentile 0.5 bit for bit:
+ * random lengths 1..200, few distinct values (ties) and spread ones, and sorted,
+ * reversed and constant inputs (Wirth's worst orders). */
+static int cmp_asc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+Test(qr_stats, median_by_selection_equals_the_sorted_percentile)
+{
+    uint64_t state = 42;
+    double x[200], sorted[200];
+
+    cr_assert(isnan(query_regression_median(x, 0)));
+    for (int trial = 0; trial < 3000; trial++) {
+        size_t n = 1 + (size_t)(next_random(&state) % 200);
+        int shape = trial % 5;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = next_random(&state);
+            x[i] = shape == 0   ? (double)(r % 4)                       /* many ties */
+                   : shape == 1 ? (double)(r % 1000000) / 997.0         /* spread */
+                   : shape == 2 ? (double)i                             /* sorted */
+                   : shape == 3 ? (double)(n - i)                       /* reversed */
+                                : 7.25;                                 /* constant */
+        }
+        memcpy(sorted, x, n * sizeof(double));
+        qsort(sorted, n, sizeof(double), cmp_asc);
+        double want = query_regression_percentile(sorted, n, 0.5), got = query_regression_median(x, n);
+        cr_assert(got == want, "trial %d, n %zu: %.17g != %.17g", trial, n, got, want);
+        /* x is a permutation of its input: nothing lost or duplicated. */
+        qsort(x, n, sizeof(double), cmp_asc);
+        cr_assert(memcmp(x, sorted, n * sizeof(double)) == 0, "trial %d: not a permutation", trial);
+    }
+}
+
 Test(qr_stats, mann_whitney_separated_samples)
 {
     double x[] = {1, 2, 3, 4, 5}, y[] = {6, 7, 8, 9, 10};
