@@ -60,6 +60,16 @@ static int cmp_tagged(const void *a, const void *b)
     return cmp_double(&((const tagged *)a)->v, &((const tagged *)b)->v);
 }
 
+typedef struct tagged_index {
+    double v;
+    size_t i;
+} tagged_index;
+
+static int cmp_tagged_index(const void *a, const void *b)
+{
+    return cmp_double(&((const tagged_index *)a)->v, &((const tagged_index *)b)->v);
+}
+
 int query_regression_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
                                   query_regression_mw *out)
 {
@@ -200,40 +210,93 @@ static double ratio_of(double green_median, double blue_median)
     return green_median > 0 ? INFINITY : 1.0;
 }
 
+/* x[0..n)'s indices in the order of their values (ties in any order). */
+static size_t *value_order(const double *x, size_t n)
+{
+    tagged_index *t = malloc(n * sizeof(*t));
+    size_t *order = malloc(n * sizeof(*order));
+
+    if (t == NULL || order == NULL) {
+        free(t);
+        free(order);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        t[i] = (tagged_index){x[i], i};
+    qsort(t, n, sizeof(*t), cmp_tagged_index);
+    for (size_t i = 0; i < n; i++)
+        order[i] = t[i].i;
+    free(t);
+    return order;
+}
+
+/* The k-th smallest (0-based) value of a resample of x that drew x[i] count[i] times. */
+static double kth_drawn(const double *x, const size_t *order, const unsigned *count, size_t n, size_t k)
+{
+    size_t seen = 0;
+
+    for (size_t j = 0; j < n; j++) {
+        seen += count[order[j]];
+        if (seen > k)
+            return x[order[j]];
+    }
+    return x[order[n - 1]];
+}
+
+/* The median of a resample of m draws, as query_regression_median of its values would give it. */
+static double median_drawn(const double *x, const size_t *order, const unsigned *count, size_t n, size_t m)
+{
+    size_t lo = (m - 1) / 2;
+    double a = kth_drawn(x, order, count, n, lo), b;
+
+    if (m % 2 == 1)
+        return a;
+    b = kth_drawn(x, order, count, n, lo + 1);
+    return a + 0.5 * (b - a);
+}
+
 /*
  * One-sided bootstrap bounds of the median ratio at `confidence`: the
  * (1 - confidence) and confidence quantiles of GL_QR_BOOTSTRAP resampled
  * ratios. Paired: one index draws blue[k] and green[k] together.
+ * A resample is kept as how many times each sample was drawn, and its median
+ * read off the samples' value order: the same medians as sorting each
+ * resample, without 4,000 sorts per case.
  */
 static int bootstrap_ratio(const double *blue, size_t nb, const double *green, size_t ng,
                            int paired, double confidence, double *low, double *high)
 {
-    double *rb = malloc(nb * sizeof(double)), *rg = malloc(ng * sizeof(double));
+    size_t *ob = value_order(blue, nb), *og = value_order(green, ng);
+    unsigned *cb = calloc(nb, sizeof(unsigned)), *cg = calloc(ng, sizeof(unsigned));
     double *ratios = malloc(GL_QR_BOOTSTRAP * sizeof(double));
     uint64_t state = 0x5eed0f9ee1142a7bULL;
     int rc = -1;
 
-    if (rb == NULL || rg == NULL || ratios == NULL)
+    if (ob == NULL || og == NULL || cb == NULL || cg == NULL || ratios == NULL)
         goto out;
     for (size_t r = 0; r < GL_QR_BOOTSTRAP; r++) {
+        memset(cb, 0, nb * sizeof(unsigned));
+        memset(cg, 0, ng * sizeof(unsigned));
         for (size_t i = 0; i < nb; i++) {
             size_t k = (size_t)(next_random(&state) % nb);
-            rb[i] = blue[k];
+            cb[k]++;
             if (paired)
-                rg[i] = green[k];
+                cg[k]++;
         }
         if (!paired)
             for (size_t i = 0; i < ng; i++)
-                rg[i] = green[next_random(&state) % ng];
-        ratios[r] = ratio_of(query_regression_median(rg, ng), query_regression_median(rb, nb));
+                cg[next_random(&state) % ng]++;
+        ratios[r] = ratio_of(median_drawn(green, og, cg, ng, ng), median_drawn(blue, ob, cb, nb, nb));
     }
     qsort(ratios, GL_QR_BOOTSTRAP, sizeof(double), cmp_double);
     *low = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, 1.0 - confidence);
     *high = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, confidence);
     rc = 0;
 out:
-    free(rb);
-    free(rg);
+    free(ob);
+    free(og);
+    free(cb);
+    free(cg);
     free(ratios);
     return rc;
 }

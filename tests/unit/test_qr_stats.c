@@ -51,6 +51,59 @@ Test(qr_stats, median_by_selection_equals_the_sorted_percentile)
     }
 }
 
+/* The bootstrap as it was written first: each resample copied and sorted for its
+ * median. The counted resamples must give the very same bounds. */
+static double sorted_median(double *x, size_t n)
+{
+    qsort(x, n, sizeof(double), cmp_asc);
+    return query_regression_percentile(x, n, 0.5);
+}
+
+static void reference_bootstrap(const double *blue, size_t nb, const double *green, size_t ng, int paired,
+                                double confidence, double *low, double *high)
+{
+    double rb[64], rg[64], *ratios = malloc(GL_QR_BOOTSTRAP * sizeof(double));
+    uint64_t state = 0x5eed0f9ee1142a7bULL;
+
+    cr_assert_not_null(ratios);
+    for (size_t r = 0; r < GL_QR_BOOTSTRAP; r++) {
+        for (size_t i = 0; i < nb; i++) {
+            size_t k = (size_t)(next_random(&state) % nb);
+            rb[i] = blue[k];
+            if (paired)
+                rg[i] = green[k];
+        }
+        if (!paired)
+            for (size_t i = 0; i < ng; i++)
+                rg[i] = green[next_random(&state) % ng];
+        ratios[r] = ratio_of(sorted_median(rg, ng), sorted_median(rb, nb));
+    }
+    qsort(ratios, GL_QR_BOOTSTRAP, sizeof(double), cmp_asc);
+    *low = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, 1.0 - confidence);
+    *high = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, confidence);
+    free(ratios);
+}
+
+Test(qr_stats, counted_bootstrap_equals_sorting_each_resample)
+{
+    uint64_t state = 7;
+    double blue[64], green[64];
+
+    for (int trial = 0; trial < 60; trial++) {
+        int paired = trial % 2;
+        size_t nb = 3 + (size_t)(next_random(&state) % 60), ng = paired ? nb : 3 + (size_t)(next_random(&state) % 60);
+        for (size_t i = 0; i < nb; i++)
+            blue[i] = trial % 3 == 0 ? (double)(next_random(&state) % 5) : 1 + (double)(next_random(&state) % 100000) / 1e4;
+        for (size_t i = 0; i < ng; i++)
+            green[i] = trial % 3 == 0 ? (double)(next_random(&state) % 5) : 1.3 + (double)(next_random(&state) % 100000) / 1e4;
+        double lo, hi, want_lo, want_hi, confidence = trial % 4 == 0 ? 0.99 : 0.95;
+        cr_assert_eq(bootstrap_ratio(blue, nb, green, ng, paired, confidence, &lo, &hi), 0);
+        reference_bootstrap(blue, nb, green, ng, paired, confidence, &want_lo, &want_hi);
+        cr_assert(lo == want_lo || (isnan(lo) && isnan(want_lo)), "trial %d: low %.17g != %.17g", trial, lo, want_lo);
+        cr_assert(hi == want_hi || (isnan(hi) && isnan(want_hi)), "trial %d: high %.17g != %.17g", trial, hi, want_hi);
+    }
+}
+
 Test(qr_stats, mann_whitney_separated_samples)
 {
     double x[] = {1, 2, 3, 4, 5}, y[] = {6, 7, 8, 9, 10};
