@@ -36,6 +36,7 @@ typedef struct qr_outcome {
     double plan_cost;
     double *latency;
     size_t nlatency;
+    int retry;             /* failed while both sides ran at once: run again alone for the message */
 } qr_outcome;
 
 typedef struct qr_run {
@@ -58,7 +59,15 @@ typedef struct qr_run {
      * different when the host could open fresh connections (ABI 1.3). */
     long long pass_backend[2][2];
     int fresh_connections;
+    /* The separation asked of every case's two passes: pass_gap_ms plus its jitter. */
     double pass_gap_waited_ms;
+    /* When each case's first-pass rounds ended (ms, query_regression__now_ms), and
+     * the smallest time seen between a case's passes (-1: no case ran both). */
+    double *pass1_end;
+    double pass_separation_ms;
+    /* Both sides are running at once (measure.c, both_sides): a failing statement
+     * is marked for a run alone instead of reading the host's one error. */
+    int concurrent;
     /* Where the check's wall time went (facts settings.timing_ms), in ms. */
     double t_plans, t_readiness, t_results, t_warmup, t_timed, t_samples, t_gap, t_reconnect;
 } qr_run;

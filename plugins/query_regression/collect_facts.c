@@ -172,6 +172,8 @@ gl_value *query_regression__side_facts(qr_run *r, int side, gl_value *missing, g
           set(h, st, "interleaved", h->value_bool(r->live[0] && r->live[1])) ||
           set(h, st, "pass_gap_ms", h->value_int(r->cfg.pass_gap_ms)) ||
           set(h, st, "pass_gap_waited_ms", h->value_number(r->pass_gap_waited_ms)) ||
+          set(h, st, "pass_separation_ms",
+              r->pass_separation_ms < 0 ? h->value_null() : h->value_number(r->pass_separation_ms)) ||
           set(h, st, "fresh_connections", h->value_bool(r->fresh_connections)) ||
           set(h, st, "pass_backends", pass_backends(r, side)) ||
           set(h, st, "timing_ms", timing(r)) ||

@@ -361,6 +361,23 @@ static int fresh_connections(const gl_host *h, const gl_value *blue, const gl_va
            h->value_get_bool(h->object_get(h->object_get(green, "settings"), "fresh_connections"));
 }
 
+/* The smallest time between a case's two passes on either side
+ * (settings.pass_separation_ms), null when neither side's facts have one. */
+static gl_value *pass_separation(const gl_host *h, const gl_value *blue, const gl_value *green)
+{
+    double least = -1;
+
+    for (int s = 0; s < 2; s++) {
+        const gl_value *v = h->object_get(h->object_get(s == 0 ? blue : green, "settings"), "pass_separation_ms");
+        double ms = h->value_kind(v) == GL_VALUE_INT      ? (double)h->value_get_int(v)
+                    : h->value_kind(v) == GL_VALUE_NUMBER ? h->value_get_number(v)
+                                                          : -1;
+        if (ms >= 0 && (least < 0 || ms < least))
+            least = ms;
+    }
+    return least < 0 ? h->value_null() : h->value_number(least);
+}
+
 static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n, const gl_value *blue,
                       const gl_value *green)
 {
@@ -384,6 +401,7 @@ static int emit_score(gl_ctx *ctx, const gl_host *h, const counts *n, const gl_v
         set(h, details, "plan_changed_unmeasured", h->value_int((int64_t)n->plan_unmeasured)) ||
         set(h, details, "side_wide_ratio", n->side_cases >= SIDE_WIDE_MIN_CASES ? h->value_number(n->side_ratio) : h->value_null()) ||
         set(h, details, "pass_backends", pass_backends(h, blue, green)) ||
+        set(h, details, "pass_separation_ms", pass_separation(h, blue, green)) ||
         set(h, details, "fresh_connections", h->value_bool(fresh_connections(h, blue, green)))) {
         h->value_free(details);
         return h->set_error(ctx, "out of memory");

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,16 @@
 #include <time.h>
 
 
-static void progress(qr_run *r, const char *label)
+static void progress_by(qr_run *r, size_t steps, const char *label)
 {
-    r->progress_done++;
+    r->progress_done += steps;
     if (GL_HOST_HAS(r->host, progress))
         r->host->progress(r->ctx, r->progress_done, r->progress_total, label);
+}
+
+static void progress(qr_run *r, const char *label)
+{
+    progress_by(r, 1, label);
 }
 
 typedef struct text_acc {
@@ -146,8 +152,11 @@ static int result_case(qr_run *r, int side, size_t i)
 
     query_regression_digest_init(&d, c->ordered);
     if (query_regression__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
-                              r->cfg.timeout_ms, digest_row, &d, &ms, server, sizeof(server)) != 0) {
-        if (d.failed)
+                              r->cfg.timeout_ms, digest_row, &d, &ms, r->concurrent ? NULL : server,
+                              r->concurrent ? 0 : sizeof(server)) != 0) {
+        if (r->concurrent && !d.failed)
+            o->retry = 1;
+        else if (d.failed)
             snprintf(o->error, sizeof(o->error), "the result on %s is too large to digest",
                      query_regression__side_name(side));
         else
@@ -181,9 +190,13 @@ static int time_case(qr_run *r, int side, size_t i, int keep)
     if (o->error[0] != '\0')
         return 0;
     if (query_regression__run(r->ctx, r->host, (gl_side)side, c->q->sql, c->nparams, c->params,
-                              r->cfg.timeout_ms, NULL, NULL, &ms, server, sizeof(server)) != 0) {
-        snprintf(o->error, sizeof(o->error), "the query failed on %s during timing: %s",
-                 query_regression__side_name(side), server);
+                              r->cfg.timeout_ms, NULL, NULL, &ms, r->concurrent ? NULL : server,
+                              r->concurrent ? 0 : sizeof(server)) != 0) {
+        if (r->concurrent)
+            o->retry = 1;
+        else
+            snprintf(o->error, sizeof(o->error), "the query failed on %s during timing: %s",
+                     query_regression__side_name(side), server);
         return 0;
     }
     if (!keep)
@@ -215,6 +228,108 @@ static int runnable(qr_run *r, size_t i)
 int query_regression__explainable(const qr_case *c)
 {
     return c->refused[0] == '\0' && c->not_comparable[0] == '\0';
+}
+
+/*
+ * Untimed work (the results runs, warm-up rounds) on both live sides at once:
+ * blue's share in a second thread while this thread does green's. Each side
+ * has its own connection (plugin.h, Threads) and a thread touches only its
+ * side's outcomes. The host keeps one error per run, so a thread reads none:
+ * a statement that fails here is marked and run again afterwards, alone, for
+ * the server's message (a failure that does not repeat was no failure).
+ * Timed rounds never run here: a sample is taken with its side alone.
+ */
+typedef int (*side_step)(qr_run *r, int side, size_t i, const int *rounds);
+
+typedef struct side_share {
+    qr_run *r;
+    int side;
+    size_t from, to;            /* cases [from, to) */
+    const unsigned char *go;    /* go[i - from]: runnable when the phase began */
+    side_step step;
+    const int *rounds;
+    int rc;
+} side_share;
+
+static void *run_share(void *arg)
+{
+    side_share *sh = arg;
+
+    sh->rc = 0;
+    for (size_t i = sh->from; sh->r->live[sh->side] && i < sh->to && sh->rc == 0; i++)
+        if (sh->go[i - sh->from] && sh->r->out[sh->side][i].error[0] == '\0')
+            sh->rc = sh->step(sh->r, sh->side, i, sh->rounds);
+    return NULL;
+}
+
+static int both_sides(qr_run *r, size_t from, size_t to, side_step step, const int *rounds)
+{
+    unsigned char *go = malloc(to > from ? to - from : 1);
+    side_share share[2];
+    pthread_t blue;
+    int rc = 0;
+
+    if (go == NULL)
+        return r->host->set_error(r->ctx, "out of memory");
+    for (size_t i = from; i < to; i++)
+        go[i - from] = (unsigned char)runnable(r, i);
+    for (int s = 0; s < 2; s++)
+        share[s] = (side_share){r, s, from, to, go, step, rounds, 0};
+    /* Set before the thread starts: it reads it. */
+    r->concurrent = r->live[GL_SIDE_BLUE] && r->live[GL_SIDE_GREEN];
+    if (r->concurrent && pthread_create(&blue, NULL, run_share, &share[GL_SIDE_BLUE]) != 0)
+        r->concurrent = 0;
+    if (r->concurrent) {
+        run_share(&share[GL_SIDE_GREEN]);
+        pthread_join(blue, NULL);
+        r->concurrent = 0;
+    } else {
+        for (int s = 0; s < 2; s++)
+            run_share(&share[s]);
+    }
+    if (share[0].rc != 0 || share[1].rc != 0)
+        rc = -1;
+    for (size_t i = from; rc == 0 && i < to; i++)
+        for (int s = 0; s < 2 && rc == 0; s++)
+            if (r->live[s] && r->out[s][i].retry) {
+                r->out[s][i].retry = 0;
+                rc = step(r, s, i, rounds);
+            }
+    free(go);
+    return rc;
+}
+
+static int results_step(qr_run *r, int side, size_t i, const int *rounds)
+{
+    (void)rounds;
+    return result_case(r, side, i);
+}
+
+/* Untimed rounds [rounds[0], rounds[1]) of case i on one side. */
+static int warmup_step(qr_run *r, int side, size_t i, const int *rounds)
+{
+    const qr_outcome *o = &r->out[side][i];
+
+    for (int k = rounds[0]; k < rounds[1] && o->error[0] == '\0' && !o->retry; k++)
+        if (time_case(r, side, i, 0) != 0)
+            return -1;
+    return 0;
+}
+
+/* Warm-up rounds [from, to) of cases [first, last) on both sides at once. */
+static int warm_up(qr_run *r, size_t first, size_t last, int from, int to)
+{
+    int rounds[2] = {from, to};
+    double t0 = query_regression__now_ms();
+
+    if (from >= to)
+        return 0;
+    if (both_sides(r, first, last, warmup_step, rounds) != 0)
+        return -1;
+    r->t_warmup += query_regression__now_ms() - t0;
+    for (size_t i = first; i < last; i++)
+        progress_by(r, (size_t)(to - from), r->cases[i].name);
+    return 0;
 }
 
 /* Plans first: they name the tables whose statistics readiness matters. */
@@ -272,20 +387,22 @@ static int record_backends(qr_run *r, int pass)
     return 0;
 }
 
-/* Rounds [from, to) of case i: round k < warmup is untimed; rounds alternate
- * which side goes first (blue, green, green, blue...) so order effects cancel out. */
+/* Rounds [from, to) of case i: rounds k < warmup are untimed (both sides at
+ * once); timed rounds alternate which side goes first (blue, green, green,
+ * blue...) so order effects cancel out. */
 static int run_rounds(qr_run *r, size_t i, int from, int to)
 {
-    for (int k = from; k < to; k++) {
-        int keep = k >= r->cfg.warmup;
-        double *phase = keep ? &r->t_timed : &r->t_warmup, t0 = query_regression__now_ms();
+    if (from < r->cfg.warmup && warm_up(r, i, i + 1, from, to < r->cfg.warmup ? to : r->cfg.warmup) != 0)
+        return -1;
+    for (int k = from > r->cfg.warmup ? from : r->cfg.warmup; k < to; k++) {
+        double t0 = query_regression__now_ms();
         int first = (k % 2 == 0) ? GL_SIDE_BLUE : GL_SIDE_GREEN;
         for (int t = 0; t < 2; t++) {
             int s = t == 0 ? first : 1 - first;
-            if (r->live[s] && runnable(r, i) && time_case(r, s, i, keep) != 0)
+            if (r->live[s] && runnable(r, i) && time_case(r, s, i, 1) != 0)
                 return -1;
         }
-        *phase += query_regression__now_ms() - t0;
+        r->t_timed += query_regression__now_ms() - t0;
         progress(r, r->cases[i].name);
     }
     return 0;
@@ -295,19 +412,15 @@ static int run_rounds(qr_run *r, size_t i, int from, int to)
  * Between the passes: a fresh connection (a new server backend) on every live
  * side, so one burst of contention, or one backend's state (caches, a slow
  * process), cannot produce both passes, then the second pass's warm-up of
- * every case on those backends, then the rest of the gap. The gap separates
- * the last timed round of the first pass from the first of the second; the
- * warm-up fills it instead of adding to it (issue 10: a check's wall time
- * beyond its samples). A side that cannot be reopened fails the check. A
- * host older than ABI 1.3 keeps the connections (the facts say so:
+ * every case on those backends. A side that cannot be reopened fails the
+ * check. A host older than ABI 1.3 keeps the connections (the facts say so:
  * fresh_connections false).
  */
 static int between_passes(qr_run *r)
 {
     const gl_host *h = r->host;
-    double start = query_regression__now_ms(), t0, rest;
+    double start = query_regression__now_ms();
 
-    r->pass_gap_waited_ms = r->cfg.pass_gap_ms > 0 ? pass_gap(r) : 0;
     r->fresh_connections = GL_HOST_HAS(h, reconnect);
     for (int s = 0; s < 2 && r->fresh_connections; s++)
         if (r->live[s] && h->reconnect(r->ctx, (gl_side)s) != 0)
@@ -317,15 +430,30 @@ static int between_passes(qr_run *r)
     if (record_backends(r, 1) != 0)
         return -1;
     r->t_reconnect = query_regression__now_ms() - start;
-    for (size_t i = 0; i < r->ncases; i++)
-        if (run_rounds(r, i, 0, r->cfg.warmup) != 0)
-            return -1;
-    t0 = query_regression__now_ms();
-    rest = r->pass_gap_waited_ms - (t0 - start);
-    if (rest > 0)
+    return warm_up(r, 0, r->ncases, 0, r->cfg.warmup);
+}
+
+/*
+ * Before case i's second-pass samples: at least pass_gap_waited_ms since its
+ * first-pass samples ended. Each case's own passes are what must be apart (a
+ * regression must show in both, issue 18), and in a workload of many cases
+ * the other cases' rounds already separate them by about half the check:
+ * only a workload shorter than the gap waits (the rest of it).
+ */
+static void keep_passes_apart(qr_run *r, size_t i)
+{
+    double now = query_regression__now_ms(), rest, apart;
+
+    if (!runnable(r, i) || r->pass1_end[i] <= 0)
+        return;
+    rest = r->pass1_end[i] + r->pass_gap_waited_ms - now;
+    if (rest > 0) {
         pause_ms(rest);
-    r->t_gap = query_regression__now_ms() - t0;
-    return 0;
+        r->t_gap += query_regression__now_ms() - now;
+    }
+    apart = query_regression__now_ms() - r->pass1_end[i];
+    if (r->pass_separation_ms < 0 || apart < r->pass_separation_ms)
+        r->pass_separation_ms = apart;
 }
 
 /* Results (one digest run per side), then warm-up and interleaved timed runs. */
@@ -333,21 +461,25 @@ int query_regression__run_measure(qr_run *r)
 {
     double t0 = query_regression__now_ms();
 
-    for (size_t i = 0; i < r->ncases; i++) {
-        for (int s = 0; s < 2; s++)
-            if (r->live[s] && runnable(r, i) && result_case(r, s, i) != 0)
-                return -1;
-        progress(r, r->cases[i].name);
-    }
+    r->pass_separation_ms = -1;
+    r->pass_gap_waited_ms = r->cfg.pass_gap_ms > 0 ? pass_gap(r) : 0;
+    r->pass1_end = calloc(r->ncases ? r->ncases : 1, sizeof(double));
+    if (r->pass1_end == NULL)
+        return r->host->set_error(r->ctx, "out of memory");
+    if (both_sides(r, 0, r->ncases, results_step, NULL) != 0)
+        return -1;
     r->t_results = query_regression__now_ms() - t0;
+    if (r->ncases > 0)
+        progress_by(r, r->ncases, r->cases[r->ncases - 1].name);
     /*
      * Two passes over the whole workload, each with its own warm-up and half
-     * of every case's samples, so a case is measured at two moments some
-     * seconds apart: compare requires a regression to show in both
-     * (query_regression_judge_passes), which load that hits one side for a while cannot fake.
+     * of every case's samples, so a case is measured at two moments at least
+     * pass_gap_ms apart, on different backends: compare requires a regression
+     * to show in both (query_regression_judge_passes), which load that hits
+     * one side for a while cannot fake.
      * The first pass warms each case up just before its rounds (the results run
-     * counting as the first warm-up round); the second warms every case up in
-     * the gap (between_passes).
+     * counting as the first warm-up round); the second warms every case up on
+     * its fresh backends first (between_passes).
      */
     if (record_backends(r, 0) != 0)
         return -1;
@@ -359,8 +491,12 @@ int query_regression__run_measure(qr_run *r)
             /* In the first pass the results run was the case's first execution on
              * this backend: it counts as the first warm-up round. */
             int from = pass == 1 ? r->cfg.warmup : r->cfg.warmup > 0 ? 1 : 0;
+            if (pass == 1)
+                keep_passes_apart(r, i);
             if (run_rounds(r, i, from, r->cfg.warmup + n) != 0)
                 return -1;
+            if (pass == 0)
+                r->pass1_end[i] = query_regression__now_ms();
         }
     }
     return 0;

@@ -18,8 +18,8 @@ cat >"$GL_TMP/workload.json" <<'JSON'
 ]}
 JSON
 
-# A live run: each side's passes ran on two different backends, and the gap
-# between them was at least pass_gap_ms and at most 1.5 x it.
+# A live run: each side's passes ran on two different backends, and each
+# case's passes were at least pass_gap_ms (plus up to half of it) apart.
 qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json" '.pass_gap_ms = 300'
 "$GL_BIN" check --no-color --out "$GL_TMP/live" --plugins query_regression --config "$GL_TMP/config.json" \
   --blue "$(gl_conninfo blue "$a")" --green "$(gl_conninfo blue "$b")" >"$GL_TMP/live.out" 2>&1 || true
@@ -36,6 +36,9 @@ for side in blue green; do
   assert_eq true "$(score ".pass_backends.$side[0] != .pass_backends.$side[1]")" "$side: the passes ran on different backends"
 done
 assert_eq 4 "$(score '[.pass_backends[][]] | unique | length')" "four distinct backends: no side reuses another's"
+# Each case's second-pass samples started at least pass_gap_ms after its first
+# pass's ended (two tiny cases: far less than 300 ms of rounds, so it waited).
+assert_eq true "$(score '.pass_separation_ms >= 300')" "every case's passes at least pass_gap_ms apart"
 # The first pass's backends were closed when the second pass's were opened.
 for pid in $(score '.pass_backends | [.blue[0], .green[0]] | .[]'); do
   assert_eq 0 "$(gl_sql blue postgres "SELECT count(*) FROM pg_stat_activity WHERE pid = $pid")" "backend $pid is gone"
@@ -48,7 +51,9 @@ st() { jq -r ".plugins.query_regression.facts.settings | $1" "$GL_TMP/snap.json"
 assert_eq true "$(st .fresh_connections)" "snapshot: fresh connections"
 assert_eq true "$(st '.pass_backends | length == 2 and .[0] != .[1] and all(. > 0)')" "snapshot: two backends"
 assert_eq 300 "$(st .pass_gap_ms)" "snapshot: pass_gap_ms"
-assert_eq true "$(st '.pass_gap_waited_ms >= 300 and .pass_gap_waited_ms <= 450')" "snapshot: the gap waited"
+assert_eq true "$(st '.pass_gap_waited_ms >= 300 and .pass_gap_waited_ms <= 450')" "snapshot: the gap drawn"
+assert_eq true "$(st '.pass_separation_ms >= .pass_gap_waited_ms')" "snapshot: each case's passes were that far apart"
+assert_eq true "$(st '.timing_ms.pass_gap > 0')" "snapshot: a workload shorter than the gap waited"
 
 # pass_gap_ms is validated like the other settings.
 qr_config "$GL_TMP/bad.json" "$GL_TMP/workload.json" '.pass_gap_ms = 60001'

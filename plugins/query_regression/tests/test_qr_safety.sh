@@ -52,6 +52,11 @@ cat >"$GL_TMP/workload.json" <<'JSON'
   {"name": "fine", "sql": "SELECT genre_id, name FROM genre ORDER BY genre_id"}
 ]}
 JSON
+# Fails on green only, when it runs (planning is fine on both): the results run
+# has both sides at once, and the finding must still name green and the server's error.
+jq --arg db "$b" '.queries += [{"name": "fails_on_green",
+  "sql": ("SELECT 10 / (current_database() <> '"'"'" + $db + "'"'"')::int AS x")}]' "$GL_TMP/workload.json" >"$GL_TMP/w.json"
+mv "$GL_TMP/w.json" "$GL_TMP/workload.json"
 # Latency is not what this test is about: 3 samples on a shared machine can differ by chance.
 qr_config "$GL_TMP/config.json" "$GL_TMP/workload.json" '.samples = 3 | .warmup = 0 | .effect_tolerance = 100'
 blue=$(gl_conninfo blue "$a")
@@ -86,6 +91,8 @@ assert_contains "$hw" "INSERT is not allowed in a non-volatile function" "query_
 assert_contains "$hw" "on blue" "query_failed names the side"
 assert_contains "$(json_get "$r" '.findings[] | select(.object == "stable_liar") | .blue')" "INSERT"
 assert_eq "" "$(qr_codes_for "$r" stable_function)" "a stable function runs"
+assert_eq "query_regression.query_failed" "$(qr_codes_for "$r" fails_on_green)"
+assert_eq "query fails_on_green failed: the query failed on green: ERROR:  division by zero" "$(msg fails_on_green)"
 assert_eq "" "$(qr_codes_for "$r" fine)" "the read-only query runs and matches itself"
 # Connected as postgres: a warning per side, naming the least-privilege role.
 assert_eq 2 "$(qr_count "$r" query_regression.superuser)" "superuser warned on both sides"
