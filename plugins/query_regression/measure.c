@@ -430,7 +430,7 @@ static int between_passes(qr_run *r)
     if (record_backends(r, 1) != 0)
         return -1;
     r->t_reconnect = query_regression__now_ms() - start;
-    return warm_up(r, 0, r->ncases, 0, r->cfg.warmup);
+    return 0;
 }
 
 /*
@@ -456,31 +456,34 @@ static void keep_passes_apart(qr_run *r, size_t i)
         r->pass_separation_ms = apart;
 }
 
-/* Results (one digest run per side), then warm-up and interleaved timed runs. */
-int query_regression__run_measure(qr_run *r)
+/* Case i's results run (one digest run per side, both sides at once). */
+static int results_of(qr_run *r, size_t i)
 {
     double t0 = query_regression__now_ms();
 
+    if (both_sides(r, i, i + 1, results_step, NULL) != 0)
+        return -1;
+    r->t_results += query_regression__now_ms() - t0;
+    progress(r, r->cases[i].name);
+    return 0;
+}
+
+/*
+ * Two passes over the whole workload, each with half of every case's samples,
+ * so a case is measured at two moments at least pass_gap_ms apart, on
+ * different backends: compare requires a regression to show in both
+ * (query_regression_judge_passes), which load that hits one side for a while
+ * cannot fake. Each case is warmed up just before its own samples: in the
+ * first pass by its results run (one digest run per side, the first warm-up
+ * round) and any further rounds, in the second on the fresh backends.
+ */
+int query_regression__run_measure(qr_run *r)
+{
     r->pass_separation_ms = -1;
     r->pass_gap_waited_ms = r->cfg.pass_gap_ms > 0 ? pass_gap(r) : 0;
     r->pass1_end = calloc(r->ncases ? r->ncases : 1, sizeof(double));
     if (r->pass1_end == NULL)
         return r->host->set_error(r->ctx, "out of memory");
-    if (both_sides(r, 0, r->ncases, results_step, NULL) != 0)
-        return -1;
-    r->t_results = query_regression__now_ms() - t0;
-    if (r->ncases > 0)
-        progress_by(r, r->ncases, r->cases[r->ncases - 1].name);
-    /*
-     * Two passes over the whole workload, each with its own warm-up and half
-     * of every case's samples, so a case is measured at two moments at least
-     * pass_gap_ms apart, on different backends: compare requires a regression
-     * to show in both (query_regression_judge_passes), which load that hits
-     * one side for a while cannot fake.
-     * The first pass warms each case up just before its rounds (the results run
-     * counting as the first warm-up round); the second warms every case up on
-     * its fresh backends first (between_passes).
-     */
     if (record_backends(r, 0) != 0)
         return -1;
     for (int pass = 0; pass < 2; pass++) {
@@ -488,9 +491,9 @@ int query_regression__run_measure(qr_run *r)
             return -1;
         for (size_t i = 0; i < r->ncases; i++) {
             int half = r->cases[i].samples / 2, n = pass == 0 ? half : r->cases[i].samples - half;
-            /* In the first pass the results run was the case's first execution on
-             * this backend: it counts as the first warm-up round. */
-            int from = pass == 1 ? r->cfg.warmup : r->cfg.warmup > 0 ? 1 : 0;
+            int from = pass == 1 || r->cfg.warmup == 0 ? 0 : 1;
+            if (pass == 0 && results_of(r, i) != 0)
+                return -1;
             if (pass == 1)
                 keep_passes_apart(r, i);
             if (run_rounds(r, i, from, r->cfg.warmup + n) != 0)

@@ -164,7 +164,7 @@ int query_regression__import(gl_ctx *ctx, const gl_host *host, gl_side side,
 
 /* Defaults of the run's settings (share/doc/checks/query_regression.md). */
 #define GL_QR_DEFAULT_SAMPLES 30
-#define GL_QR_DEFAULT_WARMUP 1
+#define GL_QR_DEFAULT_WARMUP 3
 #define GL_QR_DEFAULT_CONFIDENCE 0.95
 #define GL_QR_DEFAULT_TOLERANCE 1.2
 #define GL_QR_DEFAULT_MIN_EFFECT_MS 0.05
