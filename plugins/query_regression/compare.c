@@ -368,10 +368,8 @@ static gl_value *pass_separation(const gl_host *h, const gl_value *blue, const g
     double least = -1;
 
     for (int s = 0; s < 2; s++) {
-        const gl_value *v = h->object_get(h->object_get(s == 0 ? blue : green, "settings"), "pass_separation_ms");
-        double ms = h->value_kind(v) == GL_VALUE_INT      ? (double)h->value_get_int(v)
-                    : h->value_kind(v) == GL_VALUE_NUMBER ? h->value_get_number(v)
-                                                          : -1;
+        double ms = number(h, h->object_get(h->object_get(s == 0 ? blue : green, "settings"),
+                                            "pass_separation_ms"), -1);
         if (ms >= 0 && (least < 0 || ms < least))
             least = ms;
     }

@@ -18,11 +18,6 @@ Test(qr_stats, percentile_interpolates_linearly)
 /* The median by selection equals the sorted copy's percentile 0.5 bit for bit:
  * random lengths 1..200, few distinct values (ties) and spread ones, and sorted,
  * reversed and constant inputs (Wirth's worst orders). */
-static int cmp_asc(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 Test(qr_stats, median_by_selection_equals_the_sorted_percentile)
 {
@@ -42,11 +37,11 @@ Test(qr_stats, median_by_selection_equals_the_sorted_percentile)
                                 : 7.25;                                 /* constant */
         }
         memcpy(sorted, x, n * sizeof(double));
-        qsort(sorted, n, sizeof(double), cmp_asc);
+        qsort(sorted, n, sizeof(double), cmp_double);
         double want = query_regression_percentile(sorted, n, 0.5), got = query_regression_median(x, n);
         cr_assert(got == want, "trial %d, n %zu: %.17g != %.17g", trial, n, got, want);
         /* x is a permutation of its input: nothing lost or duplicated. */
-        qsort(x, n, sizeof(double), cmp_asc);
+        qsort(x, n, sizeof(double), cmp_double);
         cr_assert(memcmp(x, sorted, n * sizeof(double)) == 0, "trial %d: not a permutation", trial);
     }
 }
@@ -55,7 +50,7 @@ Test(qr_stats, median_by_selection_equals_the_sorted_percentile)
  * median. The counted resamples must give the very same bounds. */
 static double sorted_median(double *x, size_t n)
 {
-    qsort(x, n, sizeof(double), cmp_asc);
+    qsort(x, n, sizeof(double), cmp_double);
     return query_regression_percentile(x, n, 0.5);
 }
 
@@ -78,7 +73,7 @@ static void reference_bootstrap(const double *blue, size_t nb, const double *gre
                 rg[i] = green[next_random(&state) % ng];
         ratios[r] = ratio_of(sorted_median(rg, ng), sorted_median(rb, nb));
     }
-    qsort(ratios, GL_QR_BOOTSTRAP, sizeof(double), cmp_asc);
+    qsort(ratios, GL_QR_BOOTSTRAP, sizeof(double), cmp_double);
     *low = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, 1.0 - confidence);
     *high = query_regression_percentile(ratios, GL_QR_BOOTSTRAP, confidence);
     free(ratios);
