@@ -50,24 +50,15 @@ double query_regression_percentile(const double *sorted, size_t n, double p)
     return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
 }
 
+/* A value and where it came from (its index), sorted by value. */
 typedef struct tagged {
     double v;
-    int from_x;
+    size_t i;
 } tagged;
 
 static int cmp_tagged(const void *a, const void *b)
 {
     return cmp_double(&((const tagged *)a)->v, &((const tagged *)b)->v);
-}
-
-typedef struct tagged_index {
-    double v;
-    size_t i;
-} tagged_index;
-
-static int cmp_tagged_index(const void *a, const void *b)
-{
-    return cmp_double(&((const tagged_index *)a)->v, &((const tagged_index *)b)->v);
 }
 
 int query_regression_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
@@ -85,9 +76,9 @@ int query_regression_mann_whitney(const double *x, size_t nx, const double *y, s
     if (all == NULL)
         return -1;
     for (size_t i = 0; i < nx; i++)
-        all[i] = (tagged){x[i], 1};
+        all[i] = (tagged){x[i], i};
     for (size_t i = 0; i < ny; i++)
-        all[nx + i] = (tagged){y[i], 0};
+        all[nx + i] = (tagged){y[i], nx + i};
     qsort(all, n, sizeof(*all), cmp_tagged);
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -99,7 +90,7 @@ int query_regression_mann_whitney(const double *x, size_t nx, const double *y, s
         t = (double)(j - i + 1);
         ties += t * t * t - t;
         for (size_t k = i; k <= j; k++)
-            if (all[k].from_x)
+            if (all[k].i < nx)   /* x comes first in all */
                 rank_x += avg;
         i = j + 1;
     }
@@ -213,7 +204,7 @@ static double ratio_of(double green_median, double blue_median)
 /* x[0..n)'s indices in the order of their values (ties in any order). */
 static size_t *value_order(const double *x, size_t n)
 {
-    tagged_index *t = malloc(n * sizeof(*t));
+    tagged *t = malloc(n * sizeof(*t));
     size_t *order = malloc(n * sizeof(*order));
 
     if (t == NULL || order == NULL) {
@@ -222,8 +213,8 @@ static size_t *value_order(const double *x, size_t n)
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        t[i] = (tagged_index){x[i], i};
-    qsort(t, n, sizeof(*t), cmp_tagged_index);
+        t[i] = (tagged){x[i], i};
+    qsort(t, n, sizeof(*t), cmp_tagged);
     for (size_t i = 0; i < n; i++)
         order[i] = t[i].i;
     free(t);
